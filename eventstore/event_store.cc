@@ -1,0 +1,479 @@
+// The write path of the event log: opening, the group-commit writer, closing.
+// Reads are in event_store_read.cc.
+
+#include "eventstore/event_store.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <filesystem>
+#include <system_error>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/synchronization/notification.h"
+#include "eventstore/format.h"
+#include "eventstore/rocks.h"
+#include "rocksdb/cache.h"
+#include "rocksdb/convenience.h"
+#include "rocksdb/filter_policy.h"
+#include "rocksdb/table.h"
+#include "rocksdb/write_batch.h"
+
+namespace svledger::eventstore {
+
+// One queued append and, once staged, its outcome.
+struct EventStore::Pending {
+  std::string stream_id;
+  ExpectedVersion expected = ExpectedVersion::Any();
+  std::vector<ProposedEvent> events;
+  AppendCallback done;
+  size_t bytes = 0;
+  absl::StatusOr<AppendResult> result = absl::UnknownError("not staged");
+};
+
+// What one group commit has staged but not yet written, so that appends in
+// the same batch see each other (a stream's head, an event id).
+struct EventStore::BatchState {
+  struct Staged {
+    const ProposedEvent* event;
+    uint64_t stream_version;
+  };
+  uint64_t next_position = 1;
+  absl::flat_hash_map<std::string, uint64_t> heads;  // stream -> version
+  absl::flat_hash_map<std::string, uint64_t> ids;    // EventIdKey -> pos
+  absl::flat_hash_map<uint64_t, Staged> staged;      // pos -> event
+  rocksdb::WriteBatch batch;
+};
+
+namespace {
+
+rocksdb::CompressionType PickCompression() {
+  std::vector<rocksdb::CompressionType> supported =
+      rocksdb::GetSupportedCompressions();
+  for (rocksdb::CompressionType want :
+       {rocksdb::kLZ4Compression, rocksdb::kSnappyCompression}) {
+    if (std::find(supported.begin(), supported.end(), want) !=
+        supported.end()) {
+      return want;
+    }
+  }
+  return rocksdb::kNoCompression;
+}
+
+rocksdb::ColumnFamilyOptions CfOptions(std::shared_ptr<rocksdb::Cache> cache,
+                                       bool point_lookups) {
+  rocksdb::ColumnFamilyOptions cf;
+  cf.write_buffer_size = 64 << 20;
+  cf.compression = PickCompression();
+  rocksdb::BlockBasedTableOptions table;
+  table.block_cache = std::move(cache);
+  if (point_lookups) {
+    // Most lookups of event ids and stream heads are for keys that do not
+    // exist yet (a new event, a new stream): bloom filters answer them
+    // without touching data blocks.
+    table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
+    cf.memtable_whole_key_filtering = true;
+    cf.memtable_prefix_bloom_size_ratio = 0.05;
+  }
+  cf.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
+  return cf;
+}
+
+// Ensures the database is of the format this build reads.
+absl::Status CheckFormatVersion(RocksHandles& h, bool sync) {
+  std::string value;
+  rocksdb::Status s = h.db->Get(rocksdb::ReadOptions(), h.meta,
+                                format::kFormatVersionKey, &value);
+  if (s.IsNotFound()) {
+    std::unique_ptr<rocksdb::Iterator> it(
+        h.db->NewIterator(rocksdb::ReadOptions(), h.events));
+    it->SeekToFirst();
+    if (it->Valid()) {
+      return absl::DataLossError(
+          "database holds events but no format_version record");
+    }
+    if (!it->status().ok()) return FromRocks(it->status(), "checking format");
+    rocksdb::WriteOptions wo;
+    wo.sync = sync;
+    return FromRocks(h.db->Put(wo, h.meta, format::kFormatVersionKey,
+                               absl::StrCat(format::kFormatVersion)),
+                     "writing format version");
+  }
+  if (!s.ok()) return FromRocks(s, "reading format version");
+  int version = 0;
+  if (!absl::SimpleAtoi(value, &version) || version != format::kFormatVersion) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("data directory has event log format version '", value,
+                     "'; this build reads version ", format::kFormatVersion));
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<uint64_t> RecoverHead(RocksHandles& h) {
+  std::unique_ptr<rocksdb::Iterator> it(
+      h.db->NewIterator(rocksdb::ReadOptions(), h.events));
+  it->SeekToLast();
+  if (!it->status().ok()) return FromRocks(it->status(), "recovering head");
+  if (!it->Valid()) return 0;
+  return format::DecodeU64(View(it->key()));
+}
+
+std::string DescribeVersion(std::optional<uint64_t> last) {
+  return last.has_value() ? absl::StrCat(*last)
+                          : "none (stream does not exist)";
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<EventStore>> EventStore::Open(
+    EventStoreOptions options) {
+  if (options.path.empty()) {
+    return absl::InvalidArgumentError("path: required");
+  }
+  std::error_code ec;
+  std::filesystem::create_directories(options.path, ec);
+  if (ec) {
+    return absl::InternalError(absl::StrCat("creating data directory ",
+                                            options.path, ": ", ec.message()));
+  }
+
+  rocksdb::DBOptions db_options;
+  db_options.create_if_missing = true;
+  db_options.create_missing_column_families = true;
+  db_options.IncreaseParallelism(2);
+  db_options.max_background_jobs = 2;
+  db_options.keep_log_file_num = 5;
+  db_options.info_log_level = rocksdb::InfoLogLevel::WARN_LEVEL;
+
+  auto cache = rocksdb::NewLRUCache(options.block_cache_bytes);
+  std::vector<rocksdb::ColumnFamilyDescriptor> cfs = {
+      {rocksdb::kDefaultColumnFamilyName, CfOptions(cache, false)},
+      {format::kEventsCf, CfOptions(cache, false)},
+      {format::kStreamIndexCf, CfOptions(cache, true)},
+      {format::kStreamHeadsCf, CfOptions(cache, true)},
+      {format::kEventIdsCf, CfOptions(cache, true)},
+  };
+  std::vector<rocksdb::ColumnFamilyHandle*> handles;
+  rocksdb::DB* raw = nullptr;
+  rocksdb::Status s =
+      rocksdb::DB::Open(db_options, options.path, cfs, &handles, &raw);
+  if (!s.ok()) {
+    return FromRocks(s, absl::StrCat("opening event log in ", options.path));
+  }
+  auto h = std::make_unique<RocksHandles>();
+  h->db.reset(raw);
+  h->meta = handles[0];
+  h->events = handles[1];
+  h->stream_index = handles[2];
+  h->stream_heads = handles[3];
+  h->event_ids = handles[4];
+
+  absl::Status checked = CheckFormatVersion(*h, options.sync);
+  absl::StatusOr<uint64_t> head =
+      checked.ok() ? RecoverHead(*h) : absl::StatusOr<uint64_t>(checked);
+  if (!head.ok()) {
+    absl::Status closed = h->Close();
+    if (!closed.ok()) {
+      std::fprintf(stderr, "eventstore: %s\n", closed.ToString().c_str());
+    }
+    return head.status();
+  }
+  return std::unique_ptr<EventStore>(
+      new EventStore(std::move(options), std::move(h), *head));
+}
+
+EventStore::EventStore(EventStoreOptions options,
+                       std::unique_ptr<Handles> handles, uint64_t head)
+    : options_(std::move(options)),
+      clock_(options_.clock != nullptr ? options_.clock : Clock::Real()),
+      db_(std::move(handles)),
+      watcher_(std::make_unique<HeadWatcher>(head)),
+      next_position_(head + 1) {
+  writer_ = std::thread([this] { WriterLoop(); });
+}
+
+EventStore::~EventStore() { Close(); }
+
+void EventStore::Close() {
+  {
+    absl::MutexLock lock(&queue_mu_);
+    if (closed_) return;
+    closing_ = true;
+  }
+  if (writer_.joinable()) writer_.join();  // drains the queue first
+  watcher_->Stop();
+  absl::Status s = db_->Close();
+  if (!s.ok()) std::fprintf(stderr, "eventstore: %s\n", s.ToString().c_str());
+  absl::MutexLock lock(&queue_mu_);
+  closed_ = true;
+}
+
+EventStoreStats EventStore::Stats() const {
+  EventStoreStats stats;
+  stats.commits = commits_.load(std::memory_order_relaxed);
+  stats.appends = appends_.load(std::memory_order_relaxed);
+  stats.events = events_.load(std::memory_order_relaxed);
+  stats.deduplicated = deduplicated_.load(std::memory_order_relaxed);
+  stats.failed_commits = failed_commits_.load(std::memory_order_relaxed);
+  return stats;
+}
+
+void EventStore::AppendAsync(std::string stream_id, ExpectedVersion expected,
+                             std::vector<ProposedEvent> events,
+                             AppendCallback done) {
+  if (absl::Status s = ValidateAppend(stream_id, events, options_.limits);
+      !s.ok()) {
+    std::move(done)(s);
+    return;
+  }
+  auto pending = std::make_unique<Pending>();
+  pending->bytes = AppendBytes(events);
+  pending->stream_id = std::move(stream_id);
+  pending->expected = expected;
+  pending->events = std::move(events);
+  pending->done = std::move(done);
+  absl::Status refusal = absl::OkStatus();
+  {
+    absl::MutexLock lock(&queue_mu_);
+    if (closing_) {
+      refusal = absl::UnavailableError("event store is closed");
+    } else if (queued_bytes_ + pending->bytes > options_.max_queued_bytes) {
+      refusal = absl::UnavailableError(
+          "event store append queue is full; retry later");
+    } else {
+      queued_bytes_ += pending->bytes;
+      queue_.push_back(std::move(pending));
+      return;
+    }
+  }
+  std::move(pending->done)(refusal);
+}
+
+absl::StatusOr<AppendResult> EventStore::Append(
+    std::string stream_id, ExpectedVersion expected,
+    std::vector<ProposedEvent> events) {
+  absl::Notification done;
+  absl::StatusOr<AppendResult> result;
+  AppendAsync(std::move(stream_id), expected, std::move(events),
+              [&](absl::StatusOr<AppendResult> r) {
+                result = std::move(r);
+                done.Notify();
+              });
+  done.WaitForNotification();
+  return result;
+}
+
+void EventStore::WriterLoop() {
+  while (true) {
+    std::vector<std::unique_ptr<Pending>> batch;
+    {
+      absl::MutexLock lock(&queue_mu_);
+      auto ready = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(queue_mu_) {
+        return !queue_.empty() || closing_;
+      };
+      queue_mu_.Await(absl::Condition(&ready));
+      if (queue_.empty()) return;  // closing and drained
+      size_t bytes = 0;
+      while (!queue_.empty() &&
+             (batch.empty() ||
+              bytes + queue_.front()->bytes <= options_.max_batch_bytes)) {
+        bytes += queue_.front()->bytes;
+        batch.push_back(std::move(queue_.front()));
+        queue_.pop_front();
+      }
+      queued_bytes_ -= bytes;
+    }
+    CommitBatch(batch);
+  }
+}
+
+void EventStore::CommitBatch(std::vector<std::unique_ptr<Pending>>& batch) {
+  BatchState state;
+  state.next_position = next_position_;
+  const absl::Time now = clock_->Now();
+  for (std::unique_ptr<Pending>& append : batch) {
+    state.batch.SetSavePoint();
+    append->result = Stage(*append, state, now);
+    if (append->result.ok()) {
+      state.batch.PopSavePoint().PermitUncheckedError();
+    } else {
+      // Stage adds to the batch only once all its checks passed, but a
+      // failing Put could still leave part of an append behind.
+      rocksdb::Status undone = state.batch.RollbackToSavePoint();
+      if (!undone.ok()) {
+        append->result = FromRocks(undone, "rolling back a staged append");
+      }
+    }
+  }
+
+  if (state.batch.Count() > 0) {
+    rocksdb::WriteOptions wo;
+    wo.sync = options_.sync;
+    rocksdb::Status s = db_->db->Write(wo, &state.batch);
+    if (s.ok()) {
+      commits_.fetch_add(1, std::memory_order_relaxed);
+      events_.fetch_add(state.next_position - next_position_,
+                        std::memory_order_relaxed);
+      next_position_ = state.next_position;
+      watcher_->Publish(next_position_ - 1);
+    } else {
+      failed_commits_.fetch_add(1, std::memory_order_relaxed);
+      absl::Status failed = FromRocks(
+          s,
+          "committing appends (outcome unknown; retrying with the same "
+          "event ids is safe)");
+      for (std::unique_ptr<Pending>& append : batch) {
+        if (append->result.ok()) append->result = failed;
+      }
+    }
+  }
+
+  for (std::unique_ptr<Pending>& append : batch) {
+    if (append->result.ok()) {
+      appends_.fetch_add(1, std::memory_order_relaxed);
+      if (append->result->deduplicated) {
+        deduplicated_.fetch_add(1, std::memory_order_relaxed);
+      }
+    }
+    std::move(append->done)(std::move(append->result));
+  }
+}
+
+absl::StatusOr<std::optional<uint64_t>> EventStore::LookupEventId(
+    const BatchState& state, const std::string& key) const {
+  if (auto it = state.ids.find(key); it != state.ids.end()) return it->second;
+  std::string value;
+  rocksdb::Status s =
+      db_->db->Get(rocksdb::ReadOptions(), db_->event_ids, key, &value);
+  if (s.IsNotFound()) return std::nullopt;
+  if (!s.ok()) return FromRocks(s, "looking up an event id");
+  absl::StatusOr<uint64_t> position = format::DecodeU64(value);
+  if (!position.ok()) return position.status();
+  return *position;
+}
+
+absl::StatusOr<AppendResult> EventStore::Stage(const Pending& append,
+                                               BatchState& state,
+                                               absl::Time now) {
+  const std::string& stream = append.stream_id;
+
+  // 1. Idempotency: are these events already in the stream?
+  std::vector<std::string> id_keys;
+  id_keys.reserve(append.events.size());
+  std::vector<uint64_t> found;
+  std::optional<size_t> first_new;
+  for (size_t i = 0; i < append.events.size(); ++i) {
+    id_keys.push_back(format::EventIdKey(stream, append.events[i].id));
+    absl::StatusOr<std::optional<uint64_t>> position =
+        LookupEventId(state, id_keys.back());
+    if (!position.ok()) return position.status();
+    if (position->has_value()) {
+      found.push_back(**position);
+    } else if (!first_new.has_value()) {
+      first_new = i;
+    }
+  }
+  if (found.size() == append.events.size()) {
+    return StageRetry(append, state, found);
+  }
+  if (!found.empty()) {
+    return absl::AlreadyExistsError(
+        absl::StrCat("events: some event ids are already stored in stream '",
+                     stream, "' and events[", *first_new,
+                     "] is not; an append is stored whole or not at all"));
+  }
+
+  // 2. Optimistic concurrency.
+  std::optional<uint64_t> last;
+  if (auto it = state.heads.find(stream); it != state.heads.end()) {
+    last = it->second;
+  } else {
+    absl::StatusOr<std::optional<uint64_t>> stored = StreamLastVersion(stream);
+    if (!stored.ok()) return stored.status();
+    last = *stored;
+  }
+  if (!append.expected.IsSatisfiedBy(last)) {
+    return absl::AbortedError(absl::StrCat(
+        "stream '", stream, "': expected version ", append.expected.ToString(),
+        ", actual version ", DescribeVersion(last)));
+  }
+
+  // 3. Stage the events.
+  AppendResult result;
+  result.first_position = state.next_position;
+  uint64_t version = last.has_value() ? *last + 1 : 0;
+  std::vector<std::pair<std::string, uint64_t>> new_ids;
+  for (size_t i = 0; i < append.events.size(); ++i, ++version) {
+    const ProposedEvent& event = append.events[i];
+    const uint64_t position = state.next_position + i;
+    const std::string position_key = format::EncodeU64(position);
+    for (rocksdb::Status s :
+         {state.batch.Put(db_->events, position_key,
+                          format::EncodeEvent(stream, version, event, now)),
+          state.batch.Put(db_->stream_index,
+                          format::StreamVersionKey(stream, version),
+                          position_key),
+          state.batch.Put(db_->event_ids, id_keys[i], position_key)}) {
+      if (!s.ok()) return FromRocks(s, "staging an event");
+    }
+    new_ids.emplace_back(std::move(id_keys[i]), position);
+  }
+  const uint64_t last_version = version - 1;
+  if (rocksdb::Status s = state.batch.Put(db_->stream_heads, stream,
+                                          format::EncodeU64(last_version));
+      !s.ok()) {
+    return FromRocks(s, "staging a stream head");
+  }
+
+  // Only now, with every Put in the batch, does the batch state move on.
+  for (size_t i = 0; i < append.events.size(); ++i) {
+    state.staged[state.next_position + i] = {
+        &append.events[i], last_version - (append.events.size() - 1 - i)};
+  }
+  for (auto& [key, position] : new_ids) state.ids[std::move(key)] = position;
+  state.heads[stream] = last_version;
+  state.next_position += append.events.size();
+  result.last_position = state.next_position - 1;
+  result.last_stream_version = last_version;
+  return result;
+}
+
+absl::StatusOr<AppendResult> EventStore::StageRetry(
+    const Pending& append, const BatchState& state,
+    const std::vector<uint64_t>& positions) const {
+  AppendResult result;
+  result.deduplicated = true;
+  result.first_position = positions.front();
+  result.last_position = positions.front();
+  for (size_t i = 0; i < append.events.size(); ++i) {
+    const ProposedEvent& proposed = append.events[i];
+    const uint64_t position = positions[i];
+    RecordedEvent stored;
+    if (auto it = state.staged.find(position); it != state.staged.end()) {
+      stored.id = it->second.event->id;
+      stored.type = it->second.event->type;
+      stored.payload = it->second.event->payload;
+      stored.metadata = it->second.event->metadata;
+      stored.stream_version = it->second.stream_version;
+    } else {
+      absl::StatusOr<RecordedEvent> read = ReadEventAt(position);
+      if (!read.ok()) return read.status();
+      stored = *std::move(read);
+    }
+    if (!format::SameContent(stored, proposed)) {
+      return absl::AlreadyExistsError(
+          absl::StrCat("events[", i, "].event_id: ", proposed.id.ToString(),
+                       " is already stored in stream '", append.stream_id,
+                       "' at position ", position, " with different content"));
+    }
+    result.first_position = std::min(result.first_position, position);
+    if (position >= result.last_position) {
+      result.last_position = position;
+      result.last_stream_version = stored.stream_version;
+    }
+  }
+  return result;
+}
+
+}  // namespace svledger::eventstore

@@ -1,0 +1,184 @@
+#ifndef SVLEDGER_EVENTSTORE_EVENT_STORE_H_
+#define SVLEDGER_EVENTSTORE_EVENT_STORE_H_
+
+#include <atomic>
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/functional/any_invocable.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/synchronization/mutex.h"
+#include "common/clock.h"
+#include "eventstore/event.h"
+#include "eventstore/head_watcher.h"
+#include "eventstore/limits.h"
+
+namespace svledger::eventstore {
+
+struct RocksHandles;  // eventstore/rocks.h
+
+struct EventStoreOptions {
+  // Directory of the RocksDB database; created with its parents if missing.
+  // Required.
+  std::string path;
+  // Source of each event's recorded_time. Not owned; must outlive the store.
+  // Default (null): Clock::Real().
+  Clock* clock = nullptr;
+  // fsync every commit (RocksDB sync write, WAL on). Default true. Turning it
+  // off breaks the durability promise; only benchmarks that measure the cost
+  // of fsync do so.
+  bool sync = true;
+  // One group commit gathers queued appends up to about this many bytes.
+  // Default 32 MiB.
+  size_t max_batch_bytes = 32 << 20;
+  // Bytes of appends waiting for the writer; beyond it appends fail fast with
+  // UNAVAILABLE instead of queueing without bound. Default 256 MiB.
+  size_t max_queued_bytes = 256 << 20;
+  // RocksDB block cache shared by all column families. Default 64 MiB.
+  size_t block_cache_bytes = 64 << 20;
+  // Bounds on what clients control.
+  Limits limits;
+};
+
+// Counters since Open. Plain data.
+struct EventStoreStats {
+  uint64_t commits = 0;         // synced RocksDB writes (group commits)
+  uint64_t appends = 0;         // appends that succeeded, deduplicated or not
+  uint64_t events = 0;          // events written
+  uint64_t deduplicated = 0;    // appends answered from what was stored
+  uint64_t failed_commits = 0;  // RocksDB writes that failed
+};
+
+// The durable, append-only event log on RocksDB.
+//
+// Appends are queued and written by one writer thread, which gathers every
+// queued append into a single synced WriteBatch (group commit): throughput
+// grows with concurrency instead of being bounded by fsyncs. All events of
+// one append land atomically. An event becomes visible to ReadAll and to
+// subscribers only after the write that holds it is durable.
+//
+// Thread-safe: every method may be called from any thread.
+class EventStore {
+ public:
+  // Opens (creating if needed) the log in options.path and recovers its
+  // head. Errors: FAILED_PRECONDITION for a database of another format
+  // version; the RocksDB error for anything else (such as a data directory
+  // locked by another process).
+  static absl::StatusOr<std::unique_ptr<EventStore>> Open(
+      EventStoreOptions options);
+
+  // Close()s the store.
+  ~EventStore();
+
+  EventStore(const EventStore&) = delete;
+  EventStore& operator=(const EventStore&) = delete;
+
+  using AppendCallback =
+      absl::AnyInvocable<void(absl::StatusOr<AppendResult>) &&>;
+
+  // Appends `events` to `stream_id` if `expected` holds, and calls `done`
+  // once the outcome is durable (or known to have failed). `done` runs on
+  // the writer thread, or inline on the calling thread for invalid input or
+  // a closed store; it must not block.
+  //
+  // Outcomes:
+  //   OK                the events' positions; or, when every event id is
+  //                     already in the stream with the same content, the
+  //                     original positions with deduplicated set (nothing is
+  //                     written and `expected` is not checked).
+  //   INVALID_ARGUMENT  input breaks Limits; the message names the field.
+  //   ABORTED           `expected` does not hold; the message names the
+  //                     expected and actual versions.
+  //   ALREADY_EXISTS    an id is stored with other content, or only some of
+  //                     the ids are stored.
+  //   UNAVAILABLE       the store is closed or its queue is full.
+  //   INTERNAL          the write failed; it may or may not have become
+  //                     durable. Retrying with the same ids is safe.
+  void AppendAsync(std::string stream_id, ExpectedVersion expected,
+                   std::vector<ProposedEvent> events, AppendCallback done);
+
+  // Blocking form of AppendAsync.
+  absl::StatusOr<AppendResult> Append(std::string stream_id,
+                                      ExpectedVersion expected,
+                                      std::vector<ProposedEvent> events);
+
+  // Reads one stream. Errors: NOT_FOUND for a stream with no events;
+  // INVALID_ARGUMENT for a malformed id or limit.
+  absl::StatusOr<StreamSlice> ReadStream(
+      absl::string_view stream_id, const ReadStreamOptions& options) const;
+
+  // Reads the log from `from_position` (inclusive; 0 means 1) up to the
+  // durable head. Errors: INVALID_ARGUMENT for a bad filter or limit.
+  absl::StatusOr<AllSlice> ReadAll(uint64_t from_position,
+                                   const ReadAllOptions& options) const;
+
+  // The last version of a stream, or nullopt if it has no events.
+  absl::StatusOr<std::optional<uint64_t>> StreamLastVersion(
+      absl::string_view stream_id) const;
+
+  // The position of the last durable event; 0 for an empty log.
+  uint64_t HeadPosition() const { return watcher_->head(); }
+
+  // Tells waiters when the head moves (used by subscriptions). Owned by the
+  // store; valid until the store is destroyed. Waiting is not a mutation
+  // of the log, hence available on a const store.
+  HeadWatcher& head_watcher() const { return *watcher_; }
+
+  const Limits& limits() const { return options_.limits; }
+  EventStoreStats Stats() const;
+
+  // Stops taking appends (later ones fail UNAVAILABLE), completes every
+  // queued append, stops notifications and closes RocksDB. Idempotent.
+  void Close();
+
+ private:
+  struct Pending;
+  struct BatchState;
+  using Handles = RocksHandles;
+
+  EventStore(EventStoreOptions options, std::unique_ptr<Handles> handles,
+             uint64_t head);
+
+  void WriterLoop();
+  void CommitBatch(std::vector<std::unique_ptr<Pending>>& batch);
+  absl::StatusOr<AppendResult> Stage(const Pending& append, BatchState& state,
+                                     absl::Time now);
+  absl::StatusOr<AppendResult> StageRetry(
+      const Pending& append, const BatchState& state,
+      const std::vector<uint64_t>& positions) const;
+  absl::StatusOr<std::optional<uint64_t>> LookupEventId(
+      const BatchState& state, const std::string& key) const;
+  absl::StatusOr<RecordedEvent> ReadEventAt(uint64_t position) const;
+
+  const EventStoreOptions options_;
+  Clock* const clock_;
+  std::unique_ptr<Handles> db_;
+  std::unique_ptr<HeadWatcher> watcher_;
+
+  // Touched only by the writer thread.
+  uint64_t next_position_;
+
+  absl::Mutex queue_mu_;
+  std::deque<std::unique_ptr<Pending>> queue_ ABSL_GUARDED_BY(queue_mu_);
+  size_t queued_bytes_ ABSL_GUARDED_BY(queue_mu_) = 0;
+  bool closing_ ABSL_GUARDED_BY(queue_mu_) = false;
+  bool closed_ ABSL_GUARDED_BY(queue_mu_) = false;
+  std::thread writer_;
+
+  std::atomic<uint64_t> commits_{0};
+  std::atomic<uint64_t> appends_{0};
+  std::atomic<uint64_t> events_{0};
+  std::atomic<uint64_t> deduplicated_{0};
+  std::atomic<uint64_t> failed_commits_{0};
+};
+
+}  // namespace svledger::eventstore
+
+#endif  // SVLEDGER_EVENTSTORE_EVENT_STORE_H_

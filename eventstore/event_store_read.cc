@@ -1,0 +1,150 @@
+// The read path of the event log. Reads run on the caller's thread, each on
+// one RocksDB snapshot, concurrently with the writer.
+
+#include <memory>
+
+#include "absl/strings/str_cat.h"
+#include "eventstore/event_store.h"
+#include "eventstore/format.h"
+#include "eventstore/rocks.h"
+
+namespace svledger::eventstore {
+namespace {
+
+absl::StatusOr<RecordedEvent> GetEvent(const RocksHandles& h,
+                                       const rocksdb::ReadOptions& ro,
+                                       uint64_t position) {
+  std::string value;
+  rocksdb::Status s =
+      h.db->Get(ro, h.events, format::EncodeU64(position), &value);
+  if (s.IsNotFound()) {
+    return absl::DataLossError(absl::StrCat("index names position ", position,
+                                            " but no event is there"));
+  }
+  if (!s.ok()) return FromRocks(s, "reading an event");
+  return format::DecodeEvent(position, value);
+}
+
+}  // namespace
+
+absl::StatusOr<RecordedEvent> EventStore::ReadEventAt(uint64_t position) const {
+  return GetEvent(*db_, rocksdb::ReadOptions(), position);
+}
+
+absl::StatusOr<std::optional<uint64_t>> EventStore::StreamLastVersion(
+    absl::string_view stream_id) const {
+  std::string value;
+  rocksdb::Status s = db_->db->Get(rocksdb::ReadOptions(), db_->stream_heads,
+                                   ToSlice(stream_id), &value);
+  if (s.IsNotFound()) return std::nullopt;
+  if (!s.ok()) return FromRocks(s, "reading a stream head");
+  absl::StatusOr<uint64_t> version = format::DecodeU64(value);
+  if (!version.ok()) return version.status();
+  return *version;
+}
+
+absl::StatusOr<StreamSlice> EventStore::ReadStream(
+    absl::string_view stream_id, const ReadStreamOptions& options) const {
+  const Limits& limits = options_.limits;
+  if (absl::Status s = ValidateStreamId(stream_id, limits); !s.ok()) return s;
+  absl::StatusOr<uint32_t> limit = ResolveReadLimit(options.limit, limits);
+  if (!limit.ok()) return limit.status();
+
+  ScopedSnapshot snapshot(db_->db.get());
+  rocksdb::ReadOptions ro;
+  ro.snapshot = snapshot.get();
+
+  std::string head_value;
+  rocksdb::Status s =
+      db_->db->Get(ro, db_->stream_heads, ToSlice(stream_id), &head_value);
+  if (s.IsNotFound()) {
+    return absl::NotFoundError(
+        absl::StrCat("stream_id: stream '", stream_id, "' has no events"));
+  }
+  if (!s.ok()) return FromRocks(s, "reading a stream head");
+  absl::StatusOr<uint64_t> head = format::DecodeU64(head_value);
+  if (!head.ok()) return head.status();
+
+  StreamSlice slice;
+  slice.last_stream_version = *head;
+  const bool forwards = options.direction == Direction::kForwards;
+  uint64_t version = forwards           ? options.from_version
+                     : options.from_end ? *head
+                                        : std::min(options.from_version, *head);
+  if (forwards && version > *head) {
+    slice.end_of_stream = true;
+    return slice;
+  }
+
+  size_t bytes = 0;
+  while (slice.events.size() < *limit && bytes < limits.max_read_bytes) {
+    std::string position_value;
+    s = db_->db->Get(ro, db_->stream_index,
+                     format::StreamVersionKey(stream_id, version),
+                     &position_value);
+    if (!s.ok()) {
+      return FromRocks(s, absl::StrCat("reading version ", version,
+                                       " of stream '", stream_id, "'"));
+    }
+    absl::StatusOr<uint64_t> position = format::DecodeU64(position_value);
+    if (!position.ok()) return position.status();
+    absl::StatusOr<RecordedEvent> event = GetEvent(*db_, ro, *position);
+    if (!event.ok()) return event.status();
+    bytes += event->payload.size();
+    slice.events.push_back(*std::move(event));
+    if (forwards ? version == *head : version == 0) {
+      slice.end_of_stream = true;
+      break;
+    }
+    version = forwards ? version + 1 : version - 1;
+  }
+  return slice;
+}
+
+absl::StatusOr<AllSlice> EventStore::ReadAll(
+    uint64_t from_position, const ReadAllOptions& options) const {
+  const Limits& limits = options_.limits;
+  absl::StatusOr<uint32_t> limit = ResolveReadLimit(options.limit, limits);
+  if (!limit.ok()) return limit.status();
+  if (absl::Status s = ValidateFilter(options.filter, limits); !s.ok()) {
+    return s;
+  }
+
+  AllSlice slice;
+  // Only what is durable: the head is published after the synced write.
+  slice.head_position = watcher_->head();
+  slice.next_position = std::max<uint64_t>(from_position, 1);
+  if (slice.next_position > slice.head_position) return slice;
+
+  const std::string upper = format::EncodeU64(slice.head_position + 1);
+  rocksdb::Slice upper_slice(upper);
+  rocksdb::ReadOptions ro;
+  ro.iterate_upper_bound = &upper_slice;
+  std::unique_ptr<rocksdb::Iterator> it(db_->db->NewIterator(ro, db_->events));
+
+  size_t bytes = 0;
+  uint32_t scanned = 0;
+  for (it->Seek(format::EncodeU64(slice.next_position));
+       it->Valid() && slice.events.size() < *limit &&
+       bytes < limits.max_read_bytes && scanned < limits.max_scan_per_read;
+       it->Next(), ++scanned) {
+    absl::StatusOr<uint64_t> position = format::DecodeU64(View(it->key()));
+    if (!position.ok()) return position.status();
+    if (*position != slice.next_position) {
+      return absl::DataLossError(
+          absl::StrCat("log has a gap: expected position ", slice.next_position,
+                       ", found ", *position));
+    }
+    slice.next_position = *position + 1;
+    absl::StatusOr<RecordedEvent> event =
+        format::DecodeEvent(*position, View(it->value()));
+    if (!event.ok()) return event.status();
+    if (!options.filter.Matches(*event)) continue;
+    bytes += event->payload.size();
+    slice.events.push_back(*std::move(event));
+  }
+  if (!it->status().ok()) return FromRocks(it->status(), "reading the log");
+  return slice;
+}
+
+}  // namespace svledger::eventstore

@@ -1,0 +1,45 @@
+#include "eventstore/rocks.h"
+
+#include "absl/strings/str_cat.h"
+
+namespace svledger::eventstore {
+
+absl::Status FromRocks(const rocksdb::Status& status,
+                       absl::string_view context) {
+  if (status.ok()) return absl::OkStatus();
+  std::string message = absl::StrCat(context, ": ", status.ToString());
+  switch (status.code()) {
+    case rocksdb::Status::kNotFound:
+      return absl::NotFoundError(message);
+    case rocksdb::Status::kCorruption:
+      return absl::DataLossError(message);
+    case rocksdb::Status::kInvalidArgument:
+      return absl::InvalidArgumentError(message);
+    case rocksdb::Status::kBusy:
+    case rocksdb::Status::kTryAgain:
+    case rocksdb::Status::kTimedOut:
+      return absl::UnavailableError(message);
+    default:
+      return absl::InternalError(message);
+  }
+}
+
+absl::Status RocksHandles::Close() {
+  if (db == nullptr) return absl::OkStatus();
+  absl::Status result = absl::OkStatus();
+  for (rocksdb::ColumnFamilyHandle** handle :
+       {&meta, &events, &stream_index, &stream_heads, &event_ids}) {
+    if (*handle == nullptr) continue;
+    absl::Status s = FromRocks(db->DestroyColumnFamilyHandle(*handle),
+                               "closing column family");
+    if (!s.ok() && result.ok()) result = s;
+    *handle = nullptr;
+  }
+  absl::Status s = FromRocks(db->Close(), "closing database");
+  if (!s.ok() && result.ok()) result = s;
+  db.reset();
+  meta = nullptr;
+  return result;
+}
+
+}  // namespace svledger::eventstore

@@ -1,0 +1,60 @@
+#ifndef SVLEDGER_EVENTSTORE_ROCKS_H_
+#define SVLEDGER_EVENTSTORE_ROCKS_H_
+
+// Internal to eventstore/: the RocksDB handles of an open log and the
+// translation of RocksDB statuses. Not for use outside this folder.
+
+#include <memory>
+#include <string>
+
+#include "absl/status/status.h"
+#include "absl/strings/string_view.h"
+#include "rocksdb/db.h"
+#include "rocksdb/snapshot.h"
+
+namespace svledger::eventstore {
+
+// Debian's Abseil has its own string_view, distinct from std::string_view.
+inline absl::string_view View(const rocksdb::Slice& slice) {
+  return absl::string_view(slice.data(), slice.size());
+}
+inline rocksdb::Slice ToSlice(absl::string_view view) {
+  return rocksdb::Slice(view.data(), view.size());
+}
+
+// Translates a RocksDB status, prefixing `context` to its message.
+absl::Status FromRocks(const rocksdb::Status& status,
+                       absl::string_view context);
+
+// An open database and its column families (see format.h).
+struct RocksHandles {
+  std::unique_ptr<rocksdb::DB> db;
+  rocksdb::ColumnFamilyHandle* meta = nullptr;  // default
+  rocksdb::ColumnFamilyHandle* events = nullptr;
+  rocksdb::ColumnFamilyHandle* stream_index = nullptr;
+  rocksdb::ColumnFamilyHandle* stream_heads = nullptr;
+  rocksdb::ColumnFamilyHandle* event_ids = nullptr;
+
+  // Releases the column family handles and closes the database.
+  absl::Status Close();
+};
+
+// Holds a RocksDB snapshot for the lifetime of one read.
+class ScopedSnapshot {
+ public:
+  explicit ScopedSnapshot(rocksdb::DB* db)
+      : db_(db), snapshot_(db->GetSnapshot()) {}
+  ~ScopedSnapshot() { db_->ReleaseSnapshot(snapshot_); }
+  ScopedSnapshot(const ScopedSnapshot&) = delete;
+  ScopedSnapshot& operator=(const ScopedSnapshot&) = delete;
+
+  const rocksdb::Snapshot* get() const { return snapshot_; }
+
+ private:
+  rocksdb::DB* db_;
+  const rocksdb::Snapshot* snapshot_;
+};
+
+}  // namespace svledger::eventstore
+
+#endif  // SVLEDGER_EVENTSTORE_ROCKS_H_
