@@ -1,0 +1,19 @@
+#ifndef SVLEDGER_SERVICES_GRPC_STATUS_H_
+#define SVLEDGER_SERVICES_GRPC_STATUS_H_
+
+#include "absl/status/status.h"
+#include "grpcpp/support/status.h"
+
+namespace svledger::services {
+
+// The one place where absl::Status becomes a gRPC status. The canonical codes
+// are the same in both, number for number.
+inline grpc::Status ToGrpcStatus(const absl::Status& status) {
+  if (status.ok()) return grpc::Status::OK;
+  return grpc::Status(static_cast<grpc::StatusCode>(status.code()),
+                      std::string(status.message()));
+}
+
+}  // namespace svledger::services
+
+#endif  // SVLEDGER_SERVICES_GRPC_STATUS_H_
