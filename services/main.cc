@@ -3,7 +3,6 @@
 
 #include <signal.h>
 
-#include <algorithm>
 #include <cstdio>
 #include <string>
 #include <vector>
@@ -11,6 +10,7 @@
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
+#include "common/flag_names.h"
 #include "services/server.h"
 
 ABSL_FLAG(std::string, listen, "127.0.0.1:50051",
@@ -20,32 +20,11 @@ ABSL_FLAG(std::string, data_dir, "./var/data",
 ABSL_FLAG(absl::Duration, shutdown_grace, absl::Seconds(10),
           "how long shutdown waits for in-flight calls");
 
-namespace {
-
-// Accepts --data-dir as well as Abseil's --data_dir: hyphens in a flag's
-// name (not its value) become underscores.
-std::vector<std::string> NormalizeFlagNames(int argc, char** argv) {
-  std::vector<std::string> args(argv, argv + argc);
-  for (size_t i = 1; i < args.size(); ++i) {
-    std::string& a = args[i];
-    if (a == "--") break;
-    if (a.rfind("--", 0) != 0) continue;
-    const size_t end = std::min(a.find('='), a.size());
-    for (size_t j = 2; j < end; ++j) {
-      if (a[j] == '-') a[j] = '_';
-    }
-  }
-  return args;
-}
-
-}  // namespace
-
 int main(int argc, char** argv) {
   absl::SetProgramUsageMessage(
       "svledger [--listen=HOST:PORT] [--data-dir=DIR] [--shutdown-grace=10s]");
-  std::vector<std::string> args = NormalizeFlagNames(argc, argv);
-  std::vector<char*> arg_ptrs;
-  for (std::string& a : args) arg_ptrs.push_back(a.data());
+  std::vector<std::string> args = svledger::NormalizeFlagNames(argc, argv);
+  std::vector<char*> arg_ptrs = svledger::ArgvPointers(args);
   absl::ParseCommandLine(static_cast<int>(arg_ptrs.size()), arg_ptrs.data());
 
   // Block the shutdown signals in every thread; main waits for them below.

@@ -1,0 +1,25 @@
+#include "common/flag_names.h"
+
+#include <algorithm>
+
+namespace svledger {
+
+std::vector<std::string> NormalizeFlagNames(int argc, char** argv) {
+  std::vector<std::string> args(argv, argv + argc);
+  for (size_t i = 1; i < args.size(); ++i) {
+    std::string& a = args[i];
+    if (a == "--") break;
+    if (a.rfind("--", 0) != 0) continue;
+    const size_t end = std::min(a.find('='), a.size());
+    std::replace(a.begin() + 2, a.begin() + static_cast<long>(end), '-', '_');
+  }
+  return args;
+}
+
+std::vector<char*> ArgvPointers(std::vector<std::string>& args) {
+  std::vector<char*> out;
+  for (std::string& a : args) out.push_back(a.data());
+  return out;
+}
+
+}  // namespace svledger

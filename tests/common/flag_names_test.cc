@@ -1,0 +1,20 @@
+#include "common/flag_names.h"
+
+#include "gtest/gtest.h"
+
+namespace svledger {
+namespace {
+
+TEST(NormalizeFlagNamesTest, HyphensInNamesOnly) {
+  std::vector<std::string> in = {
+      "prog", "--data-dir=/a-b", "--listen", "x-y", "-v", "--", "--keep-this"};
+  std::vector<char*> argv = ArgvPointers(in);
+  std::vector<std::string> out =
+      NormalizeFlagNames(static_cast<int>(argv.size()), argv.data());
+  EXPECT_EQ(out,
+            (std::vector<std::string>{"prog", "--data_dir=/a-b", "--listen",
+                                      "x-y", "-v", "--", "--keep-this"}));
+}
+
+}  // namespace
+}  // namespace svledger
