@@ -60,7 +60,9 @@ struct EventStoreStats {
 //
 // Appends are queued and written by one writer thread, which gathers every
 // queued append into a single synced WriteBatch (group commit): throughput
-// grows with concurrency instead of being bounded by fsyncs. All events of
+// grows with concurrency instead of being bounded by fsyncs. A second thread
+// runs the callbacks of committed appends, so the writer goes straight on
+// to the next commit. All events of
 // one append land atomically. An event becomes visible to ReadAll and to
 // subscribers only after the write that holds it is durable.
 //
@@ -85,8 +87,9 @@ class EventStore {
 
   // Appends `events` to `stream_id` if `expected` holds, and calls `done`
   // once the outcome is durable (or known to have failed). `done` runs on
-  // the writer thread, or inline on the calling thread for invalid input or
-  // a closed store; it must not block.
+  // the store's completion thread, or inline on the calling thread for
+  // invalid input or a closed store; it must not block, since it delays
+  // the completion of every later append.
   //
   // Outcomes:
   //   OK                the events' positions; or, when every event id is
@@ -147,7 +150,8 @@ class EventStore {
              uint64_t head);
 
   void WriterLoop();
-  void CommitBatch(std::vector<std::unique_ptr<Pending>>& batch);
+  void CompleterLoop();
+  void CommitBatch(std::vector<std::unique_ptr<Pending>> batch);
   absl::StatusOr<AppendResult> Stage(const Pending& append, BatchState& state,
                                      absl::Time now);
   absl::StatusOr<AppendResult> StageRetry(
@@ -171,6 +175,14 @@ class EventStore {
   bool closing_ ABSL_GUARDED_BY(queue_mu_) = false;
   bool closed_ ABSL_GUARDED_BY(queue_mu_) = false;
   std::thread writer_;
+
+  // Committed batches whose callbacks have yet to run. The writer hands
+  // them over so that it can start the next commit at once.
+  absl::Mutex done_mu_;
+  std::deque<std::vector<std::unique_ptr<Pending>>> done_queue_
+      ABSL_GUARDED_BY(done_mu_);
+  bool writer_exited_ ABSL_GUARDED_BY(done_mu_) = false;
+  std::thread completer_;
 
   std::atomic<uint64_t> commits_{0};
   std::atomic<uint64_t> appends_{0};

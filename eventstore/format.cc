@@ -31,7 +31,7 @@ std::string StreamVersionKey(absl::string_view stream_id, uint64_t version) {
 }
 
 std::string EventIdKey(absl::string_view stream_id, const Uuid& id) {
-  return absl::StrCat(stream_id, absl::string_view("\0", 1), id.AsBytes());
+  return absl::StrCat(id.AsBytes(), stream_id);
 }
 
 std::string EncodeEvent(absl::string_view stream_id, uint64_t stream_version,

@@ -10,9 +10,10 @@
 //   events        BE64(position) -> StoredEvent (stored_event.proto)
 //   stream_index  stream_id 0x00 BE64(version) -> BE64(position)
 //   stream_heads  stream_id -> BE64(last version of the stream)
-//   event_ids     stream_id 0x00 uuid[16] -> BE64(position)
+//   event_ids     uuid[16] stream_id -> BE64(position)
 // Stream ids never contain 0x00, so the separator keeps each stream's keys
-// contiguous and ordered by version.
+// contiguous and ordered by version. Event id keys lead with the random
+// UUID so that key comparisons differ at once (they are only looked up).
 
 #include <cstdint>
 #include <string>

@@ -1,12 +1,17 @@
 #include "eventstore/head_watcher.h"
 
+#include <pthread.h>
+
 #include <vector>
 
 namespace svledger::eventstore {
 
 HeadWatcher::HeadWatcher(uint64_t initial_head)
     : head_(initial_head), published_(initial_head) {
-  thread_ = std::thread([this] { Run(); });
+  thread_ = std::thread([this] {
+    pthread_setname_np(pthread_self(), "svl-heads");
+    Run();
+  });
 }
 
 HeadWatcher::~HeadWatcher() { Stop(); }

@@ -1,8 +1,31 @@
 #include "eventstore/rocks.h"
 
+#include <cstring>
+
 #include "absl/strings/str_cat.h"
 
 namespace svledger::eventstore {
+
+namespace {
+
+class StreamPrefixTransform final : public rocksdb::SliceTransform {
+ public:
+  const char* Name() const override { return "svledger.StreamPrefix"; }
+  rocksdb::Slice Transform(const rocksdb::Slice& key) const override {
+    const void* sep = memchr(key.data(), '\0', key.size());
+    const size_t n = static_cast<const char*>(sep) - key.data() + 1;
+    return rocksdb::Slice(key.data(), n);
+  }
+  bool InDomain(const rocksdb::Slice& key) const override {
+    return memchr(key.data(), '\0', key.size()) != nullptr;
+  }
+};
+
+}  // namespace
+
+std::shared_ptr<const rocksdb::SliceTransform> NewStreamPrefixTransform() {
+  return std::make_shared<StreamPrefixTransform>();
+}
 
 absl::Status FromRocks(const rocksdb::Status& status,
                        absl::string_view context) {

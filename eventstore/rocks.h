@@ -10,6 +10,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
 #include "rocksdb/db.h"
+#include "rocksdb/slice_transform.h"
 #include "rocksdb/snapshot.h"
 
 namespace svledger::eventstore {
@@ -21,6 +22,11 @@ inline absl::string_view View(const rocksdb::Slice& slice) {
 inline rocksdb::Slice ToSlice(absl::string_view view) {
   return rocksdb::Slice(view.data(), view.size());
 }
+
+// The part of a stream-keyed entry (format.h) up to and including the 0x00
+// separator. Used only for memtable insert hints: a stream's versions arrive
+// in order, so each insert lands right after the previous one of its stream.
+std::shared_ptr<const rocksdb::SliceTransform> NewStreamPrefixTransform();
 
 // Translates a RocksDB status, prefixing `context` to its message.
 absl::Status FromRocks(const rocksdb::Status& status,

@@ -10,6 +10,7 @@
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
+#include "absl/synchronization/mutex.h"
 #include "common/flag_names.h"
 #include "services/server.h"
 
@@ -26,6 +27,9 @@ int main(int argc, char** argv) {
   std::vector<std::string> args = svledger::NormalizeFlagNames(argc, argv);
   std::vector<char*> arg_ptrs = svledger::ArgvPointers(args);
   absl::ParseCommandLine(static_cast<int>(arg_ptrs.size()), arg_ptrs.data());
+  // Debian builds Abseil with mutex deadlock detection on; it costs every
+  // lock a graph update. Tests keep it; production does not pay for it.
+  absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
 
   // Block the shutdown signals in every thread; main waits for them below.
   sigset_t signals;

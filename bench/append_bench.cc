@@ -1,0 +1,258 @@
+// Durable appends over gRPC on loopback.
+//
+//   append_bench [--target=HOST:PORT] --clients=32 --events_per_append=1
+//                [--payload_bytes=200] [--seconds=10] [--json=FILE]
+//
+// Each of N clients keeps one Append in flight on its own stream, with an
+// exact expected version, and sends the next as soon as the last returns.
+// Without --target it starts an svledger server in this process on a
+// temporary data directory (fsync on, as in production). Prints events/s,
+// appends/s and latency percentiles, and writes them as JSON with --json.
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/flags/flag.h"
+#include "absl/flags/parse.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/synchronization/notification.h"
+#include "absl/time/clock.h"
+#include "common/random.h"
+#include "common/uuid.h"
+#include "grpcpp/create_channel.h"
+#include "grpcpp/security/credentials.h"
+#include "services/server.h"
+#include "svledger/v1/event_log.grpc.pb.h"
+
+ABSL_FLAG(std::string, target, "",
+          "server to load; empty: start one in-process on a temp dir");
+ABSL_FLAG(int, clients, 32, "concurrent clients, one append in flight each");
+ABSL_FLAG(int, events_per_append, 1, "events in each append");
+ABSL_FLAG(int, payload_bytes, 200, "bytes of payload per event");
+ABSL_FLAG(int, channels, 4,
+          "gRPC channels (TCP connections) shared by clients");
+ABSL_FLAG(double, seconds, 10, "measured duration");
+ABSL_FLAG(double, warmup_seconds, 2, "unmeasured warm-up");
+ABSL_FLAG(std::string, json, "", "write results as JSON to this file");
+ABSL_FLAG(bool, sync, true, "in-process server: fsync each commit");
+
+namespace {
+
+namespace v1 = svledger::v1;
+
+struct Shared {
+  absl::Time measure_from;
+  absl::Time measure_until;
+  std::atomic<bool> stop{false};
+  std::atomic<int> running{0};
+  std::atomic<uint64_t> errors{0};
+  absl::Mutex mu;
+  std::string first_error ABSL_GUARDED_BY(mu);
+};
+
+// One client: an append in flight at all times until told to stop.
+class Client {
+ public:
+  Client(v1::EventLog::Stub* stub, Shared* shared, int id, int events,
+         int payload_bytes)
+      : stub_(stub), shared_(shared), random_(id + 1) {
+    request_.set_stream_id(absl::StrCat("bench-", getpid(), "-", id));
+    request_.mutable_no_stream();
+    const std::string payload(payload_bytes, 'v');
+    for (int i = 0; i < events; ++i) {
+      v1::ProposedEvent* e = request_.add_events();
+      e->set_type("DeliveryReported");
+      e->set_payload(payload);
+      e->mutable_metadata()->set_actor("bench");
+    }
+    latencies_us_.reserve(1 << 16);
+  }
+
+  void Start() {
+    shared_->running++;
+    Send();
+  }
+
+  const std::vector<int64_t>& latencies_us() const { return latencies_us_; }
+  uint64_t measured_events() const { return measured_events_; }
+
+ private:
+  void Send() {
+    for (v1::ProposedEvent& e : *request_.mutable_events()) {
+      e.set_event_id(svledger::Uuid::Random(random_).ToString());
+    }
+    context_ = std::make_unique<grpc::ClientContext>();
+    sent_ = absl::Now();
+    stub_->async()->Append(context_.get(), &request_, &response_,
+                           [this](grpc::Status status) { Done(status); });
+  }
+
+  void Done(const grpc::Status& status) {
+    const absl::Time now = absl::Now();
+    if (status.ok()) {
+      if (sent_ >= shared_->measure_from && now <= shared_->measure_until) {
+        latencies_us_.push_back(absl::ToInt64Microseconds(now - sent_));
+        measured_events_ += request_.events_size();
+      }
+      request_.set_exact(response_.last_stream_version());
+    } else {
+      shared_->errors++;
+      absl::MutexLock lock(&shared_->mu);
+      if (shared_->first_error.empty()) {
+        shared_->first_error = status.error_message();
+      }
+    }
+    if (shared_->stop.load() || now > shared_->measure_until) {
+      shared_->running--;
+      return;
+    }
+    Send();  // non-blocking: issues the next call from the callback
+  }
+
+  v1::EventLog::Stub* stub_;
+  Shared* shared_;
+  svledger::SeededRandom random_;
+  v1::AppendRequest request_;
+  v1::AppendResponse response_;
+  std::unique_ptr<grpc::ClientContext> context_;
+  absl::Time sent_;
+  std::vector<int64_t> latencies_us_;
+  uint64_t measured_events_ = 0;
+};
+
+double Percentile(std::vector<int64_t>& sorted, double p) {
+  if (sorted.empty()) return 0;
+  size_t i = static_cast<size_t>(p * (sorted.size() - 1));
+  return sorted[i] / 1000.0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  absl::ParseCommandLine(argc, argv);
+  // Debian builds Abseil with mutex deadlock detection on; it costs every
+  // lock a graph update. Tests keep it; production does not pay for it.
+  absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
+  const int clients = absl::GetFlag(FLAGS_clients);
+  const int events = absl::GetFlag(FLAGS_events_per_append);
+  const double seconds = absl::GetFlag(FLAGS_seconds);
+
+  std::string target = absl::GetFlag(FLAGS_target);
+  std::unique_ptr<svledger::services::Server> server;
+  std::string data_dir;
+  if (target.empty()) {
+    data_dir = (std::filesystem::temp_directory_path() /
+                absl::StrCat("svledger-bench-", getpid()))
+                   .string();
+    svledger::services::ServerOptions options;
+    options.listen = "127.0.0.1:0";
+    options.data_dir = data_dir;
+    options.sync = absl::GetFlag(FLAGS_sync);
+    auto started = svledger::services::Server::Start(options);
+    if (!started.ok()) {
+      std::fprintf(stderr, "server: %s\n", started.status().ToString().c_str());
+      return 1;
+    }
+    server = *std::move(started);
+    target = absl::StrCat("127.0.0.1:", server->port());
+  }
+
+  std::vector<std::unique_ptr<v1::EventLog::Stub>> stubs;
+  for (int i = 0; i < absl::GetFlag(FLAGS_channels); ++i) {
+    grpc::ChannelArguments args;
+    args.SetInt("grpc.channel_id", i);  // distinct connections
+    stubs.push_back(v1::EventLog::NewStub(grpc::CreateCustomChannel(
+        target, grpc::InsecureChannelCredentials(), args)));
+  }
+
+  Shared shared;
+  const absl::Time start = absl::Now();
+  shared.measure_from =
+      start + absl::Seconds(absl::GetFlag(FLAGS_warmup_seconds));
+  shared.measure_until = shared.measure_from + absl::Seconds(seconds);
+  const uint64_t commits_before = server ? server->store().Stats().commits : 0;
+  const uint64_t events_before = server ? server->store().Stats().events : 0;
+
+  std::vector<std::unique_ptr<Client>> pool;
+  for (int i = 0; i < clients; ++i) {
+    pool.push_back(
+        std::make_unique<Client>(stubs[i % stubs.size()].get(), &shared, i,
+                                 events, absl::GetFlag(FLAGS_payload_bytes)));
+  }
+  for (auto& c : pool) c->Start();
+  absl::SleepFor(shared.measure_until - absl::Now());
+  const uint64_t commits_after = server ? server->store().Stats().commits : 0;
+  const uint64_t events_after = server ? server->store().Stats().events : 0;
+  const absl::Time drain_deadline = absl::Now() + absl::Seconds(30);
+  while (shared.running.load() > 0 && absl::Now() < drain_deadline) {
+    absl::SleepFor(absl::Milliseconds(5));
+  }
+  shared.stop = true;
+
+  std::vector<int64_t> all;
+  uint64_t measured_events = 0;
+  for (auto& c : pool) {
+    all.insert(all.end(), c->latencies_us().begin(), c->latencies_us().end());
+    measured_events += c->measured_events();
+  }
+  std::sort(all.begin(), all.end());
+  const double events_per_s = measured_events / seconds;
+  const double appends_per_s = all.size() / seconds;
+  const double p50 = Percentile(all, 0.50), p99 = Percentile(all, 0.99),
+               p999 = Percentile(all, 0.999);
+  const double max = all.empty() ? 0 : all.back() / 1000.0;
+  // Group commit: events per synced write while measuring (window edges
+  // make it approximate).
+  const double events_per_commit = commits_after > commits_before
+                                       ? double(events_after - events_before) /
+                                             (commits_after - commits_before)
+                                       : 0;
+
+  std::printf(
+      "clients=%d events_per_append=%d payload=%dB sync=%s target=%s\n"
+      "events/s=%.0f appends/s=%.0f p50=%.3fms p99=%.3fms p99.9=%.3fms "
+      "max=%.3fms errors=%llu events_per_commit=%.1f\n",
+      clients, events, absl::GetFlag(FLAGS_payload_bytes),
+      absl::GetFlag(FLAGS_sync) ? "on" : "off",
+      server ? "in-process" : target.c_str(), events_per_s, appends_per_s, p50,
+      p99, p999, max, static_cast<unsigned long long>(shared.errors.load()),
+      events_per_commit);
+  {
+    absl::MutexLock lock(&shared.mu);
+    if (!shared.first_error.empty()) {
+      std::printf("first error: %s\n", shared.first_error.c_str());
+    }
+  }
+
+  if (const std::string path = absl::GetFlag(FLAGS_json); !path.empty()) {
+    std::ofstream out(path);
+    out << absl::StrFormat(
+        "{\"benchmark\":\"append\",\"clients\":%d,\"events_per_append\":%d,"
+        "\"payload_bytes\":%d,\"sync\":%s,\"seconds\":%.1f,"
+        "\"events_per_s\":%.0f,\"appends_per_s\":%.0f,\"p50_ms\":%.3f,"
+        "\"p99_ms\":%.3f,\"p999_ms\":%.3f,\"max_ms\":%.3f,\"errors\":%d,"
+        "\"events_per_commit\":%.1f}\n",
+        clients, events, absl::GetFlag(FLAGS_payload_bytes),
+        absl::GetFlag(FLAGS_sync) ? "true" : "false", seconds, events_per_s,
+        appends_per_s, p50, p99, p999, max,
+        static_cast<int>(shared.errors.load()), events_per_commit);
+  }
+  stubs.clear();
+  if (server) {
+    server->Shutdown();
+    server.reset();
+    std::error_code ec;
+    std::filesystem::remove_all(data_dir, ec);
+  }
+  return shared.errors.load() == 0 ? 0 : 1;
+}

@@ -1,0 +1,47 @@
+# Shared by scripts/run and scripts/test. Source it; do not run it.
+# Installs only the Debian packages that are missing and builds only what is
+# out of date.
+
+set -euo pipefail
+
+SVLEDGER_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+
+# Every package a build or test needs, all from Debian 12.
+SVLEDGER_PACKAGES=(
+  g++ cmake ninja-build pkg-config
+  protobuf-compiler libprotobuf-dev
+  libgrpc++-dev protobuf-compiler-grpc
+  librocksdb-dev
+  prometheus-cpp-dev
+  libabsl-dev
+  libgtest-dev libgmock-dev
+)
+
+svledger_install_packages() {
+  local missing=()
+  for p in "${SVLEDGER_PACKAGES[@]}"; do
+    if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then
+      missing+=("$p")
+    fi
+  done
+  ((${#missing[@]})) || return 0
+  echo "scripts: installing missing packages: ${missing[*]}" >&2
+  local sudo=()
+  if [[ $(id -u) -ne 0 ]]; then
+    command -v sudo >/dev/null || { echo "scripts: need root or sudo to install ${missing[*]}" >&2; exit 1; }
+    sudo=(sudo)
+  fi
+  export DEBIAN_FRONTEND=noninteractive
+  "${sudo[@]}" apt-get update -qq
+  "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}
+
+# svledger_build BUILD_TYPE DIR [TARGET...]: configures once, then builds.
+svledger_build() {
+  local type=$1 dir=$2
+  shift 2
+  if [[ ! -f "$dir/build.ninja" ]]; then
+    cmake -S "$SVLEDGER_ROOT" -B "$dir" -G Ninja -DCMAKE_BUILD_TYPE="$type" >/dev/null
+  fi
+  cmake --build "$dir" -- -j"$(nproc)" "$@"
+}
