@@ -216,9 +216,9 @@ EventStore::EventStore(EventStoreOptions options,
     pthread_setname_np(pthread_self(), "svl-writer");
     WriterLoop();
   });
-  completer_ = std::thread([this] {
-    pthread_setname_np(pthread_self(), "svl-completer");
-    CompleterLoop();
+  syncer_ = std::thread([this] {
+    pthread_setname_np(pthread_self(), "svl-syncer");
+    SyncerLoop();
   });
 }
 
@@ -230,17 +230,24 @@ void EventStore::Close() {
     if (closed_) return;
     closing_ = true;
   }
-  if (writer_.joinable()) writer_.join();  // drains the queue first
-  {
-    absl::MutexLock lock(&done_mu_);
-    writer_exited_ = true;
-  }
-  if (completer_.joinable()) completer_.join();  // runs every callback
+  // Each stage drains what it was handed, then closes the next one's queue.
+  if (writer_.joinable()) writer_.join();
+  if (syncer_.joinable()) syncer_.join();
   watcher_->Stop();
   absl::Status s = db_->Close();
   if (!s.ok()) std::fprintf(stderr, "eventstore: %s\n", s.ToString().c_str());
   absl::MutexLock lock(&queue_mu_);
   closed_ = true;
+}
+
+absl::Status EventStore::failure() const {
+  absl::MutexLock lock(&failure_mu_);
+  return failure_;
+}
+
+void EventStore::Fail(const absl::Status& status) {
+  absl::MutexLock lock(&failure_mu_);
+  if (failure_.ok()) failure_ = status;
 }
 
 EventStoreStats EventStore::Stats() const {
@@ -310,7 +317,7 @@ void EventStore::WriterLoop() {
         return !queue_.empty() || closing_;
       };
       queue_mu_.Await(absl::Condition(&ready));
-      if (queue_.empty()) return;  // closing and drained
+      if (queue_.empty()) break;  // closing and drained
       size_t bytes = 0;
       while (!queue_.empty() &&
              (batch.empty() ||
@@ -321,15 +328,28 @@ void EventStore::WriterLoop() {
       }
       queued_bytes_ -= bytes;
     }
-    CommitBatch(std::move(batch));
+    to_sync_.Push(CommitBatch(std::move(batch)));
   }
+  to_sync_.Close();
 }
 
-void EventStore::CommitBatch(std::vector<std::unique_ptr<Pending>> batch) {
+EventStore::Written EventStore::CommitBatch(
+    std::vector<std::unique_ptr<Pending>> batch) {
+  Written written;
+  written.appends = std::move(batch);
+  if (absl::Status failed = failure(); !failed.ok()) {
+    for (std::unique_ptr<Pending>& append : written.appends) {
+      append->result = absl::UnavailableError(
+          absl::StrCat("event store failed earlier and must be reopened: ",
+                       failed.message()));
+    }
+    return written;
+  }
+
   BatchState state;
   state.next_position = next_position_;
   const absl::Time now = clock_->Now();
-  for (std::unique_ptr<Pending>& append : batch) {
+  for (std::unique_ptr<Pending>& append : written.appends) {
     state.batch.SetSavePoint();
     append->result = Stage(*append, state, now);
     if (append->result.ok()) {
@@ -343,57 +363,86 @@ void EventStore::CommitBatch(std::vector<std::unique_ptr<Pending>> batch) {
       }
     }
   }
+  if (state.batch.Count() == 0) return written;  // only retries and errors
 
-  if (state.batch.Count() > 0) {
-    rocksdb::WriteOptions wo;
-    wo.sync = options_.sync;
-    rocksdb::Status s = db_->db->Write(wo, &state.batch);
-    if (s.ok()) {
-      commits_.fetch_add(1, std::memory_order_relaxed);
-      events_.fetch_add(state.next_position - next_position_,
-                        std::memory_order_relaxed);
-      next_position_ = state.next_position;
-      watcher_->Publish(next_position_ - 1);
-    } else {
-      failed_commits_.fetch_add(1, std::memory_order_relaxed);
-      absl::Status failed = FromRocks(
-          s,
-          "committing appends (outcome unknown; retrying with the same "
-          "event ids is safe)");
-      for (std::unique_ptr<Pending>& append : batch) {
-        if (append->result.ok()) append->result = failed;
-      }
+  // Unsynced: the syncer makes it durable, and until then no reader is
+  // shown it (reads stop at the durable head).
+  rocksdb::Status s = db_->db->Write(rocksdb::WriteOptions(), &state.batch);
+  if (!s.ok()) {
+    absl::Status failed =
+        FromRocks(s,
+                  "committing appends (outcome unknown; retrying with the same "
+                  "event ids is safe)");
+    Fail(failed);
+    for (std::unique_ptr<Pending>& append : written.appends) {
+      if (append->result.ok()) append->result = failed;
     }
+    return written;
   }
-
-  for (std::unique_ptr<Pending>& append : batch) {
-    if (append->result.ok()) {
-      appends_.fetch_add(1, std::memory_order_relaxed);
-      if (append->result->deduplicated) {
-        deduplicated_.fetch_add(1, std::memory_order_relaxed);
-      }
-    }
-  }
-  absl::MutexLock lock(&done_mu_);
-  done_queue_.push_back(std::move(batch));
+  events_.fetch_add(state.next_position - next_position_,
+                    std::memory_order_relaxed);
+  next_position_ = state.next_position;
+  written.last_position = next_position_ - 1;
+  return written;
 }
 
-void EventStore::CompleterLoop() {
-  while (true) {
-    std::deque<std::vector<std::unique_ptr<Pending>>> ready;
-    {
-      absl::MutexLock lock(&done_mu_);
-      auto has_work = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(done_mu_) {
-        return !done_queue_.empty() || writer_exited_;
-      };
-      done_mu_.Await(absl::Condition(&has_work));
-      if (done_queue_.empty()) return;  // the writer exited and all is done
-      ready.swap(done_queue_);
+void EventStore::SyncerLoop() {
+  std::deque<Written> batches;
+  while (to_sync_.TakeAll(batches)) {
+    uint64_t last_position = 0;
+    for (const Written& w : batches) {
+      last_position = std::max(last_position, w.last_position);
     }
-    for (auto& batch : ready) {
-      for (std::unique_ptr<Pending>& append : batch) {
-        std::move(append->done)(std::move(append->result));
+    // One fsync covers every batch written before it started. A group with
+    // nothing new (only retries) still fails if the store has failed: its
+    // answers may point at events that never became durable.
+    absl::Status synced = failure();
+    const bool failed_before = !synced.ok();
+    if (synced.ok() && last_position > 0 && options_.before_sync) {
+      synced = options_.before_sync();
+    }
+    if (synced.ok() && last_position > 0 && options_.sync) {
+      synced = FromRocks(db_->db->SyncWAL(), "syncing the log");
+    }
+    if (synced.ok()) {
+      if (last_position > 0) {
+        commits_.fetch_add(1, std::memory_order_relaxed);
+        watcher_->Publish(last_position);
       }
+    } else {
+      // What was written may or may not be on disk, and later batches were
+      // numbered on top of it: fail all of it, and refuse appends until the
+      // store is reopened and recovers a consistent prefix.
+      if (!failed_before) {
+        failed_commits_.fetch_add(1, std::memory_order_relaxed);
+        Fail(synced);
+      }
+      for (Written& w : batches) {
+        for (std::unique_ptr<Pending>& append : w.appends) {
+          if (append->result.ok()) {
+            append->result = absl::InternalError(absl::StrCat(
+                "appends not known to be durable (retrying with the same "
+                "event ids after reopening is safe): ",
+                synced.message()));
+          }
+        }
+      }
+    }
+    Complete(batches);
+    batches.clear();
+  }
+}
+
+void EventStore::Complete(std::deque<Written>& batches) {
+  for (Written& w : batches) {
+    for (std::unique_ptr<Pending>& append : w.appends) {
+      if (append->result.ok()) {
+        appends_.fetch_add(1, std::memory_order_relaxed);
+        if (append->result->deduplicated) {
+          deduplicated_.fetch_add(1, std::memory_order_relaxed);
+        }
+      }
+      std::move(append->done)(std::move(append->result));
     }
   }
 }
@@ -447,7 +496,7 @@ absl::StatusOr<AppendResult> EventStore::Stage(const Pending& append,
   if (auto it = state.heads.find(stream); it != state.heads.end()) {
     last = it->second;
   } else {
-    absl::StatusOr<std::optional<uint64_t>> stored = StreamLastVersion(stream);
+    absl::StatusOr<std::optional<uint64_t>> stored = WrittenLastVersion(stream);
     if (!stored.ok()) return stored.status();
     last = *stored;
   }

@@ -1,6 +1,7 @@
 // The read path of the event log. Reads run on the caller's thread, each on
 // one RocksDB snapshot, concurrently with the writer.
 
+#include <limits>
 #include <memory>
 
 #include "absl/strings/str_cat.h"
@@ -25,22 +26,50 @@ absl::StatusOr<RecordedEvent> GetEvent(const RocksHandles& h,
   return format::DecodeEvent(position, value);
 }
 
+// The stream's last version among events at positions <= `head`, or
+// nullopt. Events beyond the durable head are written but not yet synced;
+// there are only as many as the pipeline holds, so the walk back is short.
+absl::StatusOr<std::optional<uint64_t>> LastVersionAsOf(
+    const RocksHandles& h, const rocksdb::ReadOptions& ro,
+    absl::string_view stream_id, uint64_t head) {
+  std::string value;
+  rocksdb::Status s = h.db->Get(ro, h.stream_heads, ToSlice(stream_id), &value);
+  if (s.IsNotFound()) return std::nullopt;
+  if (!s.ok()) return FromRocks(s, "reading a stream head");
+  absl::StatusOr<uint64_t> version = format::DecodeU64(value);
+  if (!version.ok()) return version.status();
+  if (head == std::numeric_limits<uint64_t>::max()) return *version;
+  for (uint64_t v = *version;; --v) {
+    std::string position_value;
+    s = h.db->Get(ro, h.stream_index, format::StreamVersionKey(stream_id, v),
+                  &position_value);
+    if (!s.ok()) return FromRocks(s, "reading a stream index entry");
+    absl::StatusOr<uint64_t> position = format::DecodeU64(position_value);
+    if (!position.ok()) return position.status();
+    if (*position <= head) return v;
+    if (v == 0) return std::nullopt;
+  }
+}
+
 }  // namespace
 
 absl::StatusOr<RecordedEvent> EventStore::ReadEventAt(uint64_t position) const {
   return GetEvent(*db_, rocksdb::ReadOptions(), position);
 }
 
+absl::StatusOr<std::optional<uint64_t>> EventStore::WrittenLastVersion(
+    absl::string_view stream_id) const {
+  return LastVersionAsOf(*db_, rocksdb::ReadOptions(), stream_id,
+                         std::numeric_limits<uint64_t>::max());
+}
+
 absl::StatusOr<std::optional<uint64_t>> EventStore::StreamLastVersion(
     absl::string_view stream_id) const {
-  std::string value;
-  rocksdb::Status s = db_->db->Get(rocksdb::ReadOptions(), db_->stream_heads,
-                                   ToSlice(stream_id), &value);
-  if (s.IsNotFound()) return std::nullopt;
-  if (!s.ok()) return FromRocks(s, "reading a stream head");
-  absl::StatusOr<uint64_t> version = format::DecodeU64(value);
-  if (!version.ok()) return version.status();
-  return *version;
+  const uint64_t head = watcher_->head();
+  ScopedSnapshot snapshot(db_->db.get());
+  rocksdb::ReadOptions ro;
+  ro.snapshot = snapshot.get();
+  return LastVersionAsOf(*db_, ro, stream_id, head);
 }
 
 absl::StatusOr<StreamSlice> EventStore::ReadStream(
@@ -50,28 +79,28 @@ absl::StatusOr<StreamSlice> EventStore::ReadStream(
   absl::StatusOr<uint32_t> limit = ResolveReadLimit(options.limit, limits);
   if (!limit.ok()) return limit.status();
 
+  // Only what is durable: versions up to the durable head.
+  const uint64_t durable_head = watcher_->head();
   ScopedSnapshot snapshot(db_->db.get());
   rocksdb::ReadOptions ro;
   ro.snapshot = snapshot.get();
-
-  std::string head_value;
-  rocksdb::Status s =
-      db_->db->Get(ro, db_->stream_heads, ToSlice(stream_id), &head_value);
-  if (s.IsNotFound()) {
+  absl::StatusOr<std::optional<uint64_t>> last =
+      LastVersionAsOf(*db_, ro, stream_id, durable_head);
+  if (!last.ok()) return last.status();
+  if (!last->has_value()) {
     return absl::NotFoundError(
         absl::StrCat("stream_id: stream '", stream_id, "' has no events"));
   }
-  if (!s.ok()) return FromRocks(s, "reading a stream head");
-  absl::StatusOr<uint64_t> head = format::DecodeU64(head_value);
-  if (!head.ok()) return head.status();
+  const uint64_t last_version = **last;
 
   StreamSlice slice;
-  slice.last_stream_version = *head;
+  slice.last_stream_version = last_version;
   const bool forwards = options.direction == Direction::kForwards;
-  uint64_t version = forwards           ? options.from_version
-                     : options.from_end ? *head
-                                        : std::min(options.from_version, *head);
-  if (forwards && version > *head) {
+  uint64_t version = forwards ? options.from_version
+                     : options.from_end
+                         ? last_version
+                         : std::min(options.from_version, last_version);
+  if (forwards && version > last_version) {
     slice.end_of_stream = true;
     return slice;
   }
@@ -79,9 +108,9 @@ absl::StatusOr<StreamSlice> EventStore::ReadStream(
   size_t bytes = 0;
   while (slice.events.size() < *limit && bytes < limits.max_read_bytes) {
     std::string position_value;
-    s = db_->db->Get(ro, db_->stream_index,
-                     format::StreamVersionKey(stream_id, version),
-                     &position_value);
+    rocksdb::Status s = db_->db->Get(
+        ro, db_->stream_index, format::StreamVersionKey(stream_id, version),
+        &position_value);
     if (!s.ok()) {
       return FromRocks(s, absl::StrCat("reading version ", version,
                                        " of stream '", stream_id, "'"));
@@ -92,7 +121,7 @@ absl::StatusOr<StreamSlice> EventStore::ReadStream(
     if (!event.ok()) return event.status();
     bytes += event->payload.size();
     slice.events.push_back(*std::move(event));
-    if (forwards ? version == *head : version == 0) {
+    if (forwards ? version == last_version : version == 0) {
       slice.end_of_stream = true;
       break;
     }

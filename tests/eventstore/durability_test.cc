@@ -1,0 +1,105 @@
+// What the log shows before and after a sync, and what a failed sync does.
+// The syncer's test hook holds a written batch before it is durable, or
+// fails its sync.
+
+#include <atomic>
+#include <thread>
+
+#include "absl/synchronization/notification.h"
+#include "eventstore/event_store.h"
+#include "gtest/gtest.h"
+#include "tests/eventstore/test_events.h"
+#include "tests/testing/temp_dir.h"
+#include "tests/testing/wait.h"
+
+namespace svledger::eventstore {
+namespace {
+
+using svledger::testing::TempDir;
+using svledger::testing::WaitUntil;
+using testing::EventFactory;
+
+TEST(DurabilityTest, WrittenButUnsyncedEventsAreInvisible) {
+  TempDir dir;
+  absl::Notification release;
+  std::atomic<int> syncs_waiting{0};
+  std::atomic<bool> hold{false};
+  EventStoreOptions options{.path = dir.Sub("log")};
+  options.before_sync = [&]() {
+    if (hold.load()) {
+      syncs_waiting++;
+      release.WaitForNotification();
+    }
+    return absl::OkStatus();
+  };
+  auto store = *EventStore::Open(options);
+  EventFactory f;
+  ASSERT_TRUE(store->Append("s", ExpectedVersion::Any(), f.MakeMany(2)).ok());
+
+  hold = true;
+  absl::Notification acknowledged;
+  store->AppendAsync("s", ExpectedVersion::Exact(1), f.MakeMany(3),
+                     [&](absl::StatusOr<AppendResult> r) {
+                       EXPECT_TRUE(r.ok()) << r.status();
+                       acknowledged.Notify();
+                     });
+  store->AppendAsync("new-stream", ExpectedVersion::Any(), f.MakeMany(1),
+                     [](absl::StatusOr<AppendResult>) {});
+  // The batch is written to RocksDB and its sync is held.
+  ASSERT_TRUE(WaitUntil([&] { return syncs_waiting.load() > 0; }));
+  EXPECT_FALSE(acknowledged.HasBeenNotified());
+  EXPECT_EQ(store->HeadPosition(), 2u);
+  EXPECT_EQ(**store->StreamLastVersion("s"), 1u);
+  EXPECT_FALSE(store->StreamLastVersion("new-stream")->has_value());
+  auto slice = store->ReadStream("s", {});
+  ASSERT_TRUE(slice.ok());
+  EXPECT_EQ(slice->events.size(), 2u);
+  EXPECT_EQ(slice->last_stream_version, 1u);
+  EXPECT_EQ(store->ReadStream("new-stream", {}).status().code(),
+            absl::StatusCode::kNotFound);
+  EXPECT_EQ(store->ReadAll(1, {})->events.size(), 2u);
+
+  hold = false;
+  release.Notify();
+  ASSERT_TRUE(acknowledged.WaitForNotificationWithTimeout(absl::Seconds(10)));
+  ASSERT_TRUE(WaitUntil([&] { return store->HeadPosition() == 6; }));
+  EXPECT_EQ(store->ReadStream("s", {})->events.size(), 5u);
+  EXPECT_EQ(**store->StreamLastVersion("new-stream"), 0u);
+}
+
+TEST(DurabilityTest, AFailedSyncFailsEverythingInFlightAndPoisonsTheStore) {
+  TempDir dir;
+  std::atomic<bool> fail{false};
+  EventStoreOptions options{.path = dir.Sub("log")};
+  options.before_sync = [&]() {
+    return fail.load() ? absl::InternalError("injected: disk on fire")
+                       : absl::OkStatus();
+  };
+  EventFactory f;
+  std::vector<ProposedEvent> lost = f.MakeMany(2);
+  {
+    auto store = *EventStore::Open(options);
+    ASSERT_TRUE(store->Append("s", ExpectedVersion::Any(), f.MakeMany(1)).ok());
+    fail = true;
+    auto r = store->Append("s", ExpectedVersion::Any(), lost);
+    EXPECT_EQ(r.status().code(), absl::StatusCode::kInternal) << r.status();
+    EXPECT_EQ(store->HeadPosition(), 1u);
+    EXPECT_EQ(store->ReadAll(1, {})->events.size(), 1u);
+    // Poisoned: refused without trying, even once the disk is back.
+    fail = false;
+    auto later = store->Append("s", ExpectedVersion::Any(), f.MakeMany(1));
+    EXPECT_EQ(later.status().code(), absl::StatusCode::kUnavailable)
+        << later.status();
+    EXPECT_EQ(store->Stats().failed_commits, 1u);
+  }
+  // Reopened: a consistent log, and retrying the failed append is safe
+  // whether or not it reached the disk.
+  auto store = *EventStore::Open(options);
+  auto retry = store->Append("s", ExpectedVersion::Any(), lost);
+  ASSERT_TRUE(retry.ok()) << retry.status();
+  EXPECT_EQ(retry->first_position, 2u);
+  EXPECT_EQ(store->HeadPosition(), 3u);
+}
+
+}  // namespace
+}  // namespace svledger::eventstore
