@@ -6,7 +6,8 @@
 // Each of N clients keeps one Append in flight on its own stream, with an
 // exact expected version, and sends the next as soon as the last returns.
 // Without --target it starts an svledger server in this process on a
-// temporary data directory (fsync on, as in production). Prints events/s,
+// temporary data directory (fsync on, as in production). --noop measures a
+// bare unary round trip instead, for comparison. Prints events/s,
 // appends/s and latency percentiles, and writes them as JSON with --json.
 
 #include <unistd.h>
@@ -18,6 +19,7 @@
 #include <fstream>
 #include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "absl/flags/flag.h"
@@ -29,6 +31,7 @@
 #include "absl/time/clock.h"
 #include "common/random.h"
 #include "common/uuid.h"
+#include "grpcpp/completion_queue.h"
 #include "grpcpp/create_channel.h"
 #include "grpcpp/security/credentials.h"
 #include "services/server.h"
@@ -45,6 +48,13 @@ ABSL_FLAG(double, seconds, 10, "measured duration");
 ABSL_FLAG(double, warmup_seconds, 2, "unmeasured warm-up");
 ABSL_FLAG(std::string, json, "", "write results as JSON to this file");
 ABSL_FLAG(bool, sync, true, "in-process server: fsync each commit");
+ABSL_FLAG(std::string, client_api, "callback",
+          "callback: gRPC's callback API and its internal threads (drives "
+          "appends best here); cq: one thread polls a CompletionQueue (the "
+          "leanest client: use it with --noop for the server's ceiling)");
+ABSL_FLAG(bool, noop, false,
+          "send ReadAll at the head instead of Append: the bare gRPC round "
+          "trip, the ceiling for any unary call with this client here");
 
 namespace {
 
@@ -88,6 +98,14 @@ class Client {
 
  private:
   void Send() {
+    if (absl::GetFlag(FLAGS_noop)) {
+      context_ = std::make_unique<grpc::ClientContext>();
+      sent_ = absl::Now();
+      noop_request_.set_from_position(1ull << 62);
+      stub_->async()->ReadAll(context_.get(), &noop_request_, &noop_response_,
+                              [this](grpc::Status status) { Done(status); });
+      return;
+    }
     for (v1::ProposedEvent& e : *request_.mutable_events()) {
       e.set_event_id(svledger::Uuid::Random(random_).ToString());
     }
@@ -102,9 +120,12 @@ class Client {
     if (status.ok()) {
       if (sent_ >= shared_->measure_from && now <= shared_->measure_until) {
         latencies_us_.push_back(absl::ToInt64Microseconds(now - sent_));
-        measured_events_ += request_.events_size();
+        measured_events_ +=
+            absl::GetFlag(FLAGS_noop) ? 1 : request_.events_size();
       }
-      request_.set_exact(response_.last_stream_version());
+      if (!absl::GetFlag(FLAGS_noop)) {
+        request_.set_exact(response_.last_stream_version());
+      }
     } else {
       shared_->errors++;
       absl::MutexLock lock(&shared_->mu);
@@ -124,10 +145,125 @@ class Client {
   svledger::SeededRandom random_;
   v1::AppendRequest request_;
   v1::AppendResponse response_;
+  v1::ReadAllRequest noop_request_;
+  v1::ReadAllResponse noop_response_;
   std::unique_ptr<grpc::ClientContext> context_;
   absl::Time sent_;
   std::vector<int64_t> latencies_us_;
   uint64_t measured_events_ = 0;
+};
+
+// The same closed loop as Client, driven by one thread polling a
+// CompletionQueue: fewer threads and hand-offs than the callback API, so
+// less of the machine goes to the measuring instrument.
+class CqClients {
+ public:
+  CqClients(std::vector<std::unique_ptr<v1::EventLog::Stub>>* stubs,
+            Shared* shared, int clients, int events, int payload_bytes)
+      : stubs_(stubs), shared_(shared) {
+    const std::string payload(payload_bytes, 'v');
+    for (int i = 0; i < clients; ++i) {
+      auto slot = std::make_unique<Slot>(i + 1);
+      slot->stub = (*stubs_)[i % stubs_->size()].get();
+      slot->request.set_stream_id(absl::StrCat("bench-", getpid(), "-", i));
+      slot->request.mutable_no_stream();
+      for (int e = 0; e < events; ++e) {
+        v1::ProposedEvent* pe = slot->request.add_events();
+        pe->set_type("DeliveryReported");
+        pe->set_payload(payload);
+        pe->mutable_metadata()->set_actor("bench");
+      }
+      slot->latencies_us.reserve(1 << 16);
+      slots_.push_back(std::move(slot));
+    }
+  }
+
+  // Runs until the measurement window closes and every call has returned.
+  void Run() {
+    for (auto& slot : slots_) Send(*slot);
+    int in_flight = static_cast<int>(slots_.size());
+    void* tag;
+    bool ok;
+    while (in_flight > 0 && cq_.Next(&tag, &ok)) {
+      Slot& slot = *static_cast<Slot*>(tag);
+      const absl::Time now = absl::Now();
+      if (slot.status.ok()) {
+        if (slot.sent >= shared_->measure_from &&
+            now <= shared_->measure_until) {
+          slot.latencies_us.push_back(
+              absl::ToInt64Microseconds(now - slot.sent));
+          slot.measured_events +=
+              absl::GetFlag(FLAGS_noop) ? 1 : slot.request.events_size();
+        }
+        if (!absl::GetFlag(FLAGS_noop)) {
+          slot.request.set_exact(slot.response.last_stream_version());
+        }
+      } else {
+        shared_->errors++;
+        absl::MutexLock lock(&shared_->mu);
+        if (shared_->first_error.empty()) {
+          shared_->first_error = slot.status.error_message();
+        }
+      }
+      if (now > shared_->measure_until) {
+        --in_flight;
+      } else {
+        Send(slot);
+      }
+    }
+    cq_.Shutdown();
+    while (cq_.Next(&tag, &ok)) {
+    }
+  }
+
+  void Collect(std::vector<int64_t>& all, uint64_t& events) const {
+    for (const auto& slot : slots_) {
+      all.insert(all.end(), slot->latencies_us.begin(),
+                 slot->latencies_us.end());
+      events += slot->measured_events;
+    }
+  }
+
+ private:
+  struct Slot {
+    explicit Slot(uint64_t seed) : random(seed) {}
+    v1::EventLog::Stub* stub = nullptr;
+    svledger::SeededRandom random;
+    v1::AppendRequest request;
+    v1::AppendResponse response;
+    v1::ReadAllRequest noop_request;
+    v1::ReadAllResponse noop_response;
+    std::unique_ptr<grpc::ClientContext> context;
+    std::unique_ptr<grpc::ClientAsyncResponseReader<v1::AppendResponse>> call;
+    std::unique_ptr<grpc::ClientAsyncResponseReader<v1::ReadAllResponse>>
+        noop_call;
+    grpc::Status status;
+    absl::Time sent;
+    std::vector<int64_t> latencies_us;
+    uint64_t measured_events = 0;
+  };
+
+  void Send(Slot& slot) {
+    slot.context = std::make_unique<grpc::ClientContext>();
+    slot.sent = absl::Now();
+    if (absl::GetFlag(FLAGS_noop)) {
+      slot.noop_request.set_from_position(1ull << 62);
+      slot.noop_call =
+          slot.stub->AsyncReadAll(slot.context.get(), slot.noop_request, &cq_);
+      slot.noop_call->Finish(&slot.noop_response, &slot.status, &slot);
+      return;
+    }
+    for (v1::ProposedEvent& e : *slot.request.mutable_events()) {
+      e.set_event_id(svledger::Uuid::Random(slot.random).ToString());
+    }
+    slot.call = slot.stub->AsyncAppend(slot.context.get(), slot.request, &cq_);
+    slot.call->Finish(&slot.response, &slot.status, &slot);
+  }
+
+  std::vector<std::unique_ptr<v1::EventLog::Stub>>* stubs_;
+  Shared* shared_;
+  grpc::CompletionQueue cq_;
+  std::vector<std::unique_ptr<Slot>> slots_;
 };
 
 double Percentile(std::vector<int64_t>& sorted, double p) {
@@ -183,24 +319,42 @@ int main(int argc, char** argv) {
   const uint64_t commits_before = server ? server->store().Stats().commits : 0;
   const uint64_t events_before = server ? server->store().Stats().events : 0;
 
+  const bool use_cq = absl::GetFlag(FLAGS_client_api) == "cq";
   std::vector<std::unique_ptr<Client>> pool;
-  for (int i = 0; i < clients; ++i) {
-    pool.push_back(
-        std::make_unique<Client>(stubs[i % stubs.size()].get(), &shared, i,
-                                 events, absl::GetFlag(FLAGS_payload_bytes)));
-  }
-  for (auto& c : pool) c->Start();
-  absl::SleepFor(shared.measure_until - absl::Now());
-  const uint64_t commits_after = server ? server->store().Stats().commits : 0;
-  const uint64_t events_after = server ? server->store().Stats().events : 0;
-  const absl::Time drain_deadline = absl::Now() + absl::Seconds(30);
-  while (shared.running.load() > 0 && absl::Now() < drain_deadline) {
-    absl::SleepFor(absl::Milliseconds(5));
+  std::unique_ptr<CqClients> cq_clients;
+  uint64_t commits_after = 0, events_after = 0;
+  if (use_cq) {
+    cq_clients = std::make_unique<CqClients>(
+        &stubs, &shared, clients, events, absl::GetFlag(FLAGS_payload_bytes));
+    std::thread sampler([&] {
+      absl::SleepFor(shared.measure_until - absl::Now());
+      commits_after = server ? server->store().Stats().commits : 0;
+      events_after = server ? server->store().Stats().events : 0;
+    });
+    cq_clients->Run();
+    sampler.join();
+  } else {
+    for (int i = 0; i < clients; ++i) {
+      pool.push_back(
+          std::make_unique<Client>(stubs[i % stubs.size()].get(), &shared, i,
+                                   events, absl::GetFlag(FLAGS_payload_bytes)));
+    }
+    for (auto& c : pool) c->Start();
+    absl::SleepFor(shared.measure_until - absl::Now());
+    commits_after = server ? server->store().Stats().commits : 0;
+    events_after = server ? server->store().Stats().events : 0;
+    const absl::Time drain_deadline = absl::Now() + absl::Seconds(30);
+    while (shared.running.load() > 0 && absl::Now() < drain_deadline) {
+      absl::SleepFor(absl::Milliseconds(5));
+    }
   }
   shared.stop = true;
 
   std::vector<int64_t> all;
   uint64_t measured_events = 0;
+  if (use_cq) {
+    cq_clients->Collect(all, measured_events);
+  }
   for (auto& c : pool) {
     all.insert(all.end(), c->latencies_us().begin(), c->latencies_us().end());
     measured_events += c->measured_events();
@@ -219,10 +373,11 @@ int main(int argc, char** argv) {
                                        : 0;
 
   std::printf(
-      "clients=%d events_per_append=%d payload=%dB sync=%s target=%s\n"
+      "%sclients=%d events_per_append=%d payload=%dB sync=%s target=%s\n"
       "events/s=%.0f appends/s=%.0f p50=%.3fms p99=%.3fms p99.9=%.3fms "
       "max=%.3fms errors=%llu events_per_commit=%.1f\n",
-      clients, events, absl::GetFlag(FLAGS_payload_bytes),
+      absl::GetFlag(FLAGS_noop) ? "NOOP (ReadAll at head) " : "", clients,
+      events, absl::GetFlag(FLAGS_payload_bytes),
       absl::GetFlag(FLAGS_sync) ? "on" : "off",
       server ? "in-process" : target.c_str(), events_per_s, appends_per_s, p50,
       p99, p999, max, static_cast<unsigned long long>(shared.errors.load()),
@@ -237,12 +392,13 @@ int main(int argc, char** argv) {
   if (const std::string path = absl::GetFlag(FLAGS_json); !path.empty()) {
     std::ofstream out(path);
     out << absl::StrFormat(
-        "{\"benchmark\":\"append\",\"clients\":%d,\"events_per_append\":%d,"
+        "{\"benchmark\":\"%s\",\"clients\":%d,\"events_per_append\":%d,"
         "\"payload_bytes\":%d,\"sync\":%s,\"seconds\":%.1f,"
         "\"events_per_s\":%.0f,\"appends_per_s\":%.0f,\"p50_ms\":%.3f,"
         "\"p99_ms\":%.3f,\"p999_ms\":%.3f,\"max_ms\":%.3f,\"errors\":%d,"
         "\"events_per_commit\":%.1f}\n",
-        clients, events, absl::GetFlag(FLAGS_payload_bytes),
+        absl::GetFlag(FLAGS_noop) ? "noop_unary" : "append", clients, events,
+        absl::GetFlag(FLAGS_payload_bytes),
         absl::GetFlag(FLAGS_sync) ? "true" : "false", seconds, events_per_s,
         appends_per_s, p50, p99, p999, max,
         static_cast<int>(shared.errors.load()), events_per_commit);
