@@ -220,6 +220,10 @@ EventStore::EventStore(EventStoreOptions options,
     pthread_setname_np(pthread_self(), "svl-syncer");
     SyncerLoop();
   });
+  completer_ = std::thread([this] {
+    pthread_setname_np(pthread_self(), "svl-completer");
+    CompleterLoop();
+  });
 }
 
 EventStore::~EventStore() { Close(); }
@@ -233,6 +237,7 @@ void EventStore::Close() {
   // Each stage drains what it was handed, then closes the next one's queue.
   if (writer_.joinable()) writer_.join();
   if (syncer_.joinable()) syncer_.join();
+  if (completer_.joinable()) completer_.join();
   watcher_->Stop();
   absl::Status s = db_->Close();
   if (!s.ok()) std::fprintf(stderr, "eventstore: %s\n", s.ToString().c_str());
@@ -428,6 +433,15 @@ void EventStore::SyncerLoop() {
         }
       }
     }
+    for (Written& w : batches) to_complete_.Push(std::move(w));
+    batches.clear();
+  }
+  to_complete_.Close();
+}
+
+void EventStore::CompleterLoop() {
+  std::deque<Written> batches;
+  while (to_complete_.TakeAll(batches)) {
     Complete(batches);
     batches.clear();
   }
