@@ -370,9 +370,13 @@ EventStore::Written EventStore::CommitBatch(
   }
   if (state.batch.Count() == 0) return written;  // only retries and errors
 
-  // Unsynced: the syncer makes it durable, and until then no reader is
-  // shown it (reads stop at the durable head).
-  rocksdb::Status s = db_->db->Write(rocksdb::WriteOptions(), &state.batch);
+  // A large batch is written unsynced and the syncer makes it durable while
+  // the next is prepared; a small one is cheaper synced right here. Either
+  // way no reader is shown it before the syncer publishes the new head.
+  rocksdb::WriteOptions wo;
+  wo.sync =
+      options_.sync && state.batch.GetDataSize() < options_.pipeline_min_bytes;
+  rocksdb::Status s = db_->db->Write(wo, &state.batch);
   if (!s.ok()) {
     absl::Status failed =
         FromRocks(s,
@@ -388,6 +392,7 @@ EventStore::Written EventStore::CommitBatch(
                     std::memory_order_relaxed);
   next_position_ = state.next_position;
   written.last_position = next_position_ - 1;
+  written.synced = wo.sync;
   return written;
 }
 
@@ -395,8 +400,10 @@ void EventStore::SyncerLoop() {
   std::deque<Written> batches;
   while (to_sync_.TakeAll(batches)) {
     uint64_t last_position = 0;
+    bool need_sync = false;
     for (const Written& w : batches) {
       last_position = std::max(last_position, w.last_position);
+      need_sync = need_sync || (w.last_position > 0 && !w.synced);
     }
     // One fsync covers every batch written before it started. A group with
     // nothing new (only retries) still fails if the store has failed: its
@@ -406,7 +413,7 @@ void EventStore::SyncerLoop() {
     if (synced.ok() && last_position > 0 && options_.before_sync) {
       synced = options_.before_sync();
     }
-    if (synced.ok() && last_position > 0 && options_.sync) {
+    if (synced.ok() && need_sync && options_.sync) {
       synced = FromRocks(db_->db->SyncWAL(), "syncing the log");
     }
     if (synced.ok()) {

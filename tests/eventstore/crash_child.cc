@@ -2,7 +2,8 @@
 // printing one line per acknowledged append:
 //   ACK <stream> <first_position> <last_position> <id>[,<id>...]
 // A line is written (with one write(2), so it is never torn) only after the
-// append was acknowledged, i.e. after its synced commit.
+// append was acknowledged, i.e. after its synced commit. PIPELINE_MIN_BYTES
+// chooses the sync path (0: every batch synced by the syncer thread).
 
 #include <unistd.h>
 
@@ -21,11 +22,14 @@ using svledger::Uuid;
 using namespace svledger::eventstore;
 
 int main(int argc, char** argv) {
-  if (argc != 4) {
-    std::fprintf(stderr, "usage: crash_child DIR THREADS SEED\n");
+  if (argc != 5) {
+    std::fprintf(stderr,
+                 "usage: crash_child DIR THREADS SEED PIPELINE_MIN_BYTES\n");
     return 2;
   }
-  auto store = EventStore::Open({.path = argv[1]});
+  EventStoreOptions options{.path = argv[1]};
+  options.pipeline_min_bytes = std::stoull(argv[4]);
+  auto store = EventStore::Open(options);
   if (!store.ok()) {
     std::fprintf(stderr, "open: %s\n", store.status().ToString().c_str());
     return 1;

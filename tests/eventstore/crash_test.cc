@@ -45,10 +45,14 @@ std::optional<Ack> ParseAck(const std::string& line) {
 TEST(CrashTest, AcknowledgedAppendsSurviveSigkillExactlyOnce) {
   TempDir dir;
   const std::string path = dir.Sub("log");
-  constexpr int kRounds = 5;
+  constexpr int kRounds = 6;
   std::vector<Ack> acked;
   for (int round = 0; round < kRounds; ++round) {
-    Subprocess child({CRASH_CHILD_PATH, path, "8", std::to_string(round + 1)});
+    // Alternate the sync paths: pipelined through the syncer, or synced by
+    // the writer for small batches.
+    const std::string pipeline_min_bytes = round % 2 == 0 ? "0" : "65536";
+    Subprocess child({CRASH_CHILD_PATH, path, "8", std::to_string(round + 1),
+                      pipeline_min_bytes});
     ASSERT_EQ(child.ReadLine(absl::Seconds(30)), "READY");
     // Let it get well into concurrent appends, then kill it mid-flight.
     const size_t target = 200 + 150 * round;

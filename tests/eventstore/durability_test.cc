@@ -19,12 +19,26 @@ using svledger::testing::TempDir;
 using svledger::testing::WaitUntil;
 using testing::EventFactory;
 
-TEST(DurabilityTest, WrittenButUnsyncedEventsAreInvisible) {
+// Run with every batch pipelined through the syncer (0), and with small
+// batches synced by the writer itself (the default threshold).
+class DurabilityTest : public ::testing::TestWithParam<size_t> {
+ protected:
+  EventStoreOptions Options(const TempDir& dir) {
+    EventStoreOptions options{.path = dir.Sub("log")};
+    options.pipeline_min_bytes = GetParam();
+    return options;
+  }
+};
+
+INSTANTIATE_TEST_SUITE_P(SyncPaths, DurabilityTest,
+                         ::testing::Values(size_t{0}, size_t{64} << 10));
+
+TEST_P(DurabilityTest, WrittenButUnsyncedEventsAreInvisible) {
   TempDir dir;
   absl::Notification release;
   std::atomic<int> syncs_waiting{0};
   std::atomic<bool> hold{false};
-  EventStoreOptions options{.path = dir.Sub("log")};
+  EventStoreOptions options = Options(dir);
   options.before_sync = [&]() {
     if (hold.load()) {
       syncs_waiting++;
@@ -67,10 +81,10 @@ TEST(DurabilityTest, WrittenButUnsyncedEventsAreInvisible) {
   EXPECT_EQ(**store->StreamLastVersion("new-stream"), 0u);
 }
 
-TEST(DurabilityTest, AFailedSyncFailsEverythingInFlightAndPoisonsTheStore) {
+TEST_P(DurabilityTest, AFailedSyncFailsEverythingInFlightAndPoisonsTheStore) {
   TempDir dir;
   std::atomic<bool> fail{false};
-  EventStoreOptions options{.path = dir.Sub("log")};
+  EventStoreOptions options = Options(dir);
   options.before_sync = [&]() {
     return fail.load() ? absl::InternalError("injected: disk on fire")
                        : absl::OkStatus();
