@@ -239,8 +239,14 @@ void EventStore::Close() {
   if (syncer_.joinable()) syncer_.join();
   if (completer_.joinable()) completer_.join();
   watcher_->Stop();
-  absl::Status s = db_->Close();
-  if (!s.ok()) std::fprintf(stderr, "eventstore: %s\n", s.ToString().c_str());
+  {
+    absl::WriterMutexLock lock(&db_mu_);
+    db_closed_ = true;
+    absl::Status s = db_->Close();
+    if (!s.ok()) {
+      std::fprintf(stderr, "eventstore: %s\n", s.ToString().c_str());
+    }
+  }
   absl::MutexLock lock(&queue_mu_);
   closed_ = true;
 }

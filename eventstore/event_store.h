@@ -159,7 +159,8 @@ class EventStore {
   EventStoreStats Stats() const;
 
   // Stops taking appends (later ones fail UNAVAILABLE), completes every
-  // queued append, stops notifications and closes RocksDB. Idempotent.
+  // queued append, stops notifications, waits for reads in progress and
+  // closes RocksDB; later reads fail UNAVAILABLE. Idempotent.
   void Close();
 
  private:
@@ -210,6 +211,11 @@ class EventStore {
   size_t queued_bytes_ ABSL_GUARDED_BY(queue_mu_) = 0;
   bool closing_ ABSL_GUARDED_BY(queue_mu_) = false;
   bool closed_ ABSL_GUARDED_BY(queue_mu_) = false;
+
+  // Held shared by every public read and exclusively by Close, so that no
+  // read touches a closed database.
+  mutable absl::Mutex db_mu_;
+  bool db_closed_ ABSL_GUARDED_BY(db_mu_) = false;
 
   mutable absl::Mutex failure_mu_;
   absl::Status failure_ ABSL_GUARDED_BY(failure_mu_);

@@ -51,6 +51,10 @@ absl::StatusOr<std::optional<uint64_t>> LastVersionAsOf(
   }
 }
 
+absl::Status Closed() {
+  return absl::UnavailableError("event store is closed");
+}
+
 }  // namespace
 
 absl::StatusOr<RecordedEvent> EventStore::ReadEventAt(uint64_t position) const {
@@ -65,6 +69,8 @@ absl::StatusOr<std::optional<uint64_t>> EventStore::WrittenLastVersion(
 
 absl::StatusOr<std::optional<uint64_t>> EventStore::StreamLastVersion(
     absl::string_view stream_id) const {
+  absl::ReaderMutexLock open(&db_mu_);
+  if (db_closed_) return Closed();
   const uint64_t head = watcher_->head();
   ScopedSnapshot snapshot(db_->db.get());
   rocksdb::ReadOptions ro;
@@ -79,6 +85,8 @@ absl::StatusOr<StreamSlice> EventStore::ReadStream(
   absl::StatusOr<uint32_t> limit = ResolveReadLimit(options.limit, limits);
   if (!limit.ok()) return limit.status();
 
+  absl::ReaderMutexLock open(&db_mu_);
+  if (db_closed_) return Closed();
   // Only what is durable: versions up to the durable head.
   const uint64_t durable_head = watcher_->head();
   ScopedSnapshot snapshot(db_->db.get());
@@ -139,6 +147,8 @@ absl::StatusOr<AllSlice> EventStore::ReadAll(
     return s;
   }
 
+  absl::ReaderMutexLock open(&db_mu_);
+  if (db_closed_) return Closed();
   AllSlice slice;
   // Only what is durable: the head is published after the synced write.
   slice.head_position = watcher_->head();

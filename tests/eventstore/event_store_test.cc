@@ -334,10 +334,18 @@ TEST_F(EventStoreTest, ReopenKeepsEverythingAndContinuesPositions) {
   EXPECT_EQ(next->last_stream_version, 5u);
 }
 
-TEST_F(EventStoreTest, ClosedStoreRefusesAppends) {
+TEST_F(EventStoreTest, ClosedStoreRefusesAppendsAndReads) {
+  ASSERT_TRUE(
+      store_->Append("x", ExpectedVersion::Any(), events_.MakeMany(1)).ok());
   store_->Close();
   auto r = store_->Append("x", ExpectedVersion::Any(), events_.MakeMany(1));
   EXPECT_EQ(r.status().code(), absl::StatusCode::kUnavailable);
+  EXPECT_EQ(store_->ReadAll(1, {}).status().code(),
+            absl::StatusCode::kUnavailable);
+  EXPECT_EQ(store_->ReadStream("x", {}).status().code(),
+            absl::StatusCode::kUnavailable);
+  EXPECT_EQ(store_->StreamLastVersion("x").status().code(),
+            absl::StatusCode::kUnavailable);
 }
 
 TEST(EventStoreOpenTest, RefusesAnotherFormatVersion) {
