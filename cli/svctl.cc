@@ -45,7 +45,9 @@ ABSL_FLAG(std::string, expect, "any",
           "append: expected version (any, no-stream, exists or a number)");
 ABSL_FLAG(std::string, id, "", "append: event id (UUID); empty: generated");
 ABSL_FLAG(std::string, actor, "svctl", "append: metadata.actor");
-ABSL_FLAG(uint64_t, from, 0, "read, read-all, subscribe: starting point");
+ABSL_FLAG(uint64_t, from, 0,
+          "read: first version (with --backwards, 0 means from the end); "
+          "read-all, subscribe: first position");
 ABSL_FLAG(bool, backwards, false, "read: newest first (from the end)");
 ABSL_FLAG(uint32_t, limit, 0, "read, read-all: page size (0: server default)");
 ABSL_FLAG(std::vector<std::string>, prefix, {}, "stream id prefixes");
@@ -120,6 +122,21 @@ void PrintEvent(const v1::RecordedEvent& e) {
       static_cast<unsigned long long>(e.position()), e.stream_id().c_str(),
       static_cast<unsigned long long>(e.stream_version()), e.type().c_str(),
       e.event_id().c_str(), Printable(e.payload()).c_str());
+}
+
+// A page of events as a table, or the whole response as JSON; then
+// `summary` (tables only).
+void PrintPage(
+    const google::protobuf::Message& response,
+    const google::protobuf::RepeatedPtrField<v1::RecordedEvent>& events,
+    const std::string& summary) {
+  if (absl::GetFlag(FLAGS_json)) {
+    PrintJson(response);
+    return;
+  }
+  PrintEventHeader();
+  for (const auto& e : events) PrintEvent(e);
+  std::printf("(%d events; %s)\n", events.size(), summary.c_str());
 }
 
 void SetDeadline(grpc::ClientContext& context) {
@@ -283,15 +300,10 @@ int Read(v1::EventLog::Stub& stub, const std::vector<char*>& args) {
   v1::ReadStreamResponse response;
   grpc::Status status = stub.ReadStream(&context, request, &response);
   if (!status.ok()) return Fail(status);
-  if (absl::GetFlag(FLAGS_json)) {
-    PrintJson(response);
-    return 0;
-  }
-  PrintEventHeader();
-  for (const auto& e : response.events()) PrintEvent(e);
-  std::printf("(%d events; stream at version %llu%s)\n", response.events_size(),
-              static_cast<unsigned long long>(response.last_stream_version()),
-              response.end_of_stream() ? "; end of stream" : "");
+  PrintPage(
+      response, response.events(),
+      absl::StrFormat("stream at version %d%s", response.last_stream_version(),
+                      response.end_of_stream() ? "; end of stream" : ""));
   return 0;
 }
 
@@ -305,16 +317,10 @@ int ReadAll(v1::EventLog::Stub& stub) {
   v1::ReadAllResponse response;
   grpc::Status status = stub.ReadAll(&context, request, &response);
   if (!status.ok()) return Fail(status);
-  if (absl::GetFlag(FLAGS_json)) {
-    PrintJson(response);
-    return 0;
-  }
-  PrintEventHeader();
-  for (const auto& e : response.events()) PrintEvent(e);
-  std::printf("(%d events; next position %llu; head %llu)\n",
-              response.events_size(),
-              static_cast<unsigned long long>(response.next_position()),
-              static_cast<unsigned long long>(response.head_position()));
+  PrintPage(
+      response, response.events(),
+      absl::StrFormat("next position %d; head %d", response.next_position(),
+                      response.head_position()));
   return 0;
 }
 
