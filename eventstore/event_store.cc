@@ -173,7 +173,6 @@ absl::StatusOr<std::unique_ptr<EventStore>> EventStore::Open(
       {format::kStreamIndexCf,
        CfOptions(cache, {.point_lookups = true,
                          .insert_hint = NewStreamPrefixTransform()})},
-      {format::kStreamHeadsCf, CfOptions(cache, {.point_lookups = true})},
       {format::kEventIdsCf, CfOptions(cache, {.point_lookups = true})},
   };
   std::vector<rocksdb::ColumnFamilyHandle*> handles;
@@ -188,8 +187,7 @@ absl::StatusOr<std::unique_ptr<EventStore>> EventStore::Open(
   h->meta = handles[0];
   h->events = handles[1];
   h->stream_index = handles[2];
-  h->stream_heads = handles[3];
-  h->event_ids = handles[4];
+  h->event_ids = handles[3];
 
   absl::Status checked = CheckFormatVersion(*h, options.sync);
   absl::StatusOr<uint64_t> head =
@@ -397,6 +395,9 @@ EventStore::Written EventStore::CommitBatch(
   events_.fetch_add(state.next_position - next_position_,
                     std::memory_order_relaxed);
   next_position_ = state.next_position;
+  for (const auto& [stream, version] : state.heads) {
+    RememberHead(stream, version);
+  }
   written.last_position = next_position_ - 1;
   written.synced = wo.sync;
   return written;
@@ -554,12 +555,6 @@ absl::StatusOr<AppendResult> EventStore::Stage(const Pending& append,
     new_ids.emplace_back(std::move(id_keys[i]), position);
   }
   const uint64_t last_version = version - 1;
-  if (rocksdb::Status s = state.batch.Put(db_->stream_heads, stream,
-                                          format::EncodeU64(last_version));
-      !s.ok()) {
-    return FromRocks(s, "staging a stream head");
-  }
-
   // Only now, with every Put in the batch, does the batch state move on.
   for (size_t i = 0; i < append.events.size(); ++i) {
     state.staged[state.next_position + i] = {

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
+#include "absl/container/flat_hash_map.h"
 #include "absl/functional/any_invocable.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
@@ -191,9 +192,11 @@ class EventStore {
   absl::StatusOr<std::optional<uint64_t>> LookupEventId(
       const BatchState& state, const std::string& key) const;
   absl::StatusOr<RecordedEvent> ReadEventAt(uint64_t position) const;
-  // The stream's last version as written, durable or not (for the writer).
+  // The stream's last version as written, durable or not. Writer only.
   absl::StatusOr<std::optional<uint64_t>> WrittenLastVersion(
-      absl::string_view stream_id) const;
+      absl::string_view stream_id);
+  // Caches a stream's written head. Writer only.
+  void RememberHead(absl::string_view stream_id, uint64_t version);
   // The first error that poisoned the store (a failed sync), or OK.
   absl::Status failure() const;
   void Fail(const absl::Status& status);
@@ -205,6 +208,10 @@ class EventStore {
 
   // Touched only by the writer thread.
   uint64_t next_position_;
+  // The last written version of recently appended streams, so that checking
+  // an expected version rarely reads RocksDB. At most kMaxRememberedHeads.
+  static constexpr size_t kMaxRememberedHeads = 1 << 17;
+  absl::flat_hash_map<std::string, uint64_t> written_heads_;
 
   absl::Mutex queue_mu_;
   std::deque<std::unique_ptr<Pending>> queue_ ABSL_GUARDED_BY(queue_mu_);

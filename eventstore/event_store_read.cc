@@ -32,23 +32,26 @@ absl::StatusOr<RecordedEvent> GetEvent(const RocksHandles& h,
 absl::StatusOr<std::optional<uint64_t>> LastVersionAsOf(
     const RocksHandles& h, const rocksdb::ReadOptions& ro,
     absl::string_view stream_id, uint64_t head) {
-  std::string value;
-  rocksdb::Status s = h.db->Get(ro, h.stream_heads, ToSlice(stream_id), &value);
-  if (s.IsNotFound()) return std::nullopt;
-  if (!s.ok()) return FromRocks(s, "reading a stream head");
-  absl::StatusOr<uint64_t> version = format::DecodeU64(value);
-  if (!version.ok()) return version.status();
-  if (head == std::numeric_limits<uint64_t>::max()) return *version;
-  for (uint64_t v = *version;; --v) {
-    std::string position_value;
-    s = h.db->Get(ro, h.stream_index, format::StreamVersionKey(stream_id, v),
-                  &position_value);
-    if (!s.ok()) return FromRocks(s, "reading a stream index entry");
-    absl::StatusOr<uint64_t> position = format::DecodeU64(position_value);
+  const std::string lower = format::StreamLowerBound(stream_id);
+  const std::string upper = format::StreamUpperBound(stream_id);
+  rocksdb::Slice lower_slice(lower), upper_slice(upper);
+  rocksdb::ReadOptions bounded = ro;
+  bounded.iterate_lower_bound = &lower_slice;
+  bounded.iterate_upper_bound = &upper_slice;
+  std::unique_ptr<rocksdb::Iterator> it(
+      h.db->NewIterator(bounded, h.stream_index));
+  for (it->SeekToLast(); it->Valid(); it->Prev()) {
+    absl::StatusOr<uint64_t> position = format::DecodeU64(View(it->value()));
     if (!position.ok()) return position.status();
-    if (*position <= head) return v;
-    if (v == 0) return std::nullopt;
+    if (*position > head) continue;
+    const absl::string_view key = View(it->key());
+    absl::StatusOr<uint64_t> version =
+        format::DecodeU64(key.substr(key.size() - 8));
+    if (!version.ok()) return version.status();
+    return *version;
   }
+  if (!it->status().ok()) return FromRocks(it->status(), "reading a stream");
+  return std::nullopt;
 }
 
 absl::Status Closed() {
@@ -62,9 +65,24 @@ absl::StatusOr<RecordedEvent> EventStore::ReadEventAt(uint64_t position) const {
 }
 
 absl::StatusOr<std::optional<uint64_t>> EventStore::WrittenLastVersion(
-    absl::string_view stream_id) const {
-  return LastVersionAsOf(*db_, rocksdb::ReadOptions(), stream_id,
-                         std::numeric_limits<uint64_t>::max());
+    absl::string_view stream_id) {
+  if (auto it = written_heads_.find(stream_id); it != written_heads_.end()) {
+    return it->second;
+  }
+  absl::StatusOr<std::optional<uint64_t>> last =
+      LastVersionAsOf(*db_, rocksdb::ReadOptions(), stream_id,
+                      std::numeric_limits<uint64_t>::max());
+  if (last.ok() && last->has_value()) RememberHead(stream_id, **last);
+  return last;
+}
+
+void EventStore::RememberHead(absl::string_view stream_id, uint64_t version) {
+  // Bounded: when full, start again; a miss costs one seek.
+  if (written_heads_.size() >= kMaxRememberedHeads &&
+      !written_heads_.contains(stream_id)) {
+    written_heads_.clear();
+  }
+  written_heads_[stream_id] = version;
 }
 
 absl::StatusOr<std::optional<uint64_t>> EventStore::StreamLastVersion(

@@ -30,6 +30,14 @@ std::string StreamVersionKey(absl::string_view stream_id, uint64_t version) {
                       EncodeU64(version));
 }
 
+std::string StreamLowerBound(absl::string_view stream_id) {
+  return absl::StrCat(stream_id, absl::string_view("\0", 1));
+}
+
+std::string StreamUpperBound(absl::string_view stream_id) {
+  return absl::StrCat(stream_id, absl::string_view("\1", 1));
+}
+
 std::string EventIdKey(absl::string_view stream_id, const Uuid& id) {
   return absl::StrCat(id.AsBytes(), stream_id);
 }

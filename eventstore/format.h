@@ -9,10 +9,10 @@
 //   default       "format_version" -> decimal ASCII, currently "1"
 //   events        BE64(position) -> StoredEvent (stored_event.proto)
 //   stream_index  stream_id 0x00 BE64(version) -> BE64(position)
-//   stream_heads  stream_id -> BE64(last version of the stream)
 //   event_ids     uuid[16] stream_id -> BE64(position)
 // Stream ids never contain 0x00, so the separator keeps each stream's keys
-// contiguous and ordered by version. Event id keys lead with the random
+// contiguous and ordered by version; a stream's last version is its last
+// stream_index key. Event id keys lead with the random
 // UUID so that key comparisons differ at once (they are only looked up).
 
 #include <cstdint>
@@ -30,7 +30,6 @@ inline constexpr char kFormatVersionKey[] = "format_version";
 
 inline constexpr char kEventsCf[] = "events";
 inline constexpr char kStreamIndexCf[] = "stream_index";
-inline constexpr char kStreamHeadsCf[] = "stream_heads";
 inline constexpr char kEventIdsCf[] = "event_ids";
 
 // 8 bytes, big-endian.
@@ -39,6 +38,10 @@ std::string EncodeU64(uint64_t value);
 absl::StatusOr<uint64_t> DecodeU64(absl::string_view bytes);
 
 std::string StreamVersionKey(absl::string_view stream_id, uint64_t version);
+// Every key of a stream in stream_index lies in [StreamLowerBound,
+// StreamUpperBound).
+std::string StreamLowerBound(absl::string_view stream_id);
+std::string StreamUpperBound(absl::string_view stream_id);
 std::string EventIdKey(absl::string_view stream_id, const Uuid& id);
 
 // Serializes an event as the value of its `events` entry.

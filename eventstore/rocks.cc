@@ -51,7 +51,7 @@ absl::Status RocksHandles::Close() {
   if (db == nullptr) return absl::OkStatus();
   absl::Status result = absl::OkStatus();
   for (rocksdb::ColumnFamilyHandle** handle :
-       {&meta, &events, &stream_index, &stream_heads, &event_ids}) {
+       {&meta, &events, &stream_index, &event_ids}) {
     if (*handle == nullptr) continue;
     absl::Status s = FromRocks(db->DestroyColumnFamilyHandle(*handle),
                                "closing column family");

@@ -38,7 +38,6 @@ struct RocksHandles {
   rocksdb::ColumnFamilyHandle* meta = nullptr;  // default
   rocksdb::ColumnFamilyHandle* events = nullptr;
   rocksdb::ColumnFamilyHandle* stream_index = nullptr;
-  rocksdb::ColumnFamilyHandle* stream_heads = nullptr;
   rocksdb::ColumnFamilyHandle* event_ids = nullptr;
 
   // Releases the column family handles and closes the database.
