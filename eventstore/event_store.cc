@@ -227,6 +227,9 @@ EventStore::EventStore(EventStoreOptions options,
 EventStore::~EventStore() { Close(); }
 
 void EventStore::Close() {
+  // Whole Close calls are serialized: a second caller waits for the first
+  // to finish, then finds the store closed.
+  absl::MutexLock close_lock(&close_mu_);
   {
     absl::MutexLock lock(&queue_mu_);
     if (closed_) return;

@@ -213,6 +213,7 @@ class EventStore {
   static constexpr size_t kMaxRememberedHeads = 1 << 17;
   absl::flat_hash_map<std::string, uint64_t> written_heads_;
 
+  absl::Mutex close_mu_;  // held through Close()
   absl::Mutex queue_mu_;
   std::deque<std::unique_ptr<Pending>> queue_ ABSL_GUARDED_BY(queue_mu_);
   size_t queued_bytes_ ABSL_GUARDED_BY(queue_mu_) = 0;

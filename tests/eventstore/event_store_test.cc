@@ -348,6 +348,16 @@ TEST_F(EventStoreTest, ClosedStoreRefusesAppendsAndReads) {
             absl::StatusCode::kUnavailable);
 }
 
+TEST_F(EventStoreTest, ConcurrentClosesAreSafe) {
+  ASSERT_TRUE(
+      store_->Append("x", ExpectedVersion::Any(), events_.MakeMany(1)).ok());
+  std::vector<std::thread> closers;
+  for (int i = 0; i < 4; ++i) closers.emplace_back([&] { store_->Close(); });
+  for (auto& t : closers) t.join();
+  EXPECT_EQ(store_->ReadAll(1, {}).status().code(),
+            absl::StatusCode::kUnavailable);
+}
+
 TEST(EventStoreOpenTest, RefusesAnotherFormatVersion) {
   TempDir dir;
   const std::string path = dir.Sub("log");
