@@ -50,8 +50,14 @@ void SubscribeReactor::Pump() {
   // next durable position. (A filtered scan that found nothing but is not
   // caught up still sends, so the client's resume position advances.)
   if (batch->events.empty() && batch->caught_up && !announce) {
+    // Weak: a stream that ends while waiting is freed at once, not when
+    // the log next moves.
     store_->head_watcher().NotifyAt(
-        batch->next_position, [self = shared_from_this()]() { self->Pump(); });
+        batch->next_position, [weak = weak_from_this()]() {
+          if (std::shared_ptr<SubscribeReactor> self = weak.lock()) {
+            self->Pump();
+          }
+        });
     return;
   }
   response_.Clear();

@@ -16,9 +16,10 @@ class EventLogService;
 // the next; once caught up it asks the store's head watcher to call it back
 // when the next position is durable. Nothing in it blocks.
 //
-// Lifetime: owned through shared_ptr by itself until gRPC calls OnDone, and
-// by any pending head-watcher callback, so a callback that fires after the
-// stream ended finds the reactor alive and does nothing.
+// Lifetime: owned through shared_ptr by itself until gRPC calls OnDone. A
+// pending head-watcher callback holds only a weak_ptr: if the stream has
+// ended it finds nothing; if it wins the race, its strong reference keeps
+// the reactor alive while Pump sees the stream finished and returns.
 class SubscribeReactor final
     : public grpc::ServerWriteReactor<v1::SubscribeResponse>,
       public std::enable_shared_from_this<SubscribeReactor> {
