@@ -153,9 +153,9 @@ void FillFilter(v1::EventFilter* filter) {
   }
 }
 
-int CheckHealth(grpc::Channel* channel, const std::vector<char*>& args) {
-  auto stub =
-      Health::NewStub(std::shared_ptr<grpc::Channel>(channel, [](auto*) {}));
+int CheckHealth(const std::shared_ptr<grpc::Channel>& channel,
+                const std::vector<char*>& args) {
+  auto stub = Health::NewStub(channel);
   grpc::ClientContext context;
   SetDeadline(context);
   grpc::health::v1::HealthCheckRequest request;
@@ -178,11 +178,10 @@ int CheckHealth(grpc::Channel* channel, const std::vector<char*>& args) {
 
 // One request/response exchange on a reflection stream.
 grpc::Status Reflect(
-    grpc::Channel* channel,
+    const std::shared_ptr<grpc::Channel>& channel,
     const grpc::reflection::v1alpha::ServerReflectionRequest& request,
     grpc::reflection::v1alpha::ServerReflectionResponse* response) {
-  auto stub = ServerReflection::NewStub(
-      std::shared_ptr<grpc::Channel>(channel, [](auto*) {}));
+  auto stub = ServerReflection::NewStub(channel);
   grpc::ClientContext context;
   SetDeadline(context);
   auto stream = stub->ServerReflectionInfo(&context);
@@ -194,7 +193,7 @@ grpc::Status Reflect(
   return stream->Finish();
 }
 
-int List(grpc::Channel* channel) {
+int List(const std::shared_ptr<grpc::Channel>& channel) {
   grpc::reflection::v1alpha::ServerReflectionRequest request;
   request.set_list_services("");
   grpc::reflection::v1alpha::ServerReflectionResponse response;
@@ -210,7 +209,8 @@ int List(grpc::Channel* channel) {
   return 0;
 }
 
-int Describe(grpc::Channel* channel, const std::vector<char*>& args) {
+int Describe(const std::shared_ptr<grpc::Channel>& channel,
+             const std::vector<char*>& args) {
   if (args.size() < 3) return Usage("describe needs a service name");
   const std::string name = args[2];
   grpc::reflection::v1alpha::ServerReflectionRequest request;
@@ -371,9 +371,9 @@ int main(int argc, char** argv) {
                                            grpc::InsecureChannelCredentials(),
                                            channel_args);
   auto stub = v1::EventLog::NewStub(channel);
-  if (command == "health") return CheckHealth(channel.get(), args);
-  if (command == "list") return List(channel.get());
-  if (command == "describe") return Describe(channel.get(), args);
+  if (command == "health") return CheckHealth(channel, args);
+  if (command == "list") return List(channel);
+  if (command == "describe") return Describe(channel, args);
   if (command == "append") return Append(*stub, args);
   if (command == "read") return Read(*stub, args);
   if (command == "read-all") return ReadAll(*stub);
