@@ -148,7 +148,7 @@ TEST(DeliveredTest, EachAggregation) {
   EXPECT_EQ(Delivered(Aggregation::kRatio, {{.quantity = 5}}), 0);
 }
 
-TEST(ContractTest, WorstStatusIgnoresWithdrawn) {
+TEST(ContractRollupTest, WorstStatusIgnoresWithdrawn) {
   using enum CommitmentStatus;
   EXPECT_EQ(ContractStatus({{kMet, 1, 1}, {kAtRisk, 1, 1}, {kOnTrack, 1, 1}}),
             kAtRisk);
@@ -158,7 +158,7 @@ TEST(ContractTest, WorstStatusIgnoresWithdrawn) {
   EXPECT_EQ(ContractStatus({}), std::nullopt);
 }
 
-TEST(ContractTest, DeliveryScoreIsTheCappedMean) {
+TEST(ContractRollupTest, DeliveryScoreIsTheCappedMean) {
   using enum CommitmentStatus;
   // min(1, 150/100) = 1, 50/100 = 0.5, 0/10 = 0; withdrawn ignored.
   std::optional<double> score = DeliveryScore({{kMet, 150, 100},

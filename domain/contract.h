@@ -1,0 +1,129 @@
+#ifndef SVLEDGER_DOMAIN_CONTRACT_H_
+#define SVLEDGER_DOMAIN_CONTRACT_H_
+
+// A contract's social value commitments and deliveries, as pure functions of
+// plain data. The state is rebuilt by applying the contract stream's events
+// (Apply); each command is checked against the state by a Decide function
+// that returns the event to append or says why not. No RocksDB, no gRPC: the
+// service edge reads the stream, decides, and appends with the stream's
+// expected version.
+//
+// Errors:
+//   INVALID_ARGUMENT     the command is malformed; the message starts with
+//                        the field's name.
+//   FAILED_PRECONDITION  the command is impossible in the current state
+//                        (unknown contract or commitment, closed contract,
+//                        withdrawn commitment, delivery period outside the
+//                        contract, a delivery already decided, ...).
+//   ALREADY_EXISTS       the contract, a commitment or a delivery id exists.
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/time/time.h"
+#include "domain/status_rules.h"
+#include "svledger/v1/contract.pb.h"
+#include "svledger/v1/framework.pb.h"
+
+namespace svledger::domain {
+
+enum class DeliveryState { kPending, kVerified, kRejected };
+
+struct DeliveryRecord {
+  v1::DeliveryReported report;
+  DeliveryState state = DeliveryState::kPending;
+  absl::Time recorded;  // when the report was recorded in the log
+};
+
+struct CommitmentRecord {
+  v1::Commitment terms;  // as amended
+  bool withdrawn = false;
+  std::vector<v1::CommitmentAmended> amendments;  // history, oldest first
+};
+
+// One contract, as its events left it. Plain data; maps are ordered so that
+// anything built from them is deterministic.
+struct ContractState {
+  bool registered = false;
+  bool closed = false;
+  v1::ContractRegistered contract;
+  std::map<std::string, CommitmentRecord> commitments;
+  std::map<std::string, DeliveryRecord> deliveries;
+};
+
+// The stream that holds a contract's events: "contract-<contract id>".
+std::string ContractStream(absl::string_view contract_id);
+
+// Event types: the payload message's name.
+inline constexpr char kContractRegistered[] = "ContractRegistered";
+inline constexpr char kCommitmentsAdded[] = "CommitmentsAdded";
+inline constexpr char kDeliveryReported[] = "DeliveryReported";
+inline constexpr char kDeliveryVerified[] = "DeliveryVerified";
+inline constexpr char kDeliveryRejected[] = "DeliveryRejected";
+inline constexpr char kCommitmentAmended[] = "CommitmentAmended";
+inline constexpr char kCommitmentWithdrawn[] = "CommitmentWithdrawn";
+inline constexpr char kContractClosed[] = "ContractClosed";
+
+// Applies one event of the contract's stream. An event that cannot be
+// applied (unknown type, unparsable payload, or one that contradicts the
+// state) is an INVALID_ARGUMENT error and leaves the state unchanged, so a
+// reader can count and skip it.
+absl::Status Apply(ContractState& state, absl::string_view type,
+                   absl::string_view payload, absl::Time recorded);
+
+// `framework`: the framework version the command names, or null if it is not
+// published. The returned event has defaults filled in.
+absl::StatusOr<v1::ContractRegistered> DecideRegister(
+    const ContractState& state, const v1::ContractRegistered& command,
+    const v1::Framework* framework);
+
+// `library`: the measures commitments may name. The returned event has each
+// commitment's start filled in (default: the contract's start).
+absl::StatusOr<v1::CommitmentsAdded> DecideAddCommitments(
+    const ContractState& state, const v1::CommitmentsAdded& command,
+    const v1::MeasureLibrary& library);
+
+absl::StatusOr<v1::DeliveryReported> DecideReportDelivery(
+    const ContractState& state, const v1::DeliveryReported& command,
+    const v1::MeasureLibrary& library);
+
+// Pending deliveries may still be decided after the contract closed: late
+// reports are part of closing the books.
+absl::StatusOr<v1::DeliveryVerified> DecideVerifyDelivery(
+    const ContractState& state, const v1::DeliveryVerified& command);
+absl::StatusOr<v1::DeliveryRejected> DecideRejectDelivery(
+    const ContractState& state, const v1::DeliveryRejected& command);
+
+absl::StatusOr<v1::CommitmentAmended> DecideAmendCommitment(
+    const ContractState& state, const v1::CommitmentAmended& command);
+absl::StatusOr<v1::CommitmentWithdrawn> DecideWithdrawCommitment(
+    const ContractState& state, const v1::CommitmentWithdrawn& command);
+absl::StatusOr<v1::ContractClosed> DecideCloseContract(
+    const ContractState& state, const v1::ContractClosed& command);
+
+// The status rules applied to every commitment of the contract at `as_of`,
+// in commitment id order, with the figures they were judged on.
+struct CommitmentProgress {
+  std::string commitment_id;
+  std::string measure_id;
+  double target = 0;
+  double pending = 0;   // unverified claims, summed (not counted)
+  double rejected = 0;  // rejected claims, summed
+  Assessment assessment;
+};
+std::vector<CommitmentProgress> AssessContract(
+    const ContractState& state, const v1::MeasureLibrary& library,
+    absl::Time as_of);
+
+// Conversions used by the rules. A contract date starts at midnight UTC.
+absl::StatusOr<absl::CivilDay> ToCivilDay(const v1::Date& date,
+                                          absl::string_view field);
+absl::Time StartOfDay(const v1::Date& date);
+StatusThresholds ThresholdsOf(const v1::ContractRegistered& contract);
+
+}  // namespace svledger::domain
+
+#endif  // SVLEDGER_DOMAIN_CONTRACT_H_
