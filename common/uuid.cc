@@ -60,6 +60,39 @@ Uuid Uuid::Random(RandomSource& random) {
   return uuid;
 }
 
+namespace {
+
+uint64_t Fnv1a64(absl::string_view data, uint64_t offset_basis) {
+  uint64_t h = offset_basis;
+  for (unsigned char c : data) {
+    h ^= c;
+    h *= 0x100000001b3ull;
+  }
+  return h;
+}
+
+uint64_t SplitMix64(uint64_t x) {
+  x += 0x9e3779b97f4a7c15ull;
+  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
+  x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
+  return x ^ (x >> 31);
+}
+
+}  // namespace
+
+Uuid Uuid::FromName(absl::string_view name) {
+  const uint64_t a = SplitMix64(Fnv1a64(name, 0xcbf29ce484222325ull));
+  const uint64_t b = SplitMix64(Fnv1a64(name, 0x84222325cbf29ce4ull));
+  Uuid uuid;
+  for (int i = 0; i < 8; ++i) {
+    uuid.bytes[i] = static_cast<uint8_t>(a >> (56 - 8 * i));
+    uuid.bytes[8 + i] = static_cast<uint8_t>(b >> (56 - 8 * i));
+  }
+  uuid.bytes[6] = (uuid.bytes[6] & 0x0f) | 0x80;  // version 8
+  uuid.bytes[8] = (uuid.bytes[8] & 0x3f) | 0x80;  // RFC 4122/9562 variant
+  return uuid;
+}
+
 Uuid Uuid::FromBytes(absl::string_view raw) {
   Uuid uuid;
   std::memcpy(uuid.bytes.data(), raw.data(), uuid.bytes.size());

@@ -22,6 +22,13 @@ struct Uuid {
   // A random version-4 UUID drawn from `random`.
   static Uuid Random(RandomSource& random);
 
+  // A UUID determined by `name` alone (RFC 9562 version 8, custom): the same
+  // name gives the same UUID in every build, forever, so it can key
+  // idempotency (e.g. "contract/DCC-1/request/42"). Two 64-bit FNV-1a hashes
+  // with different offset bases, each finished with the SplitMix64 mixer.
+  // Not cryptographic: do not use it where names are adversarial secrets.
+  static Uuid FromName(absl::string_view name);
+
   // Builds a UUID from exactly 16 bytes. REQUIRES: raw.size() == 16.
   static Uuid FromBytes(absl::string_view raw);
 

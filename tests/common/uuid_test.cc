@@ -33,5 +33,18 @@ TEST(UuidTest, RandomIsVersion4AndDeterministicForASeed) {
   EXPECT_TRUE(Uuid().IsNil());
 }
 
+TEST(UuidTest, FromNameIsStableAndDistinct) {
+  // Pinned: event ids derived from names are persisted, so this value must
+  // never change.
+  EXPECT_EQ(Uuid::FromName("contract/DCC-1/request/42").ToString(),
+            Uuid::FromName("contract/DCC-1/request/42").ToString());
+  EXPECT_EQ(Uuid::FromName("").ToString()[14], '8');
+  EXPECT_NE(Uuid::FromName("a"), Uuid::FromName("b"));
+  EXPECT_NE(Uuid::FromName("contract/DCC-1/request/42"),
+            Uuid::FromName("contract/DCC-1/request/43"));
+  EXPECT_EQ(Uuid::FromName("svledger").ToString(),
+            "455cc065-64b9-89d1-af8c-787c679eb0c3");
+}
+
 }  // namespace
 }  // namespace svledger
