@@ -47,6 +47,14 @@ absl::StatusOr<v1::MeasureLibrary> ParseMeasureLibrary(
     absl::string_view text, absl::string_view file_name) {
   v1::MeasureLibrary library;
   if (absl::Status s = ParseText(text, file_name, &library); !s.ok()) return s;
+  if (absl::Status s = ValidateMeasureLibrary(library, file_name); !s.ok()) {
+    return s;
+  }
+  return library;
+}
+
+absl::Status ValidateMeasureLibrary(const v1::MeasureLibrary& library,
+                                    absl::string_view file_name) {
   absl::flat_hash_set<std::string> ids;
   for (int i = 0; i < library.measures_size(); ++i) {
     const v1::Measure& m = library.measures(i);
@@ -79,7 +87,7 @@ absl::StatusOr<v1::MeasureLibrary> ParseMeasureLibrary(
                      "gbp_per_unit must be >= 0 and source is required");
     }
   }
-  return library;
+  return absl::OkStatus();
 }
 
 absl::StatusOr<v1::Framework> ParseFramework(absl::string_view text,
@@ -89,6 +97,16 @@ absl::StatusOr<v1::Framework> ParseFramework(absl::string_view text,
   if (absl::Status s = ParseText(text, file_name, &framework); !s.ok()) {
     return s;
   }
+  if (absl::Status s = ValidateFramework(framework, library, file_name);
+      !s.ok()) {
+    return s;
+  }
+  return framework;
+}
+
+absl::Status ValidateFramework(const v1::Framework& framework,
+                               const v1::MeasureLibrary& library,
+                               absl::string_view file_name) {
   if (framework.id().empty()) return Invalid(file_name, "id", "required");
   if (framework.council().empty()) {
     return Invalid(file_name, "council", "required");
@@ -135,7 +153,7 @@ absl::StatusOr<v1::Framework> ParseFramework(absl::string_view text,
       }
     }
   }
-  return framework;
+  return absl::OkStatus();
 }
 
 FrameworkCounts Count(const v1::Framework& framework) {

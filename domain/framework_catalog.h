@@ -30,6 +30,14 @@ absl::StatusOr<v1::Framework> ParseFramework(
     absl::string_view text, const v1::MeasureLibrary& library,
     absl::string_view file_name = "framework");
 
+// The checks the parsers apply, for messages that arrive parsed (e.g. over
+// gRPC). `source` prefixes error messages.
+absl::Status ValidateMeasureLibrary(const v1::MeasureLibrary& library,
+                                    absl::string_view source);
+absl::Status ValidateFramework(const v1::Framework& framework,
+                               const v1::MeasureLibrary& library,
+                               absl::string_view source);
+
 // Counts, for summaries and transcription checks.
 struct FrameworkCounts {
   int themes = 0;

@@ -1,0 +1,117 @@
+#include "services/framework_store.h"
+
+#include <fstream>
+#include <sstream>
+
+#include "domain/framework_catalog.h"
+#include "gtest/gtest.h"
+#include "tests/testing/temp_dir.h"
+
+namespace svledger::services {
+namespace {
+
+using svledger::testing::TempDir;
+
+std::string Read(const std::string& name) {
+  std::ifstream in(std::string(SVLEDGER_FRAMEWORKS_DIR) + "/" + name);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+class FrameworkStoreTest : public ::testing::Test {
+ protected:
+  void SetUp() override { Open(); }
+  void Open() {
+    frameworks_.reset();
+    log_.reset();
+    log_ = *eventstore::EventStore::Open({.path = dir_.Sub("log")});
+    auto loaded = FrameworkStore::Load(log_.get());
+    ASSERT_TRUE(loaded.ok()) << loaded.status();
+    frameworks_ = *std::move(loaded);
+  }
+  v1::MeasureLibrary Library() {
+    return *domain::ParseMeasureLibrary(Read("measures.textproto"));
+  }
+  v1::Framework Council(const std::string& id) {
+    return *domain::ParseFramework(Read(id + ".textproto"), Library(), id);
+  }
+
+  TempDir dir_;
+  std::unique_ptr<eventstore::EventStore> log_;
+  std::unique_ptr<FrameworkStore> frameworks_;
+};
+
+TEST_F(FrameworkStoreTest, PublishesTheFourCouncilsAndReloadsThem) {
+  ASSERT_TRUE(frameworks_->PublishLibrary(Library(), "admin").ok());
+  for (const char* id : {"derbyshire", "norwich", "lancashire", "rutland"}) {
+    auto published = frameworks_->PublishFramework(Council(id), "admin");
+    ASSERT_TRUE(published.ok()) << id << ": " << published.status();
+    EXPECT_FALSE(published->already);
+  }
+  Open();  // everything comes back from the log
+  EXPECT_EQ(frameworks_->List().size(), 4u);
+  ASSERT_NE(frameworks_->Library(), nullptr);
+  EXPECT_EQ(frameworks_->Library()->measures_size(), Library().measures_size());
+  auto derbyshire = frameworks_->Get("derbyshire", 1);
+  ASSERT_NE(derbyshire, nullptr);
+  EXPECT_EQ(derbyshire->themes_size(), 5);
+  EXPECT_EQ(frameworks_->Get("derbyshire", 2), nullptr);
+  EXPECT_EQ(frameworks_->skipped(), 0u);
+}
+
+TEST_F(FrameworkStoreTest, VersionsAreNeverRewritten) {
+  ASSERT_TRUE(frameworks_->PublishLibrary(Library(), "admin").ok());
+  auto first = frameworks_->PublishFramework(Council("norwich"), "admin");
+  ASSERT_TRUE(first.ok());
+  const uint64_t head = log_->HeadPosition();
+
+  // The same version again, by anyone: the original answer, nothing written.
+  auto again = frameworks_->PublishFramework(Council("norwich"), "someone");
+  ASSERT_TRUE(again.ok());
+  EXPECT_TRUE(again->already);
+  EXPECT_EQ(again->position, first->position);
+  EXPECT_EQ(log_->HeadPosition(), head);
+
+  // Other content under a published version: refused.
+  v1::Framework changed = Council("norwich");
+  changed.set_title("Rewritten");
+  EXPECT_EQ(frameworks_->PublishFramework(changed, "admin").status().code(),
+            absl::StatusCode::kAlreadyExists);
+  // Skipping a version: refused.
+  changed.set_version(3);
+  EXPECT_EQ(frameworks_->PublishFramework(changed, "admin").status().code(),
+            absl::StatusCode::kFailedPrecondition);
+  // The next version: both kept, the latest is the new one.
+  changed.set_version(2);
+  ASSERT_TRUE(frameworks_->PublishFramework(changed, "admin").ok());
+  EXPECT_EQ(frameworks_->Get("norwich", 1)->title(),
+            Council("norwich").title());
+  EXPECT_EQ(frameworks_->Latest("norwich")->title(), "Rewritten");
+  EXPECT_EQ(frameworks_->List().size(), 1u);
+}
+
+TEST_F(FrameworkStoreTest, RefusesWhatDoesNotFit) {
+  // No library yet.
+  EXPECT_EQ(frameworks_->PublishFramework(Council("rutland"), "admin")
+                .status()
+                .code(),
+            absl::StatusCode::kFailedPrecondition);
+  v1::MeasureLibrary library = Library();
+  library.set_version(2);
+  EXPECT_EQ(frameworks_->PublishLibrary(library, "admin").status().code(),
+            absl::StatusCode::kFailedPrecondition);
+  ASSERT_TRUE(frameworks_->PublishLibrary(Library(), "admin").ok());
+  v1::Framework bad = Council("rutland");
+  bad.mutable_themes(0)
+      ->mutable_outcomes(0)
+      ->mutable_measures(0)
+      ->set_measure_id("nope");
+  auto refused = frameworks_->PublishFramework(bad, "admin");
+  EXPECT_EQ(refused.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(refused.status().message().find("measure_id"), std::string::npos);
+  EXPECT_EQ(frameworks_->List().size(), 0u);
+}
+
+}  // namespace
+}  // namespace svledger::services
