@@ -18,6 +18,8 @@ ABSL_FLAG(std::string, listen, "127.0.0.1:50051",
           "host:port for gRPC; port 0 picks a free port");
 ABSL_FLAG(std::string, data_dir, "./var/data",
           "directory for all persistent state");
+ABSL_FLAG(std::string, frameworks_dir, "",
+          "framework files to publish on first start (empty: none)");
 ABSL_FLAG(absl::Duration, shutdown_grace, absl::Seconds(10),
           "how long shutdown waits for in-flight calls");
 
@@ -42,6 +44,7 @@ int main(int argc, char** argv) {
   options.listen = absl::GetFlag(FLAGS_listen);
   options.data_dir = absl::GetFlag(FLAGS_data_dir);
   options.shutdown_grace = absl::GetFlag(FLAGS_shutdown_grace);
+  options.frameworks_dir = absl::GetFlag(FLAGS_frameworks_dir);
   auto server = svledger::services::Server::Start(options);
   if (!server.ok()) {
     std::fprintf(stderr, "svledger: %s\n", server.status().ToString().c_str());

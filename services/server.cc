@@ -1,7 +1,13 @@
 #include "services/server.h"
 
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "domain/framework_catalog.h"
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
 #include "grpcpp/health_check_service_interface.h"
 #include "grpcpp/security/server_credentials.h"
@@ -9,7 +15,56 @@
 
 namespace svledger::services {
 namespace {
+
 constexpr char kEventLogServiceName[] = "svledger.v1.EventLog";
+constexpr char kContractServiceName[] = "svledger.v1.ContractService";
+
+absl::StatusOr<std::string> ReadFile(const std::filesystem::path& path) {
+  std::ifstream in(path);
+  if (!in) {
+    return absl::NotFoundError(absl::StrCat("cannot read ", path.string()));
+  }
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+// Publishes measures.textproto, then every other *.textproto in `dir`, in
+// name order. Each publication is idempotent.
+absl::Status PublishFrameworkFiles(FrameworkStore& frameworks,
+                                   const std::string& dir) {
+  const std::filesystem::path root(dir);
+  absl::StatusOr<std::string> text = ReadFile(root / "measures.textproto");
+  if (!text.ok()) return text.status();
+  absl::StatusOr<v1::MeasureLibrary> library =
+      domain::ParseMeasureLibrary(*text, "measures.textproto");
+  if (!library.ok()) return library.status();
+  if (auto s = frameworks.PublishLibrary(*library, "svledger"); !s.ok()) {
+    return s.status();
+  }
+  std::vector<std::filesystem::path> files;
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator(root, ec)) {
+    if (entry.path().extension() == ".textproto" &&
+        entry.path().filename() != "measures.textproto") {
+      files.push_back(entry.path());
+    }
+  }
+  if (ec) return absl::InternalError(absl::StrCat(dir, ": ", ec.message()));
+  std::sort(files.begin(), files.end());
+  for (const std::filesystem::path& file : files) {
+    text = ReadFile(file);
+    if (!text.ok()) return text.status();
+    absl::StatusOr<v1::Framework> framework =
+        domain::ParseFramework(*text, *library, file.filename().string());
+    if (!framework.ok()) return framework.status();
+    if (auto s = frameworks.PublishFramework(*framework, "svledger"); !s.ok()) {
+      return s.status();
+    }
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<Server>> Server::Start(ServerOptions options) {
@@ -25,6 +80,21 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(ServerOptions options) {
   if (!store.ok()) return store.status();
   server->store_ = *std::move(store);
 
+  absl::StatusOr<std::unique_ptr<FrameworkStore>> frameworks =
+      FrameworkStore::Load(server->store_.get());
+  if (!frameworks.ok()) return frameworks.status();
+  server->frameworks_ = *std::move(frameworks);
+  if (!options.frameworks_dir.empty() &&
+      server->frameworks_->Library() == nullptr) {
+    if (absl::Status s =
+            PublishFrameworkFiles(*server->frameworks_, options.frameworks_dir);
+        !s.ok()) {
+      return s;
+    }
+  }
+  server->contracts_ = std::make_unique<ContractService>(
+      server->store_.get(), server->frameworks_.get());
+
   RandomSource* random =
       options.random != nullptr ? options.random : RandomSource::Real();
   server->event_log_ =
@@ -38,6 +108,7 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(ServerOptions options) {
                            &server->port_);
   builder.SetMaxReceiveMessageSize(options.max_receive_message_bytes);
   builder.RegisterService(server->event_log_.get());
+  builder.RegisterService(server->contracts_.get());
   server->grpc_server_ = builder.BuildAndStart();
   if (server->grpc_server_ == nullptr || server->port_ == 0) {
     server->store_->Close();
@@ -48,6 +119,7 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(ServerOptions options) {
       server->grpc_server_->GetHealthCheckService();
   health->SetServingStatus("", true);
   health->SetServingStatus(kEventLogServiceName, true);
+  health->SetServingStatus(kContractServiceName, true);
   return server;
 }
 

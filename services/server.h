@@ -10,7 +10,9 @@
 #include "common/random.h"
 #include "eventstore/event_store.h"
 #include "grpcpp/server.h"
+#include "services/contract_service.h"
 #include "services/event_log_service.h"
+#include "services/framework_store.h"
 
 namespace svledger::services {
 
@@ -35,6 +37,10 @@ struct ServerOptions {
   absl::Duration shutdown_grace = absl::Seconds(10);
   // fsync every commit. Default true; see EventStoreOptions::sync.
   bool sync = true;
+  // A directory of framework files (measures.textproto and one
+  // <council>.textproto each) to publish at start-up when the log has no
+  // measure library yet, i.e. on first start. Empty (the default): none.
+  std::string frameworks_dir;
 };
 
 // A running svledger server: the event log plus every gRPC service, the
@@ -55,6 +61,7 @@ class Server {
   int port() const { return port_; }
 
   eventstore::EventStore& store() { return *store_; }
+  FrameworkStore& frameworks() { return *frameworks_; }
 
   // Graceful shutdown: health turns NOT_SERVING, subscriptions end with
   // UNAVAILABLE, new calls are refused, in-flight appends complete (up to
@@ -66,7 +73,9 @@ class Server {
 
   ServerOptions options_;
   std::unique_ptr<eventstore::EventStore> store_;
+  std::unique_ptr<FrameworkStore> frameworks_;
   std::unique_ptr<EventLogService> event_log_;
+  std::unique_ptr<ContractService> contracts_;
   std::unique_ptr<grpc::Server> grpc_server_;
   int port_ = 0;
   absl::Mutex shutdown_mu_;

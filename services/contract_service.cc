@@ -1,0 +1,299 @@
+#include "services/contract_service.h"
+
+#include <memory>
+#include <optional>
+
+#include "absl/strings/str_cat.h"
+#include "common/uuid.h"
+#include "services/grpc_status.h"
+
+namespace svledger::services {
+namespace {
+
+constexpr size_t kMaxRequestIdBytes = 100;
+
+absl::Status CheckRequestId(const std::string& id) {
+  if (id.empty()) return absl::InvalidArgumentError("request_id: required");
+  if (id.size() > kMaxRequestIdBytes) {
+    return absl::InvalidArgumentError("request_id: longer than 100 bytes");
+  }
+  for (char c : id) {
+    const bool ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+                    (c >= '0' && c <= '9') || c == '.' || c == '_' ||
+                    c == ':' || c == '-';
+    if (!ok) {
+      return absl::InvalidArgumentError(
+          "request_id: only [A-Za-z0-9._:-] allowed");
+    }
+  }
+  return absl::OkStatus();
+}
+
+// Wraps a Decide function's event as type and payload.
+template <typename Event>
+absl::StatusOr<ContractService::Decided> AsDecided(
+    absl::StatusOr<Event> event) {
+  if (!event.ok()) return event.status();
+  return ContractService::Decided{event->GetDescriptor()->name(),
+                                  event->SerializeAsString()};
+}
+
+// One command on its way: read, replay check, decide, append, maybe again.
+// Owns itself; deletes itself after finishing the reactor.
+class CommandRun {
+ public:
+  CommandRun(eventstore::EventStore* store, grpc::ServerUnaryReactor* reactor,
+             std::string contract_id, std::string request_id, std::string actor,
+             ContractService::Decide decide, v1::CommandResponse* response)
+      : store_(store),
+        reactor_(reactor),
+        stream_(domain::ContractStream(contract_id)),
+        event_id_(Uuid::FromName(
+            absl::StrCat("contract/", contract_id, "/request/", request_id))),
+        request_id_(std::move(request_id)),
+        actor_(std::move(actor)),
+        decide_(std::move(decide)),
+        response_(response) {}
+
+  // Runs one attempt. May delete this object before returning.
+  void Attempt() {
+    ++attempts_;
+    std::optional<absl::Status> done = ReadAndAppend();
+    if (done.has_value()) Finish(*done);
+  }
+
+ private:
+  // Rebuilds the contract, then either returns the status to finish with
+  // (a replayed request, or a refusal), or starts the append and returns
+  // nullopt; the append's completion (OnAppended) finishes, possibly
+  // before this returns, so nothing may touch members after AppendAsync.
+  std::optional<absl::Status> ReadAndAppend() {
+    domain::ContractState state;
+    std::optional<uint64_t> last_version;
+    uint64_t from = 0;
+    while (true) {
+      absl::StatusOr<eventstore::StreamSlice> slice =
+          store_->ReadStream(stream_, {.from_version = from, .limit = 1000});
+      if (slice.status().code() == absl::StatusCode::kNotFound) break;
+      if (!slice.ok()) return slice.status();
+      for (const eventstore::RecordedEvent& e : slice->events) {
+        if (e.id == event_id_) {  // this request already ran
+          response_->set_position(e.position);
+          response_->set_stream_version(e.stream_version);
+          response_->set_replayed(true);
+          return absl::OkStatus();
+        }
+        // An event the domain cannot apply is skipped, as projections do.
+        domain::Apply(state, e.type, e.payload, e.recorded_time).IgnoreError();
+        last_version = e.stream_version;
+        from = e.stream_version + 1;
+      }
+      if (slice->end_of_stream || slice->events.empty()) break;
+    }
+    absl::StatusOr<ContractService::Decided> decided = decide_(state);
+    if (!decided.ok()) return decided.status();
+    eventstore::ProposedEvent event;
+    event.id = event_id_;
+    event.type = std::move(decided->type);
+    event.payload = std::move(decided->payload);
+    event.metadata.actor = actor_;
+    event.metadata.request_id = request_id_;
+    store_->AppendAsync(stream_,
+                        last_version.has_value()
+                            ? eventstore::ExpectedVersion::Exact(*last_version)
+                            : eventstore::ExpectedVersion::NoStream(),
+                        {std::move(event)},
+                        [this](absl::StatusOr<eventstore::AppendResult> r) {
+                          OnAppended(std::move(r));
+                        });
+    return std::nullopt;
+  }
+
+  void OnAppended(absl::StatusOr<eventstore::AppendResult> r) {
+    if (r.ok()) {
+      response_->set_position(r->last_position);
+      response_->set_stream_version(r->last_stream_version);
+      response_->set_replayed(r->deduplicated);
+      Finish(absl::OkStatus());
+      return;
+    }
+    if (r.status().code() == absl::StatusCode::kAborted &&
+        attempts_ < ContractService::kMaxAttempts) {
+      Attempt();  // someone else wrote first: re-read and decide again
+      return;
+    }
+    Finish(r.status());
+  }
+
+  void Finish(const absl::Status& status) {
+    reactor_->Finish(ToGrpcStatus(status));
+    delete this;
+  }
+
+  eventstore::EventStore* const store_;
+  grpc::ServerUnaryReactor* const reactor_;
+  const std::string stream_;
+  const Uuid event_id_;
+  const std::string request_id_;
+  const std::string actor_;
+  const ContractService::Decide decide_;
+  v1::CommandResponse* const response_;
+  int attempts_ = 0;
+};
+
+// Until authentication lands, the caller may name itself in this header.
+std::string ActorOf(grpc::CallbackServerContext* context) {
+  auto it = context->client_metadata().find("svledger-actor");
+  if (it == context->client_metadata().end()) return "anonymous";
+  return std::string(it->second.data(),
+                     std::min<size_t>(it->second.size(), 100));
+}
+
+}  // namespace
+
+ContractService::ContractService(eventstore::EventStore* store,
+                                 FrameworkStore* frameworks)
+    : store_(store), frameworks_(frameworks) {}
+
+grpc::ServerUnaryReactor* ContractService::Run(
+    grpc::CallbackServerContext* context, const std::string& contract_id,
+    const std::string& request_id, Decide decide,
+    v1::CommandResponse* response) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  absl::Status valid = CheckRequestId(request_id);
+  if (valid.ok() && contract_id.empty()) {
+    valid = absl::InvalidArgumentError("contract_id: required");
+  }
+  if (valid.ok()) {
+    // Checked fully by the domain; here only what the stream name needs.
+    valid = eventstore::ValidateStreamId(domain::ContractStream(contract_id),
+                                         store_->limits(), "contract_id");
+  }
+  if (!valid.ok()) {
+    reactor->Finish(ToGrpcStatus(valid));
+    return reactor;
+  }
+  (new CommandRun(store_, reactor, contract_id, request_id, ActorOf(context),
+                  std::move(decide), response))
+      ->Attempt();
+  return reactor;
+}
+
+grpc::ServerUnaryReactor* ContractService::RegisterContract(
+    grpc::CallbackServerContext* context,
+    const v1::RegisterContractRequest* request, v1::CommandResponse* response) {
+  const v1::ContractRegistered command = request->contract();
+  return Run(
+      context, command.contract_id(), request->request_id(),
+      [this, command](const domain::ContractState& state) {
+        std::shared_ptr<const v1::Framework> framework = frameworks_->Get(
+            command.framework().id(), command.framework().version());
+        return AsDecided(
+            domain::DecideRegister(state, command, framework.get()));
+      },
+      response);
+}
+
+grpc::ServerUnaryReactor* ContractService::AddCommitments(
+    grpc::CallbackServerContext* context,
+    const v1::AddCommitmentsRequest* request, v1::CommandResponse* response) {
+  v1::CommitmentsAdded command;
+  *command.mutable_commitments() = request->commitments();
+  return Run(
+      context, request->contract_id(), request->request_id(),
+      [this,
+       command](const domain::ContractState& state) -> absl::StatusOr<Decided> {
+        std::shared_ptr<const v1::MeasureLibrary> library =
+            frameworks_->Library();
+        if (library == nullptr) {
+          return absl::FailedPreconditionError(
+              "no measure library is published");
+        }
+        return AsDecided(
+            domain::DecideAddCommitments(state, command, *library));
+      },
+      response);
+}
+
+grpc::ServerUnaryReactor* ContractService::ReportDelivery(
+    grpc::CallbackServerContext* context,
+    const v1::ReportDeliveryRequest* request, v1::CommandResponse* response) {
+  const v1::DeliveryReported command = request->delivery();
+  return Run(
+      context, request->contract_id(), request->request_id(),
+      [this,
+       command](const domain::ContractState& state) -> absl::StatusOr<Decided> {
+        std::shared_ptr<const v1::MeasureLibrary> library =
+            frameworks_->Library();
+        if (library == nullptr) {
+          return absl::FailedPreconditionError(
+              "no measure library is published");
+        }
+        return AsDecided(
+            domain::DecideReportDelivery(state, command, *library));
+      },
+      response);
+}
+
+grpc::ServerUnaryReactor* ContractService::VerifyDelivery(
+    grpc::CallbackServerContext* context,
+    const v1::VerifyDeliveryRequest* request, v1::CommandResponse* response) {
+  const v1::DeliveryVerified command = request->verification();
+  return Run(
+      context, request->contract_id(), request->request_id(),
+      [command](const domain::ContractState& state) {
+        return AsDecided(domain::DecideVerifyDelivery(state, command));
+      },
+      response);
+}
+
+grpc::ServerUnaryReactor* ContractService::RejectDelivery(
+    grpc::CallbackServerContext* context,
+    const v1::RejectDeliveryRequest* request, v1::CommandResponse* response) {
+  const v1::DeliveryRejected command = request->rejection();
+  return Run(
+      context, request->contract_id(), request->request_id(),
+      [command](const domain::ContractState& state) {
+        return AsDecided(domain::DecideRejectDelivery(state, command));
+      },
+      response);
+}
+
+grpc::ServerUnaryReactor* ContractService::AmendCommitment(
+    grpc::CallbackServerContext* context,
+    const v1::AmendCommitmentRequest* request, v1::CommandResponse* response) {
+  const v1::CommitmentAmended command = request->amendment();
+  return Run(
+      context, request->contract_id(), request->request_id(),
+      [command](const domain::ContractState& state) {
+        return AsDecided(domain::DecideAmendCommitment(state, command));
+      },
+      response);
+}
+
+grpc::ServerUnaryReactor* ContractService::WithdrawCommitment(
+    grpc::CallbackServerContext* context,
+    const v1::WithdrawCommitmentRequest* request,
+    v1::CommandResponse* response) {
+  const v1::CommitmentWithdrawn command = request->withdrawal();
+  return Run(
+      context, request->contract_id(), request->request_id(),
+      [command](const domain::ContractState& state) {
+        return AsDecided(domain::DecideWithdrawCommitment(state, command));
+      },
+      response);
+}
+
+grpc::ServerUnaryReactor* ContractService::CloseContract(
+    grpc::CallbackServerContext* context,
+    const v1::CloseContractRequest* request, v1::CommandResponse* response) {
+  const v1::ContractClosed command = request->closure();
+  return Run(
+      context, request->contract_id(), request->request_id(),
+      [command](const domain::ContractState& state) {
+        return AsDecided(domain::DecideCloseContract(state, command));
+      },
+      response);
+}
+
+}  // namespace svledger::services

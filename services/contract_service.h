@@ -1,0 +1,85 @@
+#ifndef SVLEDGER_SERVICES_CONTRACT_SERVICE_H_
+#define SVLEDGER_SERVICES_CONTRACT_SERVICE_H_
+
+#include <functional>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "domain/contract.h"
+#include "eventstore/event_store.h"
+#include "services/framework_store.h"
+#include "svledger/v1/contract_service.grpc.pb.h"
+
+namespace svledger::services {
+
+// svledger.v1.ContractService: each command reads the contract's stream,
+// rebuilds its state with domain::Apply, answers a retried request id from
+// the log, decides with the domain's Decide functions, and appends the one
+// resulting event with the stream's exact expected version; a lost race is
+// re-read and retried. Appends complete asynchronously, so no gRPC thread
+// waits; a retry runs in the append's completion.
+//
+// Thread-safe. Does not own its dependencies; they must outlive it.
+class ContractService final : public v1::ContractService::CallbackService {
+ public:
+  // How many times a command is re-read and retried after losing a race
+  // before the caller gets ABORTED.
+  static constexpr int kMaxAttempts = 32;
+
+  ContractService(eventstore::EventStore* store, FrameworkStore* frameworks);
+
+  grpc::ServerUnaryReactor* RegisterContract(
+      grpc::CallbackServerContext* context,
+      const v1::RegisterContractRequest* request,
+      v1::CommandResponse* response) override;
+  grpc::ServerUnaryReactor* AddCommitments(
+      grpc::CallbackServerContext* context,
+      const v1::AddCommitmentsRequest* request,
+      v1::CommandResponse* response) override;
+  grpc::ServerUnaryReactor* ReportDelivery(
+      grpc::CallbackServerContext* context,
+      const v1::ReportDeliveryRequest* request,
+      v1::CommandResponse* response) override;
+  grpc::ServerUnaryReactor* VerifyDelivery(
+      grpc::CallbackServerContext* context,
+      const v1::VerifyDeliveryRequest* request,
+      v1::CommandResponse* response) override;
+  grpc::ServerUnaryReactor* RejectDelivery(
+      grpc::CallbackServerContext* context,
+      const v1::RejectDeliveryRequest* request,
+      v1::CommandResponse* response) override;
+  grpc::ServerUnaryReactor* AmendCommitment(
+      grpc::CallbackServerContext* context,
+      const v1::AmendCommitmentRequest* request,
+      v1::CommandResponse* response) override;
+  grpc::ServerUnaryReactor* WithdrawCommitment(
+      grpc::CallbackServerContext* context,
+      const v1::WithdrawCommitmentRequest* request,
+      v1::CommandResponse* response) override;
+  grpc::ServerUnaryReactor* CloseContract(
+      grpc::CallbackServerContext* context,
+      const v1::CloseContractRequest* request,
+      v1::CommandResponse* response) override;
+
+  // Decides a command against the contract's current state: the event's
+  // type and payload, or why not.
+  struct Decided {
+    std::string type;
+    std::string payload;
+  };
+  using Decide =
+      std::function<absl::StatusOr<Decided>(const domain::ContractState&)>;
+
+ private:
+  grpc::ServerUnaryReactor* Run(grpc::CallbackServerContext* context,
+                                const std::string& contract_id,
+                                const std::string& request_id, Decide decide,
+                                v1::CommandResponse* response);
+
+  eventstore::EventStore* const store_;
+  FrameworkStore* const frameworks_;
+};
+
+}  // namespace svledger::services
+
+#endif  // SVLEDGER_SERVICES_CONTRACT_SERVICE_H_
