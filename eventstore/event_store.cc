@@ -34,6 +34,8 @@ struct EventStore::Pending {
   AppendCallback done;
   size_t bytes = 0;
   absl::StatusOr<AppendResult> result = absl::UnknownError("not staged");
+  // A Barrier: no events; completes once what was written before is durable.
+  bool barrier = false;
 };
 
 // What one group commit has staged but not yet written, so that appends in
@@ -303,6 +305,23 @@ void EventStore::AppendAsync(std::string stream_id, ExpectedVersion expected,
   std::move(pending->done)(refusal);
 }
 
+void EventStore::Barrier(absl::AnyInvocable<void(absl::Status) &&> done) {
+  auto pending = std::make_unique<Pending>();
+  pending->barrier = true;
+  pending->done =
+      [done = std::move(done)](absl::StatusOr<AppendResult> result) mutable {
+        std::move(done)(result.status());
+      };
+  {
+    absl::MutexLock lock(&queue_mu_);
+    if (!closing_) {
+      queue_.push_back(std::move(pending));
+      return;
+    }
+  }
+  std::move(pending->done)(absl::UnavailableError("event store is closed"));
+}
+
 absl::StatusOr<AppendResult> EventStore::Append(
     std::string stream_id, ExpectedVersion expected,
     std::vector<ProposedEvent> events) {
@@ -362,6 +381,12 @@ EventStore::Written EventStore::CommitBatch(
   state.next_position = next_position_;
   const absl::Time now = clock_->Now();
   for (std::unique_ptr<Pending>& append : written.appends) {
+    if (append->barrier) {
+      // Nothing to stage: it completes, in order, after the syncer has made
+      // everything before it durable.
+      append->result = AppendResult();
+      continue;
+    }
     state.batch.SetSavePoint();
     append->result = Stage(*append, state, now);
     if (append->result.ok()) {
@@ -467,7 +492,7 @@ void EventStore::CompleterLoop() {
 void EventStore::Complete(std::deque<Written>& batches) {
   for (Written& w : batches) {
     for (std::unique_ptr<Pending>& append : w.appends) {
-      if (append->result.ok()) {
+      if (append->result.ok() && !append->barrier) {
         appends_.fetch_add(1, std::memory_order_relaxed);
         if (append->result->deduplicated) {
           deduplicated_.fetch_add(1, std::memory_order_relaxed);

@@ -129,6 +129,15 @@ class EventStore {
   void AppendAsync(std::string stream_id, ExpectedVersion expected,
                    std::vector<ProposedEvent> events, AppendCallback done);
 
+  // Calls `done` once everything written before this call is durable and
+  // readable (reads see it), with OK; or with the error that stopped that
+  // from happening (a failed sync, a closed store). Always called, like
+  // AppendAsync's `done` and on the same threads. For a writer that lost an
+  // optimistic-concurrency race: writes are pipelined, so what beat it may
+  // be written but not yet visible, and a re-read right away would decide
+  // on the same stale view; after the barrier it cannot.
+  void Barrier(absl::AnyInvocable<void(absl::Status) &&> done);
+
   // Blocking form of AppendAsync.
   absl::StatusOr<AppendResult> Append(std::string stream_id,
                                       ExpectedVersion expected,

@@ -40,13 +40,18 @@ absl::StatusOr<ContractService::Decided> AsDecided(
 
 // One command on its way: read, replay check, decide, append, maybe again.
 // Owns itself; deletes itself after finishing the reactor.
+}  // namespace
+
 class CommandRun {
  public:
-  CommandRun(eventstore::EventStore* store, grpc::ServerUnaryReactor* reactor,
-             std::string contract_id, std::string request_id, std::string actor,
+  CommandRun(ContractService* service, eventstore::EventStore* store,
+             grpc::ServerUnaryReactor* reactor, std::string contract_id,
+             std::string request_id, std::string actor,
              ContractService::Decide decide, v1::CommandResponse* response)
-      : store_(store),
+      : service_(service),
+        store_(store),
         reactor_(reactor),
+        contract_id_(contract_id),
         stream_(domain::ContractStream(contract_id)),
         event_id_(Uuid::FromName(
             absl::StrCat("contract/", contract_id, "/request/", request_id))),
@@ -119,7 +124,15 @@ class CommandRun {
     }
     if (r.status().code() == absl::StatusCode::kAborted &&
         attempts_ < ContractService::kMaxAttempts) {
-      Attempt();  // someone else wrote first: re-read and decide again
+      // Someone else wrote first. What beat us may be written but not yet
+      // readable; re-read and decide again once it is.
+      store_->Barrier([this](absl::Status ready) {
+        if (ready.ok()) {
+          Attempt();
+        } else {
+          Finish(ready);
+        }
+      });
       return;
     }
     Finish(r.status());
@@ -127,11 +140,16 @@ class CommandRun {
 
   void Finish(const absl::Status& status) {
     reactor_->Finish(ToGrpcStatus(status));
+    ContractService* service = service_;
+    const std::string contract_id = contract_id_;
     delete this;
+    service->Next(contract_id);
   }
 
+  ContractService* const service_;
   eventstore::EventStore* const store_;
   grpc::ServerUnaryReactor* const reactor_;
+  const std::string contract_id_;
   const std::string stream_;
   const Uuid event_id_;
   const std::string request_id_;
@@ -140,6 +158,8 @@ class CommandRun {
   v1::CommandResponse* const response_;
   int attempts_ = 0;
 };
+
+namespace {
 
 // Until authentication lands, the caller may name itself in this header.
 std::string ActorOf(grpc::CallbackServerContext* context) {
@@ -173,10 +193,53 @@ grpc::ServerUnaryReactor* ContractService::Run(
     reactor->Finish(ToGrpcStatus(valid));
     return reactor;
   }
-  (new CommandRun(store_, reactor, contract_id, request_id, ActorOf(context),
-                  std::move(decide), response))
-      ->Attempt();
+  Enqueue(contract_id,
+          new CommandRun(this, store_, reactor, contract_id, request_id,
+                         ActorOf(context), std::move(decide), response));
   return reactor;
+}
+
+void ContractService::Enqueue(const std::string& contract_id, CommandRun* run) {
+  {
+    absl::MutexLock lock(&mu_);
+    auto [it, idle] = busy_.try_emplace(contract_id);
+    if (!idle) {
+      it->second.push_back(run);
+      return;
+    }
+  }
+  run->Attempt();
+}
+
+void ContractService::Next(const std::string& contract_id) {
+  // A command that fails at once finishes inside Attempt, which calls Next
+  // again: collect those calls and run them in this loop instead of
+  // recursing once per queued command.
+  thread_local std::vector<std::string>* running = nullptr;
+  if (running != nullptr) {
+    running->push_back(contract_id);
+    return;
+  }
+  std::vector<std::string> work = {contract_id};
+  running = &work;
+  while (!work.empty()) {
+    const std::string id = std::move(work.back());
+    work.pop_back();
+    CommandRun* next = nullptr;
+    {
+      absl::MutexLock lock(&mu_);
+      auto it = busy_.find(id);
+      if (it == busy_.end()) continue;
+      if (it->second.empty()) {
+        busy_.erase(it);
+        continue;
+      }
+      next = it->second.front();
+      it->second.pop_front();
+    }
+    next->Attempt();
+  }
+  running = nullptr;
 }
 
 grpc::ServerUnaryReactor* ContractService::RegisterContract(

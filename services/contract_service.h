@@ -1,10 +1,13 @@
 #ifndef SVLEDGER_SERVICES_CONTRACT_SERVICE_H_
 #define SVLEDGER_SERVICES_CONTRACT_SERVICE_H_
 
+#include <deque>
 #include <functional>
 #include <string>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
 #include "domain/contract.h"
 #include "eventstore/event_store.h"
 #include "services/framework_store.h"
@@ -12,12 +15,17 @@
 
 namespace svledger::services {
 
-// svledger.v1.ContractService: each command reads the contract's stream,
+// svledger.v1.ContractService: commands on one contract run one at a time,
+// in arrival order (a single writer per contract inside this server), while
+// different contracts proceed in parallel. Each command reads the contract's
+// stream,
 // rebuilds its state with domain::Apply, answers a retried request id from
 // the log, decides with the domain's Decide functions, and appends the one
 // resulting event with the stream's exact expected version; a lost race is
-// re-read and retried. Appends complete asynchronously, so no gRPC thread
-// waits; a retry runs in the append's completion.
+// re-read (after an EventStore::Barrier, so the re-read includes what beat
+// it) and retried: races then come only from other writers of the stream.
+// Appends complete asynchronously, so no gRPC thread waits; the next queued
+// command of a contract starts from the completion of the one before.
 //
 // Thread-safe. Does not own its dependencies; they must outlive it.
 class ContractService final : public v1::ContractService::CallbackService {
@@ -76,8 +84,21 @@ class ContractService final : public v1::ContractService::CallbackService {
                                 const std::string& request_id, Decide decide,
                                 v1::CommandResponse* response);
 
+  friend class CommandRun;
+  // Starts `run` now, or queues it behind the command running on its
+  // contract.
+  void Enqueue(const std::string& contract_id, class CommandRun* run);
+  // Called when a contract's running command has finished: starts the next
+  // one queued, if any.
+  void Next(const std::string& contract_id);
+
   eventstore::EventStore* const store_;
   FrameworkStore* const frameworks_;
+
+  absl::Mutex mu_;
+  // Contracts with a command running -> the commands waiting behind it.
+  absl::flat_hash_map<std::string, std::deque<class CommandRun*>> busy_
+      ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace svledger::services

@@ -81,6 +81,44 @@ TEST_P(DurabilityTest, WrittenButUnsyncedEventsAreInvisible) {
   EXPECT_EQ(**store->StreamLastVersion("new-stream"), 0u);
 }
 
+TEST_P(DurabilityTest, ABarrierCompletesOnlyOnceEarlierWritesAreReadable) {
+  TempDir dir;
+  absl::Notification release;
+  std::atomic<int> syncs_waiting{0};
+  EventStoreOptions options = Options(dir);
+  options.before_sync = [&]() {
+    syncs_waiting++;
+    release.WaitForNotification();
+    return absl::OkStatus();
+  };
+  auto store = *EventStore::Open(options);
+  EventFactory f;
+  store->AppendAsync("s", ExpectedVersion::Any(), f.MakeMany(1),
+                     [](absl::StatusOr<AppendResult>) {});
+  ASSERT_TRUE(WaitUntil([&] { return syncs_waiting.load() > 0; }));
+  absl::Notification barrier_done;
+  std::atomic<uint64_t> head_at_barrier{0};
+  store->Barrier([&](absl::Status s) {
+    EXPECT_TRUE(s.ok()) << s;
+    head_at_barrier = store->HeadPosition();
+    barrier_done.Notify();
+  });
+  EXPECT_FALSE(
+      barrier_done.WaitForNotificationWithTimeout(absl::Milliseconds(20)));
+  release.Notify();
+  ASSERT_TRUE(barrier_done.WaitForNotificationWithTimeout(absl::Seconds(10)));
+  EXPECT_EQ(head_at_barrier.load(), 1u);
+  EXPECT_EQ(store->Stats().appends, 1u);  // the barrier is not an append
+
+  store->Close();
+  absl::Notification refused;
+  store->Barrier([&](absl::Status s) {
+    EXPECT_EQ(s.code(), absl::StatusCode::kUnavailable);
+    refused.Notify();
+  });
+  EXPECT_TRUE(refused.HasBeenNotified());
+}
+
 TEST_P(DurabilityTest, AFailedSyncFailsEverythingInFlightAndPoisonsTheStore) {
   TempDir dir;
   std::atomic<bool> fail{false};
