@@ -10,6 +10,10 @@
 //   read STREAM                      --from=N --backwards --limit=N
 //   read-all                         --from=N --limit=N --prefix=P --type=T
 //   subscribe                        --from=N --prefix=P --type=T --count=N
+//   call SERVICE.METHOD JSON         any ContractService RPC, request and
+//                                    response as JSON, e.g.
+//     svctl call ContractService.ReportDelivery '{"request_id": "r1",
+//       "contract_id": "NCC-1", "delivery": {...}}'
 //
 // Exit status: 0 on success, 1 when the server answers with an error (the
 // gRPC code and message are printed), 2 on bad usage.
@@ -35,6 +39,7 @@
 #include "grpc/reflection/v1alpha/reflection.grpc.pb.h"
 #include "grpcpp/create_channel.h"
 #include "grpcpp/security/credentials.h"
+#include "svledger/v1/contract_service.grpc.pb.h"
 #include "svledger/v1/event_log.grpc.pb.h"
 
 ABSL_FLAG(std::string, server, "127.0.0.1:50051", "svledger address");
@@ -44,7 +49,9 @@ ABSL_FLAG(absl::Duration, timeout, absl::Seconds(10),
 ABSL_FLAG(std::string, expect, "any",
           "append: expected version (any, no-stream, exists or a number)");
 ABSL_FLAG(std::string, id, "", "append: event id (UUID); empty: generated");
-ABSL_FLAG(std::string, actor, "svctl", "append: metadata.actor");
+ABSL_FLAG(std::string, actor, "svctl",
+          "append: metadata.actor; call: sent as the caller's name until "
+          "authentication lands");
 ABSL_FLAG(uint64_t, from, 0,
           "read: first version (with --backwards, 0 means from the end); "
           "read-all, subscribe: first position");
@@ -351,12 +358,58 @@ int Subscribe(v1::EventLog::Stub& stub) {
   return status.ok() ? 0 : Fail(status);
 }
 
+// Parses `json` into a Request, calls `rpc` and prints the response as JSON.
+template <typename Request, typename Response, typename Rpc>
+int CallJson(const std::string& json, Rpc rpc) {
+  Request request;
+  google::protobuf::util::JsonParseOptions options;
+  if (auto s =
+          google::protobuf::util::JsonStringToMessage(json, &request, options);
+      !s.ok()) {
+    return Usage("request JSON: " + std::string(s.message()));
+  }
+  grpc::ClientContext context;
+  SetDeadline(context);
+  context.AddMetadata("svledger-actor", absl::GetFlag(FLAGS_actor));
+  Response response;
+  grpc::Status status = rpc(&context, request, &response);
+  if (!status.ok()) return Fail(status);
+  PrintJson(response);
+  return 0;
+}
+
+int Call(const std::shared_ptr<grpc::Channel>& channel,
+         const std::vector<char*>& args) {
+  if (args.size() < 4) return Usage("call needs SERVICE.METHOD and JSON");
+  const std::string method = args[2];
+  const std::string json = args[3];
+  auto stub = v1::ContractService::NewStub(channel);
+  using v1::CommandResponse;
+#define SVCTL_COMMAND(Name)                                                 \
+  if (method == "ContractService." #Name) {                                 \
+    return CallJson<v1::Name##Request, CommandResponse>(                    \
+        json, [&](grpc::ClientContext* c, const v1::Name##Request& r,       \
+                  CommandResponse* out) { return stub->Name(c, r, out); }); \
+  }
+  SVCTL_COMMAND(RegisterContract)
+  SVCTL_COMMAND(AddCommitments)
+  SVCTL_COMMAND(ReportDelivery)
+  SVCTL_COMMAND(VerifyDelivery)
+  SVCTL_COMMAND(RejectDelivery)
+  SVCTL_COMMAND(AmendCommitment)
+  SVCTL_COMMAND(WithdrawCommitment)
+  SVCTL_COMMAND(CloseContract)
+#undef SVCTL_COMMAND
+  return Usage("unknown method '" + method +
+               "' (try ContractService.RegisterContract)");
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   absl::SetProgramUsageMessage(
       "svctl [--server=HOST:PORT] [--json] "
-      "health|list|describe|append|read|read-all|subscribe ...");
+      "health|list|describe|append|read|read-all|subscribe|call ...");
   std::vector<std::string> normalized =
       svledger::NormalizeFlagNames(argc, argv);
   std::vector<char*> ptrs = svledger::ArgvPointers(normalized);
@@ -378,5 +431,6 @@ int main(int argc, char** argv) {
   if (command == "read") return Read(*stub, args);
   if (command == "read-all") return ReadAll(*stub);
   if (command == "subscribe") return Subscribe(*stub);
+  if (command == "call") return Call(channel, args);
   return Usage("unknown command '" + command + "'");
 }
