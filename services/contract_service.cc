@@ -38,10 +38,11 @@ absl::StatusOr<ContractService::Decided> AsDecided(
                                   event->SerializeAsString()};
 }
 
-// One command on its way: read, replay check, decide, append, maybe again.
-// Owns itself; deletes itself after finishing the reactor.
 }  // namespace
 
+// One command on its way: read, replay check, decide, append, maybe again.
+// Owns itself; deletes itself after finishing the reactor, then starts the
+// next command queued on its contract.
 class CommandRun {
  public:
   CommandRun(ContractService* service, eventstore::EventStore* store,
@@ -88,8 +89,11 @@ class CommandRun {
           response_->set_replayed(true);
           return absl::OkStatus();
         }
-        // An event the domain cannot apply is skipped, as projections do.
-        domain::Apply(state, e.type, e.payload, e.recorded_time).IgnoreError();
+        // An event the domain cannot apply is counted and skipped, as
+        // projections do; it never stops the contract's commands.
+        if (!domain::Apply(state, e.type, e.payload, e.recorded_time).ok()) {
+          service_->skipped_events_.fetch_add(1, std::memory_order_relaxed);
+        }
         last_version = e.stream_version;
         from = e.stream_version + 1;
       }

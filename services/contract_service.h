@@ -1,6 +1,7 @@
 #ifndef SVLEDGER_SERVICES_CONTRACT_SERVICE_H_
 #define SVLEDGER_SERVICES_CONTRACT_SERVICE_H_
 
+#include <atomic>
 #include <deque>
 #include <functional>
 #include <string>
@@ -69,6 +70,12 @@ class ContractService final : public v1::ContractService::CallbackService {
       const v1::CloseContractRequest* request,
       v1::CommandResponse* response) override;
 
+  // Contract-stream events skipped because the domain could not apply them
+  // (for metrics; nonzero means the log holds something unexpected).
+  uint64_t skipped_events() const {
+    return skipped_events_.load(std::memory_order_relaxed);
+  }
+
   // Decides a command against the contract's current state: the event's
   // type and payload, or why not.
   struct Decided {
@@ -94,6 +101,9 @@ class ContractService final : public v1::ContractService::CallbackService {
 
   eventstore::EventStore* const store_;
   FrameworkStore* const frameworks_;
+
+  // Events of contract streams that the domain could not apply (skipped).
+  std::atomic<uint64_t> skipped_events_{0};
 
   absl::Mutex mu_;
   // Contracts with a command running -> the commands waiting behind it.
