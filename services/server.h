@@ -62,6 +62,7 @@ class Server {
 
   eventstore::EventStore& store() { return *store_; }
   FrameworkStore& frameworks() { return *frameworks_; }
+  ContractService& contracts() { return *contracts_; }
 
   // Graceful shutdown: health turns NOT_SERVING, subscriptions end with
   // UNAVAILABLE, new calls are refused, in-flight appends complete (up to

@@ -5,6 +5,7 @@
 #include <atomic>
 #include <thread>
 
+#include "common/uuid.h"
 #include "gmock/gmock.h"
 #include "grpcpp/create_channel.h"
 #include "grpcpp/security/credentials.h"
@@ -180,6 +181,22 @@ TEST_F(ContractServiceTest, ErrorsUseTheRightCodeAndWriteNothing) {
       }()
           .error_message(),
       "contract_id: required");
+}
+
+TEST_F(ContractServiceTest, AnEventTheDomainCannotApplyIsCountedAndSkipped) {
+  v1::CommandResponse response;
+  ASSERT_TRUE(Register("reg-1", &response).ok());
+  // An admin writes something odd straight into the contract's stream.
+  eventstore::ProposedEvent odd;
+  odd.id = Uuid::FromName("odd");
+  odd.type = "SomethingUnexpected";
+  ASSERT_TRUE(server_->store()
+                  .Append("contract-NCC-2025-7",
+                          eventstore::ExpectedVersion::Any(), {odd})
+                  .ok());
+  ASSERT_TRUE(AddJobs(&response).ok());
+  EXPECT_EQ(response.stream_version(), 2u);
+  EXPECT_EQ(server_->contracts().skipped_events(), 1u);
 }
 
 // Several suppliers' staff report at once: each command loses races,
