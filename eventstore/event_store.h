@@ -153,6 +153,11 @@ class EventStore {
   absl::StatusOr<AllSlice> ReadAll(uint64_t from_position,
                                    const ReadAllOptions& options) const;
 
+  // The durable event with `id` in `stream_id`, or nullopt: one indexed
+  // lookup (for answering a retried request by its event id).
+  absl::StatusOr<std::optional<RecordedEvent>> FindEvent(
+      absl::string_view stream_id, const Uuid& id) const;
+
   // The last durable version of a stream, or nullopt if it has none.
   absl::StatusOr<std::optional<uint64_t>> StreamLastVersion(
       absl::string_view stream_id) const;

@@ -96,6 +96,25 @@ absl::StatusOr<std::optional<uint64_t>> EventStore::StreamLastVersion(
   return LastVersionAsOf(*db_, ro, stream_id, head);
 }
 
+absl::StatusOr<std::optional<RecordedEvent>> EventStore::FindEvent(
+    absl::string_view stream_id, const Uuid& id) const {
+  absl::ReaderMutexLock open(&db_mu_);
+  if (db_closed_) return Closed();
+  const uint64_t durable_head = watcher_->head();
+  std::string value;
+  rocksdb::Status s = db_->db->Get(rocksdb::ReadOptions(), db_->event_ids,
+                                   format::EventIdKey(stream_id, id), &value);
+  if (s.IsNotFound()) return std::nullopt;
+  if (!s.ok()) return FromRocks(s, "looking up an event id");
+  absl::StatusOr<uint64_t> position = format::DecodeU64(value);
+  if (!position.ok()) return position.status();
+  if (*position > durable_head) return std::nullopt;  // not yet durable
+  absl::StatusOr<RecordedEvent> event =
+      GetEvent(*db_, rocksdb::ReadOptions(), *position);
+  if (!event.ok()) return event.status();
+  return *std::move(event);
+}
+
 absl::StatusOr<StreamSlice> EventStore::ReadStream(
     absl::string_view stream_id, const ReadStreamOptions& options) const {
   const Limits& limits = options_.limits;

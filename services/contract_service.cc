@@ -74,32 +74,18 @@ class CommandRun {
   // nullopt; the append's completion (OnAppended) finishes, possibly
   // before this returns, so nothing may touch members after AppendAsync.
   std::optional<absl::Status> ReadAndAppend() {
-    domain::ContractState state;
-    std::optional<uint64_t> last_version;
-    uint64_t from = 0;
-    while (true) {
-      absl::StatusOr<eventstore::StreamSlice> slice =
-          store_->ReadStream(stream_, {.from_version = from, .limit = 1000});
-      if (slice.status().code() == absl::StatusCode::kNotFound) break;
-      if (!slice.ok()) return slice.status();
-      for (const eventstore::RecordedEvent& e : slice->events) {
-        if (e.id == event_id_) {  // this request already ran
-          response_->set_position(e.position);
-          response_->set_stream_version(e.stream_version);
-          response_->set_replayed(true);
-          return absl::OkStatus();
-        }
-        // An event the domain cannot apply is counted and skipped, as
-        // projections do; it never stops the contract's commands.
-        if (!domain::Apply(state, e.type, e.payload, e.recorded_time).ok()) {
-          service_->skipped_events_.fetch_add(1, std::memory_order_relaxed);
-        }
-        last_version = e.stream_version;
-        from = e.stream_version + 1;
-      }
-      if (slice->end_of_stream || slice->events.empty()) break;
+    absl::StatusOr<std::optional<eventstore::RecordedEvent>> earlier =
+        store_->FindEvent(stream_, event_id_);
+    if (!earlier.ok()) return earlier.status();
+    if (earlier->has_value()) {  // this request already ran
+      response_->set_position((*earlier)->position);
+      response_->set_stream_version((*earlier)->stream_version);
+      response_->set_replayed(true);
+      return absl::OkStatus();
     }
-    absl::StatusOr<ContractService::Decided> decided = decide_(state);
+    if (cached_ == nullptr) cached_ = service_->TakeCached(contract_id_);
+    if (absl::Status s = CatchUp(); !s.ok()) return s;
+    absl::StatusOr<ContractService::Decided> decided = decide_(cached_->state);
     if (!decided.ok()) return decided.status();
     eventstore::ProposedEvent event;
     event.id = event_id_;
@@ -107,15 +93,42 @@ class CommandRun {
     event.payload = std::move(decided->payload);
     event.metadata.actor = actor_;
     event.metadata.request_id = request_id_;
-    store_->AppendAsync(stream_,
-                        last_version.has_value()
-                            ? eventstore::ExpectedVersion::Exact(*last_version)
-                            : eventstore::ExpectedVersion::NoStream(),
-                        {std::move(event)},
-                        [this](absl::StatusOr<eventstore::AppendResult> r) {
-                          OnAppended(std::move(r));
-                        });
+    const std::optional<uint64_t> last = cached_->last_version;
+    store_->AppendAsync(
+        stream_,
+        last.has_value() ? eventstore::ExpectedVersion::Exact(*last)
+                         : eventstore::ExpectedVersion::NoStream(),
+        {std::move(event)}, [this](absl::StatusOr<eventstore::AppendResult> r) {
+          OnAppended(std::move(r));
+        });
     return std::nullopt;
+  }
+
+  // Applies the stream's events after the cached version.
+  absl::Status CatchUp() {
+    uint64_t from =
+        cached_->last_version.has_value() ? *cached_->last_version + 1 : 0;
+    while (true) {
+      absl::StatusOr<eventstore::StreamSlice> slice =
+          store_->ReadStream(stream_, {.from_version = from, .limit = 1000});
+      if (slice.status().code() == absl::StatusCode::kNotFound) {
+        return absl::OkStatus();
+      }
+      if (!slice.ok()) return slice.status();
+      for (const eventstore::RecordedEvent& e : slice->events) {
+        // An event the domain cannot apply is counted and skipped, as
+        // projections do; it never stops the contract's commands.
+        if (!domain::Apply(cached_->state, e.type, e.payload, e.recorded_time)
+                 .ok()) {
+          service_->skipped_events_.fetch_add(1, std::memory_order_relaxed);
+        }
+        cached_->last_version = e.stream_version;
+        from = e.stream_version + 1;
+      }
+      if (slice->end_of_stream || slice->events.empty()) {
+        return absl::OkStatus();
+      }
+    }
   }
 
   void OnAppended(absl::StatusOr<eventstore::AppendResult> r) {
@@ -146,6 +159,7 @@ class CommandRun {
     reactor_->Finish(ToGrpcStatus(status));
     ContractService* service = service_;
     const std::string contract_id = contract_id_;
+    if (cached_ != nullptr) service->PutCached(contract_id, std::move(cached_));
     delete this;
     service->Next(contract_id);
   }
@@ -161,6 +175,8 @@ class CommandRun {
   const ContractService::Decide decide_;
   v1::CommandResponse* const response_;
   int attempts_ = 0;
+  // The contract's state while this command runs; back to the cache after.
+  std::unique_ptr<ContractService::CachedContract> cached_;
 };
 
 namespace {
@@ -213,6 +229,23 @@ void ContractService::Enqueue(const std::string& contract_id, CommandRun* run) {
     }
   }
   run->Attempt();
+}
+
+std::unique_ptr<ContractService::CachedContract> ContractService::TakeCached(
+    const std::string& contract_id) {
+  absl::MutexLock lock(&mu_);
+  auto it = cache_.find(contract_id);
+  if (it == cache_.end()) return std::make_unique<CachedContract>();
+  std::unique_ptr<CachedContract> cached = std::move(it->second);
+  cache_.erase(it);
+  return cached;
+}
+
+void ContractService::PutCached(const std::string& contract_id,
+                                std::unique_ptr<CachedContract> cached) {
+  absl::MutexLock lock(&mu_);
+  if (cache_.size() >= kMaxCachedContracts) cache_.clear();
+  cache_[contract_id] = std::move(cached);
 }
 
 void ContractService::Next(const std::string& contract_id) {

@@ -4,6 +4,8 @@
 #include <atomic>
 #include <deque>
 #include <functional>
+#include <memory>
+#include <optional>
 #include <string>
 
 #include "absl/container/flat_hash_map.h"
@@ -18,10 +20,10 @@ namespace svledger::services {
 
 // svledger.v1.ContractService: commands on one contract run one at a time,
 // in arrival order (a single writer per contract inside this server), while
-// different contracts proceed in parallel. Each command reads the contract's
-// stream,
-// rebuilds its state with domain::Apply, answers a retried request id from
-// the log, decides with the domain's Decide functions, and appends the one
+// different contracts proceed in parallel. Each command answers a retried
+// request id with one indexed lookup, brings the contract's cached state up
+// to date with the stream's new events,
+// decides with the domain's Decide functions, and appends the one
 // resulting event with the stream's exact expected version; a lost race is
 // re-read (after an EventStore::Barrier, so the re-read includes what beat
 // it) and retried: races then come only from other writers of the stream.
@@ -102,12 +104,28 @@ class ContractService final : public v1::ContractService::CallbackService {
   eventstore::EventStore* const store_;
   FrameworkStore* const frameworks_;
 
+  // A contract's state as of a stream version. Events never change, so a
+  // cached prefix stays true; a command only applies what came after it.
+  struct CachedContract {
+    domain::ContractState state;
+    std::optional<uint64_t> last_version;  // nullopt: nothing applied yet
+  };
+  // Most contracts cached at once; past it the cache starts again.
+  static constexpr size_t kMaxCachedContracts = 20000;
+  // Takes the contract's cached state (or an empty one). Only the command
+  // running on the contract calls it, so nothing else holds the entry.
+  std::unique_ptr<CachedContract> TakeCached(const std::string& contract_id);
+  void PutCached(const std::string& contract_id,
+                 std::unique_ptr<CachedContract> cached);
+
   // Events of contract streams that the domain could not apply (skipped).
   std::atomic<uint64_t> skipped_events_{0};
 
   absl::Mutex mu_;
   // Contracts with a command running -> the commands waiting behind it.
   absl::flat_hash_map<std::string, std::deque<class CommandRun*>> busy_
+      ABSL_GUARDED_BY(mu_);
+  absl::flat_hash_map<std::string, std::unique_ptr<CachedContract>> cache_
       ABSL_GUARDED_BY(mu_);
 };
 

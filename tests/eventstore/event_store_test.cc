@@ -348,6 +348,18 @@ TEST_F(EventStoreTest, ClosedStoreRefusesAppendsAndReads) {
             absl::StatusCode::kUnavailable);
 }
 
+TEST_F(EventStoreTest, FindEventByIdInAStream) {
+  std::vector<ProposedEvent> batch = events_.MakeMany(3);
+  ASSERT_TRUE(store_->Append("a", ExpectedVersion::Any(), batch).ok());
+  auto found = store_->FindEvent("a", batch[1].id);
+  ASSERT_TRUE(found.ok()) << found.status();
+  ASSERT_TRUE(found->has_value());
+  EXPECT_EQ((*found)->position, 2u);
+  EXPECT_EQ((*found)->payload, batch[1].payload);
+  EXPECT_FALSE(store_->FindEvent("b", batch[1].id)->has_value());
+  EXPECT_FALSE(store_->FindEvent("a", events_.Make().id)->has_value());
+}
+
 TEST_F(EventStoreTest, ConcurrentClosesAreSafe) {
   ASSERT_TRUE(
       store_->Append("x", ExpectedVersion::Any(), events_.MakeMany(1)).ok());

@@ -1,0 +1,179 @@
+// ContractService.ReportDelivery over gRPC on loopback.
+//
+//   contract_bench [--contracts=320] [--clients=32] [--seconds=10]
+//                  [--json=FILE]
+//
+// Starts a server in this process on a temporary data directory (fsync on,
+// the councils' frameworks published), registers the contracts with one
+// commitment each, then runs N client threads that each report deliveries
+// against random contracts, one call at a time. Prints commands/s and
+// latency percentiles, and writes them as JSON with --json.
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <thread>
+#include <vector>
+
+#include "absl/flags/flag.h"
+#include "absl/flags/parse.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/clock.h"
+#include "grpcpp/create_channel.h"
+#include "grpcpp/security/credentials.h"
+#include "services/server.h"
+#include "svledger/v1/contract_service.grpc.pb.h"
+
+ABSL_FLAG(int, contracts, 320, "contracts to report against");
+ABSL_FLAG(int, clients, 32, "client threads, one call in flight each");
+ABSL_FLAG(double, seconds, 10, "measured duration");
+ABSL_FLAG(double, warmup_seconds, 2, "unmeasured warm-up");
+ABSL_FLAG(std::string, json, "", "write results as JSON to this file");
+
+namespace {
+
+namespace v1 = svledger::v1;
+
+v1::Date D(int y, int m, int d) {
+  v1::Date date;
+  date.set_year(y);
+  date.set_month(m);
+  date.set_day(d);
+  return date;
+}
+
+std::string ContractId(int i) { return absl::StrCat("BENCH-", i); }
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  absl::ParseCommandLine(argc, argv);
+  absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
+  const int contracts = absl::GetFlag(FLAGS_contracts);
+  const int clients = absl::GetFlag(FLAGS_clients);
+  const double seconds = absl::GetFlag(FLAGS_seconds);
+
+  const std::string data_dir = (std::filesystem::temp_directory_path() /
+                                absl::StrCat("svledger-cbench-", getpid()))
+                                   .string();
+  svledger::services::ServerOptions options;
+  options.listen = "127.0.0.1:0";
+  options.data_dir = data_dir;
+  options.frameworks_dir = SVLEDGER_FRAMEWORKS_DIR;
+  auto server = svledger::services::Server::Start(options);
+  if (!server.ok()) {
+    std::fprintf(stderr, "server: %s\n", server.status().ToString().c_str());
+    return 1;
+  }
+  auto channel =
+      grpc::CreateChannel(absl::StrCat("127.0.0.1:", (*server)->port()),
+                          grpc::InsecureChannelCredentials());
+  auto stub = v1::ContractService::NewStub(channel);
+
+  // Set-up: each contract with one jobs commitment.
+  for (int i = 0; i < contracts; ++i) {
+    v1::RegisterContractRequest reg;
+    reg.set_request_id("reg");
+    v1::ContractRegistered* c = reg.mutable_contract();
+    c->set_contract_id(ContractId(i));
+    c->mutable_framework()->set_id("derbyshire");
+    c->mutable_framework()->set_version(1);
+    c->set_title("Benchmark contract");
+    c->set_supplier_id(absl::StrCat("supplier-", i % 50));
+    c->set_supplier_name("Supplier");
+    *c->mutable_start() = D(2025, 4, 1);
+    *c->mutable_end() = D(2030, 3, 31);
+    c->set_contract_manager("bench");
+    v1::CommandResponse response;
+    grpc::ClientContext c1;
+    grpc::Status s = stub->RegisterContract(&c1, reg, &response);
+    v1::AddCommitmentsRequest add;
+    add.set_request_id("add");
+    add.set_contract_id(ContractId(i));
+    v1::Commitment* jobs = add.add_commitments();
+    jobs->set_commitment_id("jobs");
+    jobs->set_measure_id("jobs.new_local");
+    jobs->set_target(100);
+    *jobs->mutable_due() = D(2029, 3, 31);
+    grpc::ClientContext c2;
+    if (s.ok()) s = stub->AddCommitments(&c2, add, &response);
+    if (!s.ok()) {
+      std::fprintf(stderr, "set-up: %s\n", s.error_message().c_str());
+      return 1;
+    }
+  }
+
+  const absl::Time measure_from =
+      absl::Now() + absl::Seconds(absl::GetFlag(FLAGS_warmup_seconds));
+  const absl::Time measure_until = measure_from + absl::Seconds(seconds);
+  std::atomic<uint64_t> errors{0};
+  absl::Mutex mu;
+  std::vector<int64_t> all;
+  std::vector<std::thread> threads;
+  for (int t = 0; t < clients; ++t) {
+    threads.emplace_back([&, t] {
+      std::vector<int64_t> latencies;
+      uint64_t state = 0x9e3779b97f4a7c15ull * (t + 1);
+      for (uint64_t n = 0;; ++n) {
+        const absl::Time sent = absl::Now();
+        if (sent > measure_until) break;
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        v1::ReportDeliveryRequest request;
+        const std::string id = absl::StrCat("t", t, "-", n);
+        request.set_request_id(id);
+        request.set_contract_id(ContractId(state % contracts));
+        v1::DeliveryReported* d = request.mutable_delivery();
+        d->set_delivery_id(id);
+        d->set_commitment_id("jobs");
+        d->set_quantity(1);
+        *d->mutable_period_start() = D(2025, 4, 1);
+        *d->mutable_period_end() = D(2025, 6, 30);
+        d->mutable_evidence()->set_uri("https://evidence.example/" + id);
+        grpc::ClientContext context;
+        v1::CommandResponse response;
+        grpc::Status s = stub->ReportDelivery(&context, request, &response);
+        const absl::Time done = absl::Now();
+        if (!s.ok()) {
+          errors++;
+        } else if (sent >= measure_from && done <= measure_until) {
+          latencies.push_back(absl::ToInt64Microseconds(done - sent));
+        }
+      }
+      absl::MutexLock lock(&mu);
+      all.insert(all.end(), latencies.begin(), latencies.end());
+    });
+  }
+  for (auto& t : threads) t.join();
+  std::sort(all.begin(), all.end());
+  auto pct = [&](double p) {
+    return all.empty()
+               ? 0.0
+               : all[static_cast<size_t>(p * (all.size() - 1))] / 1000.0;
+  };
+  const double per_s = all.size() / seconds;
+  std::printf(
+      "ReportDelivery contracts=%d clients=%d: commands/s=%.0f p50=%.3fms "
+      "p99=%.3fms errors=%llu\n",
+      contracts, clients, per_s, pct(0.5), pct(0.99),
+      static_cast<unsigned long long>(errors.load()));
+  if (const std::string path = absl::GetFlag(FLAGS_json); !path.empty()) {
+    std::ofstream(path) << absl::StrFormat(
+        "{\"benchmark\":\"report_delivery\",\"contracts\":%d,\"clients\":%d,"
+        "\"seconds\":%.1f,\"commands_per_s\":%.0f,\"p50_ms\":%.3f,"
+        "\"p99_ms\":%.3f,\"errors\":%d}\n",
+        contracts, clients, seconds, per_s, pct(0.5), pct(0.99),
+        static_cast<int>(errors.load()));
+  }
+  (*server)->Shutdown();
+  std::error_code ec;
+  std::filesystem::remove_all(data_dir, ec);
+  return errors.load() == 0 ? 0 : 1;
+}
