@@ -294,106 +294,97 @@ grpc::ServerUnaryReactor* ContractService::RegisterContract(
       response);
 }
 
+// The commands whose decision also needs the published measure library.
+template <typename Command>
+ContractService::Decide DecideWithLibrary(
+    FrameworkStore* frameworks,
+    absl::StatusOr<Command> (*decide)(const domain::ContractState&,
+                                      const Command&,
+                                      const v1::MeasureLibrary&),
+    Command command) {
+  return [frameworks, decide,
+          command = std::move(command)](const domain::ContractState& state)
+             -> absl::StatusOr<ContractService::Decided> {
+    std::shared_ptr<const v1::MeasureLibrary> library = frameworks->Library();
+    if (library == nullptr) {
+      return absl::FailedPreconditionError("no measure library is published");
+    }
+    return AsDecided(decide(state, command, *library));
+  };
+}
+
 grpc::ServerUnaryReactor* ContractService::AddCommitments(
     grpc::CallbackServerContext* context,
     const v1::AddCommitmentsRequest* request, v1::CommandResponse* response) {
   v1::CommitmentsAdded command;
   *command.mutable_commitments() = request->commitments();
-  return Run(
-      context, request->contract_id(), request->request_id(),
-      [this,
-       command](const domain::ContractState& state) -> absl::StatusOr<Decided> {
-        std::shared_ptr<const v1::MeasureLibrary> library =
-            frameworks_->Library();
-        if (library == nullptr) {
-          return absl::FailedPreconditionError(
-              "no measure library is published");
-        }
-        return AsDecided(
-            domain::DecideAddCommitments(state, command, *library));
-      },
-      response);
+  return Run(context, request->contract_id(), request->request_id(),
+             DecideWithLibrary(frameworks_, &domain::DecideAddCommitments,
+                               std::move(command)),
+             response);
 }
 
 grpc::ServerUnaryReactor* ContractService::ReportDelivery(
     grpc::CallbackServerContext* context,
     const v1::ReportDeliveryRequest* request, v1::CommandResponse* response) {
-  const v1::DeliveryReported command = request->delivery();
-  return Run(
-      context, request->contract_id(), request->request_id(),
-      [this,
-       command](const domain::ContractState& state) -> absl::StatusOr<Decided> {
-        std::shared_ptr<const v1::MeasureLibrary> library =
-            frameworks_->Library();
-        if (library == nullptr) {
-          return absl::FailedPreconditionError(
-              "no measure library is published");
-        }
-        return AsDecided(
-            domain::DecideReportDelivery(state, command, *library));
-      },
-      response);
+  return Run(context, request->contract_id(), request->request_id(),
+             DecideWithLibrary(frameworks_, &domain::DecideReportDelivery,
+                               request->delivery()),
+             response);
+}
+
+// The commands whose decision needs only the state and the command.
+template <typename Command>
+ContractService::Decide DecideWith(
+    absl::StatusOr<Command> (*decide)(const domain::ContractState&,
+                                      const Command&),
+    Command command) {
+  return [decide,
+          command = std::move(command)](const domain::ContractState& state) {
+    return AsDecided(decide(state, command));
+  };
 }
 
 grpc::ServerUnaryReactor* ContractService::VerifyDelivery(
     grpc::CallbackServerContext* context,
     const v1::VerifyDeliveryRequest* request, v1::CommandResponse* response) {
-  const v1::DeliveryVerified command = request->verification();
-  return Run(
-      context, request->contract_id(), request->request_id(),
-      [command](const domain::ContractState& state) {
-        return AsDecided(domain::DecideVerifyDelivery(state, command));
-      },
-      response);
+  return Run(context, request->contract_id(), request->request_id(),
+             DecideWith(&domain::DecideVerifyDelivery, request->verification()),
+             response);
 }
 
 grpc::ServerUnaryReactor* ContractService::RejectDelivery(
     grpc::CallbackServerContext* context,
     const v1::RejectDeliveryRequest* request, v1::CommandResponse* response) {
-  const v1::DeliveryRejected command = request->rejection();
-  return Run(
-      context, request->contract_id(), request->request_id(),
-      [command](const domain::ContractState& state) {
-        return AsDecided(domain::DecideRejectDelivery(state, command));
-      },
-      response);
+  return Run(context, request->contract_id(), request->request_id(),
+             DecideWith(&domain::DecideRejectDelivery, request->rejection()),
+             response);
 }
 
 grpc::ServerUnaryReactor* ContractService::AmendCommitment(
     grpc::CallbackServerContext* context,
     const v1::AmendCommitmentRequest* request, v1::CommandResponse* response) {
-  const v1::CommitmentAmended command = request->amendment();
-  return Run(
-      context, request->contract_id(), request->request_id(),
-      [command](const domain::ContractState& state) {
-        return AsDecided(domain::DecideAmendCommitment(state, command));
-      },
-      response);
+  return Run(context, request->contract_id(), request->request_id(),
+             DecideWith(&domain::DecideAmendCommitment, request->amendment()),
+             response);
 }
 
 grpc::ServerUnaryReactor* ContractService::WithdrawCommitment(
     grpc::CallbackServerContext* context,
     const v1::WithdrawCommitmentRequest* request,
     v1::CommandResponse* response) {
-  const v1::CommitmentWithdrawn command = request->withdrawal();
   return Run(
       context, request->contract_id(), request->request_id(),
-      [command](const domain::ContractState& state) {
-        return AsDecided(domain::DecideWithdrawCommitment(state, command));
-      },
+      DecideWith(&domain::DecideWithdrawCommitment, request->withdrawal()),
       response);
 }
 
 grpc::ServerUnaryReactor* ContractService::CloseContract(
     grpc::CallbackServerContext* context,
     const v1::CloseContractRequest* request, v1::CommandResponse* response) {
-  const v1::ContractClosed command = request->closure();
-  return Run(
-      context, request->contract_id(), request->request_id(),
-      [command](const domain::ContractState& state) {
-        return AsDecided(domain::DecideCloseContract(state, command));
-      },
-      response);
+  return Run(context, request->contract_id(), request->request_id(),
+             DecideWith(&domain::DecideCloseContract, request->closure()),
+             response);
 }
 
 }  // namespace svledger::services
