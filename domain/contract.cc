@@ -5,6 +5,7 @@
 #include "absl/container/flat_hash_set.h"
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "common/names.h"
 
 namespace svledger::domain {
 namespace {
@@ -23,11 +24,8 @@ absl::Status CheckId(absl::string_view value, absl::string_view field) {
   if (value.size() > kMaxIdBytes) {
     return Invalid(field, absl::StrCat("longer than ", kMaxIdBytes, " bytes"));
   }
-  for (char c : value) {
-    const bool ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
-                    (c >= '0' && c <= '9') || c == '.' || c == '_' ||
-                    c == ':' || c == '-';
-    if (!ok) return Invalid(field, "only [A-Za-z0-9._:-] allowed");
+  if (FirstNonNameChar(value) >= 0) {
+    return Invalid(field, "only [A-Za-z0-9._:-] allowed");
   }
   return absl::OkStatus();
 }

@@ -3,14 +3,10 @@
 #include "absl/container/flat_hash_set.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
+#include "common/names.h"
 
 namespace svledger::eventstore {
 namespace {
-
-bool IsNameChar(char c) {
-  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
-         (c >= '0' && c <= '9') || c == '.' || c == '_' || c == ':' || c == '-';
-}
 
 absl::Status ValidateName(absl::string_view value, size_t max_bytes,
                           absl::string_view field) {
@@ -21,12 +17,9 @@ absl::Status ValidateName(absl::string_view value, size_t max_bytes,
     return absl::InvalidArgumentError(absl::StrCat(
         field, ": ", value.size(), " bytes exceeds the limit of ", max_bytes));
   }
-  for (size_t i = 0; i < value.size(); ++i) {
-    if (!IsNameChar(value[i])) {
-      return absl::InvalidArgumentError(
-          absl::StrCat(field, ": character at offset ", i,
-                       " is not one of [A-Za-z0-9._:-]"));
-    }
+  if (int i = FirstNonNameChar(value); i >= 0) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        field, ": character at offset ", i, " is not one of [A-Za-z0-9._:-]"));
   }
   return absl::OkStatus();
 }

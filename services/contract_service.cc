@@ -4,6 +4,7 @@
 #include <optional>
 
 #include "absl/strings/str_cat.h"
+#include "common/names.h"
 #include "common/uuid.h"
 #include "services/grpc_status.h"
 
@@ -17,14 +18,9 @@ absl::Status CheckRequestId(const std::string& id) {
   if (id.size() > kMaxRequestIdBytes) {
     return absl::InvalidArgumentError("request_id: longer than 100 bytes");
   }
-  for (char c : id) {
-    const bool ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
-                    (c >= '0' && c <= '9') || c == '.' || c == '_' ||
-                    c == ':' || c == '-';
-    if (!ok) {
-      return absl::InvalidArgumentError(
-          "request_id: only [A-Za-z0-9._:-] allowed");
-    }
+  if (FirstNonNameChar(id) >= 0) {
+    return absl::InvalidArgumentError(
+        "request_id: only [A-Za-z0-9._:-] allowed");
   }
   return absl::OkStatus();
 }
