@@ -277,13 +277,14 @@ EventStoreStats EventStore::Stats() const {
 void EventStore::AppendAsync(std::string stream_id, ExpectedVersion expected,
                              std::vector<ProposedEvent> events,
                              AppendCallback done) {
-  if (absl::Status s = ValidateAppend(stream_id, events, options_.limits);
-      !s.ok()) {
-    std::move(done)(s);
+  absl::StatusOr<size_t> bytes =
+      ValidateAppend(stream_id, events, options_.limits);
+  if (!bytes.ok()) {
+    std::move(done)(bytes.status());
     return;
   }
   auto pending = std::make_unique<Pending>();
-  pending->bytes = AppendBytes(events);
+  pending->bytes = *bytes;
   pending->stream_id = std::move(stream_id);
   pending->expected = expected;
   pending->events = std::move(events);

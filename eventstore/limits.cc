@@ -104,9 +104,9 @@ size_t AppendBytes(const std::vector<ProposedEvent>& events) {
   return total;
 }
 
-absl::Status ValidateAppend(absl::string_view stream_id,
-                            const std::vector<ProposedEvent>& events,
-                            const Limits& limits) {
+absl::StatusOr<size_t> ValidateAppend(absl::string_view stream_id,
+                                      const std::vector<ProposedEvent>& events,
+                                      const Limits& limits) {
   if (absl::Status s = ValidateStreamId(stream_id, limits); !s.ok()) return s;
   if (events.empty()) {
     return absl::InvalidArgumentError("events: at least one event required");
@@ -116,7 +116,8 @@ absl::Status ValidateAppend(absl::string_view stream_id,
         absl::StrCat("events: ", events.size(), " events exceeds the limit of ",
                      limits.max_events_per_append, " per append"));
   }
-  if (size_t bytes = AppendBytes(events); bytes > limits.max_append_bytes) {
+  const size_t bytes = AppendBytes(events);
+  if (bytes > limits.max_append_bytes) {
     return absl::InvalidArgumentError(
         absl::StrCat("events: append of ", bytes,
                      " bytes exceeds the limit of ", limits.max_append_bytes));
@@ -157,7 +158,7 @@ absl::Status ValidateAppend(absl::string_view stream_id,
       }
     }
   }
-  return absl::OkStatus();
+  return bytes;
 }
 
 absl::Status ValidateFilter(const EventFilter& filter, const Limits& limits) {

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "eventstore/event.h"
 
@@ -48,9 +49,10 @@ absl::Status ValidateStreamId(absl::string_view stream_id, const Limits& limits,
                               absl::string_view field = "stream_id");
 absl::Status ValidateEventType(absl::string_view type, const Limits& limits,
                                absl::string_view field);
-absl::Status ValidateAppend(absl::string_view stream_id,
-                            const std::vector<ProposedEvent>& events,
-                            const Limits& limits);
+// ValidateAppend returns, when valid, the bytes the append occupies.
+absl::StatusOr<size_t> ValidateAppend(absl::string_view stream_id,
+                                      const std::vector<ProposedEvent>& events,
+                                      const Limits& limits);
 absl::Status ValidateFilter(const EventFilter& filter, const Limits& limits);
 
 // Resolves a requested page size: 0 means the default; above the maximum is

@@ -35,7 +35,7 @@ TEST(ValidateAppendTest, RejectsEachBadFieldByName) {
   EventFactory f;
   auto expect_error = [&](std::vector<ProposedEvent> events,
                           const std::string& field) {
-    absl::Status s = ValidateAppend("s-1", events, limits);
+    absl::Status s = ValidateAppend("s-1", events, limits).status();
     EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument) << field;
     EXPECT_EQ(s.message().substr(0, field.size()), field) << s.message();
   };
