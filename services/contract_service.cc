@@ -6,6 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/names.h"
 #include "common/uuid.h"
+#include "eventstore/stream_reader.h"
 #include "services/grpc_status.h"
 
 namespace svledger::services {
@@ -102,29 +103,19 @@ class CommandRun {
 
   // Applies the stream's events after the cached version.
   absl::Status CatchUp() {
-    uint64_t from =
+    const uint64_t from =
         cached_->last_version.has_value() ? *cached_->last_version + 1 : 0;
-    while (true) {
-      absl::StatusOr<eventstore::StreamSlice> slice =
-          store_->ReadStream(stream_, {.from_version = from, .limit = 1000});
-      if (slice.status().code() == absl::StatusCode::kNotFound) {
-        return absl::OkStatus();
-      }
-      if (!slice.ok()) return slice.status();
-      for (const eventstore::RecordedEvent& e : slice->events) {
-        // An event the domain cannot apply is counted and skipped, as
-        // projections do; it never stops the contract's commands.
-        if (!domain::Apply(cached_->state, e.type, e.payload, e.recorded_time)
-                 .ok()) {
-          service_->skipped_events_.fetch_add(1, std::memory_order_relaxed);
-        }
-        cached_->last_version = e.stream_version;
-        from = e.stream_version + 1;
-      }
-      if (slice->end_of_stream || slice->events.empty()) {
-        return absl::OkStatus();
-      }
-    }
+    return eventstore::ForEachStreamEvent(
+        *store_, stream_, from, [this](const eventstore::RecordedEvent& e) {
+          // An event the domain cannot apply is counted and skipped, as
+          // projections do; it never stops the contract's commands.
+          if (!domain::Apply(cached_->state, e.type, e.payload, e.recorded_time)
+                   .ok()) {
+            service_->skipped_events_.fetch_add(1, std::memory_order_relaxed);
+          }
+          cached_->last_version = e.stream_version;
+          return absl::OkStatus();
+        });
   }
 
   void OnAppended(absl::StatusOr<eventstore::AppendResult> r) {

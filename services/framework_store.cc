@@ -3,6 +3,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/uuid.h"
 #include "domain/framework_catalog.h"
+#include "eventstore/stream_reader.h"
 #include "google/protobuf/util/message_differencer.h"
 
 namespace svledger::services {
@@ -16,18 +17,13 @@ using google::protobuf::util::MessageDifferencer;
 absl::StatusOr<std::vector<eventstore::RecordedEvent>> ReadWholeStream(
     eventstore::EventStore* store, const std::string& stream) {
   std::vector<eventstore::RecordedEvent> out;
-  uint64_t from = 0;
-  while (true) {
-    absl::StatusOr<eventstore::StreamSlice> slice =
-        store->ReadStream(stream, {.from_version = from, .limit = 1000});
-    if (slice.status().code() == absl::StatusCode::kNotFound) return out;
-    if (!slice.ok()) return slice.status();
-    for (eventstore::RecordedEvent& e : slice->events) {
-      from = e.stream_version + 1;
-      out.push_back(std::move(e));
-    }
-    if (slice->end_of_stream || slice->events.empty()) return out;
-  }
+  absl::Status s = eventstore::ForEachStreamEvent(
+      *store, stream, 0, [&](const eventstore::RecordedEvent& e) {
+        out.push_back(e);
+        return absl::OkStatus();
+      });
+  if (!s.ok()) return s;
+  return out;
 }
 
 }  // namespace
