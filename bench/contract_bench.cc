@@ -25,6 +25,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
+#include "domain/contract.h"
 #include "grpcpp/create_channel.h"
 #include "grpcpp/security/credentials.h"
 #include "services/server.h"
@@ -40,13 +41,7 @@ namespace {
 
 namespace v1 = svledger::v1;
 
-v1::Date D(int y, int m, int d) {
-  v1::Date date;
-  date.set_year(y);
-  date.set_month(m);
-  date.set_day(d);
-  return date;
-}
+v1::Date D(int y, int m, int d) { return svledger::domain::MakeDate(y, m, d); }
 
 std::string ContractId(int i) { return absl::StrCat("BENCH-", i); }
 

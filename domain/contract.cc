@@ -134,6 +134,14 @@ std::string ContractStream(absl::string_view contract_id) {
   return absl::StrCat("contract-", contract_id);
 }
 
+v1::Date MakeDate(int year, int month, int day) {
+  v1::Date date;
+  date.set_year(year);
+  date.set_month(month);
+  date.set_day(day);
+  return date;
+}
+
 absl::StatusOr<absl::CivilDay> ToCivilDay(const v1::Date& date,
                                           absl::string_view field) {
   const absl::CivilDay day(date.year(), date.month(), date.day());

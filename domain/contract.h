@@ -118,6 +118,9 @@ std::vector<CommitmentProgress> AssessContract(
     const ContractState& state, const v1::MeasureLibrary& library,
     absl::Time as_of);
 
+// A v1::Date. Not checked: ToCivilDay says whether it is a real date.
+v1::Date MakeDate(int year, int month, int day);
+
 // Conversions used by the rules. A contract date starts at midnight UTC.
 absl::StatusOr<absl::CivilDay> ToCivilDay(const v1::Date& date,
                                           absl::string_view field);

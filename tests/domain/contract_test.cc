@@ -9,13 +9,7 @@
 namespace svledger::domain {
 namespace {
 
-v1::Date D(int y, int m, int d) {
-  v1::Date date;
-  date.set_year(y);
-  date.set_month(m);
-  date.set_day(d);
-  return date;
-}
+v1::Date D(int y, int m, int d) { return MakeDate(y, m, d); }
 
 v1::MeasureLibrary Library() {
   std::ifstream in(std::string(SVLEDGER_FRAMEWORKS_DIR) +

@@ -6,6 +6,7 @@
 #include <thread>
 
 #include "common/uuid.h"
+#include "domain/contract.h"
 #include "gmock/gmock.h"
 #include "grpcpp/create_channel.h"
 #include "grpcpp/security/credentials.h"
@@ -21,13 +22,7 @@ using svledger::testing::TempDir;
 using ::testing::HasSubstr;
 using ::testing::StartsWith;
 
-v1::Date D(int y, int m, int d) {
-  v1::Date date;
-  date.set_year(y);
-  date.set_month(m);
-  date.set_day(d);
-  return date;
-}
+v1::Date D(int y, int m, int d) { return domain::MakeDate(y, m, d); }
 
 class ContractServiceTest : public ::testing::Test {
  protected:
