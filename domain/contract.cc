@@ -6,6 +6,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "common/names.h"
+#include "domain/framework_catalog.h"
 
 namespace svledger::domain {
 namespace {
@@ -67,14 +68,6 @@ absl::Status RequireOpen(const ContractState& state) {
   return absl::OkStatus();
 }
 
-const v1::Measure* FindMeasure(const v1::MeasureLibrary& library,
-                               absl::string_view id) {
-  for (const v1::Measure& m : library.measures()) {
-    if (m.id() == id) return &m;
-  }
-  return nullptr;
-}
-
 absl::StatusOr<const CommitmentRecord*> LiveCommitment(
     const ContractState& state, const std::string& id,
     absl::string_view field) {
@@ -131,7 +124,7 @@ absl::Status ParsePayload(absl::string_view payload, Message* out) {
 }  // namespace
 
 std::string ContractStream(absl::string_view contract_id) {
-  return absl::StrCat("contract-", contract_id);
+  return absl::StrCat(kContractStreamPrefix, contract_id);
 }
 
 v1::Date MakeDate(int year, int month, int day) {
@@ -424,7 +417,10 @@ absl::StatusOr<v1::ContractClosed> DecideCloseContract(
 }
 
 absl::Status Apply(ContractState& state, absl::string_view type,
-                   absl::string_view payload, absl::Time recorded) {
+                   absl::string_view payload, absl::Time recorded,
+                   Touched* touched) {
+  Touched ignored;
+  Touched& t = touched != nullptr ? *touched : ignored;
   auto cannot = [&](absl::string_view why) {
     return absl::InvalidArgumentError(
         absl::StrCat("cannot apply ", type, ": ", why));
@@ -439,6 +435,7 @@ absl::Status Apply(ContractState& state, absl::string_view type,
     }
     state.registered = true;
     state.contract = std::move(e);
+    t.contract = true;
     return absl::OkStatus();
   }
   if (!state.registered) return cannot("contract not registered");
@@ -454,6 +451,7 @@ absl::Status Apply(ContractState& state, absl::string_view type,
     }
     for (const v1::Commitment& c : e.commitments()) {
       state.commitments[c.commitment_id()].terms = c;
+      t.commitments.push_back(c.commitment_id());
     }
   } else if (type == kDeliveryReported) {
     v1::DeliveryReported e;
@@ -463,6 +461,7 @@ absl::Status Apply(ContractState& state, absl::string_view type,
       return cannot(absl::StrCat("bad delivery '", e.delivery_id(), "'"));
     }
     DeliveryRecord& d = state.deliveries[e.delivery_id()];
+    t.delivery = e.delivery_id();
     d.report = std::move(e);
     d.recorded = recorded;
   } else if (type == kDeliveryVerified || type == kDeliveryRejected) {
@@ -483,6 +482,7 @@ absl::Status Apply(ContractState& state, absl::string_view type,
     }
     it->second.state = type == kDeliveryVerified ? DeliveryState::kVerified
                                                  : DeliveryState::kRejected;
+    t.delivery = id;
   } else if (type == kCommitmentAmended) {
     v1::CommitmentAmended e;
     if (absl::Status s = ParsePayload(payload, &e); !s.ok()) return s;
@@ -494,6 +494,7 @@ absl::Status Apply(ContractState& state, absl::string_view type,
     if (e.has_target()) it->second.terms.set_target(e.target());
     if (e.has_due()) *it->second.terms.mutable_due() = e.due();
     it->second.amendments.push_back(std::move(e));
+    t.commitments.push_back(it->first);
   } else if (type == kCommitmentWithdrawn) {
     v1::CommitmentWithdrawn e;
     if (absl::Status s = ParsePayload(payload, &e); !s.ok()) return s;
@@ -503,10 +504,12 @@ absl::Status Apply(ContractState& state, absl::string_view type,
           absl::StrCat("unknown commitment '", e.commitment_id(), "'"));
     }
     it->second.withdrawn = true;
+    t.commitments.push_back(it->first);
   } else if (type == kContractClosed) {
     v1::ContractClosed e;
     if (absl::Status s = ParsePayload(payload, &e); !s.ok()) return s;
     state.closed = true;
+    t.contract = true;
   } else {
     return cannot("unknown event type");
   }

@@ -55,6 +55,7 @@ struct ContractState {
 };
 
 // The stream that holds a contract's events: "contract-<contract id>".
+inline constexpr char kContractStreamPrefix[] = "contract-";
 std::string ContractStream(absl::string_view contract_id);
 
 // Event types: the payload message's name.
@@ -67,12 +68,21 @@ inline constexpr char kCommitmentAmended[] = "CommitmentAmended";
 inline constexpr char kCommitmentWithdrawn[] = "CommitmentWithdrawn";
 inline constexpr char kContractClosed[] = "ContractClosed";
 
+// What an applied event changed: for a reader that persists the state piece
+// by piece (the progress projection).
+struct Touched {
+  bool contract = false;                 // the registration or closure
+  std::vector<std::string> commitments;  // ids of commitments changed
+  std::string delivery;                  // id of the delivery changed, or ""
+};
+
 // Applies one event of the contract's stream. An event that cannot be
 // applied (unknown type, unparsable payload, or one that contradicts the
 // state) is an INVALID_ARGUMENT error and leaves the state unchanged, so a
-// reader can count and skip it.
+// reader can count and skip it. `touched`, if not null, is told what changed.
 absl::Status Apply(ContractState& state, absl::string_view type,
-                   absl::string_view payload, absl::Time recorded);
+                   absl::string_view payload, absl::Time recorded,
+                   Touched* touched = nullptr);
 
 // `framework`: the framework version the command names, or null if it is not
 // published. The returned event has defaults filled in.

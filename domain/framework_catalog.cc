@@ -173,4 +173,12 @@ FrameworkCounts Count(const v1::Framework& framework) {
   return counts;
 }
 
+const v1::Measure* FindMeasure(const v1::MeasureLibrary& library,
+                               absl::string_view id) {
+  for (const v1::Measure& m : library.measures()) {
+    if (m.id() == id) return &m;
+  }
+  return nullptr;
+}
+
 }  // namespace svledger::domain

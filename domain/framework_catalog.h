@@ -38,6 +38,11 @@ absl::Status ValidateFramework(const v1::Framework& framework,
                                const v1::MeasureLibrary& library,
                                absl::string_view source);
 
+// The measure of `library` with `id`, or null. Linear: libraries hold tens
+// of measures.
+const v1::Measure* FindMeasure(const v1::MeasureLibrary& library,
+                               absl::string_view id);
+
 // Counts, for summaries and transcription checks.
 struct FrameworkCounts {
   int themes = 0;

@@ -1,0 +1,352 @@
+#include "domain/progress.h"
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+#include <set>
+#include <utility>
+
+#include "domain/framework_catalog.h"
+
+namespace svledger::domain {
+namespace {
+
+int64_t Pence(double gbp) { return std::llround(gbp * 100); }
+
+bool IsMeanMeasure(v1::Aggregation aggregation) {
+  return aggregation == v1::LATEST || aggregation == v1::RATIO;
+}
+
+// Figures over a set of commitments, gathered one commitment at a time.
+class RollupBuilder {
+ public:
+  void Add(const std::string& contract_id, const v1::CommitmentProgress& c) {
+    contracts_.insert(contract_id);
+    ++commitments_;
+    v1::StatusCounts& s = statuses_;
+    switch (c.status()) {
+      case v1::MET:
+        s.set_met(s.met() + 1);
+        break;
+      case v1::ON_TRACK:
+        s.set_on_track(s.on_track() + 1);
+        break;
+      case v1::AT_RISK:
+        s.set_at_risk(s.at_risk() + 1);
+        break;
+      case v1::OFF_TRACK:
+        s.set_off_track(s.off_track() + 1);
+        break;
+      case v1::MISSED:
+        s.set_missed(s.missed() + 1);
+        break;
+      case v1::WITHDRAWN:
+        s.set_withdrawn(s.withdrawn() + 1);
+        break;
+      default:
+        break;
+    }
+    if (c.status() == v1::WITHDRAWN) return;
+    ++live_;
+    score_sum_ += std::min(1.0, c.delivered() / c.target());
+    promised_ += c.gbp_promised().pence();
+    delivered_ += c.gbp_delivered().pence();
+  }
+
+  v1::Rollup Build() const {
+    v1::Rollup r;
+    r.set_contracts(contracts_.size());
+    r.set_commitments(commitments_);
+    *r.mutable_statuses() = statuses_;
+    r.set_delivery_score(live_ == 0 ? 0 : score_sum_ / live_);
+    r.mutable_gbp_promised()->set_pence(promised_);
+    r.mutable_gbp_delivered()->set_pence(delivered_);
+    return r;
+  }
+
+ private:
+  std::set<std::string> contracts_;
+  uint32_t commitments_ = 0;
+  uint32_t live_ = 0;
+  v1::StatusCounts statuses_;
+  double score_sum_ = 0;
+  int64_t promised_ = 0;
+  int64_t delivered_ = 0;
+};
+
+// A measure's rollup: the figures above plus its quantities.
+class MeasureBuilder {
+ public:
+  void Add(const std::string& contract_id, const v1::CommitmentProgress& c) {
+    if (measure_id_.empty()) {
+      measure_id_ = c.measure_id();
+      wording_ = c.measure_wording();
+      unit_ = c.unit();
+      aggregation_ = c.aggregation();
+    }
+    rollup_.Add(contract_id, c);
+    if (c.status() == v1::WITHDRAWN) return;
+    ++live_;
+    target_ += c.target();
+    delivered_ += c.delivered();
+    pending_ += c.pending();
+  }
+
+  // `measure_id`, `wording`: for a measure no commitment names yet.
+  v1::MeasureRollup Build(const std::string& measure_id,
+                          const std::string& wording) const {
+    v1::MeasureRollup m;
+    m.set_measure_id(measure_id_.empty() ? measure_id : measure_id_);
+    m.set_wording(wording_.empty() ? wording : wording_);
+    m.set_unit(unit_);
+    m.set_aggregation(aggregation_);
+    *m.mutable_rollup() = rollup_.Build();
+    const double n = IsMeanMeasure(aggregation_) && live_ > 0 ? live_ : 1;
+    m.set_target(target_ / n);
+    m.set_delivered(delivered_ / n);
+    m.set_pending(pending_ / n);
+    return m;
+  }
+
+ private:
+  std::string measure_id_;
+  std::string wording_;
+  v1::Unit unit_ = v1::UNIT_UNSPECIFIED;
+  v1::Aggregation aggregation_ = v1::AGGREGATION_UNSPECIFIED;
+  RollupBuilder rollup_;
+  uint32_t live_ = 0;
+  double target_ = 0;
+  double delivered_ = 0;
+  double pending_ = 0;
+};
+
+// The measures of `contracts` (or of those of one supplier) by measure id.
+std::vector<v1::MeasureRollup> ByMeasure(
+    const std::vector<v1::ContractProgress>& contracts) {
+  std::map<std::string, MeasureBuilder> measures;
+  for (const v1::ContractProgress& p : contracts) {
+    for (const v1::CommitmentProgress& c : p.commitments()) {
+      measures[c.measure_id()].Add(p.contract().contract_id(), c);
+    }
+  }
+  std::vector<v1::MeasureRollup> out;
+  for (const auto& [id, m] : measures) out.push_back(m.Build(id, ""));
+  return out;
+}
+
+}  // namespace
+
+v1::CommitmentStatus ToProto(CommitmentStatus status) {
+  switch (status) {
+    case CommitmentStatus::kMet:
+      return v1::MET;
+    case CommitmentStatus::kOnTrack:
+      return v1::ON_TRACK;
+    case CommitmentStatus::kAtRisk:
+      return v1::AT_RISK;
+    case CommitmentStatus::kOffTrack:
+      return v1::OFF_TRACK;
+    case CommitmentStatus::kMissed:
+      return v1::MISSED;
+    case CommitmentStatus::kWithdrawn:
+      return v1::WITHDRAWN;
+  }
+  return v1::COMMITMENT_STATUS_UNSPECIFIED;
+}
+
+v1::Money Pounds(double gbp) {
+  v1::Money money;
+  money.set_pence(Pence(gbp));
+  return money;
+}
+
+v1::ContractProgress BuildContractProgress(const ContractState& state,
+                                           const v1::MeasureLibrary& library,
+                                           absl::Time as_of) {
+  v1::ContractProgress out;
+  *out.mutable_contract() = state.contract;
+  out.set_closed(state.closed);
+  out.mutable_as_of()->set_unix_micros(absl::ToUnixMicros(as_of));
+  std::vector<CommitmentOutcome> outcomes;
+  int64_t promised = 0;
+  int64_t delivered = 0;
+  for (const CommitmentProgress& p : AssessContract(state, library, as_of)) {
+    const CommitmentRecord& record = state.commitments.at(p.commitment_id);
+    const v1::Measure* measure = FindMeasure(library, p.measure_id);
+    v1::CommitmentProgress& c = *out.add_commitments();
+    c.set_commitment_id(p.commitment_id);
+    c.set_measure_id(p.measure_id);
+    c.set_aggregation(v1::SUM);
+    if (measure != nullptr) {
+      c.set_measure_wording(measure->wording());
+      c.set_unit(measure->unit());
+      c.set_aggregation(measure->aggregation());
+    }
+    const Assessment& a = p.assessment;
+    c.set_target(p.target);
+    c.set_delivered(a.delivered);
+    c.set_pending(p.pending);
+    c.set_rejected(p.rejected);
+    c.set_expected(a.expected);
+    c.set_elapsed(a.elapsed);
+    c.set_percent_of_target(100 * a.delivered / p.target);
+    c.set_status(ToProto(a.status));
+    *c.mutable_start() = record.terms.start();
+    *c.mutable_due() = record.terms.due();
+    c.set_locality(record.terms.locality());
+    c.set_amendments(record.amendments.size());
+    if (measure != nullptr && measure->has_proxy()) {
+      const double rate = measure->proxy().gbp_per_unit();
+      c.set_has_proxy_value(true);
+      *c.mutable_gbp_promised() = Pounds(p.target * rate);
+      *c.mutable_gbp_delivered() = Pounds(a.delivered * rate);
+      if (!record.withdrawn) {
+        promised += c.gbp_promised().pence();
+        delivered += c.gbp_delivered().pence();
+      }
+    }
+    outcomes.push_back(
+        {.status = a.status, .delivered = a.delivered, .target = p.target});
+  }
+  if (std::optional<CommitmentStatus> worst = ContractStatus(outcomes)) {
+    out.set_status(ToProto(*worst));
+  }
+  out.set_delivery_score(DeliveryScore(outcomes).value_or(0));
+  out.mutable_gbp_promised()->set_pence(promised);
+  out.mutable_gbp_delivered()->set_pence(delivered);
+  return out;
+}
+
+v1::ContractSummary Summarize(const v1::ContractProgress& progress) {
+  const v1::ContractRegistered& c = progress.contract();
+  v1::ContractSummary s;
+  s.set_contract_id(c.contract_id());
+  s.set_title(c.title());
+  *s.mutable_framework() = c.framework();
+  s.set_supplier_id(c.supplier_id());
+  s.set_supplier_name(c.supplier_name());
+  *s.mutable_value() = c.value();
+  *s.mutable_start() = c.start();
+  *s.mutable_end() = c.end();
+  s.set_closed(progress.closed());
+  s.set_status(progress.status());
+  s.set_delivery_score(progress.delivery_score());
+  s.set_commitments(progress.commitments_size());
+  *s.mutable_gbp_promised() = progress.gbp_promised();
+  *s.mutable_gbp_delivered() = progress.gbp_delivered();
+  return s;
+}
+
+v1::CouncilSummary BuildCouncilSummary(
+    const v1::Framework& latest, FrameworkLookup lookup,
+    const std::vector<v1::ContractProgress>& contracts) {
+  // (theme index, outcome index) in `latest` by (theme id, outcome id).
+  std::map<std::pair<std::string, std::string>, std::pair<int, int>> slots;
+  for (int t = 0; t < latest.themes_size(); ++t) {
+    for (int o = 0; o < latest.themes(t).outcomes_size(); ++o) {
+      slots[{latest.themes(t).id(), latest.themes(t).outcomes(o).id()}] = {t,
+                                                                           o};
+    }
+  }
+  std::vector<RollupBuilder> themes(latest.themes_size());
+  std::vector<std::vector<RollupBuilder>> outcomes(latest.themes_size());
+  // Per outcome, the measures it names, by id.
+  std::vector<std::vector<std::map<std::string, MeasureBuilder>>> measures(
+      latest.themes_size());
+  for (int t = 0; t < latest.themes_size(); ++t) {
+    outcomes[t].resize(latest.themes(t).outcomes_size());
+    measures[t].resize(latest.themes(t).outcomes_size());
+  }
+  RollupBuilder total;
+  RollupBuilder unmapped;
+
+  for (const v1::ContractProgress& p : contracts) {
+    const v1::FrameworkRef& ref = p.contract().framework();
+    const v1::Framework* pinned = lookup(ref.id(), ref.version());
+    if (pinned == nullptr) pinned = &latest;
+    // measure id -> the (theme, outcome) slots naming it in `pinned`.
+    std::map<std::string, std::set<std::pair<int, int>>> placement;
+    for (const v1::Theme& theme : pinned->themes()) {
+      for (const v1::Outcome& outcome : theme.outcomes()) {
+        auto slot = slots.find({theme.id(), outcome.id()});
+        for (const v1::MeasureRef& m : outcome.measures()) {
+          if (slot == slots.end()) continue;
+          placement[m.measure_id()].insert(slot->second);
+        }
+      }
+    }
+    const std::string& contract_id = p.contract().contract_id();
+    for (const v1::CommitmentProgress& c : p.commitments()) {
+      total.Add(contract_id, c);
+      auto it = placement.find(c.measure_id());
+      if (it == placement.end()) {
+        unmapped.Add(contract_id, c);
+        continue;
+      }
+      std::set<int> themes_counted;
+      for (auto [t, o] : it->second) {
+        if (themes_counted.insert(t).second) themes[t].Add(contract_id, c);
+        outcomes[t][o].Add(contract_id, c);
+        measures[t][o][c.measure_id()].Add(contract_id, c);
+      }
+    }
+  }
+
+  v1::CouncilSummary out;
+  out.set_council(latest.id());
+  out.set_council_name(latest.council());
+  out.set_framework_version(latest.version());
+  out.set_theme_label(latest.theme_label());
+  *out.mutable_total() = total.Build();
+  out.mutable_total()->set_contracts(contracts.size());
+  *out.mutable_unmapped() = unmapped.Build();
+  for (int t = 0; t < latest.themes_size(); ++t) {
+    const v1::Theme& theme = latest.themes(t);
+    v1::ThemeRollup& tr = *out.add_themes();
+    tr.set_theme_id(theme.id());
+    tr.set_name(theme.name());
+    *tr.mutable_rollup() = themes[t].Build();
+    for (int o = 0; o < theme.outcomes_size(); ++o) {
+      const v1::Outcome& outcome = theme.outcomes(o);
+      v1::OutcomeRollup& orr = *tr.add_outcomes();
+      orr.set_outcome_id(outcome.id());
+      orr.set_name(outcome.name());
+      *orr.mutable_rollup() = outcomes[t][o].Build();
+      std::set<std::string> shown;
+      for (const v1::MeasureRef& ref : outcome.measures()) {
+        if (!shown.insert(ref.measure_id()).second) continue;
+        *orr.add_measures() = measures[t][o][ref.measure_id()].Build(
+            ref.measure_id(), ref.wording());
+      }
+    }
+  }
+  for (v1::MeasureRollup& m : ByMeasure(contracts)) {
+    *out.add_measures() = std::move(m);
+  }
+  return out;
+}
+
+v1::SupplierScorecard BuildSupplierScorecard(
+    absl::string_view supplier_id,
+    const std::vector<v1::ContractProgress>& contracts) {
+  v1::SupplierScorecard out;
+  out.set_supplier_id(std::string(supplier_id));
+  RollupBuilder total;
+  for (const v1::ContractProgress& p : contracts) {
+    if (out.supplier_name().empty()) {
+      out.set_supplier_name(p.contract().supplier_name());
+    }
+    *out.add_contracts() = Summarize(p);
+    for (const v1::CommitmentProgress& c : p.commitments()) {
+      total.Add(p.contract().contract_id(), c);
+    }
+  }
+  *out.mutable_total() = total.Build();
+  out.mutable_total()->set_contracts(contracts.size());
+  for (v1::MeasureRollup& m : ByMeasure(contracts)) {
+    *out.add_measures() = std::move(m);
+  }
+  return out;
+}
+
+}  // namespace svledger::domain
