@@ -4,6 +4,8 @@
 
 #include <vector>
 
+#include "absl/time/clock.h"
+
 namespace svledger::eventstore {
 
 HeadWatcher::HeadWatcher(uint64_t initial_head)
@@ -33,39 +35,66 @@ bool HeadWatcher::WaitFor(uint64_t position, absl::Time deadline) {
 }
 
 void HeadWatcher::NotifyAt(uint64_t position, Callback fn) {
+  NotifyAt(position, absl::InfiniteFuture(),
+           [fn = std::move(fn)](bool) mutable { std::move(fn)(); });
+}
+
+void HeadWatcher::NotifyAt(uint64_t position, absl::Time deadline,
+                           TimedCallback fn) {
   absl::MutexLock lock(&mu_);
   if (stopping_) return;
-  waiters_.emplace(position, std::move(fn));
+  waiters_.emplace(position, Waiter{deadline, std::move(fn)});
+  if (deadline != absl::InfiniteFuture()) deadlines_.insert(deadline);
 }
 
 void HeadWatcher::Stop() {
-  std::multimap<uint64_t, Callback> dropped;
+  std::multimap<uint64_t, Waiter> dropped;
   {
     absl::MutexLock lock(&mu_);
     stopping_ = true;
     dropped.swap(waiters_);
+    deadlines_.clear();
   }
   if (thread_.joinable()) thread_.join();
 }
 
 void HeadWatcher::Run() {
   while (true) {
-    std::vector<Callback> due;
+    std::vector<TimedCallback> reached;
+    std::vector<TimedCallback> expired;
     {
       absl::MutexLock lock(&mu_);
       auto has_work = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
         return stopping_ ||
                (!waiters_.empty() && waiters_.begin()->first <= published_);
       };
-      mu_.Await(absl::Condition(&has_work));
+      const absl::Time wake =
+          deadlines_.empty() ? absl::InfiniteFuture() : *deadlines_.begin();
+      mu_.AwaitWithDeadline(absl::Condition(&has_work), wake);
       if (stopping_) return;
       auto end = waiters_.upper_bound(published_);
       for (auto it = waiters_.begin(); it != end; ++it) {
-        due.push_back(std::move(it->second));
+        if (it->second.deadline != absl::InfiniteFuture()) {
+          deadlines_.erase(deadlines_.find(it->second.deadline));
+        }
+        reached.push_back(std::move(it->second.fn));
       }
       waiters_.erase(waiters_.begin(), end);
+      const absl::Time now = absl::Now();
+      if (!deadlines_.empty() && *deadlines_.begin() <= now) {
+        for (auto it = waiters_.begin(); it != waiters_.end();) {
+          if (it->second.deadline <= now) {
+            deadlines_.erase(deadlines_.find(it->second.deadline));
+            expired.push_back(std::move(it->second.fn));
+            it = waiters_.erase(it);
+          } else {
+            ++it;
+          }
+        }
+      }
     }
-    for (Callback& fn : due) std::move(fn)();
+    for (TimedCallback& fn : reached) std::move(fn)(true);
+    for (TimedCallback& fn : expired) std::move(fn)(false);
   }
 }
 

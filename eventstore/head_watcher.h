@@ -4,6 +4,7 @@
 #include <atomic>
 #include <cstdint>
 #include <map>
+#include <set>
 #include <thread>
 
 #include "absl/base/thread_annotations.h"
@@ -13,15 +14,18 @@
 
 namespace svledger::eventstore {
 
-// Tracks the log's durable head (the position of the last durable event) and
-// tells those who wait for a position when the head reaches it. This is what
-// makes subscriptions live: a subscriber that has caught up asks to be told
-// when the next position exists.
+// Tracks a position that only moves forward, such as the log's durable head
+// (the position of the last durable event) or the position a projection has
+// applied, and tells those who wait for a position when the head reaches it.
+// This is what makes subscriptions live: a subscriber that has caught up asks
+// to be told when the next position exists.
 //
 // Thread-safe. Owns one thread on which asynchronous notifications run.
 class HeadWatcher {
  public:
   using Callback = absl::AnyInvocable<void() &&>;
+  // Told whether the position was reached (true) or the deadline came first.
+  using TimedCallback = absl::AnyInvocable<void(bool reached) &&>;
 
   explicit HeadWatcher(uint64_t initial_head);
   // Stops the notification thread; callbacks not yet run are destroyed unrun.
@@ -46,6 +50,11 @@ class HeadWatcher {
   // After Stop(), `fn` is destroyed unrun.
   void NotifyAt(uint64_t position, Callback fn);
 
+  // Runs `fn(true)` on the watcher's thread once head() >= position, or
+  // `fn(false)` once `deadline` (real time) passes first: a bounded wait
+  // that blocks no one. Same rules for `fn` as above.
+  void NotifyAt(uint64_t position, absl::Time deadline, TimedCallback fn);
+
   // Wakes every blocked WaitFor, drops pending callbacks and joins the
   // thread. Idempotent.
   void Stop();
@@ -57,7 +66,13 @@ class HeadWatcher {
   absl::Mutex mu_;
   uint64_t published_ ABSL_GUARDED_BY(mu_);
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
-  std::multimap<uint64_t, Callback> waiters_ ABSL_GUARDED_BY(mu_);
+  struct Waiter {
+    absl::Time deadline;
+    TimedCallback fn;
+  };
+  std::multimap<uint64_t, Waiter> waiters_ ABSL_GUARDED_BY(mu_);
+  // The finite deadlines among waiters_, so the thread knows when to wake.
+  std::multiset<absl::Time> deadlines_ ABSL_GUARDED_BY(mu_);
   std::thread thread_;
 };
 

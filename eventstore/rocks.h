@@ -1,8 +1,10 @@
 #ifndef SVLEDGER_EVENTSTORE_ROCKS_H_
 #define SVLEDGER_EVENTSTORE_ROCKS_H_
 
-// Internal to eventstore/: the RocksDB handles of an open log and the
-// translation of RocksDB statuses. Not for use outside this folder.
+// The RocksDB handles of an open log and the translation of RocksDB
+// statuses and slices. Internal to eventstore/, except that projections/
+// (which keep their read models in RocksDB too) use View, ToSlice and
+// FromRocks.
 
 #include <memory>
 #include <string>

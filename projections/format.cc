@@ -1,0 +1,126 @@
+#include "projections/format.h"
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
+#include "projections/records.pb.h"
+
+namespace svledger::projections::format {
+namespace {
+
+absl::Status Corrupt(absl::string_view key, absl::string_view why) {
+  return absl::DataLossError(
+      absl::StrCat("projection record '", key, "': ", why));
+}
+
+}  // namespace
+
+std::string ContractKey(absl::string_view contract_id) {
+  return absl::StrCat(kContractPrefix, contract_id, "/h");
+}
+std::string CommitmentKey(absl::string_view contract_id,
+                          absl::string_view commitment_id) {
+  return absl::StrCat(kContractPrefix, contract_id, "/m/", commitment_id);
+}
+std::string DeliveryKey(absl::string_view contract_id,
+                        absl::string_view delivery_id) {
+  return absl::StrCat(kContractPrefix, contract_id, "/d/", delivery_id);
+}
+
+std::string EncodeContract(const domain::ContractState& state) {
+  StoredContract stored;
+  *stored.mutable_contract() = state.contract;
+  stored.set_closed(state.closed);
+  return stored.SerializeAsString();
+}
+
+std::string EncodeCommitment(const domain::CommitmentRecord& record) {
+  StoredCommitment stored;
+  *stored.mutable_terms() = record.terms;
+  stored.set_withdrawn(record.withdrawn);
+  for (const v1::CommitmentAmended& a : record.amendments) {
+    *stored.add_amendments() = a;
+  }
+  return stored.SerializeAsString();
+}
+
+std::string EncodeDelivery(const domain::DeliveryRecord& record) {
+  StoredDelivery stored;
+  *stored.mutable_report() = record.report;
+  switch (record.state) {
+    case domain::DeliveryState::kPending:
+      stored.set_state(StoredDelivery::PENDING);
+      break;
+    case domain::DeliveryState::kVerified:
+      stored.set_state(StoredDelivery::VERIFIED);
+      break;
+    case domain::DeliveryState::kRejected:
+      stored.set_state(StoredDelivery::REJECTED);
+      break;
+  }
+  stored.set_recorded_unix_micros(absl::ToUnixMicros(record.recorded));
+  return stored.SerializeAsString();
+}
+
+absl::Status LoadRecord(
+    absl::string_view key, absl::string_view value,
+    std::map<std::string, domain::ContractState>& contracts) {
+  absl::string_view rest = key;
+  if (!absl::ConsumePrefix(&rest, kContractPrefix)) {
+    return Corrupt(key, "not a contract record");
+  }
+  const size_t slash = rest.find('/');
+  if (slash == 0 || slash == absl::string_view::npos) {
+    return Corrupt(key, "no contract id");
+  }
+  domain::ContractState& state = contracts[std::string(rest.substr(0, slash))];
+  rest.remove_prefix(slash + 1);
+  if (rest == "h") {
+    StoredContract stored;
+    if (!stored.ParseFromArray(value.data(), value.size())) {
+      return Corrupt(key, "unparsable StoredContract");
+    }
+    state.registered = true;
+    state.closed = stored.closed();
+    state.contract = std::move(*stored.mutable_contract());
+  } else if (absl::ConsumePrefix(&rest, "m/")) {
+    StoredCommitment stored;
+    if (!stored.ParseFromArray(value.data(), value.size())) {
+      return Corrupt(key, "unparsable StoredCommitment");
+    }
+    domain::CommitmentRecord& record = state.commitments[std::string(rest)];
+    record.terms = std::move(*stored.mutable_terms());
+    record.withdrawn = stored.withdrawn();
+    record.amendments.assign(stored.amendments().begin(),
+                             stored.amendments().end());
+  } else if (absl::ConsumePrefix(&rest, "d/")) {
+    StoredDelivery stored;
+    if (!stored.ParseFromArray(value.data(), value.size())) {
+      return Corrupt(key, "unparsable StoredDelivery");
+    }
+    domain::DeliveryRecord& record = state.deliveries[std::string(rest)];
+    record.report = std::move(*stored.mutable_report());
+    record.state = stored.state() == StoredDelivery::VERIFIED
+                       ? domain::DeliveryState::kVerified
+                   : stored.state() == StoredDelivery::REJECTED
+                       ? domain::DeliveryState::kRejected
+                       : domain::DeliveryState::kPending;
+    record.recorded = absl::FromUnixMicros(stored.recorded_unix_micros());
+  } else {
+    return Corrupt(key, "unknown record kind");
+  }
+  return absl::OkStatus();
+}
+
+void EncodeAll(const domain::ContractState& state,
+               std::map<std::string, std::string>& out) {
+  const std::string& id = state.contract.contract_id();
+  out[ContractKey(id)] = EncodeContract(state);
+  for (const auto& [cid, record] : state.commitments) {
+    out[CommitmentKey(id, cid)] = EncodeCommitment(record);
+  }
+  for (const auto& [did, record] : state.deliveries) {
+    out[DeliveryKey(id, did)] = EncodeDelivery(record);
+  }
+}
+
+}  // namespace svledger::projections::format
