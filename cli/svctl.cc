@@ -10,7 +10,10 @@
 //   read STREAM                      --from=N --backwards --limit=N
 //   read-all                         --from=N --limit=N --prefix=P --type=T
 //   subscribe                        --from=N --prefix=P --type=T --count=N
-//   call SERVICE.METHOD JSON         any ContractService RPC, request and
+//   progress, contracts, council, supplier, watch, frameworks, framework,
+//   weighting, publish-library, publish-framework: see progress_commands.h
+//   call SERVICE.METHOD JSON         any ContractService, ProgressService or
+//                                    FrameworkService unary RPC, request and
 //                                    response as JSON, e.g.
 //     svctl call ContractService.ReportDelivery '{"request_id": "r1",
 //       "contract_id": "NCC-1", "delivery": {...}}'
@@ -32,6 +35,8 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "absl/time/time.h"
+#include "cli/cli_common.h"
+#include "cli/progress_commands.h"
 #include "common/flag_names.h"
 #include "google/protobuf/descriptor.pb.h"
 #include "google/protobuf/util/json_util.h"
@@ -43,15 +48,9 @@
 #include "svledger/v1/event_log.grpc.pb.h"
 
 ABSL_FLAG(std::string, server, "127.0.0.1:50051", "svledger address");
-ABSL_FLAG(bool, json, false, "print responses as JSON");
-ABSL_FLAG(absl::Duration, timeout, absl::Seconds(10),
-          "deadline of each unary call");
 ABSL_FLAG(std::string, expect, "any",
           "append: expected version (any, no-stream, exists or a number)");
 ABSL_FLAG(std::string, id, "", "append: event id (UUID); empty: generated");
-ABSL_FLAG(std::string, actor, "svctl",
-          "append: metadata.actor; call: sent as the caller's name until "
-          "authentication lands");
 ABSL_FLAG(uint64_t, from, 0,
           "read: first version (with --backwards, 0 means from the end); "
           "read-all, subscribe: first position");
@@ -65,51 +64,9 @@ ABSL_FLAG(uint64_t, count, 0,
 namespace {
 
 namespace v1 = svledger::v1;
+using namespace svledger::cli;  // NOLINT: the shared helpers
 using grpc::health::v1::Health;
 using grpc::reflection::v1alpha::ServerReflection;
-
-std::string CodeName(grpc::StatusCode code) {
-  static constexpr const char* kNames[] = {"OK",
-                                           "CANCELLED",
-                                           "UNKNOWN",
-                                           "INVALID_ARGUMENT",
-                                           "DEADLINE_EXCEEDED",
-                                           "NOT_FOUND",
-                                           "ALREADY_EXISTS",
-                                           "PERMISSION_DENIED",
-                                           "RESOURCE_EXHAUSTED",
-                                           "FAILED_PRECONDITION",
-                                           "ABORTED",
-                                           "OUT_OF_RANGE",
-                                           "UNIMPLEMENTED",
-                                           "INTERNAL",
-                                           "UNAVAILABLE",
-                                           "DATA_LOSS",
-                                           "UNAUTHENTICATED"};
-  const int i = static_cast<int>(code);
-  return i >= 0 && i < 17 ? kNames[i] : absl::StrFormat("code %d", i);
-}
-
-int Fail(const grpc::Status& status) {
-  std::fprintf(stderr, "error: %s: %s\n", CodeName(status.error_code()).c_str(),
-               status.error_message().c_str());
-  return 1;
-}
-
-int Usage(const std::string& why) {
-  std::fprintf(stderr, "svctl: %s (see svctl --help)\n", why.c_str());
-  return 2;
-}
-
-void PrintJson(const google::protobuf::Message& message) {
-  std::string out;
-  google::protobuf::util::JsonPrintOptions options;
-  options.preserve_proto_field_names = true;
-  if (google::protobuf::util::MessageToJsonString(message, &out, options)
-          .ok()) {
-    std::cout << out << "\n";
-  }
-}
 
 std::string Printable(const std::string& bytes, size_t max = 60) {
   std::string out;
@@ -144,11 +101,6 @@ void PrintPage(
   PrintEventHeader();
   for (const auto& e : events) PrintEvent(e);
   std::printf("(%d events; %s)\n", events.size(), summary.c_str());
-}
-
-void SetDeadline(grpc::ClientContext& context) {
-  context.set_deadline(
-      absl::ToChronoTime(absl::Now() + absl::GetFlag(FLAGS_timeout)));
 }
 
 void FillFilter(v1::EventFilter* filter) {
@@ -358,26 +310,6 @@ int Subscribe(v1::EventLog::Stub& stub) {
   return status.ok() ? 0 : Fail(status);
 }
 
-// Parses `json` into a Request, calls `rpc` and prints the response as JSON.
-template <typename Request, typename Response, typename Rpc>
-int CallJson(const std::string& json, Rpc rpc) {
-  Request request;
-  google::protobuf::util::JsonParseOptions options;
-  if (auto s =
-          google::protobuf::util::JsonStringToMessage(json, &request, options);
-      !s.ok()) {
-    return Usage("request JSON: " + std::string(s.message()));
-  }
-  grpc::ClientContext context;
-  SetDeadline(context);
-  context.AddMetadata("svledger-actor", absl::GetFlag(FLAGS_actor));
-  Response response;
-  grpc::Status status = rpc(&context, request, &response);
-  if (!status.ok()) return Fail(status);
-  PrintJson(response);
-  return 0;
-}
-
 int Call(const std::shared_ptr<grpc::Channel>& channel,
          const std::vector<char*>& args) {
   if (args.size() < 4) return Usage("call needs SERVICE.METHOD and JSON");
@@ -400,6 +332,7 @@ int Call(const std::shared_ptr<grpc::Channel>& channel,
   SVCTL_COMMAND(WithdrawCommitment)
   SVCTL_COMMAND(CloseContract)
 #undef SVCTL_COMMAND
+  if (int rc = CallProgressJson(channel, method, json); rc >= 0) return rc;
   return Usage("unknown method '" + method +
                "' (try ContractService.RegisterContract)");
 }
@@ -409,7 +342,9 @@ int Call(const std::shared_ptr<grpc::Channel>& channel,
 int main(int argc, char** argv) {
   absl::SetProgramUsageMessage(
       "svctl [--server=HOST:PORT] [--json] "
-      "health|list|describe|append|read|read-all|subscribe|call ...");
+      "health|list|describe|append|read|read-all|subscribe|call|progress|"
+      "contracts|council|supplier|watch|frameworks|framework|weighting|"
+      "publish-library|publish-framework ...");
   std::vector<std::string> normalized =
       svledger::NormalizeFlagNames(argc, argv);
   std::vector<char*> ptrs = svledger::ArgvPointers(normalized);
@@ -432,5 +367,6 @@ int main(int argc, char** argv) {
   if (command == "read-all") return ReadAll(*stub);
   if (command == "subscribe") return Subscribe(*stub);
   if (command == "call") return Call(channel, args);
+  if (int rc = RunProgressCommand(command, channel, args); rc >= 0) return rc;
   return Usage("unknown command '" + command + "'");
 }

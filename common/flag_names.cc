@@ -10,6 +10,10 @@ std::vector<std::string> NormalizeFlagNames(int argc, char** argv) {
     std::string& a = args[i];
     if (a == "--") break;
     if (a.rfind("--", 0) != 0) continue;
+    // "--no-demo" is Abseil's negation "--nodemo".
+    if (a.rfind("--no-", 0) == 0 && a.find('=') == std::string::npos) {
+      a.erase(4, 1);
+    }
     const size_t end = std::min(a.find('='), a.size());
     std::replace(a.begin() + 2, a.begin() + static_cast<long>(end), '-', '_');
   }

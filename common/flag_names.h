@@ -7,7 +7,8 @@
 namespace svledger {
 
 // Command-line arguments with hyphens in flag names (not values) turned into
-// underscores, so that --data-dir works as well as Abseil's --data_dir.
+// underscores, so that --data-dir works as well as Abseil's --data_dir, and
+// a boolean's "--no-x" becomes Abseil's "--nox".
 // Arguments after "--" are left alone.
 std::vector<std::string> NormalizeFlagNames(int argc, char** argv);
 

@@ -20,16 +20,6 @@ absl::Status Invalid(absl::string_view field, absl::string_view why) {
   return absl::InvalidArgumentError(absl::StrCat(field, ": ", why));
 }
 
-absl::Status CheckId(absl::string_view value, absl::string_view field) {
-  if (value.empty()) return Invalid(field, "required");
-  if (value.size() > kMaxIdBytes) {
-    return Invalid(field, absl::StrCat("longer than ", kMaxIdBytes, " bytes"));
-  }
-  if (FirstNonNameChar(value) >= 0) {
-    return Invalid(field, "only [A-Za-z0-9._:-] allowed");
-  }
-  return absl::OkStatus();
-}
 
 absl::Status CheckText(absl::string_view value, absl::string_view field,
                        bool required) {
@@ -122,6 +112,17 @@ absl::Status ParsePayload(absl::string_view payload, Message* out) {
 }
 
 }  // namespace
+
+absl::Status CheckId(absl::string_view value, absl::string_view field) {
+  if (value.empty()) return Invalid(field, "required");
+  if (value.size() > kMaxIdBytes) {
+    return Invalid(field, absl::StrCat("longer than ", kMaxIdBytes, " bytes"));
+  }
+  if (FirstNonNameChar(value) >= 0) {
+    return Invalid(field, "only [A-Za-z0-9._:-] allowed");
+  }
+  return absl::OkStatus();
+}
 
 std::string ContractStream(absl::string_view contract_id) {
   return absl::StrCat(kContractStreamPrefix, contract_id);

@@ -58,6 +58,10 @@ struct ContractState {
 inline constexpr char kContractStreamPrefix[] = "contract-";
 std::string ContractStream(absl::string_view contract_id);
 
+// Checks an id (contract, commitment, delivery, request, supplier): 1-100
+// bytes of [A-Za-z0-9._:-]. Errors: INVALID_ARGUMENT naming `field`.
+absl::Status CheckId(absl::string_view value, absl::string_view field);
+
 // Event types: the payload message's name.
 inline constexpr char kContractRegistered[] = "ContractRegistered";
 inline constexpr char kCommitmentsAdded[] = "CommitmentsAdded";

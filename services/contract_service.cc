@@ -7,6 +7,7 @@
 #include "common/names.h"
 #include "common/uuid.h"
 #include "eventstore/stream_reader.h"
+#include "services/caller.h"
 #include "services/grpc_status.h"
 
 namespace svledger::services {
@@ -165,18 +166,6 @@ class CommandRun {
   // The contract's state while this command runs; back to the cache after.
   std::unique_ptr<ContractService::CachedContract> cached_;
 };
-
-namespace {
-
-// Until authentication lands, the caller may name itself in this header.
-std::string ActorOf(grpc::CallbackServerContext* context) {
-  auto it = context->client_metadata().find("svledger-actor");
-  if (it == context->client_metadata().end()) return "anonymous";
-  return std::string(it->second.data(),
-                     std::min<size_t>(it->second.size(), 100));
-}
-
-}  // namespace
 
 ContractService::ContractService(eventstore::EventStore* store,
                                  FrameworkStore* frameworks)

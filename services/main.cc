@@ -20,6 +20,9 @@ ABSL_FLAG(std::string, data_dir, "./var/data",
           "directory for all persistent state");
 ABSL_FLAG(std::string, frameworks_dir, "",
           "framework files to publish on first start (empty: none)");
+ABSL_FLAG(bool, demo, false,
+          "on first start (no contracts yet), load a demo data set for every "
+          "published council framework; --no-demo (or --nodemo) turns it off");
 ABSL_FLAG(absl::Duration, shutdown_grace, absl::Seconds(10),
           "how long shutdown waits for in-flight calls");
 
@@ -45,6 +48,7 @@ int main(int argc, char** argv) {
   options.data_dir = absl::GetFlag(FLAGS_data_dir);
   options.shutdown_grace = absl::GetFlag(FLAGS_shutdown_grace);
   options.frameworks_dir = absl::GetFlag(FLAGS_frameworks_dir);
+  options.demo = absl::GetFlag(FLAGS_demo);
   auto server = svledger::services::Server::Start(options);
   if (!server.ok()) {
     std::fprintf(stderr, "svledger: %s\n", server.status().ToString().c_str());

@@ -12,12 +12,15 @@
 #include "grpcpp/health_check_service_interface.h"
 #include "grpcpp/security/server_credentials.h"
 #include "grpcpp/server_builder.h"
+#include "services/demo.h"
 
 namespace svledger::services {
 namespace {
 
 constexpr char kEventLogServiceName[] = "svledger.v1.EventLog";
 constexpr char kContractServiceName[] = "svledger.v1.ContractService";
+constexpr char kProgressServiceName[] = "svledger.v1.ProgressService";
+constexpr char kFrameworkServiceName[] = "svledger.v1.FrameworkService";
 
 absl::StatusOr<std::string> ReadFile(const std::filesystem::path& path) {
   std::ifstream in(path);
@@ -95,6 +98,26 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(ServerOptions options) {
   server->contracts_ = std::make_unique<ContractService>(
       server->store_.get(), server->frameworks_.get());
 
+  absl::StatusOr<std::unique_ptr<projections::ProjectionDb>> projection_db =
+      projections::ProjectionDb::Open(options.data_dir + "/projections");
+  if (!projection_db.ok()) return projection_db.status();
+  server->projection_db_ = *std::move(projection_db);
+  projections::ContractReadModelOptions model_options;
+  model_options.store = server->store_.get();
+  model_options.db = server->projection_db_.get();
+  absl::StatusOr<std::unique_ptr<projections::ContractReadModel>> model =
+      projections::ContractReadModel::Open(model_options);
+  if (!model.ok()) return model.status();
+  server->read_model_ = *std::move(model);
+  Clock* clock = options.clock != nullptr ? options.clock : Clock::Real();
+  server->queries_ = std::make_unique<ProgressQueries>(
+      server->store_.get(), server->read_model_.get(),
+      server->frameworks_.get(), clock);
+  server->progress_ = std::make_unique<ProgressService>(
+      server->read_model_.get(), server->queries_.get());
+  server->framework_service_ =
+      std::make_unique<FrameworkService>(server->frameworks_.get());
+
   RandomSource* random =
       options.random != nullptr ? options.random : RandomSource::Real();
   server->event_log_ =
@@ -109,6 +132,8 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(ServerOptions options) {
   builder.SetMaxReceiveMessageSize(options.max_receive_message_bytes);
   builder.RegisterService(server->event_log_.get());
   builder.RegisterService(server->contracts_.get());
+  builder.RegisterService(server->progress_.get());
+  builder.RegisterService(server->framework_service_.get());
   server->grpc_server_ = builder.BuildAndStart();
   if (server->grpc_server_ == nullptr || server->port_ == 0) {
     server->store_->Close();
@@ -120,6 +145,18 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(ServerOptions options) {
   health->SetServingStatus("", true);
   health->SetServingStatus(kEventLogServiceName, true);
   health->SetServingStatus(kContractServiceName, true);
+  health->SetServingStatus(kProgressServiceName, true);
+  health->SetServingStatus(kFrameworkServiceName, true);
+  if (options.demo && server->read_model_->current()->size() == 0) {
+    const absl::CivilDay today =
+        absl::ToCivilDay(clock->Now(), absl::UTCTimeZone());
+    if (absl::Status s = LoadDemo(
+            server->grpc_server_->InProcessChannel(grpc::ChannelArguments()),
+            *server->frameworks_, today);
+        !s.ok()) {
+      return s;
+    }
+  }
   return server;
 }
 
@@ -134,12 +171,14 @@ void Server::Shutdown() {
   if (grpc_server_ != nullptr) {
     grpc_server_->GetHealthCheckService()->SetServingStatus(false);
     event_log_->StopSubscriptions();
+    progress_->StopWatches();
     // Refuses new calls, waits for in-flight ones up to the grace period,
     // then cancels what remains.
     grpc_server_->Shutdown(
         absl::ToChronoTime(absl::Now() + options_.shutdown_grace));
     grpc_server_->Wait();
   }
+  if (read_model_ != nullptr) read_model_->Stop();
   // Completes anything still queued, then closes RocksDB cleanly.
   if (store_ != nullptr) store_->Close();
 }

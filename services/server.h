@@ -10,9 +10,14 @@
 #include "common/random.h"
 #include "eventstore/event_store.h"
 #include "grpcpp/server.h"
+#include "projections/contract_read_model.h"
+#include "projections/projection_db.h"
 #include "services/contract_service.h"
 #include "services/event_log_service.h"
+#include "services/framework_service.h"
 #include "services/framework_store.h"
+#include "services/progress_queries.h"
+#include "services/progress_service.h"
 
 namespace svledger::services {
 
@@ -41,6 +46,10 @@ struct ServerOptions {
   // <council>.textproto each) to publish at start-up when the log has no
   // measure library yet, i.e. on first start. Empty (the default): none.
   std::string frameworks_dir;
+  // On first start (no contract in the log yet), load a demo data set:
+  // contracts for each published council framework with commitments and
+  // two years of deliveries (services/demo.h). Default false.
+  bool demo = false;
 };
 
 // A running svledger server: the event log plus every gRPC service, the
@@ -63,6 +72,8 @@ class Server {
   eventstore::EventStore& store() { return *store_; }
   FrameworkStore& frameworks() { return *frameworks_; }
   ContractService& contracts() { return *contracts_; }
+  projections::ContractReadModel& read_model() { return *read_model_; }
+  ProgressService& progress() { return *progress_; }
 
   // Graceful shutdown: health turns NOT_SERVING, subscriptions end with
   // UNAVAILABLE, new calls are refused, in-flight appends complete (up to
@@ -77,6 +88,11 @@ class Server {
   std::unique_ptr<FrameworkStore> frameworks_;
   std::unique_ptr<EventLogService> event_log_;
   std::unique_ptr<ContractService> contracts_;
+  std::unique_ptr<projections::ProjectionDb> projection_db_;
+  std::unique_ptr<projections::ContractReadModel> read_model_;
+  std::unique_ptr<ProgressQueries> queries_;
+  std::unique_ptr<ProgressService> progress_;
+  std::unique_ptr<FrameworkService> framework_service_;
   std::unique_ptr<grpc::Server> grpc_server_;
   int port_ = 0;
   absl::Mutex shutdown_mu_;

@@ -1,0 +1,55 @@
+#ifndef SVLEDGER_CLI_CLI_COMMON_H_
+#define SVLEDGER_CLI_CLI_COMMON_H_
+
+// What svctl's commands share: flags, errors, output, deadlines.
+
+#include <cstdio>
+#include <string>
+
+#include "absl/flags/declare.h"
+#include "absl/flags/flag.h"
+#include "absl/time/time.h"
+#include "google/protobuf/message.h"
+#include "google/protobuf/util/json_util.h"
+#include "grpcpp/client_context.h"
+#include "grpcpp/support/status.h"
+
+ABSL_DECLARE_FLAG(bool, json);
+ABSL_DECLARE_FLAG(absl::Duration, timeout);
+ABSL_DECLARE_FLAG(std::string, actor);
+
+namespace svledger::cli {
+
+// The gRPC code's name, e.g. "NOT_FOUND".
+std::string CodeName(grpc::StatusCode code);
+// Prints the error and returns 1 (the server answered with an error).
+int Fail(const grpc::Status& status);
+// Prints why and returns 2 (bad usage).
+int Usage(const std::string& why);
+void PrintJson(const google::protobuf::Message& message);
+// Sets --timeout as the call's deadline.
+void SetDeadline(grpc::ClientContext& context);
+
+// Parses `json` into a Request, calls `rpc` and prints the response as JSON.
+template <typename Request, typename Response, typename Rpc>
+int CallJson(const std::string& json, Rpc rpc) {
+  Request request;
+  google::protobuf::util::JsonParseOptions options;
+  if (auto s =
+          google::protobuf::util::JsonStringToMessage(json, &request, options);
+      !s.ok()) {
+    return Usage("request JSON: " + std::string(s.message()));
+  }
+  grpc::ClientContext context;
+  SetDeadline(context);
+  context.AddMetadata("svledger-actor", absl::GetFlag(FLAGS_actor));
+  Response response;
+  grpc::Status status = rpc(&context, request, &response);
+  if (!status.ok()) return Fail(status);
+  PrintJson(response);
+  return 0;
+}
+
+}  // namespace svledger::cli
+
+#endif  // SVLEDGER_CLI_CLI_COMMON_H_

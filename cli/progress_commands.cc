@@ -1,0 +1,442 @@
+#include "cli/progress_commands.h"
+
+#include <unistd.h>
+
+#include <cstdio>
+#include <fstream>
+#include <sstream>
+
+#include "absl/flags/flag.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_split.h"
+#include "cli/cli_common.h"
+#include "svledger/v1/framework_service.grpc.pb.h"
+#include "svledger/v1/progress_service.grpc.pb.h"
+
+ABSL_FLAG(std::string, as_of, "",
+          "progress, council: the date (YYYY-MM-DD) to judge as of");
+ABSL_FLAG(uint64_t, min_position, 0,
+          "queries: wait until the projection has applied this position");
+ABSL_FLAG(std::string, council, "", "contracts: council (framework id)");
+ABSL_FLAG(std::string, supplier, "", "contracts: supplier id");
+ABSL_FLAG(std::string, status, "",
+          "contracts: MET, ON_TRACK, AT_RISK, OFF_TRACK, MISSED or WITHDRAWN");
+ABSL_FLAG(uint32_t, page_size, 0, "contracts: page size (0: 50)");
+ABSL_FLAG(std::string, page_token, "", "contracts: next_page_token");
+ABSL_FLAG(uint32_t, version, 0, "framework: version (0: latest)");
+ABSL_FLAG(std::string, impact, "", "weighting: none, some or significant");
+ABSL_FLAG(std::vector<std::string>, objectives, {},
+          "weighting: Lancashire objective ids");
+ABSL_FLAG(uint32_t, quintile, 0, "weighting: needs quintile, 1 (worst) - 5");
+ABSL_FLAG(bool, county_wide, false, "weighting: delivered county-wide");
+
+namespace svledger::cli {
+namespace {
+
+namespace v1 = svledger::v1;
+
+bool Colour() { return isatty(STDOUT_FILENO) && !absl::GetFlag(FLAGS_json); }
+
+std::string StatusText(v1::CommitmentStatus status) {
+  std::string name = status == v1::COMMITMENT_STATUS_UNSPECIFIED
+                         ? "-"
+                         : v1::CommitmentStatus_Name(status);
+  std::string padded = absl::StrFormat("%-10s", name);
+  if (!Colour()) return padded;
+  const char* colour = "";
+  switch (status) {
+    case v1::MET:
+      colour = "\033[1;32m";
+      break;
+    case v1::ON_TRACK:
+      colour = "\033[32m";
+      break;
+    case v1::AT_RISK:
+      colour = "\033[33m";
+      break;
+    case v1::OFF_TRACK:
+      colour = "\033[31m";
+      break;
+    case v1::MISSED:
+      colour = "\033[1;31m";
+      break;
+    case v1::WITHDRAWN:
+      colour = "\033[90m";
+      break;
+    default:
+      return padded;
+  }
+  return absl::StrCat(colour, padded, "\033[0m");
+}
+
+std::string DateText(const v1::Date& d) {
+  return absl::StrFormat("%04d-%02d-%02d", d.year(), d.month(), d.day());
+}
+
+std::string Gbp(const v1::Money& m) {
+  return absl::StrFormat("£%.0f", m.pence() / 100.0);
+}
+
+std::string Short(const std::string& s, size_t max) {
+  return s.size() <= max ? s : s.substr(0, max - 1) + "~";
+}
+
+bool ParseDate(const std::string& text, v1::Date* out) {
+  std::vector<std::string> parts = absl::StrSplit(text, '-');
+  int y, m, d;
+  if (parts.size() != 3 || !absl::SimpleAtoi(parts[0], &y) ||
+      !absl::SimpleAtoi(parts[1], &m) || !absl::SimpleAtoi(parts[2], &d)) {
+    return false;
+  }
+  out->set_year(y);
+  out->set_month(m);
+  out->set_day(d);
+  return true;
+}
+
+void PrintRollupLine(const std::string& label, const v1::Rollup& r) {
+  const v1::StatusCounts& s = r.statuses();
+  std::printf("%-44s %5u %4u %4u %4u %4u %4u %4u %6.0f%% %12s %12s\n",
+              Short(label, 44).c_str(), r.commitments(), s.met(), s.on_track(),
+              s.at_risk(), s.off_track(), s.missed(), s.withdrawn(),
+              100 * r.delivery_score(), Gbp(r.gbp_promised()).c_str(),
+              Gbp(r.gbp_delivered()).c_str());
+}
+
+void PrintRollupHeader(const char* first) {
+  std::printf("%-44s %5s %4s %4s %4s %4s %4s %4s %7s %12s %12s\n", first,
+              "COMM", "MET", "ON", "RISK", "OFF", "MISS", "WDRN", "SCORE",
+              "£ PROMISED", "£ DELIVERED");
+}
+
+void PrintContractRows(
+    const google::protobuf::RepeatedPtrField<v1::ContractSummary>& rows) {
+  std::printf("%-16s %-34s %-12s %-24s %-10s %6s %5s\n", "CONTRACT", "TITLE",
+              "COUNCIL", "SUPPLIER", "STATUS", "SCORE", "COMM");
+  for (const v1::ContractSummary& c : rows) {
+    std::printf("%-16s %-34s %-12s %-24s %s %5.0f%% %5u%s\n",
+                Short(c.contract_id(), 16).c_str(),
+                Short(c.title(), 34).c_str(),
+                Short(c.framework().id(), 12).c_str(),
+                Short(c.supplier_name(), 24).c_str(),
+                StatusText(c.status()).c_str(), 100 * c.delivery_score(),
+                c.commitments(), c.closed() ? "  (closed)" : "");
+  }
+}
+
+void PrintProgress(const v1::ContractProgress& p) {
+  const v1::ContractRegistered& c = p.contract();
+  std::printf("%s  %s\n", c.contract_id().c_str(), c.title().c_str());
+  std::printf("council %s v%u · supplier %s (%s) · %s to %s%s\n",
+              c.framework().id().c_str(), c.framework().version(),
+              c.supplier_name().c_str(), c.supplier_id().c_str(),
+              DateText(c.start()).c_str(), DateText(c.end()).c_str(),
+              p.closed() ? " · closed" : "");
+  std::printf(
+      "status %s · delivery score %.0f%% · %s promised, %s delivered"
+      " · as of %s · position %llu\n\n",
+      StatusText(p.status()).c_str(), 100 * p.delivery_score(),
+      Gbp(p.gbp_promised()).c_str(), Gbp(p.gbp_delivered()).c_str(),
+      absl::FormatTime("%Y-%m-%d %H:%M",
+                       absl::FromUnixMicros(p.as_of().unix_micros()),
+                       absl::UTCTimeZone())
+          .c_str(),
+      static_cast<unsigned long long>(p.position()));
+  std::printf("%-6s %-30s %-12s %10s %10s %10s %10s %6s %-10s %s\n", "ID",
+              "MEASURE", "UNIT", "TARGET", "DELIVERED", "EXPECTED", "PENDING",
+              "%", "STATUS", "DUE");
+  for (const v1::CommitmentProgress& m : p.commitments()) {
+    std::printf("%-6s %-30s %-12s %10.1f %10.1f %10.1f %10.1f %5.0f%% %s %s\n",
+                Short(m.commitment_id(), 6).c_str(),
+                Short(m.measure_id(), 30).c_str(),
+                Short(v1::Unit_Name(m.unit()), 12).c_str(), m.target(),
+                m.delivered(), m.expected(), m.pending(), m.percent_of_target(),
+                StatusText(m.status()).c_str(), DateText(m.due()).c_str());
+  }
+}
+
+template <typename Response, typename Rpc>
+int Unary(Rpc rpc, void (*print)(const Response&)) {
+  grpc::ClientContext context;
+  SetDeadline(context);
+  context.AddMetadata("svledger-actor", absl::GetFlag(FLAGS_actor));
+  Response response;
+  grpc::Status status = rpc(&context, &response);
+  if (!status.ok()) return Fail(status);
+  if (absl::GetFlag(FLAGS_json)) {
+    PrintJson(response);
+  } else {
+    print(response);
+  }
+  return 0;
+}
+
+bool ReadFile(const std::string& path, std::string* out) {
+  std::ifstream in(path);
+  if (!in) return false;
+  std::stringstream text;
+  text << in.rdbuf();
+  *out = text.str();
+  return true;
+}
+
+void PrintPublished(const v1::PublishResponse& r) {
+  std::printf("version %u %s at position %llu\n", r.version(),
+              r.already() ? "was already published" : "published",
+              static_cast<unsigned long long>(r.position()));
+}
+
+}  // namespace
+
+int RunProgressCommand(const std::string& command,
+                       const std::shared_ptr<grpc::Channel>& channel,
+                       const std::vector<char*>& args) {
+  auto progress = v1::ProgressService::NewStub(channel);
+  auto frameworks = v1::FrameworkService::NewStub(channel);
+  const std::string arg = args.size() > 2 ? args[2] : "";
+  v1::Date as_of;
+  const bool has_as_of = !absl::GetFlag(FLAGS_as_of).empty();
+  if (has_as_of && !ParseDate(absl::GetFlag(FLAGS_as_of), &as_of)) {
+    return Usage("--as-of: expected YYYY-MM-DD");
+  }
+  const uint64_t min_position = absl::GetFlag(FLAGS_min_position);
+
+  if (command == "progress") {
+    if (arg.empty()) return Usage("progress needs a CONTRACT");
+    v1::GetContractProgressRequest request;
+    request.set_contract_id(arg);
+    request.set_min_position(min_position);
+    if (has_as_of) *request.mutable_as_of() = as_of;
+    return Unary<v1::ContractProgress>(
+        [&](grpc::ClientContext* c, v1::ContractProgress* r) {
+          return progress->GetContractProgress(c, request, r);
+        },
+        &PrintProgress);
+  }
+  if (command == "contracts") {
+    v1::ListContractsRequest request;
+    request.set_council(absl::GetFlag(FLAGS_council));
+    request.set_supplier_id(absl::GetFlag(FLAGS_supplier));
+    const std::string status = absl::GetFlag(FLAGS_status);
+    v1::CommitmentStatus parsed = v1::COMMITMENT_STATUS_UNSPECIFIED;
+    if (!status.empty() && !v1::CommitmentStatus_Parse(status, &parsed)) {
+      return Usage("--status: unknown status '" + status + "'");
+    }
+    request.set_status(parsed);
+    request.set_page_size(absl::GetFlag(FLAGS_page_size));
+    request.set_page_token(absl::GetFlag(FLAGS_page_token));
+    request.set_min_position(min_position);
+    return Unary<v1::ListContractsResponse>(
+        [&](grpc::ClientContext* c, v1::ListContractsResponse* r) {
+          return progress->ListContracts(c, request, r);
+        },
+        +[](const v1::ListContractsResponse& r) {
+          PrintContractRows(r.contracts());
+          std::printf("(%d contracts%s)\n", r.contracts_size(),
+                      r.next_page_token().empty()
+                          ? ""
+                          : absl::StrCat("; more with --page-token=",
+                                         r.next_page_token())
+                                .c_str());
+        });
+  }
+  if (command == "council") {
+    if (arg.empty()) return Usage("council needs a COUNCIL (framework id)");
+    v1::GetCouncilSummaryRequest request;
+    request.set_council(arg);
+    request.set_min_position(min_position);
+    if (has_as_of) *request.mutable_as_of() = as_of;
+    return Unary<v1::CouncilSummary>(
+        [&](grpc::ClientContext* c, v1::CouncilSummary* r) {
+          return progress->GetCouncilSummary(c, request, r);
+        },
+        +[](const v1::CouncilSummary& s) {
+          std::printf("%s (framework %s v%u) · %u contracts\n\n",
+                      s.council_name().c_str(), s.council().c_str(),
+                      s.framework_version(), s.total().contracts());
+          PrintRollupHeader(s.theme_label().empty()
+                                ? "THEME / OUTCOME"
+                                : (s.theme_label() + " / outcome").c_str());
+          for (const v1::ThemeRollup& t : s.themes()) {
+            PrintRollupLine(t.name(), t.rollup());
+            for (const v1::OutcomeRollup& o : t.outcomes()) {
+              PrintRollupLine("  " + o.outcome_id() + " " + o.name(),
+                              o.rollup());
+            }
+          }
+          PrintRollupLine("(measures no outcome names)", s.unmapped());
+          PrintRollupLine("TOTAL", s.total());
+        });
+  }
+  if (command == "supplier") {
+    if (arg.empty()) return Usage("supplier needs a SUPPLIER id");
+    v1::GetSupplierScorecardRequest request;
+    request.set_supplier_id(arg);
+    request.set_min_position(min_position);
+    return Unary<v1::SupplierScorecard>(
+        [&](grpc::ClientContext* c, v1::SupplierScorecard* r) {
+          return progress->GetSupplierScorecard(c, request, r);
+        },
+        +[](const v1::SupplierScorecard& s) {
+          std::printf("%s (%s)\n\n", s.supplier_name().c_str(),
+                      s.supplier_id().c_str());
+          PrintContractRows(s.contracts());
+          std::printf("\n");
+          PrintRollupHeader("MEASURE");
+          for (const v1::MeasureRollup& m : s.measures()) {
+            PrintRollupLine(absl::StrFormat("%s (%.0f of %.0f)", m.measure_id(),
+                                            m.delivered(), m.target()),
+                            m.rollup());
+          }
+          PrintRollupLine("TOTAL", s.total());
+        });
+  }
+  if (command == "watch") {
+    if (arg.empty()) return Usage("watch needs a CONTRACT");
+    v1::WatchContractRequest request;
+    request.set_contract_id(arg);
+    request.set_min_position(min_position);
+    grpc::ClientContext context;
+    auto reader = progress->WatchContract(&context, request);
+    v1::ContractProgress view;
+    while (reader->Read(&view)) {
+      if (absl::GetFlag(FLAGS_json)) {
+        PrintJson(view);
+      } else {
+        PrintProgress(view);
+        std::printf("\n");
+      }
+      std::fflush(stdout);
+    }
+    grpc::Status status = reader->Finish();
+    return status.ok() ? 0 : Fail(status);
+  }
+  if (command == "frameworks") {
+    return Unary<v1::ListFrameworksResponse>(
+        [&](grpc::ClientContext* c, v1::ListFrameworksResponse* r) {
+          return progress->ListFrameworks(c, v1::ListFrameworksRequest(), r);
+        },
+        +[](const v1::ListFrameworksResponse& r) {
+          std::printf("%-12s %3s %-32s %6s %8s %8s\n", "ID", "V", "COUNCIL",
+                      "THEMES", "OUTCOMES", "MEASURES");
+          for (const v1::FrameworkSummary& f : r.frameworks()) {
+            std::printf("%-12s %3u %-32s %6u %8u %8u\n", f.id().c_str(),
+                        f.version(), Short(f.council(), 32).c_str(), f.themes(),
+                        f.outcomes(), f.measures());
+          }
+          std::printf("(measure library version %u)\n",
+                      r.measure_library_version());
+        });
+  }
+  if (command == "framework") {
+    if (arg.empty()) return Usage("framework needs an ID");
+    v1::GetFrameworkRequest request;
+    request.set_id(arg);
+    request.set_version(absl::GetFlag(FLAGS_version));
+    return Unary<v1::GetFrameworkResponse>(
+        [&](grpc::ClientContext* c, v1::GetFrameworkResponse* r) {
+          return progress->GetFramework(c, request, r);
+        },
+        +[](const v1::GetFrameworkResponse& r) {
+          const v1::Framework& f = r.framework();
+          std::printf("%s v%u: %s\n", f.council().c_str(), f.version(),
+                      f.title().c_str());
+          for (const v1::Theme& t : f.themes()) {
+            std::printf("\n%s %s: %s\n", f.theme_label().c_str(),
+                        t.id().c_str(), t.name().c_str());
+            for (const v1::Outcome& o : t.outcomes()) {
+              std::printf("  %s %s\n", o.id().c_str(), o.name().c_str());
+              for (const v1::MeasureRef& m : o.measures()) {
+                std::printf("      %-34s %s\n", m.measure_id().c_str(),
+                            m.wording().c_str());
+              }
+            }
+          }
+        });
+  }
+  if (command == "weighting") {
+    v1::RecommendWeightingRequest request;
+    const std::string impact = absl::GetFlag(FLAGS_impact);
+    request.set_additional_impact(impact == "none"   ? v1::NO_ADDITIONAL_IMPACT
+                                  : impact == "some" ? v1::SOME
+                                  : impact == "significant"
+                                      ? v1::SIGNIFICANT
+                                      : v1::ADDITIONAL_IMPACT_UNSPECIFIED);
+    for (const std::string& o : absl::GetFlag(FLAGS_objectives)) {
+      request.add_objectives(o);
+    }
+    request.set_needs_quintile(absl::GetFlag(FLAGS_quintile));
+    request.set_county_wide(absl::GetFlag(FLAGS_county_wide));
+    return Unary<v1::RecommendWeightingResponse>(
+        [&](grpc::ClientContext* c, v1::RecommendWeightingResponse* r) {
+          return frameworks->RecommendWeighting(c, request, r);
+        },
+        +[](const v1::RecommendWeightingResponse& r) {
+          std::printf("%u%% of the award criteria on social value%s\n",
+                      r.weighting_percent(),
+                      r.criteria_met() ? "" : " (criteria not met)");
+          for (const std::string& reason : r.reasons()) {
+            std::printf("  - %s\n", reason.c_str());
+          }
+        });
+  }
+  if (command == "publish-library" || command == "publish-framework") {
+    std::string text;
+    if (arg.empty() || !ReadFile(arg, &text)) {
+      return Usage(command + " needs a readable FILE");
+    }
+    if (command == "publish-library") {
+      v1::PublishMeasureLibraryRequest request;
+      request.set_textproto(text);
+      return Unary<v1::PublishResponse>(
+          [&](grpc::ClientContext* c, v1::PublishResponse* r) {
+            return frameworks->PublishMeasureLibrary(c, request, r);
+          },
+          &PrintPublished);
+    }
+    v1::PublishFrameworkRequest request;
+    request.set_textproto(text);
+    return Unary<v1::PublishResponse>(
+        [&](grpc::ClientContext* c, v1::PublishResponse* r) {
+          return frameworks->PublishFramework(c, request, r);
+        },
+        &PrintPublished);
+  }
+  return -1;
+}
+
+int CallProgressJson(const std::shared_ptr<grpc::Channel>& channel,
+                     const std::string& method, const std::string& json) {
+  auto progress = v1::ProgressService::NewStub(channel);
+  auto frameworks = v1::FrameworkService::NewStub(channel);
+#define SVCTL_CALL(Service, stub, Name, Request, Response)               \
+  if (method == #Service "." #Name) {                                    \
+    return CallJson<v1::Request, v1::Response>(                          \
+        json, [&](grpc::ClientContext* c, const v1::Request& r,          \
+                  v1::Response* out) { return stub->Name(c, r, out); }); \
+  }
+  SVCTL_CALL(ProgressService, progress, GetContractProgress,
+             GetContractProgressRequest, ContractProgress)
+  SVCTL_CALL(ProgressService, progress, ListContracts, ListContractsRequest,
+             ListContractsResponse)
+  SVCTL_CALL(ProgressService, progress, GetCouncilSummary,
+             GetCouncilSummaryRequest, CouncilSummary)
+  SVCTL_CALL(ProgressService, progress, GetSupplierScorecard,
+             GetSupplierScorecardRequest, SupplierScorecard)
+  SVCTL_CALL(ProgressService, progress, ListFrameworks, ListFrameworksRequest,
+             ListFrameworksResponse)
+  SVCTL_CALL(ProgressService, progress, GetFramework, GetFrameworkRequest,
+             GetFrameworkResponse)
+  SVCTL_CALL(FrameworkService, frameworks, PublishMeasureLibrary,
+             PublishMeasureLibraryRequest, PublishResponse)
+  SVCTL_CALL(FrameworkService, frameworks, PublishFramework,
+             PublishFrameworkRequest, PublishResponse)
+  SVCTL_CALL(FrameworkService, frameworks, RecommendWeighting,
+             RecommendWeightingRequest, RecommendWeightingResponse)
+#undef SVCTL_CALL
+  return -1;
+}
+
+}  // namespace svledger::cli

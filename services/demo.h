@@ -1,0 +1,31 @@
+#ifndef SVLEDGER_SERVICES_DEMO_H_
+#define SVLEDGER_SERVICES_DEMO_H_
+
+#include <memory>
+
+#include "absl/status/status.h"
+#include "absl/time/time.h"
+#include "grpcpp/channel.h"
+#include "services/framework_store.h"
+
+namespace svledger::services {
+
+// A demo data set, so that what a newcomer queries first shows a living
+// system: for every published council framework, six contracts with a
+// supplier from a shared pool (so supplier scorecards span councils), five
+// commitments each on measures the framework names, and quarterly
+// deliveries from each contract's start (up to two years before `today`)
+// to `today`: most verified, some rejected, the latest quarter pending, and
+// suppliers performing from well above to well below their promises. One
+// commitment is amended and one withdrawn per council.
+//
+// Everything goes through ContractService over `channel`, so it is
+// validated like any client's commands. Deterministic for a given `seed`
+// and `today`. Takes about a second.
+absl::Status LoadDemo(const std::shared_ptr<grpc::Channel>& channel,
+                      const FrameworkStore& frameworks, absl::CivilDay today,
+                      uint64_t seed = 2026);
+
+}  // namespace svledger::services
+
+#endif  // SVLEDGER_SERVICES_DEMO_H_

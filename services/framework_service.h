@@ -1,0 +1,37 @@
+#ifndef SVLEDGER_SERVICES_FRAMEWORK_SERVICE_H_
+#define SVLEDGER_SERVICES_FRAMEWORK_SERVICE_H_
+
+#include "services/framework_store.h"
+#include "svledger/v1/framework_service.grpc.pb.h"
+
+namespace svledger::services {
+
+// svledger.v1.FrameworkService: publishing measure libraries and council
+// frameworks (recorded in the log by FrameworkStore), and Lancashire's
+// award-weighting rule (domain/weighting.h).
+//
+// Thread-safe. `frameworks` must outlive it.
+class FrameworkService final : public v1::FrameworkService::CallbackService {
+ public:
+  explicit FrameworkService(FrameworkStore* frameworks);
+
+  grpc::ServerUnaryReactor* PublishMeasureLibrary(
+      grpc::CallbackServerContext* context,
+      const v1::PublishMeasureLibraryRequest* request,
+      v1::PublishResponse* response) override;
+  grpc::ServerUnaryReactor* PublishFramework(
+      grpc::CallbackServerContext* context,
+      const v1::PublishFrameworkRequest* request,
+      v1::PublishResponse* response) override;
+  grpc::ServerUnaryReactor* RecommendWeighting(
+      grpc::CallbackServerContext* context,
+      const v1::RecommendWeightingRequest* request,
+      v1::RecommendWeightingResponse* response) override;
+
+ private:
+  FrameworkStore* const frameworks_;
+};
+
+}  // namespace svledger::services
+
+#endif  // SVLEDGER_SERVICES_FRAMEWORK_SERVICE_H_

@@ -1,0 +1,70 @@
+#ifndef SVLEDGER_SERVICES_PROGRESS_QUERIES_H_
+#define SVLEDGER_SERVICES_PROGRESS_QUERIES_H_
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "common/clock.h"
+#include "eventstore/event_store.h"
+#include "projections/contract_read_model.h"
+#include "services/framework_store.h"
+#include "svledger/v1/progress_service.pb.h"
+
+namespace svledger::services {
+
+// Limits on what query clients control.
+inline constexpr uint32_t kDefaultPageSize = 50;
+inline constexpr uint32_t kMaxPageSize = 500;
+
+// The queries of ProgressService, without gRPC: each validates its request
+// and builds its view from the contract read model (now) or from the log
+// (as of a past date). min_position is the gRPC edge's business.
+//
+// Errors: INVALID_ARGUMENT naming the field; NOT_FOUND for an unknown
+// contract, council framework, framework version or supplier.
+//
+// Thread-safe. Everything passed in must outlive it.
+class ProgressQueries {
+ public:
+  ProgressQueries(const eventstore::EventStore* store,
+                  projections::ContractReadModel* model,
+                  const FrameworkStore* frameworks, Clock* clock);
+
+  // Without as_of: the projection's state judged now. With as_of: the
+  // contract's stream replayed up to the end of that date (UTC) and judged
+  // then.
+  absl::StatusOr<v1::ContractProgress> ContractProgress(
+      const v1::GetContractProgressRequest& request) const;
+
+  absl::StatusOr<v1::ListContractsResponse> ListContracts(
+      const v1::ListContractsRequest& request) const;
+
+  // With as_of, each of the council's contracts is replayed as above.
+  absl::StatusOr<v1::CouncilSummary> CouncilSummary(
+      const v1::GetCouncilSummaryRequest& request) const;
+
+  absl::StatusOr<v1::SupplierScorecard> SupplierScorecard(
+      const v1::GetSupplierScorecardRequest& request) const;
+
+  // Progress of one contract now, for WatchContract. NOT_FOUND if unknown.
+  absl::StatusOr<v1::ContractProgress> CurrentProgress(
+      const std::string& contract_id) const;
+
+  v1::ListFrameworksResponse ListFrameworks() const;
+  absl::StatusOr<v1::GetFrameworkResponse> GetFramework(
+      const v1::GetFrameworkRequest& request) const;
+
+ private:
+  // The contract as the log held it at `as_of`; NOT_FOUND if it was not
+  // registered by then.
+  absl::StatusOr<domain::ContractState> StateAsOf(
+      const std::string& contract_id, absl::Time as_of) const;
+
+  const eventstore::EventStore* const store_;
+  projections::ContractReadModel* const model_;
+  const FrameworkStore* const frameworks_;
+  Clock* const clock_;
+};
+
+}  // namespace svledger::services
+
+#endif  // SVLEDGER_SERVICES_PROGRESS_QUERIES_H_

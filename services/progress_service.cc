@@ -1,0 +1,203 @@
+#include "services/progress_service.h"
+
+#include <chrono>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "services/grpc_status.h"
+#include "services/watch_reactor.h"
+
+namespace svledger::services {
+namespace {
+
+// The sooner of the call's deadline and kMaxPositionWait from now.
+absl::Time WaitDeadline(const grpc::CallbackServerContext* context) {
+  absl::Time deadline = absl::Now() + ProgressService::kMaxPositionWait;
+  const auto client = context->deadline();
+  if (client != std::chrono::system_clock::time_point::max()) {
+    deadline = std::min(deadline, absl::FromChrono(client));
+  }
+  return deadline;
+}
+
+// Finishes a unary call exactly once; with UNAVAILABLE if it is destroyed
+// before anyone did (a wait dropped at shutdown).
+class UnaryFinisher {
+ public:
+  explicit UnaryFinisher(grpc::ServerUnaryReactor* reactor)
+      : reactor_(reactor) {}
+  ~UnaryFinisher() {
+    if (reactor_ != nullptr) {
+      reactor_->Finish(grpc::Status(grpc::StatusCode::UNAVAILABLE,
+                                    "server is shutting down"));
+    }
+  }
+  UnaryFinisher(const UnaryFinisher&) = delete;
+  UnaryFinisher& operator=(const UnaryFinisher&) = delete;
+
+  void Finish(const absl::Status& status) {
+    std::exchange(reactor_, nullptr)->Finish(ToGrpcStatus(status));
+  }
+
+ private:
+  grpc::ServerUnaryReactor* reactor_;
+};
+
+// A WatchContract stream that ends at once with the reason.
+class RefusedWatch final
+    : public grpc::ServerWriteReactor<v1::ContractProgress> {
+ public:
+  explicit RefusedWatch(const grpc::Status& status) { Finish(status); }
+  void OnDone() override { delete this; }
+};
+
+}  // namespace
+
+ProgressService::ProgressService(projections::ContractReadModel* model,
+                                 const ProgressQueries* queries)
+    : model_(model), queries_(queries) {}
+
+ProgressService::~ProgressService() { StopWatches(); }
+
+grpc::ServerUnaryReactor* ProgressService::Answer(
+    grpc::CallbackServerContext* context, uint64_t min_position,
+    absl::AnyInvocable<absl::Status()> answer) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  if (min_position <= model_->applied().head()) {
+    reactor->Finish(ToGrpcStatus(answer()));
+    return reactor;
+  }
+  auto finisher = std::make_unique<UnaryFinisher>(reactor);
+  model_->applied().NotifyAt(
+      min_position, WaitDeadline(context),
+      [finisher = std::move(finisher), answer = std::move(answer),
+       min_position](bool reached) mutable {
+        if (!reached) {
+          finisher->Finish(absl::DeadlineExceededError(
+              absl::StrCat("min_position: position ", min_position,
+                           " was not applied in time")));
+          return;
+        }
+        finisher->Finish(answer());
+      });
+  return reactor;
+}
+
+grpc::ServerUnaryReactor* ProgressService::GetContractProgress(
+    grpc::CallbackServerContext* context,
+    const v1::GetContractProgressRequest* request,
+    v1::ContractProgress* response) {
+  return Answer(context, request->min_position(), [=, this] {
+    absl::StatusOr<v1::ContractProgress> out =
+        queries_->ContractProgress(*request);
+    if (out.ok()) *response = *std::move(out);
+    return out.status();
+  });
+}
+
+grpc::ServerUnaryReactor* ProgressService::ListContracts(
+    grpc::CallbackServerContext* context,
+    const v1::ListContractsRequest* request,
+    v1::ListContractsResponse* response) {
+  return Answer(context, request->min_position(), [=, this] {
+    absl::StatusOr<v1::ListContractsResponse> out =
+        queries_->ListContracts(*request);
+    if (out.ok()) *response = *std::move(out);
+    return out.status();
+  });
+}
+
+grpc::ServerUnaryReactor* ProgressService::GetCouncilSummary(
+    grpc::CallbackServerContext* context,
+    const v1::GetCouncilSummaryRequest* request, v1::CouncilSummary* response) {
+  return Answer(context, request->min_position(), [=, this] {
+    absl::StatusOr<v1::CouncilSummary> out = queries_->CouncilSummary(*request);
+    if (out.ok()) *response = *std::move(out);
+    return out.status();
+  });
+}
+
+grpc::ServerUnaryReactor* ProgressService::GetSupplierScorecard(
+    grpc::CallbackServerContext* context,
+    const v1::GetSupplierScorecardRequest* request,
+    v1::SupplierScorecard* response) {
+  return Answer(context, request->min_position(), [=, this] {
+    absl::StatusOr<v1::SupplierScorecard> out =
+        queries_->SupplierScorecard(*request);
+    if (out.ok()) *response = *std::move(out);
+    return out.status();
+  });
+}
+
+grpc::ServerUnaryReactor* ProgressService::ListFrameworks(
+    grpc::CallbackServerContext* context,
+    const v1::ListFrameworksRequest* request,
+    v1::ListFrameworksResponse* response) {
+  return Answer(context, 0, [=, this] {
+    *response = queries_->ListFrameworks();
+    return absl::OkStatus();
+  });
+}
+
+grpc::ServerUnaryReactor* ProgressService::GetFramework(
+    grpc::CallbackServerContext* context,
+    const v1::GetFrameworkRequest* request,
+    v1::GetFrameworkResponse* response) {
+  return Answer(context, 0, [=, this] {
+    absl::StatusOr<v1::GetFrameworkResponse> out =
+        queries_->GetFramework(*request);
+    if (out.ok()) *response = *std::move(out);
+    return out.status();
+  });
+}
+
+grpc::ServerWriteReactor<v1::ContractProgress>* ProgressService::WatchContract(
+    grpc::CallbackServerContext* context,
+    const v1::WatchContractRequest* request) {
+  if (absl::Status s = domain::CheckId(request->contract_id(), "contract_id");
+      !s.ok()) {
+    return new RefusedWatch(ToGrpcStatus(s));
+  }
+  std::shared_ptr<WatchReactor> reactor =
+      WatchReactor::Start(this, model_, queries_, request->contract_id(),
+                          request->min_position(), WaitDeadline(context));
+  bool stop_now = false;
+  {
+    absl::MutexLock lock(&mu_);
+    watches_[reactor.get()] = reactor;
+    stop_now = stopping_;
+  }
+  if (stop_now) {
+    reactor->Stop(
+        grpc::Status(grpc::StatusCode::UNAVAILABLE, "server is shutting down"));
+  }
+  return reactor.get();
+}
+
+void ProgressService::StopWatches() {
+  std::vector<std::shared_ptr<WatchReactor>> open;
+  {
+    absl::MutexLock lock(&mu_);
+    stopping_ = true;
+    for (auto& [ptr, weak] : watches_) {
+      if (auto strong = weak.lock()) open.push_back(std::move(strong));
+    }
+  }
+  for (auto& reactor : open) {
+    reactor->Stop(
+        grpc::Status(grpc::StatusCode::UNAVAILABLE, "server is shutting down"));
+  }
+}
+
+size_t ProgressService::watch_count() const {
+  absl::MutexLock lock(&mu_);
+  return watches_.size();
+}
+
+void ProgressService::Forget(const WatchReactor* reactor) {
+  absl::MutexLock lock(&mu_);
+  watches_.erase(reactor);
+}
+
+}  // namespace svledger::services

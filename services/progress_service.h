@@ -1,0 +1,89 @@
+#ifndef SVLEDGER_SERVICES_PROGRESS_SERVICE_H_
+#define SVLEDGER_SERVICES_PROGRESS_SERVICE_H_
+
+#include <memory>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/container/flat_hash_map.h"
+#include "absl/functional/any_invocable.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "projections/contract_read_model.h"
+#include "services/progress_queries.h"
+#include "svledger/v1/progress_service.grpc.pb.h"
+
+namespace svledger::services {
+
+class WatchReactor;
+
+// svledger.v1.ProgressService on the callback API: the queries of
+// ProgressQueries, each first waiting (without blocking a thread) for the
+// read model to apply the request's min_position.
+//
+// Thread-safe. `model` and `queries` must outlive it.
+class ProgressService final : public v1::ProgressService::CallbackService {
+ public:
+  // The longest a query waits for its min_position.
+  static constexpr absl::Duration kMaxPositionWait = absl::Seconds(5);
+
+  ProgressService(projections::ContractReadModel* model,
+                  const ProgressQueries* queries);
+  ~ProgressService() override;
+
+  grpc::ServerUnaryReactor* GetContractProgress(
+      grpc::CallbackServerContext* context,
+      const v1::GetContractProgressRequest* request,
+      v1::ContractProgress* response) override;
+  grpc::ServerUnaryReactor* ListContracts(
+      grpc::CallbackServerContext* context,
+      const v1::ListContractsRequest* request,
+      v1::ListContractsResponse* response) override;
+  grpc::ServerUnaryReactor* GetCouncilSummary(
+      grpc::CallbackServerContext* context,
+      const v1::GetCouncilSummaryRequest* request,
+      v1::CouncilSummary* response) override;
+  grpc::ServerUnaryReactor* GetSupplierScorecard(
+      grpc::CallbackServerContext* context,
+      const v1::GetSupplierScorecardRequest* request,
+      v1::SupplierScorecard* response) override;
+  grpc::ServerWriteReactor<v1::ContractProgress>* WatchContract(
+      grpc::CallbackServerContext* context,
+      const v1::WatchContractRequest* request) override;
+  grpc::ServerUnaryReactor* ListFrameworks(
+      grpc::CallbackServerContext* context,
+      const v1::ListFrameworksRequest* request,
+      v1::ListFrameworksResponse* response) override;
+  grpc::ServerUnaryReactor* GetFramework(
+      grpc::CallbackServerContext* context,
+      const v1::GetFrameworkRequest* request,
+      v1::GetFrameworkResponse* response) override;
+
+  // Ends every WatchContract stream with UNAVAILABLE and refuses new ones.
+  // Call before shutting the gRPC server down.
+  void StopWatches();
+
+  size_t watch_count() const;
+
+ private:
+  friend class WatchReactor;
+  void Forget(const WatchReactor* reactor);
+
+  // Runs `answer` once `min_position` is applied (at once if it is), and
+  // finishes the call with its status; DEADLINE_EXCEEDED if the position is
+  // not applied by the call's deadline or kMaxPositionWait.
+  grpc::ServerUnaryReactor* Answer(grpc::CallbackServerContext* context,
+                                   uint64_t min_position,
+                                   absl::AnyInvocable<absl::Status()> answer);
+
+  projections::ContractReadModel* const model_;
+  const ProgressQueries* const queries_;
+
+  mutable absl::Mutex mu_;
+  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  absl::flat_hash_map<const WatchReactor*, std::weak_ptr<WatchReactor>> watches_
+      ABSL_GUARDED_BY(mu_);
+};
+
+}  // namespace svledger::services
+
+#endif  // SVLEDGER_SERVICES_PROGRESS_SERVICE_H_
