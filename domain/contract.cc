@@ -20,7 +20,6 @@ absl::Status Invalid(absl::string_view field, absl::string_view why) {
   return absl::InvalidArgumentError(absl::StrCat(field, ": ", why));
 }
 
-
 absl::Status CheckText(absl::string_view value, absl::string_view field,
                        bool required) {
   if (required && value.empty()) return Invalid(field, "required");
@@ -49,7 +48,7 @@ bool IsHex64(absl::string_view s) {
 
 absl::Status RequireOpen(const ContractState& state) {
   if (!state.registered) {
-    return absl::FailedPreconditionError("contract is not registered");
+    return NotRegisteredError();
   }
   if (state.closed) {
     return absl::FailedPreconditionError(absl::StrCat(
@@ -78,7 +77,7 @@ absl::StatusOr<const CommitmentRecord*> LiveCommitment(
 absl::StatusOr<const DeliveryRecord*> PendingDelivery(
     const ContractState& state, const std::string& id) {
   if (!state.registered) {
-    return absl::FailedPreconditionError("contract is not registered");
+    return NotRegisteredError();
   }
   if (absl::Status s = CheckId(id, "delivery_id"); !s.ok()) return s;
   auto it = state.deliveries.find(id);
@@ -122,6 +121,10 @@ absl::Status CheckId(absl::string_view value, absl::string_view field) {
     return Invalid(field, "only [A-Za-z0-9._:-] allowed");
   }
   return absl::OkStatus();
+}
+
+absl::Status NotRegisteredError() {
+  return absl::FailedPreconditionError("contract is not registered");
 }
 
 std::string ContractStream(absl::string_view contract_id) {

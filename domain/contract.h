@@ -62,6 +62,10 @@ std::string ContractStream(absl::string_view contract_id);
 // bytes of [A-Za-z0-9._:-]. Errors: INVALID_ARGUMENT naming `field`.
 absl::Status CheckId(absl::string_view value, absl::string_view field);
 
+// What a Decide function returns for a contract that is not registered:
+// the caller, who knows the contract id, may say it better.
+absl::Status NotRegisteredError();
+
 // Event types: the payload message's name.
 inline constexpr char kContractRegistered[] = "ContractRegistered";
 inline constexpr char kCommitmentsAdded[] = "CommitmentsAdded";

@@ -27,11 +27,19 @@ absl::Status CheckRequestId(const std::string& id) {
   return absl::OkStatus();
 }
 
-// Wraps a Decide function's event as type and payload.
+// Wraps a Decide function's event as type and payload. The domain names
+// fields within the command's message; `field` is where that message sits
+// in the request (e.g. "delivery"), so errors name the request's field.
 template <typename Event>
-absl::StatusOr<ContractService::Decided> AsDecided(
-    absl::StatusOr<Event> event) {
-  if (!event.ok()) return event.status();
+absl::StatusOr<ContractService::Decided> AsDecided(absl::StatusOr<Event> event,
+                                                   absl::string_view field) {
+  if (!event.ok()) {
+    if (!field.empty() && absl::IsInvalidArgument(event.status())) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(field, ".", event.status().message()));
+    }
+    return event.status();
+  }
   return ContractService::Decided{event->GetDescriptor()->name(),
                                   event->SerializeAsString()};
 }
@@ -84,7 +92,13 @@ class CommandRun {
     if (cached_ == nullptr) cached_ = service_->TakeCached(contract_id_);
     if (absl::Status s = CatchUp(); !s.ok()) return s;
     absl::StatusOr<ContractService::Decided> decided = decide_(cached_->state);
-    if (!decided.ok()) return decided.status();
+    if (!decided.ok()) {
+      if (decided.status() == domain::NotRegisteredError()) {
+        return absl::FailedPreconditionError(absl::StrCat(
+            "contract_id: no contract '", contract_id_, "' is registered"));
+      }
+      return decided.status();
+    }
     eventstore::ProposedEvent event;
     event.id = event_id_;
     event.type = std::move(decided->type);
@@ -265,7 +279,8 @@ grpc::ServerUnaryReactor* ContractService::RegisterContract(
         std::shared_ptr<const v1::Framework> framework = frameworks_->Get(
             command.framework().id(), command.framework().version());
         return AsDecided(
-            domain::DecideRegister(state, command, framework.get()));
+            domain::DecideRegister(state, command, framework.get()),
+            "contract");
       },
       response);
 }
@@ -277,15 +292,15 @@ ContractService::Decide DecideWithLibrary(
     absl::StatusOr<Command> (*decide)(const domain::ContractState&,
                                       const Command&,
                                       const v1::MeasureLibrary&),
-    Command command) {
-  return [frameworks, decide,
-          command = std::move(command)](const domain::ContractState& state)
+    Command command, absl::string_view field) {
+  return [frameworks, decide, command = std::move(command),
+          field = std::string(field)](const domain::ContractState& state)
              -> absl::StatusOr<ContractService::Decided> {
     std::shared_ptr<const v1::MeasureLibrary> library = frameworks->Library();
     if (library == nullptr) {
       return absl::FailedPreconditionError("no measure library is published");
     }
-    return AsDecided(decide(state, command, *library));
+    return AsDecided(decide(state, command, *library), field);
   };
 }
 
@@ -296,7 +311,7 @@ grpc::ServerUnaryReactor* ContractService::AddCommitments(
   *command.mutable_commitments() = request->commitments();
   return Run(context, request->contract_id(), request->request_id(),
              DecideWithLibrary(frameworks_, &domain::DecideAddCommitments,
-                               std::move(command)),
+                               std::move(command), ""),
              response);
 }
 
@@ -305,7 +320,7 @@ grpc::ServerUnaryReactor* ContractService::ReportDelivery(
     const v1::ReportDeliveryRequest* request, v1::CommandResponse* response) {
   return Run(context, request->contract_id(), request->request_id(),
              DecideWithLibrary(frameworks_, &domain::DecideReportDelivery,
-                               request->delivery()),
+                               request->delivery(), "delivery"),
              response);
 }
 
@@ -314,10 +329,10 @@ template <typename Command>
 ContractService::Decide DecideWith(
     absl::StatusOr<Command> (*decide)(const domain::ContractState&,
                                       const Command&),
-    Command command) {
-  return [decide,
-          command = std::move(command)](const domain::ContractState& state) {
-    return AsDecided(decide(state, command));
+    Command command, absl::string_view field) {
+  return [decide, command = std::move(command),
+          field = std::string(field)](const domain::ContractState& state) {
+    return AsDecided(decide(state, command), field);
   };
 }
 
@@ -325,7 +340,8 @@ grpc::ServerUnaryReactor* ContractService::VerifyDelivery(
     grpc::CallbackServerContext* context,
     const v1::VerifyDeliveryRequest* request, v1::CommandResponse* response) {
   return Run(context, request->contract_id(), request->request_id(),
-             DecideWith(&domain::DecideVerifyDelivery, request->verification()),
+             DecideWith(&domain::DecideVerifyDelivery, request->verification(),
+                        "verification"),
              response);
 }
 
@@ -333,7 +349,8 @@ grpc::ServerUnaryReactor* ContractService::RejectDelivery(
     grpc::CallbackServerContext* context,
     const v1::RejectDeliveryRequest* request, v1::CommandResponse* response) {
   return Run(context, request->contract_id(), request->request_id(),
-             DecideWith(&domain::DecideRejectDelivery, request->rejection()),
+             DecideWith(&domain::DecideRejectDelivery, request->rejection(),
+                        "rejection"),
              response);
 }
 
@@ -341,7 +358,8 @@ grpc::ServerUnaryReactor* ContractService::AmendCommitment(
     grpc::CallbackServerContext* context,
     const v1::AmendCommitmentRequest* request, v1::CommandResponse* response) {
   return Run(context, request->contract_id(), request->request_id(),
-             DecideWith(&domain::DecideAmendCommitment, request->amendment()),
+             DecideWith(&domain::DecideAmendCommitment, request->amendment(),
+                        "amendment"),
              response);
 }
 
@@ -349,18 +367,19 @@ grpc::ServerUnaryReactor* ContractService::WithdrawCommitment(
     grpc::CallbackServerContext* context,
     const v1::WithdrawCommitmentRequest* request,
     v1::CommandResponse* response) {
-  return Run(
-      context, request->contract_id(), request->request_id(),
-      DecideWith(&domain::DecideWithdrawCommitment, request->withdrawal()),
-      response);
+  return Run(context, request->contract_id(), request->request_id(),
+             DecideWith(&domain::DecideWithdrawCommitment,
+                        request->withdrawal(), "withdrawal"),
+             response);
 }
 
 grpc::ServerUnaryReactor* ContractService::CloseContract(
     grpc::CallbackServerContext* context,
     const v1::CloseContractRequest* request, v1::CommandResponse* response) {
-  return Run(context, request->contract_id(), request->request_id(),
-             DecideWith(&domain::DecideCloseContract, request->closure()),
-             response);
+  return Run(
+      context, request->contract_id(), request->request_id(),
+      DecideWith(&domain::DecideCloseContract, request->closure(), "closure"),
+      response);
 }
 
 }  // namespace svledger::services

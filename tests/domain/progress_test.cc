@@ -71,8 +71,9 @@ const absl::Time kMidway = StartOfDay(D(2026, 1, 1));
 
 TEST(ProgressTest, ContractFiguresStatusScoreAndPounds) {
   const v1::MeasureLibrary library = Library();
-  ContractState s = Contract("K1", "acme", {{"a", "jobs", 10}, {"b", "hours", 100}},
-                             {{"a", 6, 0}, {"b", 20, 0}});
+  ContractState s =
+      Contract("K1", "acme", {{"a", "jobs", 10}, {"b", "hours", 100}},
+               {{"a", 6, 0}, {"b", 20, 0}});
   s.deliveries["p"].report.set_commitment_id("b");
   s.deliveries["p"].report.set_quantity(7);  // pending
   v1::ContractProgress p = BuildContractProgress(s, library, kMidway);
@@ -83,8 +84,8 @@ TEST(ProgressTest, ContractFiguresStatusScoreAndPounds) {
   EXPECT_EQ(jobs.status(), v1::ON_TRACK);
   EXPECT_DOUBLE_EQ(jobs.percent_of_target(), 60);
   EXPECT_TRUE(jobs.has_proxy_value());
-  EXPECT_EQ(jobs.gbp_promised().pence(), 1000500);   // 10 x £1000.50
-  EXPECT_EQ(jobs.gbp_delivered().pence(), 600300);   // 6 x £1000.50
+  EXPECT_EQ(jobs.gbp_promised().pence(), 1000500);  // 10 x £1000.50
+  EXPECT_EQ(jobs.gbp_delivered().pence(), 600300);  // 6 x £1000.50
   EXPECT_EQ(jobs.unit(), v1::PEOPLE);
   const v1::CommitmentProgress& hours = p.commitments(1);
   EXPECT_EQ(hours.delivered(), 20);
@@ -154,12 +155,12 @@ TEST(ProgressTest, CouncilRollupByThemeOutcomeAndMeasure) {
 TEST(ProgressTest, SupplierScorecardAcrossContracts) {
   const v1::MeasureLibrary library = Library();
   std::vector<v1::ContractProgress> contracts = {
-      BuildContractProgress(Contract("K1", "acme", {{"a", "jobs", 10}},
-                                     {{"a", 4, 0}}),
-                            library, kMidway),
-      BuildContractProgress(Contract("K2", "acme", {{"a", "jobs", 20}},
-                                     {{"a", 20, 0}}),
-                            library, kMidway)};
+      BuildContractProgress(
+          Contract("K1", "acme", {{"a", "jobs", 10}}, {{"a", 4, 0}}), library,
+          kMidway),
+      BuildContractProgress(
+          Contract("K2", "acme", {{"a", "jobs", 20}}, {{"a", 20, 0}}), library,
+          kMidway)};
   v1::SupplierScorecard s = BuildSupplierScorecard("acme", contracts);
   EXPECT_EQ(s.supplier_name(), "acme Ltd");
   EXPECT_EQ(s.contracts_size(), 2);
@@ -172,8 +173,8 @@ TEST(ProgressTest, SupplierScorecardAcrossContracts) {
 
 TEST(ProgressTest, WithdrawnCommitmentsCountApart) {
   const v1::MeasureLibrary library = Library();
-  ContractState s = Contract("K1", "acme", {{"a", "jobs", 10}, {"b", "hours", 100}},
-                             {{"a", 10, 0}});
+  ContractState s = Contract(
+      "K1", "acme", {{"a", "jobs", 10}, {"b", "hours", 100}}, {{"a", 10, 0}});
   s.commitments["b"].withdrawn = true;
   v1::ContractProgress p = BuildContractProgress(s, library, kMidway);
   EXPECT_EQ(p.commitments(1).status(), v1::WITHDRAWN);

@@ -21,7 +21,10 @@ TEST(WeightingTest, LancashireTable) {
       {"all 10% criteria", {kSignificant, 3, 1}, 10, true},
       {"second worst fifth is highest need", {kSignificant, 4, 2}, 10, true},
       {"middle fifth is less need", {kSignificant, 3, 3}, 5, true},
-      {"county-wide reaches highest need", {kSignificant, 3, 5, true}, 10, true},
+      {"county-wide reaches highest need",
+       {kSignificant, 3, 5, true},
+       10,
+       true},
       {"two objectives are not multiple", {kSignificant, 2, 1}, 5, true},
       {"some impact caps at 5%", {kSome, 5, 1}, 5, true},
       {"5% criteria exactly", {kSome, 2, 5}, 5, true},
@@ -46,15 +49,15 @@ TEST(WeightingTest, ReasonsExplainTheAnswer) {
 }
 
 TEST(WeightingTest, BadInputNamesTheField) {
-  EXPECT_THAT(RecommendWeighting({AdditionalImpact::kSome, 2, 0}).status()
-                  .message(),
-              HasSubstr("needs_quintile"));
-  EXPECT_THAT(RecommendWeighting({AdditionalImpact::kSome, 2, 6}).status()
-                  .message(),
-              HasSubstr("needs_quintile"));
-  EXPECT_THAT(RecommendWeighting({AdditionalImpact::kSome, -1, 3}).status()
-                  .message(),
-              HasSubstr("objectives"));
+  EXPECT_THAT(
+      RecommendWeighting({AdditionalImpact::kSome, 2, 0}).status().message(),
+      HasSubstr("needs_quintile"));
+  EXPECT_THAT(
+      RecommendWeighting({AdditionalImpact::kSome, 2, 6}).status().message(),
+      HasSubstr("needs_quintile"));
+  EXPECT_THAT(
+      RecommendWeighting({AdditionalImpact::kSome, -1, 3}).status().message(),
+      HasSubstr("objectives"));
   EXPECT_TRUE(RecommendWeighting({AdditionalImpact::kSome, 2, 0, true}).ok());
 }
 

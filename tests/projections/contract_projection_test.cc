@@ -95,8 +95,8 @@ TEST_F(ContractProjectionTest, RebuiltEqualsLiveAndSwapsInWhileServing) {
   // The old generation keeps answering during the rebuild.
   EXPECT_TRUE(live->Read("K0", [](const domain::ContractState&) {}));
   writer.join();
-  ASSERT_TRUE(testing::WaitUntil(
-      [&] { return !model_->status().rebuilding; }, absl::Seconds(60)));
+  ASSERT_TRUE(testing::WaitUntil([&] { return !model_->status().rebuilding; },
+                                 absl::Seconds(60)));
   EXPECT_EQ(model_->status().last_rebuild_error, "");
   ASSERT_TRUE(CaughtUp());
   auto rebuilt = model_->current();
@@ -131,8 +131,8 @@ TEST_F(ContractProjectionTest, RestartLoadsStateAndCheckpointWithoutReplay) {
   ASSERT_TRUE(db.ok());
   auto table = (*db)->Active("contracts");
   ASSERT_TRUE(table.ok());
-  auto loaded = ContractProjection::Load({.store = store_.get(),
-                                          .table = *table});
+  auto loaded =
+      ContractProjection::Load({.store = store_.get(), .table = *table});
   ASSERT_TRUE(loaded.ok()) << loaded.status();
   EXPECT_EQ((*loaded)->applied(), head);
   EXPECT_EQ((*loaded)->skipped(), 2u);
@@ -155,11 +155,10 @@ TEST_F(ContractProjectionTest, ListenersHearWhichContractsChanged) {
     std::set<std::string> ids ABSL_GUARDED_BY(mu);
   };
   auto heard = std::make_shared<Heard>();
-  model_->AddListener(
-      [heard](const std::vector<std::string>& changed, bool) {
-        absl::MutexLock lock(&heard->mu);
-        heard->ids.insert(changed.begin(), changed.end());
-      });
+  model_->AddListener([heard](const std::vector<std::string>& changed, bool) {
+    absl::MutexLock lock(&heard->mu);
+    heard->ids.insert(changed.begin(), changed.end());
+  });
   ASSERT_TRUE(WriteContract(*store_, "K7", 1).ok());
   ASSERT_TRUE(testing::WaitUntil(
       [&] {

@@ -41,8 +41,7 @@ int main(int argc, char** argv) {
   };
   auto projection = projections::ContractProjection::Load(options);
   if (!projection.ok()) {
-    std::fprintf(stderr, "load: %s\n",
-                 projection.status().ToString().c_str());
+    std::fprintf(stderr, "load: %s\n", projection.status().ToString().c_str());
     return 1;
   }
   if (absl::Status s = (*projection)->CatchUp(); !s.ok()) {

@@ -6,8 +6,8 @@
 
 #include <csignal>
 
-#include "absl/strings/numbers.h"
 #include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
 #include "eventstore/event_store.h"
 #include "gtest/gtest.h"
 #include "projections/contract_projection.h"
@@ -53,8 +53,8 @@ TEST(ProjectionCrashTest, KilledDuringCatchUpResumesToTheSameState) {
     auto store = eventstore::EventStore::Open({.path = dir.path() + "/log"});
     ASSERT_TRUE(store.ok()) << store.status();
     for (int c = 0; c < 40; ++c) {
-      ASSERT_TRUE(testing::WriteContract(**store, "K" + std::to_string(c), 40)
-                      .ok());
+      ASSERT_TRUE(
+          testing::WriteContract(**store, "K" + std::to_string(c), 40).ok());
     }
     head = (*store)->HeadPosition();
   }

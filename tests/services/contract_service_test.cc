@@ -3,6 +3,8 @@
 // on first start).
 
 #include <atomic>
+#include <functional>
+#include <optional>
 #include <thread>
 
 #include "common/uuid.h"
@@ -162,7 +164,7 @@ TEST_F(ContractServiceTest, ErrorsUseTheRightCodeAndWriteNothing) {
   v1::ReportDeliveryRequest bad = Delivery("q2", -3);
   s = Report(bad, &response);
   EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
-  EXPECT_THAT(s.error_message(), StartsWith("quantity"));
+  EXPECT_THAT(s.error_message(), StartsWith("delivery.quantity"));
   bad = Delivery("q3", 1);
   *bad.mutable_delivery()->mutable_period_end() = D(2031, 1, 1);
   EXPECT_EQ(Report(bad, &response).error_code(),
@@ -222,6 +224,162 @@ TEST_F(ContractServiceTest, ConcurrentReportsOnOneContractAllLand) {
       server_->store().ReadStream("contract-NCC-2025-7", {.limit = 1000});
   ASSERT_TRUE(stream.ok());
   EXPECT_EQ(stream->events.size(), 2u + kThreads * kEach);
+}
+
+// Every command's error paths through gRPC: the code, the field or reason
+// in the message, and nothing written.
+TEST_F(ContractServiceTest, EveryCommandsErrorsThroughGrpc) {
+  v1::CommandResponse response;
+  ASSERT_TRUE(Register("reg-1", &response).ok());
+  ASSERT_TRUE(AddJobs(&response).ok());
+  ASSERT_TRUE(Report(Delivery("q1", 6), &response).ok());
+  const uint64_t head = server_->store().HeadPosition();
+  struct Case {
+    const char* name;
+    std::function<grpc::Status(grpc::ClientContext*)> call;
+    grpc::StatusCode code;
+    const char* message;  // a substring
+  };
+  auto add = [&](std::function<void(v1::AddCommitmentsRequest&)> edit) {
+    return [this, edit](grpc::ClientContext* c) {
+      v1::AddCommitmentsRequest r;
+      r.set_request_id("add-x");
+      r.set_contract_id("NCC-2025-7");
+      v1::Commitment* cm = r.add_commitments();
+      cm->set_commitment_id("hours");
+      cm->set_measure_id("volunteering.hours");
+      cm->set_target(100);
+      *cm->mutable_due() = D(2027, 3, 31);
+      edit(r);
+      v1::CommandResponse out;
+      return stub_->AddCommitments(c, r, &out);
+    };
+  };
+  auto report = [&](std::function<void(v1::ReportDeliveryRequest&)> edit) {
+    return [this, edit](grpc::ClientContext* c) {
+      v1::ReportDeliveryRequest r = Delivery("q9", 1);
+      edit(r);
+      v1::CommandResponse out;
+      return stub_->ReportDelivery(c, r, &out);
+    };
+  };
+  auto verify = [&](std::string id) {
+    return [this, id](grpc::ClientContext* c) {
+      v1::VerifyDeliveryRequest r;
+      r.set_request_id("v-" + id);
+      r.set_contract_id("NCC-2025-7");
+      r.mutable_verification()->set_delivery_id(id);
+      v1::CommandResponse out;
+      return stub_->VerifyDelivery(c, r, &out);
+    };
+  };
+  auto reject = [&](std::string id, std::string reason) {
+    return [this, id, reason](grpc::ClientContext* c) {
+      v1::RejectDeliveryRequest r;
+      r.set_request_id("r-" + id);
+      r.set_contract_id("NCC-2025-7");
+      r.mutable_rejection()->set_delivery_id(id);
+      r.mutable_rejection()->set_reason(reason);
+      v1::CommandResponse out;
+      return stub_->RejectDelivery(c, r, &out);
+    };
+  };
+  auto amend = [&](std::string id, std::optional<double> target) {
+    return [this, id, target](grpc::ClientContext* c) {
+      v1::AmendCommitmentRequest r;
+      r.set_request_id("a-" + id);
+      r.set_contract_id("NCC-2025-7");
+      r.mutable_amendment()->set_commitment_id(id);
+      if (target) r.mutable_amendment()->set_target(*target);
+      r.mutable_amendment()->set_reason("review");
+      v1::CommandResponse out;
+      return stub_->AmendCommitment(c, r, &out);
+    };
+  };
+  auto withdraw = [&](std::string id) {
+    return [this, id](grpc::ClientContext* c) {
+      v1::WithdrawCommitmentRequest r;
+      r.set_request_id("w-" + id);
+      r.set_contract_id("NCC-2025-7");
+      r.mutable_withdrawal()->set_commitment_id(id);
+      r.mutable_withdrawal()->set_reason("scope");
+      v1::CommandResponse out;
+      return stub_->WithdrawCommitment(c, r, &out);
+    };
+  };
+  using enum grpc::StatusCode;
+  const Case cases[] = {
+      {"add: target 0",
+       add([](auto& r) { r.mutable_commitments(0)->set_target(0); }),
+       INVALID_ARGUMENT, "commitments[0].target"},
+      {"add: unknown measure",
+       add([](auto& r) { r.mutable_commitments(0)->set_measure_id("x.y"); }),
+       INVALID_ARGUMENT, "commitments[0].measure_id"},
+      {"add: due after the contract", add([](auto& r) {
+         *r.mutable_commitments(0)->mutable_due() = D(2031, 1, 1);
+       }),
+       INVALID_ARGUMENT, "commitments[0]: start and due"},
+      {"add: id taken", add([](auto& r) {
+         r.mutable_commitments(0)->set_commitment_id("jobs");
+       }),
+       ALREADY_EXISTS, "jobs"},
+      {"add: unknown contract",
+       add([](auto& r) { r.set_contract_id("NCC-0"); }), FAILED_PRECONDITION,
+       "NCC-0"},
+      {"report: negative",
+       report([](auto& r) { r.mutable_delivery()->set_quantity(-1); }),
+       INVALID_ARGUMENT, "delivery.quantity"},
+      {"report: unknown commitment",
+       report([](auto& r) { r.mutable_delivery()->set_commitment_id("nope"); }),
+       FAILED_PRECONDITION, "nope"},
+      {"report: period outside the contract", report([](auto& r) {
+         *r.mutable_delivery()->mutable_period_start() = D(2024, 1, 1);
+       }),
+       FAILED_PRECONDITION, "period"},
+      {"report: id taken",
+       report([](auto& r) { r.mutable_delivery()->set_delivery_id("q1"); }),
+       ALREADY_EXISTS, "q1"},
+      {"verify: unknown delivery", verify("q7"), FAILED_PRECONDITION, "q7"},
+      {"reject: no reason", reject("q1", ""), INVALID_ARGUMENT, "reason"},
+      {"amend: unknown commitment", amend("nope", 5), FAILED_PRECONDITION,
+       "nope"},
+      {"amend: nothing to change", amend("jobs", std::nullopt),
+       INVALID_ARGUMENT, ""},
+      {"withdraw: unknown commitment", withdraw("nope"), FAILED_PRECONDITION,
+       "nope"},
+  };
+  for (const Case& c : cases) {
+    grpc::ClientContext context;
+    grpc::Status s = c.call(&context);
+    EXPECT_EQ(s.error_code(), c.code) << c.name << ": " << s.error_message();
+    EXPECT_THAT(s.error_message(), HasSubstr(c.message)) << c.name;
+  }
+  EXPECT_EQ(server_->store().HeadPosition(), head) << "an error wrote";
+
+  // State-dependent refusals: a withdrawn commitment, a closed contract.
+  grpc::ClientContext c1;
+  ASSERT_TRUE(withdraw("jobs")(&c1).ok());
+  grpc::ClientContext c2;
+  grpc::Status s = report([](auto&) {})(&c2);
+  EXPECT_EQ(s.error_code(), FAILED_PRECONDITION);
+  EXPECT_THAT(s.error_message(), HasSubstr("withdrawn"));
+  v1::CloseContractRequest close;
+  close.set_request_id("close");
+  close.set_contract_id("NCC-2025-7");
+  close.mutable_closure()->set_reason("term ended");
+  grpc::ClientContext c3;
+  ASSERT_TRUE(stub_->CloseContract(&c3, close, &response).ok());
+  grpc::ClientContext c4;
+  s = add([](auto&) {})(&c4);
+  EXPECT_EQ(s.error_code(), FAILED_PRECONDITION);
+  EXPECT_THAT(s.error_message(), HasSubstr("closed"));
+  close.set_request_id("close-again");
+  grpc::ClientContext c5;
+  EXPECT_EQ(stub_->CloseContract(&c5, close, &response).error_code(),
+            FAILED_PRECONDITION);
+  // Pending deliveries may still be decided after closing.
+  grpc::ClientContext c6;
+  EXPECT_TRUE(verify("q1")(&c6).ok());
 }
 
 }  // namespace
