@@ -454,8 +454,9 @@ absl::Status Apply(ContractState& state, absl::string_view type,
       }
     }
     for (const v1::Commitment& c : e.commitments()) {
-      state.commitments[c.commitment_id()].terms = c;
-      t.commitments.push_back(c.commitment_id());
+      auto it = state.commitments.try_emplace(c.commitment_id()).first;
+      it->second.terms = c;
+      t.commitments.push_back(&it->first);
     }
   } else if (type == kDeliveryReported) {
     v1::DeliveryReported e;
@@ -464,8 +465,9 @@ absl::Status Apply(ContractState& state, absl::string_view type,
         !state.commitments.contains(e.commitment_id())) {
       return cannot(absl::StrCat("bad delivery '", e.delivery_id(), "'"));
     }
-    DeliveryRecord& d = state.deliveries[e.delivery_id()];
-    t.delivery = e.delivery_id();
+    auto it = state.deliveries.try_emplace(e.delivery_id()).first;
+    t.delivery = &it->first;
+    DeliveryRecord& d = it->second;
     d.report = std::move(e);
     d.recorded = recorded;
   } else if (type == kDeliveryVerified || type == kDeliveryRejected) {
@@ -486,7 +488,7 @@ absl::Status Apply(ContractState& state, absl::string_view type,
     }
     it->second.state = type == kDeliveryVerified ? DeliveryState::kVerified
                                                  : DeliveryState::kRejected;
-    t.delivery = id;
+    t.delivery = &it->first;
   } else if (type == kCommitmentAmended) {
     v1::CommitmentAmended e;
     if (absl::Status s = ParsePayload(payload, &e); !s.ok()) return s;
@@ -498,7 +500,7 @@ absl::Status Apply(ContractState& state, absl::string_view type,
     if (e.has_target()) it->second.terms.set_target(e.target());
     if (e.has_due()) *it->second.terms.mutable_due() = e.due();
     it->second.amendments.push_back(std::move(e));
-    t.commitments.push_back(it->first);
+    t.commitments.push_back(&it->first);
   } else if (type == kCommitmentWithdrawn) {
     v1::CommitmentWithdrawn e;
     if (absl::Status s = ParsePayload(payload, &e); !s.ok()) return s;
@@ -508,7 +510,7 @@ absl::Status Apply(ContractState& state, absl::string_view type,
           absl::StrCat("unknown commitment '", e.commitment_id(), "'"));
     }
     it->second.withdrawn = true;
-    t.commitments.push_back(it->first);
+    t.commitments.push_back(&it->first);
   } else if (type == kContractClosed) {
     v1::ContractClosed e;
     if (absl::Status s = ParsePayload(payload, &e); !s.ok()) return s;

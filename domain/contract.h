@@ -79,9 +79,12 @@ inline constexpr char kContractClosed[] = "ContractClosed";
 // What an applied event changed: for a reader that persists the state piece
 // by piece (the progress projection).
 struct Touched {
-  bool contract = false;                 // the registration or closure
-  std::vector<std::string> commitments;  // ids of commitments changed
-  std::string delivery;                  // id of the delivery changed, or ""
+  bool contract = false;  // the registration or closure
+  // Keys in state.commitments and state.deliveries of what changed. Those
+  // maps never lose an entry, so the pointers stay valid while the state
+  // lives.
+  std::vector<const std::string*> commitments;
+  const std::string* delivery = nullptr;
 };
 
 // Applies one event of the contract's stream. An event that cannot be

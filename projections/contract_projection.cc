@@ -2,6 +2,9 @@
 
 #include <pthread.h>
 
+#include <algorithm>
+#include <future>
+#include <iterator>
 #include <set>
 #include <tuple>
 #include <utility>
@@ -18,8 +21,19 @@ namespace {
 // it should stop.
 constexpr absl::Duration kFollowPoll = absl::Milliseconds(200);
 
-// A record a batch changed: kind ('h', 'm' or 'd'), contract id, record id.
-using RecordRef = std::tuple<char, std::string, std::string>;
+// A record a batch changed: kind ('h', 'm' or 'd'), and the keys of its
+// contract and record in the state's maps (stable: entries are never
+// erased once applied). Compared by address, which is enough to dedupe.
+struct RecordRef {
+  char kind;
+  const std::string* contract;
+  const std::string* record;
+  friend bool operator<(const RecordRef& a, const RecordRef& b) {
+    return std::tie(a.contract, a.kind, a.record) <
+           std::tie(b.contract, b.kind, b.record);
+  }
+  friend bool operator==(const RecordRef& a, const RecordRef& b) = default;
+};
 
 }  // namespace
 
@@ -64,21 +78,48 @@ absl::Status ContractProjection::failure() const {
   return failure_;
 }
 
-absl::StatusOr<bool> ContractProjection::Step() {
-  const uint64_t from = applied() + 1;
-  eventstore::ReadAllOptions read;
-  read.limit = options_.batch_events;
-  read.filter.stream_prefixes = {domain::kContractStreamPrefix};
-  absl::StatusOr<eventstore::AllSlice> slice =
-      options_.store->ReadAll(from, read);
-  if (!slice.ok()) return slice.status();
-  if (slice->next_position <= from) return false;
-  const uint64_t checkpoint = slice->next_position - 1;
+absl::StatusOr<bool> ContractProjection::Step(
+    uint32_t max_events, ProjectionTable::Logging logging) {
+  absl::StatusOr<Batch> batch = ReadBatch(applied() + 1, max_events);
+  if (!batch.ok()) return batch.status();
+  if (batch->next <= applied() + 1) return false;
+  if (absl::Status s = ApplyBatch(*std::move(batch), logging); !s.ok()) {
+    return s;
+  }
+  return true;
+}
 
-  std::set<RecordRef> touched;
-  std::set<std::string> changed;
+absl::StatusOr<ContractProjection::Batch> ContractProjection::ReadBatch(
+    uint64_t from, uint32_t max_events) const {
+  eventstore::ReadAllOptions read;
+  read.filter.stream_prefixes = {domain::kContractStreamPrefix};
+  std::vector<eventstore::RecordedEvent> events;
+  uint64_t next = from;
+  while (events.size() < max_events) {
+    read.limit = std::min<uint32_t>(max_events - events.size(),
+                                    options_.store->limits().max_read_limit);
+    absl::StatusOr<eventstore::AllSlice> slice =
+        options_.store->ReadAll(next, read);
+    if (!slice.ok()) return slice.status();
+    if (slice->next_position <= next) break;  // at the head
+    next = slice->next_position;
+    std::move(slice->events.begin(), slice->events.end(),
+              std::back_inserter(events));
+  }
+  return Batch{std::move(events), next};
+}
+
+absl::Status ContractProjection::ApplyBatch(Batch batch,
+                                            ProjectionTable::Logging logging) {
+  const std::vector<eventstore::RecordedEvent>& events = batch.events;
+  const uint64_t checkpoint = batch.next - 1;
+
+  std::vector<RecordRef> touched;
+  std::vector<const std::string*> changed;
   uint64_t skipped = 0;
-  const auto& events = slice->events;
+  // Events come in runs of one stream; remember the last contract.
+  std::string last_stream;
+  std::map<std::string, domain::ContractState>::iterator last;
   for (size_t begin = 0; begin < events.size();
        begin += options_.events_per_lock) {
     const size_t end =
@@ -86,45 +127,59 @@ absl::StatusOr<bool> ContractProjection::Step() {
     absl::MutexLock lock(&mu_);
     for (size_t i = begin; i < end; ++i) {
       const eventstore::RecordedEvent& e = events[i];
-      std::string id =
-          e.stream_id.substr(sizeof(domain::kContractStreamPrefix) - 1);
-      auto [it, inserted] = contracts_.try_emplace(id);
+      bool inserted = false;
+      if (last_stream != e.stream_id) {
+        std::tie(last, inserted) = contracts_.try_emplace(
+            e.stream_id.substr(sizeof(domain::kContractStreamPrefix) - 1));
+        last_stream = e.stream_id;
+      }
       domain::Touched t;
-      if (!domain::Apply(it->second, e.type, e.payload, e.recorded_time, &t)
+      if (!domain::Apply(last->second, e.type, e.payload, e.recorded_time, &t)
                .ok()) {
         ++skipped;
-        if (inserted) contracts_.erase(it);
+        if (inserted) {
+          contracts_.erase(last);
+          last_stream.clear();
+        }
         continue;
       }
-      if (t.contract) touched.emplace('h', id, "");
-      for (std::string& c : t.commitments) {
-        touched.emplace('m', id, std::move(c));
+      const std::string* id = &last->first;
+      if (t.contract) touched.push_back({'h', id, nullptr});
+      for (const std::string* c : t.commitments) {
+        touched.push_back({'m', id, c});
       }
-      if (!t.delivery.empty()) touched.emplace('d', id, std::move(t.delivery));
-      changed.insert(std::move(id));
+      if (t.delivery != nullptr) touched.push_back({'d', id, t.delivery});
+      if (changed.empty() || changed.back() != id) changed.push_back(id);
     }
   }
+  std::sort(touched.begin(), touched.end());
+  touched.erase(std::unique(touched.begin(), touched.end()), touched.end());
 
   std::vector<std::pair<std::string, std::string>> puts;
   puts.reserve(touched.size() + 2);
   {
     absl::ReaderMutexLock lock(&mu_);
-    for (const auto& [kind, contract_id, record_id] : touched) {
-      const domain::ContractState& state = contracts_.at(contract_id);
-      switch (kind) {
+    const domain::ContractState* state = nullptr;
+    const std::string* state_id = nullptr;
+    for (const RecordRef& r : touched) {
+      if (r.contract != state_id) {
+        state_id = r.contract;
+        state = &contracts_.at(*r.contract);
+      }
+      switch (r.kind) {
         case 'h':
-          puts.emplace_back(format::ContractKey(contract_id),
-                            format::EncodeContract(state));
+          puts.emplace_back(format::ContractKey(*r.contract),
+                            format::EncodeContract(*state));
           break;
         case 'm':
           puts.emplace_back(
-              format::CommitmentKey(contract_id, record_id),
-              format::EncodeCommitment(state.commitments.at(record_id)));
+              format::CommitmentKey(*r.contract, *r.record),
+              format::EncodeCommitment(state->commitments.at(*r.record)));
           break;
         default:
           puts.emplace_back(
-              format::DeliveryKey(contract_id, record_id),
-              format::EncodeDelivery(state.deliveries.at(record_id)));
+              format::DeliveryKey(*r.contract, *r.record),
+              format::EncodeDelivery(state->deliveries.at(*r.record)));
           break;
       }
     }
@@ -134,22 +189,56 @@ absl::StatusOr<bool> ContractProjection::Step() {
     puts.emplace_back(format::kSkippedKey,
                       format::EncodeU64(this->skipped() + skipped));
   }
-  if (absl::Status s = options_.table->Write(puts); !s.ok()) return s;
+  if (absl::Status s = options_.table->Write(puts, logging); !s.ok()) {
+    return s;
+  }
   skipped_.fetch_add(skipped, std::memory_order_relaxed);
   applied_.store(checkpoint, std::memory_order_release);
   if (options_.on_applied) {
-    options_.on_applied(
-        checkpoint, std::vector<std::string>(changed.begin(), changed.end()));
+    std::vector<std::string> ids;
+    ids.reserve(changed.size());
+    for (const std::string* id : changed) ids.push_back(*id);
+    std::sort(ids.begin(), ids.end());
+    ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
+    options_.on_applied(checkpoint, ids);
   }
-  return true;
+  return absl::OkStatus();
 }
 
 absl::Status ContractProjection::CatchUp() {
+  return CatchUpWith(ProjectionTable::Logging::kLogged);
+}
+
+absl::Status ContractProjection::CatchUpUnlogged() {
+  if (absl::Status s = CatchUpWith(ProjectionTable::Logging::kUnlogged);
+      !s.ok()) {
+    return s;
+  }
+  return options_.table->Flush();
+}
+
+absl::Status ContractProjection::CatchUpWith(ProjectionTable::Logging logging) {
   const uint64_t head = options_.store->HeadPosition();
-  while (applied() < head) {
-    absl::StatusOr<bool> progressed = Step();
-    if (!progressed.ok()) return progressed.status();
-    if (!*progressed) break;
+  const uint32_t max = options_.catch_up_batch_events;
+  uint64_t from = applied() + 1;
+  if (from > head) return absl::OkStatus();
+  // Reading and decoding the next batch (on another thread) overlaps
+  // applying and writing this one.
+  auto read = [this, max](uint64_t at) { return ReadBatch(at, max); };
+  std::future<absl::StatusOr<Batch>> next =
+      std::async(std::launch::async, read, from);
+  while (true) {
+    absl::StatusOr<Batch> batch = next.get();
+    if (!batch.ok()) return batch.status();
+    if (batch->next <= from) break;  // at the head
+    from = batch->next;
+    const bool more = from <= head;
+    if (more) next = std::async(std::launch::async, read, from);
+    if (absl::Status s = ApplyBatch(*std::move(batch), logging); !s.ok()) {
+      if (more) next.wait();
+      return s;
+    }
+    if (!more) break;
   }
   return absl::OkStatus();
 }
@@ -166,7 +255,8 @@ void ContractProjection::Follow() {
         absl::MutexLock lock(&follow_mu_);
         if (stopping_) return;
       }
-      absl::StatusOr<bool> progressed = Step();
+      absl::StatusOr<bool> progressed =
+          Step(options_.batch_events, ProjectionTable::Logging::kLogged);
       if (!progressed.ok()) {
         absl::MutexLock lock(&follow_mu_);
         failure_ = progressed.status();

@@ -133,7 +133,7 @@ absl::Status ContractReadModel::RunRebuild() {
   }
   // Catch up while the old projection serves, until little is left.
   while (true) {
-    if (absl::Status s = fresh->CatchUp(); !s.ok()) return finish(s);
+    if (absl::Status s = fresh->CatchUpUnlogged(); !s.ok()) return finish(s);
     {
       absl::ReaderMutexLock lock(&mu_);
       if (stopped_) return finish(absl::CancelledError("stopped"));

@@ -42,13 +42,20 @@ absl::Status ProjectionTable::ForEach(
 }
 
 absl::Status ProjectionTable::Write(
-    const std::vector<std::pair<std::string, std::string>>& puts) {
+    const std::vector<std::pair<std::string, std::string>>& puts,
+    Logging logging) {
   rocksdb::WriteBatch batch;
   for (const auto& [key, value] : puts) {
     rocksdb::Status s = batch.Put(cf_, ToSlice(key), ToSlice(value));
     if (!s.ok()) return FromRocks(s, cf_name_);
   }
-  return FromRocks(db_->Write(rocksdb::WriteOptions(), &batch), cf_name_);
+  rocksdb::WriteOptions options;
+  options.disableWAL = logging == Logging::kUnlogged;
+  return FromRocks(db_->Write(options, &batch), cf_name_);
+}
+
+absl::Status ProjectionTable::Flush() {
+  return FromRocks(db_->Flush(rocksdb::FlushOptions(), cf_), cf_name_);
 }
 
 namespace {

@@ -44,9 +44,20 @@ class ProjectionTable {
                                                       absl::string_view value)>
                            fn) const;
 
+  // How a batch is written.
+  enum class Logging {
+    kLogged,    // through RocksDB's write-ahead log (not synced)
+    kUnlogged,  // memtable only until the next Flush: for a table that
+                // serves no one yet, which a crash drops anyway
+  };
+
   // Writes every (key, value) in one atomic batch.
   absl::Status Write(
-      const std::vector<std::pair<std::string, std::string>>& puts);
+      const std::vector<std::pair<std::string, std::string>>& puts,
+      Logging logging = Logging::kLogged);
+
+  // Persists unlogged writes (flushes the memtable). Blocks.
+  absl::Status Flush();
 
  private:
   friend class ProjectionDb;

@@ -34,6 +34,7 @@ int main(int argc, char** argv) {
   options.store = store->get();
   options.table = *table;
   options.batch_events = static_cast<uint32_t>(std::stoul(argv[2]));
+  options.catch_up_batch_events = options.batch_events;
   options.on_applied = [](uint64_t checkpoint,
                           const std::vector<std::string>&) {
     std::printf("APPLIED %llu\n", static_cast<unsigned long long>(checkpoint));

@@ -1,0 +1,98 @@
+#ifndef SVLEDGER_BENCH_CONTRACT_LOG_H_
+#define SVLEDGER_BENCH_CONTRACT_LOG_H_
+
+// Writes a large, realistic log of contract events straight into an event
+// store (one append per contract), for the projection and query benchmarks.
+
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "common/uuid.h"
+#include "domain/contract.h"
+#include "eventstore/event_store.h"
+
+namespace svledger::bench {
+
+struct ContractLogShape {
+  int contracts = 2000;
+  int commitments = 10;
+  // Deliveries per contract, each reported then verified (two events).
+  int deliveries = 8;
+  // Measure ids to commit to, in turn; RATIO measures get denominators.
+  std::vector<std::string> measures = {"jobs.new_local"};
+  std::vector<bool> ratio = {false};
+};
+
+inline std::string BenchContractId(int i) { return absl::StrCat("B-", i); }
+
+// Appends every contract's events. Returns the first error.
+inline absl::Status WriteContractLog(eventstore::EventStore& store,
+                                     const ContractLogShape& shape) {
+  for (int i = 0; i < shape.contracts; ++i) {
+    const std::string id = BenchContractId(i);
+    std::vector<eventstore::ProposedEvent> events;
+    auto add = [&](const google::protobuf::Message& m) {
+      eventstore::ProposedEvent e;
+      e.id = Uuid::FromName(absl::StrCat(id, "/", events.size()));
+      e.type = m.GetDescriptor()->name();
+      e.payload = m.SerializeAsString();
+      e.metadata.actor = "bench";
+      events.push_back(std::move(e));
+    };
+    v1::ContractRegistered reg;
+    reg.set_contract_id(id);
+    reg.mutable_framework()->set_id("norwich");
+    reg.mutable_framework()->set_version(1);
+    reg.set_title("Benchmark contract");
+    reg.set_supplier_id(absl::StrCat("supplier-", i % 50));
+    reg.set_supplier_name("Supplier");
+    reg.mutable_value()->set_pence(100000000);
+    *reg.mutable_start() = domain::MakeDate(2025, 1, 1);
+    *reg.mutable_end() = domain::MakeDate(2029, 12, 31);
+    reg.set_contract_manager("bench");
+    add(reg);
+    v1::CommitmentsAdded added;
+    for (int c = 0; c < shape.commitments; ++c) {
+      v1::Commitment* cm = added.add_commitments();
+      cm->set_commitment_id(absl::StrCat("c", c));
+      cm->set_measure_id(shape.measures[c % shape.measures.size()]);
+      cm->set_target(shape.ratio[c % shape.ratio.size()] ? 30 : 1000);
+      *cm->mutable_start() = domain::MakeDate(2025, 1, 1);
+      *cm->mutable_due() = domain::MakeDate(2029, 12, 31);
+    }
+    add(added);
+    for (int d = 0; d < shape.deliveries; ++d) {
+      const int c = d % shape.commitments;
+      v1::DeliveryReported report;
+      report.set_delivery_id(absl::StrCat("d", d));
+      report.set_commitment_id(absl::StrCat("c", c));
+      report.set_quantity(10 + d % 7);
+      if (shape.ratio[c % shape.ratio.size()]) report.set_denominator(50);
+      *report.mutable_period_start() = domain::MakeDate(2025, 1, 1);
+      *report.mutable_period_end() = domain::MakeDate(2025, 3, 31);
+      report.mutable_evidence()->set_uri(
+          absl::StrCat("https://evidence.example/", id, "/", d));
+      add(report);
+      v1::DeliveryVerified verified;
+      verified.set_delivery_id(report.delivery_id());
+      add(verified);
+    }
+    // One append per contract, in slices the log accepts.
+    for (size_t from = 0; from < events.size(); from += 1000) {
+      std::vector<eventstore::ProposedEvent> slice(
+          events.begin() + from,
+          events.begin() + std::min(events.size(), from + 1000));
+      auto appended =
+          store.Append(domain::ContractStream(id),
+                       eventstore::ExpectedVersion::Any(), std::move(slice));
+      if (!appended.ok()) return appended.status();
+    }
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace svledger::bench
+
+#endif  // SVLEDGER_BENCH_CONTRACT_LOG_H_
