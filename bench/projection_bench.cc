@@ -18,6 +18,7 @@
 #include "absl/flags/parse.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "bench/contract_log.h"
 #include "projections/contract_projection.h"
@@ -34,6 +35,8 @@ using namespace svledger;
 
 int main(int argc, char** argv) {
   absl::ParseCommandLine(argc, argv);
+  // As in production (services/main.cc).
+  absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
   const bool keep = !absl::GetFlag(FLAGS_data_dir).empty();
   const std::string dir = keep ? absl::GetFlag(FLAGS_data_dir)
                                : (std::filesystem::temp_directory_path() /

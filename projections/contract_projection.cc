@@ -262,9 +262,13 @@ void ContractProjection::Follow() {
         failure_ = progressed.status();
         return;
       }
-      if (!*progressed) {
-        options_.store->head_watcher().WaitFor(applied() + 1,
-                                               absl::Now() + kFollowPoll);
+      if (!*progressed &&
+          options_.store->head_watcher().WaitFor(applied() + 1,
+                                                 absl::Now() + kFollowPoll) &&
+          options_.follow_delay > absl::ZeroDuration()) {
+        // Let a few group commits gather: one batch for many commits costs
+        // far less than one each.
+        absl::SleepFor(options_.follow_delay);
       }
     }
   });

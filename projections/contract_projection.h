@@ -14,6 +14,7 @@
 #include "absl/functional/function_ref.h"
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
 #include "domain/contract.h"
 #include "eventstore/event_store.h"
 #include "projections/projection_db.h"
@@ -33,6 +34,10 @@ struct ContractProjectionOptions {
   // once where it changed several times (a delivery reported, then
   // verified). Default 1000: larger batches measured no faster.
   uint32_t catch_up_batch_events = 1000;
+  // While following: how long to wait after the log moves before reading,
+  // so that several group commits are applied as one batch. Bounds how far
+  // the projection trails the log when it keeps up. Default 5 ms.
+  absl::Duration follow_delay = absl::Milliseconds(5);
   // Events applied per hold of the state's write lock, so that readers wait
   // at most that long. Default 64.
   uint32_t events_per_lock = 64;
