@@ -12,6 +12,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
 #include "cli/cli_common.h"
+#include "svledger/v1/admin_service.grpc.pb.h"
 #include "svledger/v1/framework_service.grpc.pb.h"
 #include "svledger/v1/progress_service.grpc.pb.h"
 
@@ -403,6 +404,44 @@ int RunProgressCommand(const std::string& command,
           return frameworks->PublishFramework(c, request, r);
         },
         &PrintPublished);
+  }
+  if (command == "projection-status" || command == "rebuild-projection") {
+    auto admin = v1::AdminService::NewStub(channel);
+    const std::string name = arg.empty() ? "contracts" : arg;
+    if (command == "rebuild-projection") {
+      v1::RebuildProjectionRequest request;
+      request.set_name(name);
+      return Unary<v1::RebuildProjectionResponse>(
+          [&](grpc::ClientContext* c, v1::RebuildProjectionResponse* r) {
+            return admin->RebuildProjection(c, request, r);
+          },
+          +[](const v1::RebuildProjectionResponse&) {
+            std::printf(
+                "rebuild started; follow it with svctl projection-status\n");
+          });
+    }
+    v1::GetProjectionStatusRequest request;
+    request.set_name(name);
+    return Unary<v1::ProjectionStatus>(
+        [&](grpc::ClientContext* c, v1::ProjectionStatus* r) {
+          return admin->GetProjectionStatus(c, request, r);
+        },
+        +[](const v1::ProjectionStatus& p) {
+          std::printf(
+              "%s: generation %u, applied %llu of %llu, %llu skipped%s\n",
+              p.name().c_str(), p.generation(),
+              static_cast<unsigned long long>(p.applied_position()),
+              static_cast<unsigned long long>(p.head_position()),
+              static_cast<unsigned long long>(p.skipped_events()),
+              p.rebuilding()
+                  ? absl::StrCat("; rebuilding, at ", p.rebuild_position())
+                        .c_str()
+                  : "");
+          if (!p.last_rebuild_error().empty()) {
+            std::printf("last rebuild failed: %s\n",
+                        p.last_rebuild_error().c_str());
+          }
+        });
   }
   return -1;
 }

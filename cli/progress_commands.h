@@ -22,6 +22,8 @@ namespace svledger::cli {
 //                            --objectives=a,b --quintile=1-5 --county-wide
 //   publish-library FILE     a measures .textproto
 //   publish-framework FILE   a council framework .textproto
+//   projection-status [NAME] where a projection stands against the log
+//   rebuild-projection [NAME] rebuild from the log while serving, then swap
 // Tables on a terminal (status in colour), or --json.
 //
 // Returns the exit status, or -1 if `command` is none of these.

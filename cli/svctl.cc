@@ -11,7 +11,8 @@
 //   read-all                         --from=N --limit=N --prefix=P --type=T
 //   subscribe                        --from=N --prefix=P --type=T --count=N
 //   progress, contracts, council, supplier, watch, frameworks, framework,
-//   weighting, publish-library, publish-framework: see progress_commands.h
+//   weighting, publish-library, publish-framework, projection-status,
+//   rebuild-projection: see progress_commands.h
 //   call SERVICE.METHOD JSON         any ContractService, ProgressService or
 //                                    FrameworkService unary RPC, request and
 //                                    response as JSON, e.g.
@@ -344,7 +345,8 @@ int main(int argc, char** argv) {
       "svctl [--server=HOST:PORT] [--json] "
       "health|list|describe|append|read|read-all|subscribe|call|progress|"
       "contracts|council|supplier|watch|frameworks|framework|weighting|"
-      "publish-library|publish-framework ...");
+      "publish-library|publish-framework|projection-status|"
+      "rebuild-projection ...");
   std::vector<std::string> normalized =
       svledger::NormalizeFlagNames(argc, argv);
   std::vector<char*> ptrs = svledger::ArgvPointers(normalized);

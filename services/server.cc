@@ -21,6 +21,7 @@ constexpr char kEventLogServiceName[] = "svledger.v1.EventLog";
 constexpr char kContractServiceName[] = "svledger.v1.ContractService";
 constexpr char kProgressServiceName[] = "svledger.v1.ProgressService";
 constexpr char kFrameworkServiceName[] = "svledger.v1.FrameworkService";
+constexpr char kAdminServiceName[] = "svledger.v1.AdminService";
 
 absl::StatusOr<std::string> ReadFile(const std::filesystem::path& path) {
   std::ifstream in(path);
@@ -117,6 +118,8 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(ServerOptions options) {
       server->read_model_.get(), server->queries_.get());
   server->framework_service_ =
       std::make_unique<FrameworkService>(server->frameworks_.get());
+  server->admin_ = std::make_unique<AdminService>(server->store_.get(),
+                                                  server->read_model_.get());
 
   RandomSource* random =
       options.random != nullptr ? options.random : RandomSource::Real();
@@ -134,6 +137,7 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(ServerOptions options) {
   builder.RegisterService(server->contracts_.get());
   builder.RegisterService(server->progress_.get());
   builder.RegisterService(server->framework_service_.get());
+  builder.RegisterService(server->admin_.get());
   server->grpc_server_ = builder.BuildAndStart();
   if (server->grpc_server_ == nullptr || server->port_ == 0) {
     server->store_->Close();
@@ -147,6 +151,7 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(ServerOptions options) {
   health->SetServingStatus(kContractServiceName, true);
   health->SetServingStatus(kProgressServiceName, true);
   health->SetServingStatus(kFrameworkServiceName, true);
+  health->SetServingStatus(kAdminServiceName, true);
   if (options.demo && server->read_model_->current()->size() == 0) {
     const absl::CivilDay today =
         absl::ToCivilDay(clock->Now(), absl::UTCTimeZone());

@@ -12,6 +12,7 @@
 #include "grpcpp/server.h"
 #include "projections/contract_read_model.h"
 #include "projections/projection_db.h"
+#include "services/admin_service.h"
 #include "services/contract_service.h"
 #include "services/event_log_service.h"
 #include "services/framework_service.h"
@@ -93,6 +94,7 @@ class Server {
   std::unique_ptr<ProgressQueries> queries_;
   std::unique_ptr<ProgressService> progress_;
   std::unique_ptr<FrameworkService> framework_service_;
+  std::unique_ptr<AdminService> admin_;
   std::unique_ptr<grpc::Server> grpc_server_;
   int port_ = 0;
   absl::Mutex shutdown_mu_;

@@ -11,10 +11,12 @@
 #include "grpcpp/security/credentials.h"
 #include "gtest/gtest.h"
 #include "services/server.h"
+#include "svledger/v1/admin_service.grpc.pb.h"
 #include "svledger/v1/contract_service.grpc.pb.h"
 #include "svledger/v1/framework_service.grpc.pb.h"
 #include "svledger/v1/progress_service.grpc.pb.h"
 #include "tests/testing/temp_dir.h"
+#include "tests/testing/wait.h"
 
 namespace svledger::services {
 namespace {
@@ -47,6 +49,7 @@ class ProgressServiceTest : public ::testing::Test {
     commands_ = v1::ContractService::NewStub(channel);
     progress_ = v1::ProgressService::NewStub(channel);
     frameworks_ = v1::FrameworkService::NewStub(channel);
+    admin_ = v1::AdminService::NewStub(channel);
   }
 
   // Registers a two-year contract from 2025-04-01 with a jobs commitment
@@ -138,6 +141,7 @@ class ProgressServiceTest : public ::testing::Test {
   std::unique_ptr<v1::ContractService::Stub> commands_;
   std::unique_ptr<v1::ProgressService::Stub> progress_;
   std::unique_ptr<v1::FrameworkService::Stub> frameworks_;
+  std::unique_ptr<v1::AdminService::Stub> admin_;
 };
 
 TEST_F(ProgressServiceTest, ReadsItsOwnWritesAndJudgesAtTheClock) {
@@ -474,6 +478,42 @@ TEST_F(ProgressServiceTest, RecommendWeightingExplainsAndChecks) {
   grpc::ClientContext c4;
   s = frameworks_->RecommendWeighting(&c4, request, &response);
   EXPECT_THAT(s.error_message(), StartsWith("additional_impact"));
+}
+
+TEST_F(ProgressServiceTest, ARebuildSwapsInWhileQueriesKeepAnswering) {
+  uint64_t pos = Register("K1", "norwich", "acme");
+  pos = Deliver("K1", "q1", "jobs", 6, 0, D(2025, 4, 1), D(2025, 6, 30));
+  v1::ContractProgress before;
+  ASSERT_TRUE(Progress("K1", pos, &before).ok());
+  v1::RebuildProjectionRequest rebuild;
+  rebuild.set_name("contracts");
+  v1::RebuildProjectionResponse started;
+  grpc::ClientContext c1;
+  ASSERT_TRUE(admin_->RebuildProjection(&c1, rebuild, &started).ok());
+  v1::ProjectionStatus status;
+  auto fetch = [&] {
+    v1::GetProjectionStatusRequest request;
+    request.set_name("contracts");
+    grpc::ClientContext c;
+    return admin_->GetProjectionStatus(&c, request, &status).ok();
+  };
+  ASSERT_TRUE(testing::WaitUntil(
+      [&] { return fetch() && status.generation() == 2; }, absl::Seconds(30)));
+  EXPECT_EQ(status.last_rebuild_error(), "");
+  EXPECT_EQ(status.skipped_events(), 0u);
+  v1::ContractProgress after;
+  ASSERT_TRUE(Progress("K1", pos, &after).ok());
+  EXPECT_EQ(before.SerializeAsString(), after.SerializeAsString());
+  // And it follows the log on from there.
+  pos = Deliver("K1", "q2", "jobs", 4, 0, D(2025, 7, 1), D(2025, 9, 30));
+  ASSERT_TRUE(Progress("K1", pos, &after).ok());
+  EXPECT_EQ(after.commitments(0).delivered(), 10);
+
+  rebuild.set_name("nope");
+  grpc::ClientContext c2;
+  grpc::Status s = admin_->RebuildProjection(&c2, rebuild, &started);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::NOT_FOUND);
+  EXPECT_THAT(s.error_message(), StartsWith("name"));
 }
 
 TEST_F(ProgressServiceTest, RestartServesTheSameViews) {

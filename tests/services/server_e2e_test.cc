@@ -11,6 +11,7 @@
 
 #include <atomic>
 #include <mutex>
+#include <set>
 #include <thread>
 
 #include "absl/strings/numbers.h"
@@ -21,6 +22,7 @@
 #include "grpcpp/security/credentials.h"
 #include "gtest/gtest.h"
 #include "svledger/v1/event_log.grpc.pb.h"
+#include "svledger/v1/progress_service.grpc.pb.h"
 #include "tests/testing/subprocess.h"
 #include "tests/testing/temp_dir.h"
 
@@ -188,6 +190,58 @@ TEST(ServerE2ETest, ASecondServerOnTheSameDataDirectoryFailsClearly) {
   std::optional<int> status = second.Wait(absl::Seconds(30));
   ASSERT_TRUE(status.has_value());
   EXPECT_TRUE(WIFEXITED(*status) && WEXITSTATUS(*status) == 1);
+}
+
+// As ./scripts/run starts it: the frameworks and the demo data on first
+// start, a living system to query; a restart loads nothing twice, and
+// --no-demo loads nothing.
+TEST(ServerE2ETest, FirstStartLoadsTheDemoOnceAndNoDemoSkipsIt) {
+  TempDir dir;
+  auto list = [](int port) {
+    auto stub = v1::ProgressService::NewStub(Connect(port));
+    v1::ListContractsRequest request;
+    request.set_page_size(500);
+    v1::ListContractsResponse response;
+    grpc::ClientContext context;
+    EXPECT_TRUE(stub->ListContracts(&context, request, &response).ok());
+    return response;
+  };
+  const std::vector<std::string> demo = {
+      SVLEDGER_PATH, "--listen=127.0.0.1:0", "--data-dir=" + dir.path(),
+      std::string("--frameworks-dir=") + SVLEDGER_FRAMEWORKS_DIR, "--demo"};
+  v1::ListContractsResponse first;
+  {
+    Subprocess server(demo);
+    const int port = StartServer(server);
+    ASSERT_GT(port, 0);
+    first = list(port);
+    server.Signal(SIGTERM);
+    ASSERT_TRUE(server.Wait(absl::Seconds(30)).has_value());
+  }
+  EXPECT_EQ(first.contracts_size(), 24);  // six for each of four councils
+  std::set<int> statuses;
+  std::set<std::string> councils;
+  for (const auto& c : first.contracts()) {
+    statuses.insert(c.status());
+    councils.insert(c.framework().id());
+    EXPECT_EQ(c.commitments(), 5u);
+  }
+  EXPECT_EQ(councils.size(), 4u);
+  EXPECT_GE(statuses.size(), 3u) << "the demo should show a mix of statuses";
+  {
+    Subprocess server(demo);
+    const int port = StartServer(server);
+    ASSERT_GT(port, 0);
+    EXPECT_EQ(list(port).contracts_size(), 24);
+  }
+  TempDir empty;
+  Subprocess bare({SVLEDGER_PATH, "--listen=127.0.0.1:0",
+                   "--data-dir=" + empty.path(),
+                   std::string("--frameworks-dir=") + SVLEDGER_FRAMEWORKS_DIR,
+                   "--demo", "--no-demo"});
+  const int port = StartServer(bare);
+  ASSERT_GT(port, 0);
+  EXPECT_EQ(list(port).contracts_size(), 0);
 }
 
 }  // namespace
