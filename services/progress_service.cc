@@ -159,6 +159,11 @@ grpc::ServerWriteReactor<v1::ContractProgress>* ProgressService::WatchContract(
       !s.ok()) {
     return new RefusedWatch(ToGrpcStatus(s));
   }
+  if (watch_count() >= kMaxWatches) {
+    return new RefusedWatch(grpc::Status(
+        grpc::StatusCode::RESOURCE_EXHAUSTED,
+        absl::StrCat("too many watches open (", kMaxWatches, ")")));
+  }
   std::shared_ptr<WatchReactor> reactor =
       WatchReactor::Start(this, model_, queries_, request->contract_id(),
                           request->min_position(), WaitDeadline(context));

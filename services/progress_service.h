@@ -25,6 +25,9 @@ class ProgressService final : public v1::ProgressService::CallbackService {
  public:
   // The longest a query waits for its min_position.
   static constexpr absl::Duration kMaxPositionWait = absl::Seconds(5);
+  // Most WatchContract streams open at once; beyond it new ones fail with
+  // RESOURCE_EXHAUSTED.
+  static constexpr size_t kMaxWatches = 10000;
 
   ProgressService(projections::ContractReadModel* model,
                   const ProgressQueries* queries);
