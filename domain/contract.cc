@@ -525,26 +525,21 @@ absl::Status Apply(ContractState& state, absl::string_view type,
 std::vector<CommitmentProgress> AssessContract(
     const ContractState& state, const v1::MeasureLibrary& library,
     absl::Time as_of) {
-  std::map<std::string, std::vector<VerifiedDelivery>> verified;
-  std::map<std::string, std::pair<double, double>>
-      unverified;  // pending, rejected
+  // Per commitment, its deliveries by state, as the rules need them.
+  struct ByState {
+    std::vector<VerifiedDelivery> verified, pending, rejected;
+  };
+  std::map<std::string, ByState> deliveries;
   for (const auto& [id, d] : state.deliveries) {
-    const std::string& cid = d.report.commitment_id();
-    switch (d.state) {
-      case DeliveryState::kVerified:
-        verified[cid].push_back(
-            {.quantity = d.report.quantity(),
-             .denominator = d.report.denominator(),
-             .period_end = StartOfDay(d.report.period_end()),
-             .recorded = d.recorded});
-        break;
-      case DeliveryState::kPending:
-        unverified[cid].first += d.report.quantity();
-        break;
-      case DeliveryState::kRejected:
-        unverified[cid].second += d.report.quantity();
-        break;
-    }
+    ByState& by = deliveries[d.report.commitment_id()];
+    std::vector<VerifiedDelivery>& list =
+        d.state == DeliveryState::kVerified  ? by.verified
+        : d.state == DeliveryState::kPending ? by.pending
+                                             : by.rejected;
+    list.push_back({.quantity = d.report.quantity(),
+                    .denominator = d.report.denominator(),
+                    .period_end = StartOfDay(d.report.period_end()),
+                    .recorded = d.recorded});
   }
   const StatusThresholds thresholds = ThresholdsOf(state.contract);
   std::vector<CommitmentProgress> out;
@@ -565,9 +560,10 @@ std::vector<CommitmentProgress> AssessContract(
     p.commitment_id = id;
     p.measure_id = c.terms.measure_id();
     p.target = c.terms.target();
-    p.pending = unverified[id].first;
-    p.rejected = unverified[id].second;
-    p.assessment = Assess(terms, Delivered(terms.aggregation, verified[id]),
+    const ByState& by = deliveries[id];
+    p.pending = Delivered(terms.aggregation, by.pending);
+    p.rejected = Delivered(terms.aggregation, by.rejected);
+    p.assessment = Assess(terms, Delivered(terms.aggregation, by.verified),
                           as_of, thresholds);
     out.push_back(std::move(p));
   }

@@ -131,8 +131,11 @@ struct CommitmentProgress {
   std::string commitment_id;
   std::string measure_id;
   double target = 0;
-  double pending = 0;   // unverified claims, summed (not counted)
-  double rejected = 0;  // rejected claims, summed
+  // What the claims awaiting verification, and the rejected claims, come to
+  // on their own, aggregated as the measure is (summed for SUM, the latest
+  // for LATEST, their share for RATIO). Never counted as delivered.
+  double pending = 0;
+  double rejected = 0;
   Assessment assessment;
 };
 std::vector<CommitmentProgress> AssessContract(

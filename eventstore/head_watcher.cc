@@ -64,12 +64,15 @@ void HeadWatcher::Run() {
     std::vector<TimedCallback> expired;
     {
       absl::MutexLock lock(&mu_);
-      auto has_work = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-        return stopping_ ||
-               (!waiters_.empty() && waiters_.begin()->first <= published_);
-      };
       const absl::Time wake =
           deadlines_.empty() ? absl::InfiniteFuture() : *deadlines_.begin();
+      // Also wakes when a waiter with an earlier deadline arrives, to wait
+      // for that one instead.
+      auto has_work = [this, wake]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+        return stopping_ ||
+               (!waiters_.empty() && waiters_.begin()->first <= published_) ||
+               (!deadlines_.empty() && *deadlines_.begin() < wake);
+      };
       mu_.AwaitWithDeadline(absl::Condition(&has_work), wake);
       if (stopping_) return;
       auto end = waiters_.upper_bound(published_);

@@ -11,16 +11,6 @@
 namespace svledger::services {
 namespace {
 
-// The sooner of the call's deadline and kMaxPositionWait from now.
-absl::Time WaitDeadline(const grpc::CallbackServerContext* context) {
-  absl::Time deadline = absl::Now() + ProgressService::kMaxPositionWait;
-  const auto client = context->deadline();
-  if (client != std::chrono::system_clock::time_point::max()) {
-    deadline = std::min(deadline, absl::FromChrono(client));
-  }
-  return deadline;
-}
-
 // Finishes a unary call exactly once; with UNAVAILABLE if it is destroyed
 // before anyone did (a wait dropped at shutdown).
 class UnaryFinisher {
@@ -55,8 +45,19 @@ class RefusedWatch final
 }  // namespace
 
 ProgressService::ProgressService(projections::ContractReadModel* model,
-                                 const ProgressQueries* queries)
-    : model_(model), queries_(queries) {}
+                                 const ProgressQueries* queries,
+                                 absl::Duration max_position_wait)
+    : model_(model), queries_(queries), max_position_wait_(max_position_wait) {}
+
+absl::Time ProgressService::WaitDeadline(
+    const grpc::CallbackServerContext* context) const {
+  absl::Time deadline = absl::Now() + max_position_wait_;
+  const auto client = context->deadline();
+  if (client != std::chrono::system_clock::time_point::max()) {
+    deadline = std::min(deadline, absl::FromChrono(client));
+  }
+  return deadline;
+}
 
 ProgressService::~ProgressService() { StopWatches(); }
 

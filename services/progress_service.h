@@ -23,14 +23,15 @@ class WatchReactor;
 // Thread-safe. `model` and `queries` must outlive it.
 class ProgressService final : public v1::ProgressService::CallbackService {
  public:
-  // The longest a query waits for its min_position.
-  static constexpr absl::Duration kMaxPositionWait = absl::Seconds(5);
   // Most WatchContract streams open at once; beyond it new ones fail with
   // RESOURCE_EXHAUSTED.
   static constexpr size_t kMaxWatches = 10000;
 
+  // `max_position_wait`: the longest a query waits for its min_position
+  // (the call's own deadline may cut it shorter).
   ProgressService(projections::ContractReadModel* model,
-                  const ProgressQueries* queries);
+                  const ProgressQueries* queries,
+                  absl::Duration max_position_wait = absl::Seconds(5));
   ~ProgressService() override;
 
   grpc::ServerUnaryReactor* GetContractProgress(
@@ -73,13 +74,17 @@ class ProgressService final : public v1::ProgressService::CallbackService {
 
   // Runs `answer` once `min_position` is applied (at once if it is), and
   // finishes the call with its status; DEADLINE_EXCEEDED if the position is
-  // not applied by the call's deadline or kMaxPositionWait.
+  // not applied within WaitDeadline.
   grpc::ServerUnaryReactor* Answer(grpc::CallbackServerContext* context,
                                    uint64_t min_position,
                                    absl::AnyInvocable<absl::Status()> answer);
 
+  // The sooner of the call's deadline and max_position_wait_ from now.
+  absl::Time WaitDeadline(const grpc::CallbackServerContext* context) const;
+
   projections::ContractReadModel* const model_;
   const ProgressQueries* const queries_;
+  const absl::Duration max_position_wait_;
 
   mutable absl::Mutex mu_;
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;

@@ -115,7 +115,8 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(ServerOptions options) {
       server->store_.get(), server->read_model_.get(),
       server->frameworks_.get(), clock);
   server->progress_ = std::make_unique<ProgressService>(
-      server->read_model_.get(), server->queries_.get());
+      server->read_model_.get(), server->queries_.get(),
+      options.max_position_wait);
   server->framework_service_ =
       std::make_unique<FrameworkService>(server->frameworks_.get());
   server->admin_ = std::make_unique<AdminService>(server->store_.get(),

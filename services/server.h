@@ -51,6 +51,9 @@ struct ServerOptions {
   // contracts for each published council framework with commitments and
   // two years of deliveries (services/demo.h). Default false.
   bool demo = false;
+  // The longest a query waits for the projection to apply its
+  // min_position before DEADLINE_EXCEEDED. Default 5 s.
+  absl::Duration max_position_wait = absl::Seconds(5);
 };
 
 // A running svledger server: the event log plus every gRPC service, the

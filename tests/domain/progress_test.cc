@@ -171,6 +171,21 @@ TEST(ProgressTest, SupplierScorecardAcrossContracts) {
   EXPECT_EQ(s.total().gbp_delivered().pence(), 2401200);  // 24 x £1000.50
 }
 
+TEST(ProgressTest, PendingClaimsAreAggregatedLikeTheMeasure) {
+  const v1::MeasureLibrary library = Library();
+  ContractState s = Contract("K1", "acme", {{"s", "spend", 30}}, {});
+  for (auto [id, q, d] : {std::tuple{"p1", 30.0, 100.0}, {"p2", 10.0, 100.0}}) {
+    DeliveryRecord& r = s.deliveries[id];
+    r.report.set_commitment_id("s");
+    r.report.set_quantity(q);
+    r.report.set_denominator(d);
+  }
+  v1::ContractProgress p = BuildContractProgress(s, library, kMidway);
+  // A share of the pending claims (40 of 200 = 20%), not a sum of pounds.
+  EXPECT_DOUBLE_EQ(p.commitments(0).pending(), 20);
+  EXPECT_EQ(p.commitments(0).delivered(), 0);
+}
+
 TEST(ProgressTest, WithdrawnCommitmentsCountApart) {
   const v1::MeasureLibrary library = Library();
   ContractState s = Contract(

@@ -53,5 +53,44 @@ TEST(HeadWatcherTest, StopWakesWaitersAndDropsCallbacks) {
   EXPECT_FALSE(ran.load());
 }
 
+TEST(HeadWatcherTest, TimedNotifyAtIsToldWhetherThePositionCame) {
+  HeadWatcher watcher(0);
+  absl::Notification reached, expired;
+  std::atomic<int> outcomes{0};
+  watcher.NotifyAt(2, absl::Now() + absl::Seconds(60), [&](bool ok) {
+    if (ok) reached.Notify();
+    outcomes++;
+  });
+  watcher.NotifyAt(5, absl::Now() + absl::Milliseconds(50), [&](bool ok) {
+    if (!ok) expired.Notify();
+    outcomes++;
+  });
+  EXPECT_TRUE(expired.WaitForNotificationWithTimeout(absl::Seconds(10)));
+  watcher.Publish(2);
+  EXPECT_TRUE(reached.WaitForNotificationWithTimeout(absl::Seconds(10)));
+  watcher.Publish(5);  // the expired one is not called again
+  watcher.Stop();
+  EXPECT_EQ(outcomes.load(), 2);
+}
+
+// A waiter with a near deadline arriving while the thread sleeps towards a
+// far one must still expire on time.
+TEST(HeadWatcherTest, AnEarlierDeadlineArrivingLaterStillExpiresOnTime) {
+  HeadWatcher watcher(0);
+  watcher.NotifyAt(9, absl::Now() + absl::Hours(1), [](bool) {});
+  // Once this has run, the thread has gone back to waiting for the far
+  // deadline.
+  absl::Notification looped;
+  watcher.NotifyAt(0, [&] { looped.Notify(); });
+  ASSERT_TRUE(looped.WaitForNotificationWithTimeout(absl::Seconds(10)));
+  absl::Notification expired;
+  const absl::Time start = absl::Now();
+  watcher.NotifyAt(9, absl::Now() + absl::Milliseconds(50), [&](bool ok) {
+    if (!ok) expired.Notify();
+  });
+  ASSERT_TRUE(expired.WaitForNotificationWithTimeout(absl::Seconds(10)));
+  EXPECT_LT(absl::Now() - start, absl::Seconds(5));
+}
+
 }  // namespace
 }  // namespace svledger::eventstore

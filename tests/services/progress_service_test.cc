@@ -40,6 +40,7 @@ class ProgressServiceTest : public ::testing::Test {
     options.data_dir = dir_.path();
     options.frameworks_dir = SVLEDGER_FRAMEWORKS_DIR;
     options.clock = &clock_;
+    options.max_position_wait = absl::Milliseconds(300);
     auto server = Server::Start(options);
     ASSERT_TRUE(server.ok()) << server.status();
     server_ = *std::move(server);
@@ -337,16 +338,27 @@ TEST_F(ProgressServiceTest, ErrorsNameTheFieldAndUseTheRightCode) {
   EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
   EXPECT_THAT(s.error_message(), StartsWith("as_of"));
 
-  // A position the log has not reached: a bounded wait, then
-  // DEADLINE_EXCEEDED naming min_position.
+  // A position the log has not reached: a bounded wait (300 ms here; the
+  // client allows far longer), then DEADLINE_EXCEEDED naming min_position.
   v1::GetContractProgressRequest request;
   request.set_contract_id("nope");
   request.set_min_position(server_->store().HeadPosition() + 1000);
   grpc::ClientContext context;
-  context.set_deadline(
-      absl::ToChronoTime(absl::Now() + absl::Milliseconds(300)));
+  context.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(60)));
+  const absl::Time asked = absl::Now();
   s = progress_->GetContractProgress(&context, request, &p);
   EXPECT_EQ(s.error_code(), grpc::StatusCode::DEADLINE_EXCEEDED);
+  EXPECT_THAT(s.error_message(), StartsWith("min_position"));
+  EXPECT_LT(absl::Now() - asked, absl::Seconds(30));
+  v1::WatchContractRequest late;
+  late.set_contract_id("nope");
+  late.set_min_position(server_->store().HeadPosition() + 1000);
+  grpc::ClientContext c0;
+  auto late_reader = progress_->WatchContract(&c0, late);
+  EXPECT_FALSE(late_reader->Read(&p));
+  s = late_reader->Finish();
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::DEADLINE_EXCEEDED);
+  EXPECT_THAT(s.error_message(), StartsWith("min_position"));
 
   v1::ListContractsRequest list;
   list.set_page_size(501);
