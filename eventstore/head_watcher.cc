@@ -47,6 +47,11 @@ void HeadWatcher::NotifyAt(uint64_t position, absl::Time deadline,
   if (deadline != absl::InfiniteFuture()) deadlines_.insert(deadline);
 }
 
+size_t HeadWatcher::waiting() const {
+  absl::MutexLock lock(&mu_);
+  return waiters_.size();
+}
+
 void HeadWatcher::Stop() {
   std::multimap<uint64_t, Waiter> dropped;
   {

@@ -55,6 +55,9 @@ class HeadWatcher {
   // that blocks no one. Same rules for `fn` as above.
   void NotifyAt(uint64_t position, absl::Time deadline, TimedCallback fn);
 
+  // Callbacks waiting to run (for metrics and tests).
+  size_t waiting() const;
+
   // Wakes every blocked WaitFor, drops pending callbacks and joins the
   // thread. Idempotent.
   void Stop();
@@ -63,7 +66,7 @@ class HeadWatcher {
   void Run();
 
   std::atomic<uint64_t> head_;
-  absl::Mutex mu_;
+  mutable absl::Mutex mu_;
   uint64_t published_ ABSL_GUARDED_BY(mu_);
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
   struct Waiter {

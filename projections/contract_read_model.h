@@ -79,7 +79,12 @@ class ContractReadModel {
 
   ReadModelStatus status() const;
 
-  // Stops following the log and any rebuild. Idempotent.
+  // Ends every wait on applied(): callbacks are dropped unrun (ProgressService
+  // then answers UNAVAILABLE) and later waits fail at once. For shutdown,
+  // before the gRPC server waits for its calls. Idempotent.
+  void StopWaiting() { applied_.Stop(); }
+
+  // Stops following the log and any rebuild, and StopWaiting(). Idempotent.
   void Stop();
 
  private:

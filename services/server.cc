@@ -178,6 +178,9 @@ void Server::Shutdown() {
     grpc_server_->GetHealthCheckService()->SetServingStatus(false);
     event_log_->StopSubscriptions();
     progress_->StopWatches();
+    // Queries waiting for a min_position answer UNAVAILABLE now; otherwise
+    // the gRPC server would wait for them below.
+    read_model_->StopWaiting();
     // Refuses new calls, waits for in-flight ones up to the grace period,
     // then cancels what remains.
     grpc_server_->Shutdown(

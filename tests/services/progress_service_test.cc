@@ -40,7 +40,7 @@ class ProgressServiceTest : public ::testing::Test {
     options.data_dir = dir_.path();
     options.frameworks_dir = SVLEDGER_FRAMEWORKS_DIR;
     options.clock = &clock_;
-    options.max_position_wait = absl::Milliseconds(300);
+    options.max_position_wait = max_position_wait_;
     auto server = Server::Start(options);
     ASSERT_TRUE(server.ok()) << server.status();
     server_ = *std::move(server);
@@ -136,6 +136,7 @@ class ProgressServiceTest : public ::testing::Test {
     return progress_->GetContractProgress(&context, request, out);
   }
 
+  absl::Duration max_position_wait_ = absl::Milliseconds(300);
   FakeClock clock_;
   TempDir dir_;
   std::unique_ptr<Server> server_;
@@ -526,6 +527,34 @@ TEST_F(ProgressServiceTest, ARebuildSwapsInWhileQueriesKeepAnswering) {
   grpc::Status s = admin_->RebuildProjection(&c2, rebuild, &started);
   EXPECT_EQ(s.error_code(), grpc::StatusCode::NOT_FOUND);
   EXPECT_THAT(s.error_message(), StartsWith("name"));
+}
+
+// Shutdown must not wait for queries waiting on a min_position: they are
+// answered UNAVAILABLE at once (the gRPC server would otherwise wait for
+// them forever).
+TEST_F(ProgressServiceTest, ShutdownAnswersQueriesStillWaitingForAPosition) {
+  server_->Shutdown();
+  server_.reset();
+  max_position_wait_ = absl::Hours(1);
+  Start();
+  grpc::Status status;
+  std::thread query([&] {
+    v1::GetContractProgressRequest request;
+    request.set_contract_id("K1");
+    request.set_min_position(1'000'000);
+    grpc::ClientContext context;
+    context.set_deadline(absl::ToChronoTime(absl::Now() + absl::Hours(1)));
+    v1::ContractProgress p;
+    status = progress_->GetContractProgress(&context, request, &p);
+  });
+  ASSERT_TRUE(testing::WaitUntil(
+      [&] { return server_->read_model().applied().waiting() == 1; },
+      absl::Seconds(30)));
+  const absl::Time start = absl::Now();
+  server_->Shutdown();
+  query.join();
+  EXPECT_LT(absl::Now() - start, absl::Seconds(5));
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::UNAVAILABLE);
 }
 
 TEST_F(ProgressServiceTest, RestartServesTheSameViews) {
