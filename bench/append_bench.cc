@@ -29,6 +29,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/synchronization/notification.h"
 #include "absl/time/clock.h"
+#include "bench/latency.h"
 #include "common/random.h"
 #include "common/uuid.h"
 #include "grpcpp/completion_queue.h"
@@ -266,12 +267,6 @@ class CqClients {
   std::vector<std::unique_ptr<Slot>> slots_;
 };
 
-double Percentile(std::vector<int64_t>& sorted, double p) {
-  if (sorted.empty()) return 0;
-  size_t i = static_cast<size_t>(p * (sorted.size() - 1));
-  return sorted[i] / 1000.0;
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -362,8 +357,9 @@ int main(int argc, char** argv) {
   std::sort(all.begin(), all.end());
   const double events_per_s = measured_events / seconds;
   const double appends_per_s = all.size() / seconds;
-  const double p50 = Percentile(all, 0.50), p99 = Percentile(all, 0.99),
-               p999 = Percentile(all, 0.999);
+  const double p50 = svledger::bench::PercentileMs(all, 0.50),
+               p99 = svledger::bench::PercentileMs(all, 0.99),
+               p999 = svledger::bench::PercentileMs(all, 0.999);
   const double max = all.empty() ? 0 : all.back() / 1000.0;
   // Group commit: events per synced write while measuring (window edges
   // make it approximate).

@@ -25,6 +25,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
+#include "bench/latency.h"
 #include "domain/contract.h"
 #include "grpcpp/completion_queue.h"
 #include "grpcpp/create_channel.h"
@@ -177,11 +178,7 @@ int main(int argc, char** argv) {
   while (cq.Next(&tag, &ok)) {
   }
   std::sort(all.begin(), all.end());
-  auto pct = [&](double p) {
-    return all.empty()
-               ? 0.0
-               : all[static_cast<size_t>(p * (all.size() - 1))] / 1000.0;
-  };
+  auto pct = [&](double p) { return svledger::bench::PercentileMs(all, p); };
   const double per_s = all.size() / seconds;
   std::printf(
       "ReportDelivery contracts=%d clients=%d: commands/s=%.0f p50=%.3fms "

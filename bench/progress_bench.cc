@@ -29,6 +29,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "bench/contract_log.h"
+#include "bench/latency.h"
 #include "grpcpp/create_channel.h"
 #include "grpcpp/security/credentials.h"
 #include "services/server.h"
@@ -144,11 +145,7 @@ int main(int argc, char** argv) {
   }
   for (auto& t : threads) t.join();
   std::sort(all.begin(), all.end());
-  auto pct = [&](double p) {
-    return all.empty()
-               ? 0.0
-               : all[static_cast<size_t>(p * (all.size() - 1))] / 1000.0;
-  };
+  auto pct = [&](double p) { return svledger::bench::PercentileMs(all, p); };
   const double per_s = all.size() / seconds;
   std::printf(
       "GetContractProgress contracts=%d commitments=%d clients=%d: "
