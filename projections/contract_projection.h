@@ -97,7 +97,9 @@ class ContractProjection {
   uint64_t skipped() const { return skipped_.load(std::memory_order_relaxed); }
   // The error that stopped the follower, or OK.
   absl::Status failure() const;
-  uint32_t generation() const { return options_.table->generation(); }
+  // The generation of its table. Valid after the table is dropped (a
+  // replaced projection may still answer queries from memory).
+  uint32_t generation() const { return generation_; }
 
   // Calls `fn` with the contract's state under the shared lock and returns
   // true, or returns false if there is no such contract. `fn` must not
@@ -118,7 +120,8 @@ class ContractProjection {
 
  private:
   explicit ContractProjection(ContractProjectionOptions options)
-      : options_(std::move(options)) {}
+      : options_(std::move(options)),
+        generation_(options_.table->generation()) {}
 
   // Reads (up to `max_events`), applies and persists one batch from
   // applied() + 1. Returns whether the log had anything there.
@@ -139,6 +142,7 @@ class ContractProjection {
   absl::Status CatchUpWith(ProjectionTable::Logging logging);
 
   const ContractProjectionOptions options_;
+  const uint32_t generation_;
   mutable absl::Mutex mu_;
   std::map<std::string, domain::ContractState> contracts_ ABSL_GUARDED_BY(mu_);
   std::atomic<uint64_t> applied_{0};
