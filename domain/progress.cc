@@ -20,8 +20,14 @@ bool IsMeanMeasure(v1::Aggregation aggregation) {
 // Figures over a set of commitments, gathered one commitment at a time.
 class RollupBuilder {
  public:
+  // A contract's commitments arrive together, so a change of contract id
+  // (compared by address: the caller's strings outlive the builder) counts
+  // one more contract.
   void Add(const std::string& contract_id, const v1::CommitmentProgress& c) {
-    contracts_.insert(contract_id);
+    if (&contract_id != last_contract_) {
+      last_contract_ = &contract_id;
+      ++contracts_;
+    }
     ++commitments_;
     v1::StatusCounts& s = statuses_;
     switch (c.status()) {
@@ -55,7 +61,7 @@ class RollupBuilder {
 
   v1::Rollup Build() const {
     v1::Rollup r;
-    r.set_contracts(contracts_.size());
+    r.set_contracts(contracts_);
     r.set_commitments(commitments_);
     *r.mutable_statuses() = statuses_;
     r.set_delivery_score(live_ == 0 ? 0 : score_sum_ / live_);
@@ -65,7 +71,8 @@ class RollupBuilder {
   }
 
  private:
-  std::set<std::string> contracts_;
+  const std::string* last_contract_ = nullptr;
+  uint32_t contracts_ = 0;
   uint32_t commitments_ = 0;
   uint32_t live_ = 0;
   v1::StatusCounts statuses_;
@@ -260,18 +267,24 @@ v1::CouncilSummary BuildCouncilSummary(
   RollupBuilder total;
   RollupBuilder unmapped;
 
+  // measure id -> the (theme, outcome) slots naming it, per framework
+  // version the contracts pin (computed once per version).
+  using Placement = std::map<std::string, std::set<std::pair<int, int>>>;
+  std::map<const v1::Framework*, Placement> placements;
   for (const v1::ContractProgress& p : contracts) {
     const v1::FrameworkRef& ref = p.contract().framework();
     const v1::Framework* pinned = lookup(ref.id(), ref.version());
     if (pinned == nullptr) pinned = &latest;
-    // measure id -> the (theme, outcome) slots naming it in `pinned`.
-    std::map<std::string, std::set<std::pair<int, int>>> placement;
-    for (const v1::Theme& theme : pinned->themes()) {
-      for (const v1::Outcome& outcome : theme.outcomes()) {
-        auto slot = slots.find({theme.id(), outcome.id()});
-        for (const v1::MeasureRef& m : outcome.measures()) {
+    auto [slot_of, inserted] = placements.try_emplace(pinned);
+    Placement& placement = slot_of->second;
+    if (inserted) {
+      for (const v1::Theme& theme : pinned->themes()) {
+        for (const v1::Outcome& outcome : theme.outcomes()) {
+          auto slot = slots.find({theme.id(), outcome.id()});
           if (slot == slots.end()) continue;
-          placement[m.measure_id()].insert(slot->second);
+          for (const v1::MeasureRef& m : outcome.measures()) {
+            placement[m.measure_id()].insert(slot->second);
+          }
         }
       }
     }
