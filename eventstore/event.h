@@ -85,6 +85,9 @@ struct AppendResult {
   uint64_t last_stream_version = 0;
   // True when every event was already stored and nothing was written.
   bool deduplicated = false;
+  // The events' recorded_time (the store's clock when it staged them).
+  // Unset (InfinitePast) when deduplicated.
+  absl::Time recorded_time = absl::InfinitePast();
 };
 
 enum class Direction { kForwards, kBackwards };

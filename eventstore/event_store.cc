@@ -594,6 +594,7 @@ absl::StatusOr<AppendResult> EventStore::Stage(const Pending& append,
   state.next_position += append.events.size();
   result.last_position = state.next_position - 1;
   result.last_stream_version = last_version;
+  result.recorded_time = now;
   return result;
 }
 

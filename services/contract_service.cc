@@ -90,8 +90,22 @@ class CommandRun {
       return absl::OkStatus();
     }
     if (cached_ == nullptr) cached_ = service_->TakeCached(contract_id_);
-    if (absl::Status s = CatchUp(); !s.ok()) return s;
+    // A cache this server kept current by its own appends needs no re-read:
+    // the append's exact expected version catches anyone else's write, and
+    // the retry after ABORTED re-reads.
+    bool read_now = false;
+    if (cached_->stale) {
+      if (absl::Status s = CatchUp(); !s.ok()) return s;
+      cached_->stale = false;
+      read_now = true;
+    }
     absl::StatusOr<ContractService::Decided> decided = decide_(cached_->state);
+    if (!decided.ok() && !read_now) {
+      // A refusal is not checked by an append: make sure it does not rest
+      // on a cache that missed another writer's events.
+      if (absl::Status s = CatchUp(); !s.ok()) return s;
+      decided = decide_(cached_->state);
+    }
     if (!decided.ok()) {
       if (decided.status() == domain::NotRegisteredError()) {
         return absl::FailedPreconditionError(absl::StrCat(
@@ -101,8 +115,9 @@ class CommandRun {
     }
     eventstore::ProposedEvent event;
     event.id = event_id_;
-    event.type = std::move(decided->type);
-    event.payload = std::move(decided->payload);
+    event.type = decided->type;
+    event.payload = decided->payload;
+    decided_ = *std::move(decided);
     event.metadata.actor = actor_;
     event.metadata.request_id = request_id_;
     const std::optional<uint64_t> last = cached_->last_version;
@@ -138,9 +153,19 @@ class CommandRun {
       response_->set_position(r->last_position);
       response_->set_stream_version(r->last_stream_version);
       response_->set_replayed(r->deduplicated);
+      // Keep the cache current with what was just written, so the next
+      // command need not read it back.
+      if (r->deduplicated || !domain::Apply(cached_->state, decided_.type,
+                                            decided_.payload, r->recorded_time)
+                                  .ok()) {
+        cached_->stale = true;
+      } else {
+        cached_->last_version = r->last_stream_version;
+      }
       Finish(absl::OkStatus());
       return;
     }
+    cached_->stale = true;  // a lost race, or an unknown outcome
     if (r.status().code() == absl::StatusCode::kAborted &&
         attempts_ < ContractService::kMaxAttempts) {
       // Someone else wrote first. What beat us may be written but not yet
@@ -173,6 +198,8 @@ class CommandRun {
   const std::string stream_;
   const Uuid event_id_;
   const std::string request_id_;
+  // The event of the attempt in flight.
+  ContractService::Decided decided_;
   const std::string actor_;
   const ContractService::Decide decide_;
   v1::CommandResponse* const response_;

@@ -109,6 +109,9 @@ class ContractService final : public v1::ContractService::CallbackService {
   struct CachedContract {
     domain::ContractState state;
     std::optional<uint64_t> last_version;  // nullopt: nothing applied yet
+    // The stream may hold events after last_version that this server did
+    // not write (or a command lost a race): read them before deciding.
+    bool stale = true;
   };
   // Most contracts cached at once; past it the cache starts again.
   static constexpr size_t kMaxCachedContracts = 20000;
