@@ -196,6 +196,31 @@ TEST_F(ContractServiceTest, AnEventTheDomainCannotApplyIsCountedAndSkipped) {
   EXPECT_EQ(server_->contracts().skipped_events(), 1u);
 }
 
+// The service decides on its cached state; an event another writer put in
+// the stream must still count, for a refusal as for a success.
+TEST_F(ContractServiceTest, EventsFromAnotherWriterAreSeenBeforeRefusing) {
+  v1::CommandResponse response;
+  ASSERT_TRUE(Register("reg-1", &response).ok());
+  ASSERT_TRUE(AddJobs(&response).ok());
+  // A delivery written straight into the log, not through this service.
+  eventstore::ProposedEvent raw;
+  raw.id = Uuid::FromName("raw-delivery");
+  raw.type = "DeliveryReported";
+  raw.payload = Delivery("q-raw", 3).delivery().SerializeAsString();
+  ASSERT_TRUE(server_->store()
+                  .Append("contract-NCC-2025-7",
+                          eventstore::ExpectedVersion::Any(), {raw})
+                  .ok());
+  v1::VerifyDeliveryRequest verify;
+  verify.set_request_id("verify-raw");
+  verify.set_contract_id("NCC-2025-7");
+  verify.mutable_verification()->set_delivery_id("q-raw");
+  grpc::ClientContext context;
+  grpc::Status s = stub_->VerifyDelivery(&context, verify, &response);
+  EXPECT_TRUE(s.ok()) << s.error_message();
+  EXPECT_EQ(response.stream_version(), 3u);
+}
+
 // Several suppliers' staff report at once: each command loses races,
 // re-reads and retries; every report lands once, versions stay gap-free.
 TEST_F(ContractServiceTest, ConcurrentReportsOnOneContractAllLand) {
