@@ -6,6 +6,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "common/names.h"
+#include "domain/enforcement.h"
 #include "domain/framework_catalog.h"
 
 namespace svledger::domain {
@@ -443,6 +444,8 @@ absl::Status Apply(ContractState& state, absl::string_view type,
     return absl::OkStatus();
   }
   if (!state.registered) return cannot("contract not registered");
+  if (IsEnforcementEvent(type))
+    return ApplyEnforcement(state, type, payload, t);
   if (type == kCommitmentsAdded) {
     v1::CommitmentsAdded e;
     if (absl::Status s = ParsePayload(payload, &e); !s.ok()) return s;

@@ -24,6 +24,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
+#include "domain/enforcement_state.h"
 #include "domain/status_rules.h"
 #include "svledger/v1/contract.pb.h"
 #include "svledger/v1/framework.pb.h"
@@ -52,6 +53,7 @@ struct ContractState {
   v1::ContractRegistered contract;
   std::map<std::string, CommitmentRecord> commitments;
   std::map<std::string, DeliveryRecord> deliveries;
+  EnforcementState enforcement;
 };
 
 // The stream that holds a contract's events: "contract-<contract id>".

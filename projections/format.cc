@@ -2,6 +2,8 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
+#include "google/protobuf/io/coded_stream.h"
+#include "google/protobuf/io/zero_copy_stream_impl_lite.h"
 #include "projections/records.pb.h"
 
 namespace svledger::projections::format {
@@ -30,7 +32,34 @@ std::string EncodeContract(const domain::ContractState& state) {
   StoredContract stored;
   *stored.mutable_contract() = state.contract;
   stored.set_closed(state.closed);
-  return stored.SerializeAsString();
+  const domain::EnforcementState& e = state.enforcement;
+  for (const auto& [id, c] : e.cases) {
+    StoredCase& sc = *stored.add_cases();
+    *sc.mutable_opened() = c.opened;
+    sc.set_stage(c.stage);
+    if (c.agreed_date) *sc.mutable_agreed_date() = *c.agreed_date;
+    sc.set_closed(c.closed);
+    sc.set_close_reason(c.close_reason);
+    sc.set_opened_unix_micros(c.opened_unix_micros);
+  }
+  for (const auto& [id, n] : e.cases_opened) {
+    (*stored.mutable_cases_opened())[id] = n;
+  }
+  for (const auto& [id, status] : e.recorded_status) {
+    (*stored.mutable_recorded_status())[id] = status;
+  }
+  for (const auto& [id, n] : e.status_changes) {
+    (*stored.mutable_status_changes())[id] = n;
+  }
+  for (const auto& a : e.assessments) *stored.add_assessments() = a;
+  // Deterministic, so that equal states encode to equal bytes.
+  std::string out;
+  google::protobuf::io::StringOutputStream stream(&out);
+  google::protobuf::io::CodedOutputStream coded(&stream);
+  coded.SetSerializationDeterministic(true);
+  stored.SerializeToCodedStream(&coded);
+  coded.Trim();
+  return out;
 }
 
 std::string EncodeCommitment(const domain::CommitmentRecord& record) {
@@ -82,6 +111,25 @@ absl::Status LoadRecord(
     state.registered = true;
     state.closed = stored.closed();
     state.contract = std::move(*stored.mutable_contract());
+    domain::EnforcementState& e = state.enforcement;
+    for (StoredCase& sc : *stored.mutable_cases()) {
+      domain::CaseRecord& c = e.cases[sc.opened().case_id()];
+      c.stage = sc.stage();
+      if (sc.has_agreed_date()) c.agreed_date = sc.agreed_date();
+      c.closed = sc.closed();
+      c.close_reason = sc.close_reason();
+      c.opened_unix_micros = sc.opened_unix_micros();
+      c.opened = std::move(*sc.mutable_opened());
+    }
+    e.cases_opened.insert(stored.cases_opened().begin(),
+                          stored.cases_opened().end());
+    for (const auto& [id, status] : stored.recorded_status()) {
+      e.recorded_status[id] = static_cast<v1::CommitmentStatus>(status);
+    }
+    e.status_changes.insert(stored.status_changes().begin(),
+                            stored.status_changes().end());
+    e.assessments.assign(stored.assessments().begin(),
+                         stored.assessments().end());
   } else if (absl::ConsumePrefix(&rest, "m/")) {
     StoredCommitment stored;
     if (!stored.ParseFromArray(value.data(), value.size())) {

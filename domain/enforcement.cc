@@ -1,0 +1,279 @@
+#include "domain/enforcement.h"
+
+#include <algorithm>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/time/civil_time.h"
+
+namespace svledger::domain {
+namespace {
+
+template <typename Message>
+absl::Status Parse(absl::string_view type, absl::string_view payload,
+                   Message* out) {
+  if (!out->ParseFromArray(payload.data(), static_cast<int>(payload.size()))) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("cannot apply ", type, ": unparsable payload"));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status Cannot(absl::string_view type, absl::string_view why) {
+  return absl::InvalidArgumentError(
+      absl::StrCat("cannot apply ", type, ": ", why));
+}
+
+bool ShortOf(v1::CommitmentStatus s) {
+  return s == v1::OFF_TRACK || s == v1::MISSED;
+}
+bool Recovered(v1::CommitmentStatus s) {
+  return s == v1::ON_TRACK || s == v1::MET;
+}
+
+// The open case of `commitment_id`, or null.
+const std::pair<const std::string, CaseRecord>* OpenCase(
+    const EnforcementState& e, const std::string& commitment_id) {
+  for (const auto& entry : e.cases) {
+    if (!entry.second.closed &&
+        entry.second.opened.commitment_id() == commitment_id) {
+      return &entry;
+    }
+  }
+  return nullptr;
+}
+
+// An open case by id, for the events that act on one.
+absl::StatusOr<CaseRecord*> OpenCaseById(EnforcementState& e,
+                                         absl::string_view type,
+                                         const std::string& case_id) {
+  auto it = e.cases.find(case_id);
+  if (it == e.cases.end() || it->second.closed) {
+    return Cannot(type, absl::StrCat("no open case '", case_id, "'"));
+  }
+  return &it->second;
+}
+
+template <typename Message>
+PolicyEvent Propose(const Message& event, std::string key) {
+  return {std::string(event.GetDescriptor()->name()), event.SerializeAsString(),
+          std::move(key)};
+}
+
+}  // namespace
+
+bool IsEnforcementEvent(absl::string_view type) {
+  for (const char* t :
+       {kEnforcementCaseOpened, kEnforcementActionRecorded,
+        kEnforcementCaseEscalated, kEnforcementCaseClosed,
+        kCommitmentStatusChanged, kPerformanceAssessmentRecorded}) {
+    if (type == t) return true;
+  }
+  return false;
+}
+
+absl::Status ApplyEnforcement(ContractState& state, absl::string_view type,
+                              absl::string_view payload, Touched& touched) {
+  EnforcementState& e = state.enforcement;
+  if (type == kEnforcementCaseOpened) {
+    v1::EnforcementCaseOpened ev;
+    if (absl::Status s = Parse(type, payload, &ev); !s.ok()) return s;
+    if (!state.commitments.contains(ev.commitment_id()) ||
+        e.cases.contains(ev.case_id()) ||
+        OpenCase(e, ev.commitment_id()) != nullptr) {
+      return Cannot(type, absl::StrCat("case '", ev.case_id(), "' for '",
+                                       ev.commitment_id(), "'"));
+    }
+    CaseRecord& c = e.cases[ev.case_id()];
+    c.stage = ev.stage();
+    c.opened_unix_micros = ev.trigger().as_of().unix_micros();
+    ++e.cases_opened[ev.commitment_id()];
+    c.opened = std::move(ev);
+  } else if (type == kEnforcementActionRecorded) {
+    v1::EnforcementActionRecorded ev;
+    if (absl::Status s = Parse(type, payload, &ev); !s.ok()) return s;
+    absl::StatusOr<CaseRecord*> c = OpenCaseById(e, type, ev.case_id());
+    if (!c.ok()) return c.status();
+    if (ev.stage() != v1::ENFORCEMENT_STAGE_UNSPECIFIED) {
+      (*c)->stage = ev.stage();
+    }
+    if (ev.has_agreed_date()) (*c)->agreed_date = ev.agreed_date();
+  } else if (type == kEnforcementCaseEscalated) {
+    v1::EnforcementCaseEscalated ev;
+    if (absl::Status s = Parse(type, payload, &ev); !s.ok()) return s;
+    absl::StatusOr<CaseRecord*> c = OpenCaseById(e, type, ev.case_id());
+    if (!c.ok()) return c.status();
+    (*c)->stage = ev.to();
+  } else if (type == kEnforcementCaseClosed) {
+    v1::EnforcementCaseClosed ev;
+    if (absl::Status s = Parse(type, payload, &ev); !s.ok()) return s;
+    absl::StatusOr<CaseRecord*> c = OpenCaseById(e, type, ev.case_id());
+    if (!c.ok()) return c.status();
+    (*c)->closed = true;
+    (*c)->close_reason = ev.reason();
+  } else if (type == kCommitmentStatusChanged) {
+    v1::CommitmentStatusChanged ev;
+    if (absl::Status s = Parse(type, payload, &ev); !s.ok()) return s;
+    if (!state.commitments.contains(ev.commitment_id())) {
+      return Cannot(
+          type, absl::StrCat("unknown commitment '", ev.commitment_id(), "'"));
+    }
+    e.recorded_status[ev.commitment_id()] = ev.to();
+    ++e.status_changes[ev.commitment_id()];
+  } else if (type == kPerformanceAssessmentRecorded) {
+    v1::PerformanceAssessmentRecorded ev;
+    if (absl::Status s = Parse(type, payload, &ev); !s.ok()) return s;
+    if (!ToCivilDay(ev.assessed_on(), "assessed_on").ok()) {
+      return Cannot(type, "invalid assessed_on");
+    }
+    e.assessments.push_back(std::move(ev));
+  } else {
+    return Cannot(type, "not an enforcement event");
+  }
+  touched.contract = true;  // enforcement state is part of the contract's
+  return absl::OkStatus();
+}
+
+std::string CaseId(absl::string_view commitment_id, int n) {
+  return absl::StrCat(commitment_id, "#", n);
+}
+
+std::vector<v1::EnforcementStage> LadderStages(
+    const v1::EscalationLadder& ladder) {
+  if (ladder.stages_size() == 0) {
+    return {v1::NOTICE, v1::REMEDIATION_PLAN, v1::FINANCIAL_REMEDY,
+            v1::PERFORMANCE_NOTICE, v1::TERMINATION_RECOMMENDED};
+  }
+  std::vector<v1::EnforcementStage> out;
+  for (int s : ladder.stages())
+    out.push_back(static_cast<v1::EnforcementStage>(s));
+  return out;
+}
+
+std::optional<v1::EnforcementStage> NextStage(
+    const std::vector<v1::EnforcementStage>& stages,
+    v1::EnforcementStage stage) {
+  auto it = std::find(stages.begin(), stages.end(), stage);
+  if (it == stages.end() || it + 1 == stages.end()) return std::nullopt;
+  return *(it + 1);
+}
+
+std::vector<PolicyEvent> EvaluatePolicy(
+    const ContractState& state, const v1::ContractProgress& progress,
+    const std::vector<v1::EnforcementStage>& stages) {
+  std::vector<PolicyEvent> out;
+  const EnforcementState& e = state.enforcement;
+  const absl::Time as_of = absl::FromUnixMicros(progress.as_of().unix_micros());
+  for (const v1::CommitmentProgress& c : progress.commitments()) {
+    const std::string& id = c.commitment_id();
+    auto recorded = e.recorded_status.find(id);
+    const v1::CommitmentStatus before = recorded == e.recorded_status.end()
+                                            ? v1::COMMITMENT_STATUS_UNSPECIFIED
+                                            : recorded->second;
+    if (c.status() != before) {
+      v1::CommitmentStatusChanged changed;
+      changed.set_commitment_id(id);
+      changed.set_from(before);
+      changed.set_to(c.status());
+      *changed.mutable_as_of() = progress.as_of();
+      auto n = e.status_changes.find(id);
+      out.push_back(Propose(
+          changed,
+          absl::StrCat("status/", id, "/",
+                       (n == e.status_changes.end() ? 0 : n->second) + 1)));
+    }
+
+    const auto* open = OpenCase(e, id);
+    if (open == nullptr) {
+      if (ShortOf(c.status()) && !state.closed && !stages.empty()) {
+        auto n = e.cases_opened.find(id);
+        const std::string case_id =
+            CaseId(id, (n == e.cases_opened.end() ? 0 : n->second) + 1);
+        v1::EnforcementCaseOpened opened;
+        opened.set_case_id(case_id);
+        opened.set_commitment_id(id);
+        opened.set_stage(stages.front());
+        v1::EnforcementTrigger& t = *opened.mutable_trigger();
+        t.set_status(c.status());
+        t.set_delivered(c.delivered());
+        t.set_expected(c.expected());
+        const double owed =
+            c.status() == v1::MISSED ? c.target() : c.expected();
+        t.set_shortfall(std::max(0.0, owed - c.delivered()));
+        *t.mutable_as_of() = progress.as_of();
+        out.push_back(
+            Propose(opened, absl::StrCat("case/", case_id, "/opened")));
+      }
+      continue;
+    }
+    const std::string& case_id = open->first;
+    const CaseRecord& record = open->second;
+    if (Recovered(c.status()) || c.status() == v1::WITHDRAWN) {
+      v1::EnforcementCaseClosed closed;
+      closed.set_case_id(case_id);
+      closed.set_reason(c.status() == v1::WITHDRAWN ? v1::COMMITMENT_WITHDRAWN
+                                                    : v1::RECOVERED);
+      closed.set_note(absl::StrCat("commitment is ",
+                                   v1::CommitmentStatus_Name(c.status())));
+      *closed.mutable_as_of() = progress.as_of();
+      out.push_back(Propose(closed, absl::StrCat("case/", case_id, "/closed")));
+      continue;
+    }
+    if (record.stage == v1::REMEDIATION_PLAN && record.agreed_date &&
+        as_of >= StartOfDay(*record.agreed_date) + absl::Hours(24)) {
+      if (std::optional<v1::EnforcementStage> next =
+              NextStage(stages, record.stage)) {
+        v1::EnforcementCaseEscalated escalated;
+        escalated.set_case_id(case_id);
+        escalated.set_from(record.stage);
+        escalated.set_to(*next);
+        const v1::Date& d = *record.agreed_date;
+        escalated.set_reason(absl::StrFormat(
+            "the remediation plan's agreed date %04d-%02d-%02d passed and the "
+            "commitment is %s",
+            d.year(), d.month(), d.day(),
+            v1::CommitmentStatus_Name(c.status())));
+        *escalated.mutable_as_of() = progress.as_of();
+        out.push_back(
+            Propose(escalated, absl::StrCat("case/", case_id, "/escalated/",
+                                            v1::EnforcementStage_Name(*next))));
+      }
+    }
+  }
+  return out;
+}
+
+v1::KpiRating RateKpis(const v1::ContractProgress& progress) {
+  int live = 0, good = 0;
+  for (const v1::CommitmentProgress& c : progress.commitments()) {
+    if (c.status() == v1::WITHDRAWN) continue;
+    ++live;
+    if (Recovered(c.status())) ++good;
+  }
+  if (live == 0) return v1::KPI_RATING_UNSPECIFIED;
+  // Compared as integers: good / live >= p% without rounding error.
+  auto at_least = [&](int percent) { return good * 100 >= percent * live; };
+  if (at_least(95)) return v1::GOOD;
+  if (at_least(91)) return v1::APPROACHING_TARGET;
+  if (at_least(86)) return v1::REQUIRES_IMPROVEMENT;
+  return v1::INADEQUATE;
+}
+
+v1::Date NextAssessmentDue(const ContractState& state) {
+  v1::Date from = state.contract.start();
+  absl::CivilDay latest;
+  bool any = false;
+  for (const v1::PerformanceAssessmentRecorded& a :
+       state.enforcement.assessments) {
+    absl::StatusOr<absl::CivilDay> day = ToCivilDay(a.assessed_on(), "");
+    if (day.ok() && (!any || *day > latest)) {
+      latest = *day;
+      any = true;
+      from = a.assessed_on();
+    }
+  }
+  const absl::CivilDay due(from.year(), from.month() + 12, from.day());
+  return MakeDate(static_cast<int>(due.year()), due.month(), due.day());
+}
+
+}  // namespace svledger::domain

@@ -1,0 +1,95 @@
+#ifndef SVLEDGER_DOMAIN_ENFORCEMENT_H_
+#define SVLEDGER_DOMAIN_ENFORCEMENT_H_
+
+// Enforcement as pure functions of plain data: what the enforcement policy
+// appends to a contract's stream when a commitment falls short, recovers
+// or lets a remediation plan's date pass; the Procurement Act 2023 KPI
+// rating; when the next annual performance assessment is due. No RocksDB,
+// no gRPC, no clock: the as-of time is an argument.
+//
+// The policy, for each live commitment judged at `as_of`:
+//   - its status differs from the one last recorded: CommitmentStatusChanged
+//     (so changes caused by time alone are in the log, for alerts);
+//   - OFF_TRACK or MISSED with no open case: EnforcementCaseOpened at the
+//     ladder's first stage, case id "<commitment>#<n>";
+//   - ON_TRACK or MET with an open case: EnforcementCaseClosed, RECOVERED;
+//   - an open case at REMEDIATION_PLAN whose agreed date has passed (the
+//     end of that day) without recovery: EnforcementCaseEscalated to the
+//     ladder's next stage, with the reason;
+//   - withdrawn with an open case: EnforcementCaseClosed,
+//     COMMITMENT_WITHDRAWN.
+// Each event comes with a deterministic key (for its event id), so two
+// evaluations of the same state propose the same events and the log's
+// idempotent append keeps one.
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/time/time.h"
+#include "domain/contract.h"
+#include "svledger/v1/enforcement.pb.h"
+#include "svledger/v1/progress.pb.h"
+
+namespace svledger::domain {
+
+inline constexpr char kEnforcementCaseOpened[] = "EnforcementCaseOpened";
+inline constexpr char kEnforcementActionRecorded[] =
+    "EnforcementActionRecorded";
+inline constexpr char kEnforcementCaseEscalated[] = "EnforcementCaseEscalated";
+inline constexpr char kEnforcementCaseClosed[] = "EnforcementCaseClosed";
+inline constexpr char kCommitmentStatusChanged[] = "CommitmentStatusChanged";
+inline constexpr char kPerformanceAssessmentRecorded[] =
+    "PerformanceAssessmentRecorded";
+
+// Whether `type` is one of the events above.
+bool IsEnforcementEvent(absl::string_view type);
+
+// Applies an enforcement event (called by Apply). INVALID_ARGUMENT, state
+// unchanged, for one that cannot be applied.
+absl::Status ApplyEnforcement(ContractState& state, absl::string_view type,
+                              absl::string_view payload, Touched& touched);
+
+// "<commitment id>#<n>".
+std::string CaseId(absl::string_view commitment_id, int n);
+
+// The stages of `ladder` in order; the default ladder (NOTICE,
+// REMEDIATION_PLAN, FINANCIAL_REMEDY, PERFORMANCE_NOTICE,
+// TERMINATION_RECOMMENDED) if it names none.
+std::vector<v1::EnforcementStage> LadderStages(
+    const v1::EscalationLadder& ladder);
+
+// The stage after `stage` on `stages`, or nullopt at the top (or if
+// `stage` is not on it).
+std::optional<v1::EnforcementStage> NextStage(
+    const std::vector<v1::EnforcementStage>& stages,
+    v1::EnforcementStage stage);
+
+// One event the policy proposes: its type, payload, and the key its event
+// id is derived from (unique per contract).
+struct PolicyEvent {
+  std::string type;
+  std::string payload;
+  std::string key;
+};
+
+// What the policy appends for `state`, whose commitments `progress` judged
+// at `as_of` (BuildContractProgress). Empty when nothing changed. A closed
+// contract's open cases are left to the contract manager.
+std::vector<PolicyEvent> EvaluatePolicy(
+    const ContractState& state, const v1::ContractProgress& progress,
+    const std::vector<v1::EnforcementStage>& stages);
+
+// The KPI rating from the share of live commitments ON_TRACK or MET;
+// unspecified when the contract has no live commitment.
+v1::KpiRating RateKpis(const v1::ContractProgress& progress);
+
+// The next annual contract performance assessment: 12 months after the
+// latest one recorded, or after the contract's start.
+v1::Date NextAssessmentDue(const ContractState& state);
+
+}  // namespace svledger::domain
+
+#endif  // SVLEDGER_DOMAIN_ENFORCEMENT_H_

@@ -1,0 +1,221 @@
+// The enforcement policy walked through a contract's life with an injected
+// as-of time: months in microseconds.
+
+#include "domain/enforcement.h"
+
+#include "domain/progress.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+
+namespace svledger::domain {
+namespace {
+
+v1::Date D(int y, int m, int d) { return MakeDate(y, m, d); }
+
+class EnforcementTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    v1::Measure* jobs = library_.add_measures();
+    jobs->set_id("jobs");
+    jobs->set_unit(v1::PEOPLE);
+    jobs->set_aggregation(v1::SUM);
+    v1::ContractRegistered reg;
+    reg.set_contract_id("K1");
+    *reg.mutable_start() = D(2025, 1, 1);
+    *reg.mutable_end() = D(2026, 12, 31);
+    ASSERT_TRUE(Record(reg).ok());
+    v1::CommitmentsAdded add;
+    v1::Commitment* c = add.add_commitments();
+    c->set_commitment_id("jobs");
+    c->set_measure_id("jobs");
+    c->set_target(24);
+    *c->mutable_start() = D(2025, 1, 1);
+    *c->mutable_due() = D(2026, 12, 31);
+    ASSERT_TRUE(Record(add).ok());
+  }
+
+  absl::Status Record(const google::protobuf::Message& event) {
+    return Apply(state_, event.GetDescriptor()->name(),
+                 event.SerializeAsString(), absl::UnixEpoch());
+  }
+
+  void Deliver(double quantity) {
+    v1::DeliveryReported d;
+    d.set_delivery_id("d" + std::to_string(++deliveries_));
+    d.set_commitment_id("jobs");
+    d.set_quantity(quantity);
+    *d.mutable_period_end() = D(2025, 3, 31);
+    ASSERT_TRUE(Record(d).ok());
+    v1::DeliveryVerified v;
+    v.set_delivery_id(d.delivery_id());
+    ASSERT_TRUE(Record(v).ok());
+  }
+
+  // Evaluates the policy on `day` and applies what it proposes, as the
+  // process manager will. Returns the proposed event types.
+  std::vector<std::string> Sweep(v1::Date day) {
+    const v1::ContractProgress progress =
+        BuildContractProgress(state_, library_, StartOfDay(day));
+    std::vector<std::string> types;
+    for (const PolicyEvent& e :
+         EvaluatePolicy(state_, progress, LadderStages({}))) {
+      types.push_back(e.type);
+      keys_.push_back(e.key);
+      EXPECT_TRUE(Apply(state_, e.type, e.payload, absl::UnixEpoch()).ok())
+          << e.type;
+    }
+    return types;
+  }
+
+  const CaseRecord& Case(const std::string& id) {
+    return state_.enforcement.cases.at(id);
+  }
+
+  v1::MeasureLibrary library_;
+  ContractState state_;
+  int deliveries_ = 0;
+  std::vector<std::string> keys_;
+};
+
+using ::testing::ElementsAre;
+using ::testing::IsEmpty;
+
+TEST_F(EnforcementTest, ALifeOfFallingBehindEscalatingAndRecovering) {
+  // Too early to judge: on track, recorded once.
+  EXPECT_THAT(Sweep(D(2025, 2, 1)), ElementsAre(kCommitmentStatusChanged));
+  EXPECT_THAT(Sweep(D(2025, 2, 2)), IsEmpty());
+
+  // Six months in, 3 of an expected 6: off track, a case opens.
+  Deliver(3);
+  EXPECT_THAT(Sweep(D(2025, 7, 2)),
+              ElementsAre(kCommitmentStatusChanged, kEnforcementCaseOpened));
+  const CaseRecord& c = Case("jobs#1");
+  EXPECT_EQ(c.stage, v1::NOTICE);
+  EXPECT_EQ(c.opened.trigger().status(), v1::OFF_TRACK);
+  EXPECT_EQ(c.opened.trigger().delivered(), 3);
+  EXPECT_NEAR(c.opened.trigger().shortfall(), 6 - 3, 0.1);
+  // Judged again (a restart, a second sweep): nothing new, no second case.
+  EXPECT_THAT(Sweep(D(2025, 7, 3)), IsEmpty());
+
+  // The manager agrees a remediation plan due 2025-09-30.
+  v1::EnforcementActionRecorded plan;
+  plan.set_case_id("jobs#1");
+  plan.set_stage(v1::REMEDIATION_PLAN);
+  *plan.mutable_agreed_date() = D(2025, 9, 30);
+  ASSERT_TRUE(Record(plan).ok());
+  EXPECT_THAT(Sweep(D(2025, 9, 30)), IsEmpty());  // due at the end of it
+  // The date passes without recovery: the policy escalates, saying why.
+  EXPECT_THAT(Sweep(D(2025, 10, 1)), ElementsAre(kEnforcementCaseEscalated));
+  EXPECT_EQ(Case("jobs#1").stage, v1::FINANCIAL_REMEDY);
+  EXPECT_THAT(Sweep(D(2025, 10, 2)), IsEmpty());
+
+  // The supplier catches up: the case closes as recovered.
+  Deliver(12);
+  EXPECT_THAT(Sweep(D(2025, 10, 3)),
+              ElementsAre(kCommitmentStatusChanged, kEnforcementCaseClosed));
+  EXPECT_TRUE(Case("jobs#1").closed);
+  EXPECT_EQ(Case("jobs#1").close_reason, v1::RECOVERED);
+
+  // Falling behind again (15 of an expected 23) opens the commitment's
+  // second case.
+  EXPECT_THAT(Sweep(D(2026, 12, 1)),
+              ElementsAre(kCommitmentStatusChanged, kEnforcementCaseOpened));
+  EXPECT_FALSE(Case("jobs#2").closed);
+  // Every key was proposed once: event ids never collide.
+  std::vector<std::string> sorted = keys_;
+  std::sort(sorted.begin(), sorted.end());
+  EXPECT_EQ(std::unique(sorted.begin(), sorted.end()), sorted.end());
+}
+
+TEST_F(EnforcementTest, MissedAtTheEndAndWithdrawn) {
+  Deliver(20);
+  // Past due plus grace with 20 of 24: missed; the shortfall is against the
+  // target.
+  EXPECT_THAT(Sweep(D(2027, 3, 1)),
+              ElementsAre(kCommitmentStatusChanged, kEnforcementCaseOpened));
+  EXPECT_EQ(Case("jobs#1").opened.trigger().shortfall(), 4);
+  v1::CommitmentWithdrawn withdrawn;
+  withdrawn.set_commitment_id("jobs");
+  ASSERT_TRUE(Record(withdrawn).ok());
+  EXPECT_THAT(Sweep(D(2027, 3, 2)),
+              ElementsAre(kCommitmentStatusChanged, kEnforcementCaseClosed));
+  EXPECT_EQ(Case("jobs#1").close_reason, v1::COMMITMENT_WITHDRAWN);
+}
+
+TEST_F(EnforcementTest, ApplyRefusesASecondOpenCaseAndUnknownCases) {
+  Deliver(1);
+  Sweep(D(2025, 7, 2));
+  v1::EnforcementCaseOpened again;
+  again.set_case_id("jobs#9");
+  again.set_commitment_id("jobs");
+  EXPECT_FALSE(Record(again).ok());
+  v1::EnforcementCaseClosed unknown;
+  unknown.set_case_id("nope#1");
+  EXPECT_FALSE(Record(unknown).ok());
+  EXPECT_EQ(state_.enforcement.cases.size(), 1u);
+}
+
+TEST(KpiRatingTest, ShareOnTrackOrMet) {
+  struct Case {
+    int good, other, withdrawn;
+    v1::KpiRating rating;
+  };
+  const Case cases[] = {
+      {19, 1, 0, v1::GOOD},                   // 95%
+      {94, 6, 0, v1::APPROACHING_TARGET},     // 94%
+      {91, 9, 0, v1::APPROACHING_TARGET},     // 91%
+      {90, 10, 0, v1::REQUIRES_IMPROVEMENT},  // 90%
+      {86, 14, 0, v1::REQUIRES_IMPROVEMENT},  // 86%
+      {85, 15, 0, v1::INADEQUATE},
+      {1, 0, 5, v1::GOOD},  // withdrawn ones do not count
+      {0, 0, 2, v1::KPI_RATING_UNSPECIFIED},
+  };
+  for (const Case& c : cases) {
+    v1::ContractProgress p;
+    for (int i = 0; i < c.good; ++i) {
+      p.add_commitments()->set_status(i % 2 ? v1::MET : v1::ON_TRACK);
+    }
+    for (int i = 0; i < c.other; ++i) {
+      p.add_commitments()->set_status(i % 2 ? v1::AT_RISK : v1::OFF_TRACK);
+    }
+    for (int i = 0; i < c.withdrawn; ++i) {
+      p.add_commitments()->set_status(v1::WITHDRAWN);
+    }
+    EXPECT_EQ(RateKpis(p), c.rating) << c.good << "/" << c.other;
+  }
+}
+
+TEST(NextAssessmentDueTest, AYearAfterStartThenAfterTheLatest) {
+  ContractState s;
+  *s.contract.mutable_start() = D(2024, 2, 29);
+  v1::Date due = NextAssessmentDue(s);
+  EXPECT_EQ(due.year(), 2025);
+  EXPECT_EQ(due.month(), 3);  // 2025 has no 29 February
+  EXPECT_EQ(due.day(), 1);
+  v1::PerformanceAssessmentRecorded a;
+  *a.mutable_assessed_on() = D(2025, 6, 15);
+  s.enforcement.assessments.push_back(a);
+  *a.mutable_assessed_on() = D(2025, 3, 1);  // an older one recorded later
+  s.enforcement.assessments.push_back(a);
+  due = NextAssessmentDue(s);
+  EXPECT_EQ(due.year(), 2026);
+  EXPECT_EQ(due.month(), 6);
+  EXPECT_EQ(due.day(), 15);
+}
+
+TEST(LadderTest, DefaultAndConfigured) {
+  const auto stages = LadderStages({});
+  ASSERT_EQ(stages.size(), 5u);
+  EXPECT_EQ(NextStage(stages, v1::NOTICE), v1::REMEDIATION_PLAN);
+  EXPECT_EQ(NextStage(stages, v1::TERMINATION_RECOMMENDED), std::nullopt);
+  v1::EscalationLadder short_ladder;
+  short_ladder.add_stages(v1::NOTICE);
+  short_ladder.add_stages(v1::PERFORMANCE_NOTICE);
+  EXPECT_EQ(NextStage(LadderStages(short_ladder), v1::NOTICE),
+            v1::PERFORMANCE_NOTICE);
+  EXPECT_EQ(NextStage(LadderStages(short_ladder), v1::REMEDIATION_PLAN),
+            std::nullopt);
+}
+
+}  // namespace
+}  // namespace svledger::domain
