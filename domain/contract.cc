@@ -21,16 +21,6 @@ absl::Status Invalid(absl::string_view field, absl::string_view why) {
   return absl::InvalidArgumentError(absl::StrCat(field, ": ", why));
 }
 
-absl::Status CheckText(absl::string_view value, absl::string_view field,
-                       bool required) {
-  if (required && value.empty()) return Invalid(field, "required");
-  if (value.size() > kMaxTextBytes) {
-    return Invalid(field,
-                   absl::StrCat("longer than ", kMaxTextBytes, " bytes"));
-  }
-  return absl::OkStatus();
-}
-
 absl::Status CheckFinite(double value, absl::string_view field) {
   if (!std::isfinite(value)) return Invalid(field, "must be a finite number");
   return absl::OkStatus();
@@ -112,6 +102,16 @@ absl::Status ParsePayload(absl::string_view payload, Message* out) {
 }
 
 }  // namespace
+
+absl::Status CheckText(absl::string_view value, absl::string_view field,
+                       bool required) {
+  if (required && value.empty()) return Invalid(field, "required");
+  if (value.size() > kMaxTextBytes) {
+    return Invalid(field,
+                   absl::StrCat("longer than ", kMaxTextBytes, " bytes"));
+  }
+  return absl::OkStatus();
+}
 
 absl::Status CheckId(absl::string_view value, absl::string_view field) {
   if (value.empty()) return Invalid(field, "required");

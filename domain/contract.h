@@ -64,6 +64,11 @@ std::string ContractStream(absl::string_view contract_id);
 // bytes of [A-Za-z0-9._:-]. Errors: INVALID_ARGUMENT naming `field`.
 absl::Status CheckId(absl::string_view value, absl::string_view field);
 
+// Checks free text (notes, reasons, titles): at most 2,000 bytes; non-empty
+// if `required`. Errors: INVALID_ARGUMENT naming `field`.
+absl::Status CheckText(absl::string_view value, absl::string_view field,
+                       bool required);
+
 // What a Decide function returns for a contract that is not registered:
 // the caller, who knows the contract id, may say it better.
 absl::Status NotRegisteredError();

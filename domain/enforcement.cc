@@ -243,6 +243,125 @@ std::vector<PolicyEvent> EvaluatePolicy(
   return out;
 }
 
+namespace {
+
+absl::Status Invalid(absl::string_view field, absl::string_view why) {
+  return absl::InvalidArgumentError(absl::StrCat(field, ": ", why));
+}
+
+// The open case `case_id` names, or why not.
+absl::StatusOr<const CaseRecord*> CaseToAct(const ContractState& state,
+                                            const std::string& case_id) {
+  if (!state.registered) return NotRegisteredError();
+  if (absl::Status s = CheckId(case_id, "case_id"); !s.ok()) {
+    // Case ids carry a '#': check the parts.
+    const size_t hash = case_id.rfind('#');
+    if (hash == std::string::npos ||
+        !CheckId(case_id.substr(0, hash), "case_id").ok()) {
+      return s;
+    }
+  }
+  auto it = state.enforcement.cases.find(case_id);
+  if (it == state.enforcement.cases.end()) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("case_id: no case '", case_id, "'"));
+  }
+  if (it->second.closed) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("case_id: case '", case_id, "' is closed"));
+  }
+  return &it->second;
+}
+
+}  // namespace
+
+absl::StatusOr<v1::EnforcementActionRecorded> DecideRecordAction(
+    const ContractState& state, const v1::EnforcementActionRecorded& command,
+    const std::vector<v1::EnforcementStage>& stages) {
+  absl::StatusOr<const CaseRecord*> c = CaseToAct(state, command.case_id());
+  if (!c.ok()) return c.status();
+  if (absl::Status s = CheckText(command.note(), "note", false); !s.ok()) {
+    return s;
+  }
+  v1::EnforcementActionRecorded out = command;
+  if (out.stage() == v1::ENFORCEMENT_STAGE_UNSPECIFIED) {
+    out.set_stage((*c)->stage);
+  }
+  auto at = std::find(stages.begin(), stages.end(), out.stage());
+  if (at == stages.end()) {
+    return Invalid("stage", absl::StrCat(v1::EnforcementStage_Name(out.stage()),
+                                         " is not on this framework's ladder"));
+  }
+  if (at < std::find(stages.begin(), stages.end(), (*c)->stage)) {
+    return Invalid("stage",
+                   absl::StrCat("the case is already at ",
+                                v1::EnforcementStage_Name((*c)->stage)));
+  }
+  if (out.stage() == v1::REMEDIATION_PLAN && !out.has_agreed_date() &&
+      !(*c)->agreed_date) {
+    return Invalid("agreed_date", "a remediation plan needs one");
+  }
+  if (out.has_agreed_date()) {
+    if (absl::StatusOr<absl::CivilDay> day =
+            ToCivilDay(out.agreed_date(), "agreed_date");
+        !day.ok()) {
+      return day.status();
+    }
+  }
+  if (out.stage() == v1::FINANCIAL_REMEDY && out.amount().pence() <= 0 &&
+      (*c)->stage != v1::FINANCIAL_REMEDY) {
+    return Invalid("amount", "a financial remedy needs an amount above 0");
+  }
+  if (out.amount().pence() < 0)
+    return Invalid("amount", "must not be negative");
+  return out;
+}
+
+absl::StatusOr<v1::EnforcementCaseClosed> DecideCloseCase(
+    const ContractState& state, const v1::EnforcementCaseClosed& command) {
+  absl::StatusOr<const CaseRecord*> c = CaseToAct(state, command.case_id());
+  if (!c.ok()) return c.status();
+  switch (command.reason()) {
+    case v1::REMEDIED:
+    case v1::WAIVED:
+    case v1::TERMINATED:
+      break;
+    default:
+      return Invalid("reason", "REMEDIED, WAIVED or TERMINATED");
+  }
+  if (absl::Status s = CheckText(command.note(), "note", true); !s.ok()) {
+    return s;
+  }
+  v1::EnforcementCaseClosed out = command;
+  out.clear_as_of();  // the recorded time says when
+  return out;
+}
+
+absl::StatusOr<v1::PerformanceAssessmentRecorded> DecideRecordAssessment(
+    const ContractState& state,
+    const v1::PerformanceAssessmentRecorded& command) {
+  if (!state.registered) return NotRegisteredError();
+  if (command.rating() == v1::KPI_RATING_UNSPECIFIED ||
+      !v1::KpiRating_IsValid(command.rating())) {
+    return Invalid("rating",
+                   "GOOD, APPROACHING_TARGET, REQUIRES_IMPROVEMENT or "
+                   "INADEQUATE");
+  }
+  if (absl::Status s = CheckText(command.evidence(), "evidence", true);
+      !s.ok()) {
+    return s;
+  }
+  absl::StatusOr<absl::CivilDay> day =
+      ToCivilDay(command.assessed_on(), "assessed_on");
+  if (!day.ok()) return day.status();
+  absl::StatusOr<absl::CivilDay> start =
+      ToCivilDay(state.contract.start(), "start");
+  if (start.ok() && *day < *start) {
+    return Invalid("assessed_on", "before the contract's start");
+  }
+  return command;
+}
+
 v1::KpiRating RateKpis(const v1::ContractProgress& progress) {
   int live = 0, good = 0;
   for (const v1::CommitmentProgress& c : progress.commitments()) {

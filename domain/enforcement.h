@@ -82,6 +82,27 @@ std::vector<PolicyEvent> EvaluatePolicy(
     const ContractState& state, const v1::ContractProgress& progress,
     const std::vector<v1::EnforcementStage>& stages);
 
+// The contract manager's commands on cases, checked against the state (see
+// contract.h for the error codes). Fields are named within the message.
+
+// An action on an open case: at a stage of `stages` no lower than the
+// case's (unspecified: the case's own stage, a note only). A
+// REMEDIATION_PLAN needs its agreed_date, a FINANCIAL_REMEDY an amount
+// above 0; a stage above the case's escalates it.
+absl::StatusOr<v1::EnforcementActionRecorded> DecideRecordAction(
+    const ContractState& state, const v1::EnforcementActionRecorded& command,
+    const std::vector<v1::EnforcementStage>& stages);
+
+// Closing an open case: REMEDIED, WAIVED or TERMINATED, with a note.
+// (RECOVERED and COMMITMENT_WITHDRAWN are the policy's to record.)
+absl::StatusOr<v1::EnforcementCaseClosed> DecideCloseCase(
+    const ContractState& state, const v1::EnforcementCaseClosed& command);
+
+// An annual performance assessment: a rating, its evidence, its date.
+absl::StatusOr<v1::PerformanceAssessmentRecorded> DecideRecordAssessment(
+    const ContractState& state,
+    const v1::PerformanceAssessmentRecorded& command);
+
 // The KPI rating from the share of live commitments ON_TRACK or MET;
 // unspecified when the contract has no live commitment.
 v1::KpiRating RateKpis(const v1::ContractProgress& progress);

@@ -155,6 +155,83 @@ TEST_F(EnforcementTest, ApplyRefusesASecondOpenCaseAndUnknownCases) {
   EXPECT_EQ(state_.enforcement.cases.size(), 1u);
 }
 
+TEST_F(EnforcementTest, ManagerCommandsAreChecked) {
+  Deliver(1);
+  Sweep(D(2025, 7, 2));  // opens jobs#1 at NOTICE
+  const auto stages = LadderStages({});
+  using ::testing::HasSubstr;
+  auto action = [&](v1::EnforcementStage stage) {
+    v1::EnforcementActionRecorded a;
+    a.set_case_id("jobs#1");
+    a.set_stage(stage);
+    return a;
+  };
+  // A plan needs its date; a remedy its amount; no going back down.
+  EXPECT_THAT(DecideRecordAction(state_, action(v1::REMEDIATION_PLAN), stages)
+                  .status()
+                  .message(),
+              HasSubstr("agreed_date"));
+  v1::EnforcementActionRecorded plan = action(v1::REMEDIATION_PLAN);
+  *plan.mutable_agreed_date() = D(2025, 2, 30);
+  EXPECT_THAT(DecideRecordAction(state_, plan, stages).status().message(),
+              HasSubstr("agreed_date"));
+  *plan.mutable_agreed_date() = D(2025, 9, 30);
+  ASSERT_TRUE(DecideRecordAction(state_, plan, stages).ok());
+  ASSERT_TRUE(Record(plan).ok());
+  EXPECT_THAT(
+      DecideRecordAction(state_, action(v1::NOTICE), stages).status().message(),
+      HasSubstr("already at REMEDIATION_PLAN"));
+  EXPECT_THAT(DecideRecordAction(state_, action(v1::FINANCIAL_REMEDY), stages)
+                  .status()
+                  .message(),
+              HasSubstr("amount"));
+  // A note at the current stage.
+  v1::EnforcementActionRecorded note;
+  note.set_case_id("jobs#1");
+  note.set_note("supplier called");
+  absl::StatusOr<v1::EnforcementActionRecorded> decided =
+      DecideRecordAction(state_, note, stages);
+  ASSERT_TRUE(decided.ok()) << decided.status();
+  EXPECT_EQ(decided->stage(), v1::REMEDIATION_PLAN);
+  // A stage off a framework's shorter ladder.
+  v1::EscalationLadder short_ladder;
+  short_ladder.add_stages(v1::NOTICE);
+  short_ladder.add_stages(v1::REMEDIATION_PLAN);
+  EXPECT_THAT(DecideRecordAction(state_, action(v1::PERFORMANCE_NOTICE),
+                                 LadderStages(short_ladder))
+                  .status()
+                  .message(),
+              HasSubstr("not on this framework's ladder"));
+
+  v1::EnforcementCaseClosed close;
+  close.set_case_id("jobs#1");
+  close.set_reason(v1::RECOVERED);
+  close.set_note("better now");
+  EXPECT_THAT(DecideCloseCase(state_, close).status().message(),
+              HasSubstr("reason"));
+  close.set_reason(v1::WAIVED);
+  ASSERT_TRUE(DecideCloseCase(state_, close).ok());
+  ASSERT_TRUE(Record(close).ok());
+  EXPECT_EQ(DecideCloseCase(state_, close).status().code(),
+            absl::StatusCode::kFailedPrecondition);
+  close.set_case_id("nope#1");
+  EXPECT_EQ(DecideCloseCase(state_, close).status().code(),
+            absl::StatusCode::kFailedPrecondition);
+
+  v1::PerformanceAssessmentRecorded assessment;
+  EXPECT_THAT(DecideRecordAssessment(state_, assessment).status().message(),
+              HasSubstr("rating"));
+  assessment.set_rating(v1::REQUIRES_IMPROVEMENT);
+  assessment.set_evidence("KPI report Q4");
+  *assessment.mutable_assessed_on() = D(2024, 12, 1);
+  EXPECT_THAT(DecideRecordAssessment(state_, assessment).status().message(),
+              HasSubstr("before the contract's start"));
+  *assessment.mutable_assessed_on() = D(2026, 1, 10);
+  ASSERT_TRUE(DecideRecordAssessment(state_, assessment).ok());
+  ASSERT_TRUE(Record(assessment).ok());
+  EXPECT_EQ(NextAssessmentDue(state_).year(), 2027);
+}
+
 TEST(KpiRatingTest, ShareOnTrackOrMet) {
   struct Case {
     int good, other, withdrawn;
