@@ -167,9 +167,10 @@ std::vector<PolicyEvent> EvaluatePolicy(
   for (const v1::CommitmentProgress& c : progress.commitments()) {
     const std::string& id = c.commitment_id();
     auto recorded = e.recorded_status.find(id);
-    const v1::CommitmentStatus before = recorded == e.recorded_status.end()
-                                            ? v1::COMMITMENT_STATUS_UNSPECIFIED
-                                            : recorded->second;
+    // Every commitment starts ON_TRACK (too early to judge): only changes
+    // from there are recorded.
+    const v1::CommitmentStatus before =
+        recorded == e.recorded_status.end() ? v1::ON_TRACK : recorded->second;
     if (c.status() != before) {
       v1::CommitmentStatusChanged changed;
       changed.set_commitment_id(id);

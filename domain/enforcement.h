@@ -8,8 +8,9 @@
 // no gRPC, no clock: the as-of time is an argument.
 //
 // The policy, for each live commitment judged at `as_of`:
-//   - its status differs from the one last recorded: CommitmentStatusChanged
-//     (so changes caused by time alone are in the log, for alerts);
+//   - its status differs from the one last recorded (ON_TRACK, where every
+//     commitment starts, if none was): CommitmentStatusChanged (so changes
+//     caused by time alone are in the log, for alerts);
 //   - OFF_TRACK or MISSED with no open case: EnforcementCaseOpened at the
 //     ladder's first stage, case id "<commitment>#<n>";
 //   - ON_TRACK or MET with an open case: EnforcementCaseClosed, RECOVERED;

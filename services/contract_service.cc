@@ -47,25 +47,23 @@ absl::StatusOr<ContractService::Decided> AsDecided(absl::StatusOr<Event> event,
 }  // namespace
 
 // One command on its way: read, replay check, decide, append, maybe again.
-// Owns itself; deletes itself after finishing the reactor, then starts the
-// next command queued on its contract.
+// Owns itself; deletes itself after calling `done`, then starts the next
+// command queued on its contract.
 class CommandRun {
  public:
   CommandRun(ContractService* service, eventstore::EventStore* store,
-             grpc::ServerUnaryReactor* reactor, std::string contract_id,
-             std::string request_id, std::string actor,
-             ContractService::Decide decide, v1::CommandResponse* response)
+             std::string contract_id, std::string request_id, std::string actor,
+             ContractService::Decide decide, ContractService::Done done)
       : service_(service),
         store_(store),
-        reactor_(reactor),
+        done_(std::move(done)),
         contract_id_(contract_id),
         stream_(domain::ContractStream(contract_id)),
         event_id_(Uuid::FromName(
             absl::StrCat("contract/", contract_id, "/request/", request_id))),
         request_id_(std::move(request_id)),
         actor_(std::move(actor)),
-        decide_(std::move(decide)),
-        response_(response) {}
+        decide_(std::move(decide)) {}
 
   // Runs one attempt. May delete this object before returning.
   void Attempt() {
@@ -84,9 +82,9 @@ class CommandRun {
         store_->FindEvent(stream_, event_id_);
     if (!earlier.ok()) return earlier.status();
     if (earlier->has_value()) {  // this request already ran
-      response_->set_position((*earlier)->position);
-      response_->set_stream_version((*earlier)->stream_version);
-      response_->set_replayed(true);
+      response_.set_position((*earlier)->position);
+      response_.set_stream_version((*earlier)->stream_version);
+      response_.set_replayed(true);
       return absl::OkStatus();
     }
     if (cached_ == nullptr) cached_ = service_->TakeCached(contract_id_);
@@ -150,9 +148,9 @@ class CommandRun {
 
   void OnAppended(absl::StatusOr<eventstore::AppendResult> r) {
     if (r.ok()) {
-      response_->set_position(r->last_position);
-      response_->set_stream_version(r->last_stream_version);
-      response_->set_replayed(r->deduplicated);
+      response_.set_position(r->last_position);
+      response_.set_stream_version(r->last_stream_version);
+      response_.set_replayed(r->deduplicated);
       // Keep the cache current with what was just written, so the next
       // command need not read it back.
       if (r->deduplicated || !domain::Apply(cached_->state, decided_.type,
@@ -183,7 +181,7 @@ class CommandRun {
   }
 
   void Finish(const absl::Status& status) {
-    reactor_->Finish(ToGrpcStatus(status));
+    std::move(done_)(status, std::move(response_));
     ContractService* service = service_;
     const std::string contract_id = contract_id_;
     if (cached_ != nullptr) service->PutCached(contract_id, std::move(cached_));
@@ -193,7 +191,7 @@ class CommandRun {
 
   ContractService* const service_;
   eventstore::EventStore* const store_;
-  grpc::ServerUnaryReactor* const reactor_;
+  ContractService::Done done_;
   const std::string contract_id_;
   const std::string stream_;
   const Uuid event_id_;
@@ -202,7 +200,7 @@ class CommandRun {
   ContractService::Decided decided_;
   const std::string actor_;
   const ContractService::Decide decide_;
-  v1::CommandResponse* const response_;
+  v1::CommandResponse response_;
   int attempts_ = 0;
   // The contract's state while this command runs; back to the cache after.
   std::unique_ptr<ContractService::CachedContract> cached_;
@@ -231,9 +229,32 @@ grpc::ServerUnaryReactor* ContractService::Run(
     return reactor;
   }
   Enqueue(contract_id,
-          new CommandRun(this, store_, reactor, contract_id, request_id,
-                         ActorOf(context), std::move(decide), response));
+          new CommandRun(this, store_, contract_id, request_id,
+                         ActorOf(context), std::move(decide),
+                         [reactor, response](absl::Status status,
+                                             v1::CommandResponse answer) {
+                           *response = std::move(answer);
+                           reactor->Finish(ToGrpcStatus(status));
+                         }));
   return reactor;
+}
+
+void ContractService::Execute(const std::string& contract_id,
+                              const std::string& request_id,
+                              const std::string& actor, Decide decide,
+                              Done done) {
+  absl::Status valid = CheckRequestId(request_id);
+  if (valid.ok()) {
+    valid = eventstore::ValidateStreamId(domain::ContractStream(contract_id),
+                                         store_->limits(), "contract_id");
+  }
+  if (!valid.ok()) {
+    std::move(done)(valid, v1::CommandResponse());
+    return;
+  }
+  Enqueue(contract_id,
+          new CommandRun(this, store_, contract_id, request_id, actor,
+                         std::move(decide), std::move(done)));
 }
 
 void ContractService::Enqueue(const std::string& contract_id, CommandRun* run) {

@@ -86,6 +86,16 @@ class ContractService final : public v1::ContractService::CallbackService {
   };
   using Decide =
       std::function<absl::StatusOr<Decided>(const domain::ContractState&)>;
+  // Told the outcome of a command, once, on some thread; must not block.
+  using Done = absl::AnyInvocable<void(absl::Status, v1::CommandResponse) &&>;
+
+  // Runs a command that does not come over gRPC (the enforcement policy)
+  // exactly as the RPCs run theirs: queued behind the contract's running
+  // command, answered from the log if `request_id` already ran, decided
+  // against the current state and appended with the stream's exact
+  // expected version, retried on a lost race.
+  void Execute(const std::string& contract_id, const std::string& request_id,
+               const std::string& actor, Decide decide, Done done);
 
  private:
   grpc::ServerUnaryReactor* Run(grpc::CallbackServerContext* context,

@@ -1,0 +1,163 @@
+#include "services/enforcement_policy.h"
+
+#include <pthread.h>
+
+#include <future>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "common/uuid.h"
+#include "domain/enforcement.h"
+#include "domain/progress.h"
+
+namespace svledger::services {
+namespace {
+
+const v1::MeasureLibrary& LibraryOf(
+    const std::shared_ptr<const v1::MeasureLibrary>& library) {
+  static const v1::MeasureLibrary* const kEmpty = new v1::MeasureLibrary;
+  return library != nullptr ? *library : *kEmpty;
+}
+
+// What the policy proposes for `state` at `now`.
+std::vector<domain::PolicyEvent> Propose(const domain::ContractState& state,
+                                         const v1::MeasureLibrary& library,
+                                         const FrameworkStore& frameworks,
+                                         absl::Time now) {
+  const v1::FrameworkRef& ref = state.contract.framework();
+  std::shared_ptr<const v1::Framework> framework =
+      frameworks.Get(ref.id(), ref.version());
+  const std::vector<v1::EnforcementStage> stages = domain::LadderStages(
+      framework != nullptr ? framework->escalation() : v1::EscalationLadder());
+  return domain::EvaluatePolicy(
+      state, domain::BuildContractProgress(state, library, now), stages);
+}
+
+}  // namespace
+
+EnforcementPolicy::EnforcementPolicy(ContractService* contracts,
+                                     projections::ContractReadModel* model,
+                                     const FrameworkStore* frameworks,
+                                     Clock* clock,
+                                     EnforcementPolicyOptions options)
+    : contracts_(contracts),
+      model_(model),
+      frameworks_(frameworks),
+      clock_(clock),
+      options_(std::move(options)) {}
+
+EnforcementPolicy::~EnforcementPolicy() { Stop(); }
+
+absl::StatusOr<int> EnforcementPolicy::Evaluate(
+    const std::string& contract_id) {
+  auto library = frameworks_->Library();
+  const absl::Time now = clock_->Now();
+  std::vector<domain::PolicyEvent> proposed;
+  model_->current()->Read(contract_id, [&](const domain::ContractState& s) {
+    proposed = Propose(s, LibraryOf(library), *frameworks_, now);
+  });
+  int appended = 0;
+  // One command per event, in order, each re-deciding on the current state.
+  for (const domain::PolicyEvent& event : proposed) {
+    const std::string key = event.key;
+    ContractService::Decide decide =
+        [this, key, now, library](const domain::ContractState& state)
+        -> absl::StatusOr<ContractService::Decided> {
+      for (domain::PolicyEvent& e :
+           Propose(state, LibraryOf(library), *frameworks_, now)) {
+        if (e.key == key) {
+          return ContractService::Decided{std::move(e.type),
+                                          std::move(e.payload)};
+        }
+      }
+      return absl::CancelledError("no longer applies");
+    };
+    std::promise<std::pair<absl::Status, v1::CommandResponse>> promise;
+    auto future = promise.get_future();
+    contracts_->Execute(
+        contract_id,
+        absl::StrCat(
+            "policy.",
+            Uuid::FromName(absl::StrCat("policy/", contract_id, "/", key))
+                .ToString()),
+        options_.actor, std::move(decide),
+        [&promise](absl::Status status, v1::CommandResponse response) {
+          promise.set_value({std::move(status), std::move(response)});
+        });
+    auto [status, response] = future.get();
+    if (absl::IsCancelled(status)) continue;  // overtaken by events
+    if (!status.ok()) return status;
+    if (!response.replayed()) ++appended;
+  }
+  return appended;
+}
+
+absl::StatusOr<EnforcementPolicy::SweepResult> EnforcementPolicy::Sweep() {
+  std::vector<std::string> ids;
+  model_->current()->Scan("", [&](const domain::ContractState& s) {
+    ids.push_back(s.contract.contract_id());
+    return true;
+  });
+  SweepResult result;
+  for (const std::string& id : ids) {
+    absl::StatusOr<int> appended = Evaluate(id);
+    if (!appended.ok()) return appended.status();
+    ++result.contracts;
+    result.appended += *appended;
+  }
+  return result;
+}
+
+void EnforcementPolicy::Start() {
+  listener_ = model_->AddListener(
+      [this](const std::vector<std::string>& changed, bool all) {
+        if (all) return;  // a rebuild changes nothing the policy judges
+        absl::MutexLock lock(&mu_);
+        changed_.insert(changed.begin(), changed.end());
+      });
+  thread_ = std::thread([this] {
+    pthread_setname_np(pthread_self(), "svl-policy");
+    Run();
+  });
+}
+
+void EnforcementPolicy::Stop() {
+  {
+    absl::MutexLock lock(&mu_);
+    if (stopping_) return;
+    stopping_ = true;
+  }
+  if (listener_ != 0) model_->RemoveListener(listener_);
+  if (thread_.joinable()) thread_.join();
+}
+
+void EnforcementPolicy::Run() {
+  absl::Time next_sweep = absl::Now() + options_.sweep_interval;
+  while (true) {
+    std::set<std::string> changed;
+    bool sweep = false;
+    {
+      absl::MutexLock lock(&mu_);
+      auto ready = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+        return stopping_ || !changed_.empty();
+      };
+      mu_.AwaitWithDeadline(absl::Condition(&ready), next_sweep);
+      if (stopping_) return;
+      changed.swap(changed_);
+      sweep = absl::Now() >= next_sweep;
+    }
+    // A failure is counted and tried again at the next change or sweep:
+    // every decision is made again from the log, so nothing is lost.
+    if (sweep) {
+      if (!Sweep().ok()) failures_.fetch_add(1, std::memory_order_relaxed);
+      next_sweep = absl::Now() + options_.sweep_interval;
+      continue;
+    }
+    for (const std::string& id : changed) {
+      if (!Evaluate(id).ok()) failures_.fetch_add(1, std::memory_order_relaxed);
+    }
+  }
+}
+
+}  // namespace svledger::services

@@ -1,0 +1,94 @@
+#ifndef SVLEDGER_SERVICES_ENFORCEMENT_POLICY_H_
+#define SVLEDGER_SERVICES_ENFORCEMENT_POLICY_H_
+
+#include <atomic>
+#include <set>
+#include <string>
+#include <thread>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "common/clock.h"
+#include "projections/contract_read_model.h"
+#include "services/contract_service.h"
+#include "services/framework_store.h"
+
+namespace svledger::services {
+
+struct EnforcementPolicyOptions {
+  // Real time between sweeps of every contract (the injected clock decides
+  // what is due). Default one hour.
+  absl::Duration sweep_interval = absl::Hours(1);
+  // The actor of the policy's events. Default "svledger-policy".
+  std::string actor = "svledger-policy";
+};
+
+// The enforcement policy as a process manager. What it decides is
+// domain::EvaluatePolicy's; this class decides when, and appends. It
+// evaluates a contract whenever the read model applies a change to it, and
+// every contract on a sweep, because time alone turns a commitment from
+// ON_TRACK to OFF_TRACK.
+//
+// Its events go through ContractService::Execute, one command per event,
+// with a request id derived from the policy's deterministic key; each
+// command re-decides against the contract's current state. So a restart, a
+// projection rebuild, a re-delivered change or two sweeps at once never
+// append an event twice, and a manager's command racing the policy wins
+// or loses cleanly.
+//
+// Thread-safe. Everything passed in must outlive it.
+class EnforcementPolicy {
+ public:
+  EnforcementPolicy(ContractService* contracts,
+                    projections::ContractReadModel* model,
+                    const FrameworkStore* frameworks, Clock* clock,
+                    EnforcementPolicyOptions options = {});
+
+  // Stop()s.
+  ~EnforcementPolicy();
+
+  // Starts the thread that evaluates changed contracts and sweeps.
+  void Start();
+  // Stops it; waits for the evaluation in progress. Idempotent.
+  void Stop();
+
+  // Evaluates one contract at the clock's now and appends what the policy
+  // proposes, waiting for the appends. Returns how many events it appended
+  // (not counting ones the log already held).
+  absl::StatusOr<int> Evaluate(const std::string& contract_id);
+
+  struct SweepResult {
+    size_t contracts = 0;  // evaluated
+    int appended = 0;      // events appended
+  };
+  // Evaluates every contract.
+  absl::StatusOr<SweepResult> Sweep();
+
+  // Evaluations and sweeps of the background thread that failed (each is
+  // tried again at the next change or sweep, from the log).
+  uint64_t failures() const {
+    return failures_.load(std::memory_order_relaxed);
+  }
+
+ private:
+  void Run();
+
+  ContractService* const contracts_;
+  projections::ContractReadModel* const model_;
+  const FrameworkStore* const frameworks_;
+  Clock* const clock_;
+  const EnforcementPolicyOptions options_;
+
+  absl::Mutex mu_;
+  std::set<std::string> changed_ ABSL_GUARDED_BY(mu_);
+  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  uint64_t listener_ = 0;
+  std::atomic<uint64_t> failures_{0};
+  std::thread thread_;
+};
+
+}  // namespace svledger::services
+
+#endif  // SVLEDGER_SERVICES_ENFORCEMENT_POLICY_H_

@@ -1,0 +1,201 @@
+// The enforcement policy against the real server composition, with an
+// injected clock: a contract falls behind, a case opens exactly once across
+// repeated and concurrent sweeps and a restart, and closes on recovery.
+
+#include "services/enforcement_policy.h"
+
+#include <thread>
+
+#include "common/clock.h"
+#include "domain/contract.h"
+#include "domain/enforcement.h"
+#include "grpcpp/create_channel.h"
+#include "grpcpp/security/credentials.h"
+#include "gtest/gtest.h"
+#include "services/server.h"
+#include "svledger/v1/contract_service.grpc.pb.h"
+#include "tests/testing/temp_dir.h"
+
+namespace svledger::services {
+namespace {
+
+using svledger::testing::TempDir;
+
+v1::Date D(int y, int m, int d) { return domain::MakeDate(y, m, d); }
+
+class EnforcementPolicyTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    clock_.Set(domain::StartOfDay(D(2025, 1, 1)));
+    Start();
+    v1::RegisterContractRequest reg;
+    reg.set_request_id("reg");
+    v1::ContractRegistered* c = reg.mutable_contract();
+    c->set_contract_id("K1");
+    c->mutable_framework()->set_id("norwich");
+    c->mutable_framework()->set_version(1);
+    c->set_title("Waste");
+    c->set_supplier_id("acme");
+    c->set_supplier_name("Acme");
+    *c->mutable_start() = D(2025, 1, 1);
+    *c->mutable_end() = D(2026, 12, 31);
+    c->set_contract_manager("j.smith");
+    ASSERT_TRUE(Command(&v1::ContractService::Stub::RegisterContract, reg));
+    v1::AddCommitmentsRequest add;
+    add.set_request_id("add");
+    add.set_contract_id("K1");
+    v1::Commitment* jobs = add.add_commitments();
+    jobs->set_commitment_id("jobs");
+    jobs->set_measure_id("jobs.new_local");
+    jobs->set_target(24);
+    *jobs->mutable_due() = D(2026, 12, 31);
+    ASSERT_TRUE(Command(&v1::ContractService::Stub::AddCommitments, add));
+  }
+
+  void Start() {
+    ServerOptions options;
+    options.listen = "127.0.0.1:0";
+    options.data_dir = dir_.path();
+    options.frameworks_dir = SVLEDGER_FRAMEWORKS_DIR;
+    options.clock = &clock_;
+    auto server = Server::Start(options);
+    ASSERT_TRUE(server.ok()) << server.status();
+    server_ = *std::move(server);
+    stub_ = v1::ContractService::NewStub(
+        grpc::CreateChannel("127.0.0.1:" + std::to_string(server_->port()),
+                            grpc::InsecureChannelCredentials()));
+    policy_ = std::make_unique<EnforcementPolicy>(
+        &server_->contracts(), &server_->read_model(), &server_->frameworks(),
+        &clock_);
+  }
+
+  template <typename Method, typename Request>
+  bool Command(Method method, const Request& request) {
+    grpc::ClientContext context;
+    v1::CommandResponse response;
+    grpc::Status s = ((*stub_).*method)(&context, request, &response);
+    EXPECT_TRUE(s.ok()) << s.error_message();
+    // The policy judges the projection: let it see the command.
+    return s.ok() && server_->read_model().applied().WaitFor(
+                         response.position(), absl::Now() + absl::Seconds(30));
+  }
+
+  // The types of the events in K1's stream that the policy wrote.
+  std::vector<std::string> PolicyEvents() {
+    auto stream = server_->store().ReadStream("contract-K1", {.limit = 1000});
+    EXPECT_TRUE(stream.ok());
+    std::vector<std::string> types;
+    for (const auto& e : stream->events) {
+      if (e.metadata.actor == "svledger-policy") types.push_back(e.type);
+    }
+    return types;
+  }
+
+  FakeClock clock_;
+  TempDir dir_;
+  std::unique_ptr<Server> server_;
+  std::unique_ptr<v1::ContractService::Stub> stub_;
+  std::unique_ptr<EnforcementPolicy> policy_;
+};
+
+TEST_F(EnforcementPolicyTest, OneCaseAcrossSweepsConcurrencyAndRestart) {
+  // Nothing due yet.
+  auto swept = policy_->Sweep();
+  ASSERT_TRUE(swept.ok()) << swept.status();
+  EXPECT_EQ(swept->appended, 0);
+
+  // Six months without a delivery: off track. One status change, one case.
+  clock_.Set(domain::StartOfDay(D(2025, 7, 2)));
+  swept = policy_->Sweep();
+  ASSERT_TRUE(swept.ok()) << swept.status();
+  EXPECT_EQ(swept->contracts, 1u);
+  EXPECT_EQ(swept->appended, 2);
+  // Again, at once and from two threads: nothing more.
+  std::atomic<int> more{0};
+  std::vector<std::thread> threads;
+  for (int i = 0; i < 3; ++i) {
+    threads.emplace_back([&] {
+      auto again = policy_->Sweep();
+      ASSERT_TRUE(again.ok()) << again.status();
+      more += again->appended;
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(more.load(), 0);
+  EXPECT_EQ(PolicyEvents(),
+            (std::vector<std::string>{domain::kCommitmentStatusChanged,
+                                      domain::kEnforcementCaseOpened}));
+
+  // A restart (and the projection it loads) opens nothing twice.
+  policy_.reset();
+  server_->Shutdown();
+  server_.reset();
+  Start();
+  swept = policy_->Sweep();
+  ASSERT_TRUE(swept.ok()) << swept.status();
+  EXPECT_EQ(swept->appended, 0);
+
+  // The supplier catches up: the case closes as recovered, by the policy.
+  v1::ReportDeliveryRequest report;
+  report.set_request_id("r1");
+  report.set_contract_id("K1");
+  v1::DeliveryReported* d = report.mutable_delivery();
+  d->set_delivery_id("q1");
+  d->set_commitment_id("jobs");
+  d->set_quantity(10);
+  *d->mutable_period_start() = D(2025, 1, 1);
+  *d->mutable_period_end() = D(2025, 6, 30);
+  d->mutable_evidence()->set_uri("https://evidence.example/q1");
+  ASSERT_TRUE(Command(&v1::ContractService::Stub::ReportDelivery, report));
+  v1::VerifyDeliveryRequest verify;
+  verify.set_request_id("v1");
+  verify.set_contract_id("K1");
+  verify.mutable_verification()->set_delivery_id("q1");
+  ASSERT_TRUE(Command(&v1::ContractService::Stub::VerifyDelivery, verify));
+  auto evaluated = policy_->Evaluate("K1");
+  ASSERT_TRUE(evaluated.ok()) << evaluated.status();
+  EXPECT_EQ(*evaluated, 2);
+  EXPECT_EQ(
+      PolicyEvents(),
+      (std::vector<std::string>{
+          domain::kCommitmentStatusChanged, domain::kEnforcementCaseOpened,
+          domain::kCommitmentStatusChanged, domain::kEnforcementCaseClosed}));
+  server_->read_model().applied().WaitFor(server_->store().HeadPosition(),
+                                          absl::Now() + absl::Seconds(30));
+  bool closed = false;
+  server_->read_model().current()->Read(
+      "K1", [&](const domain::ContractState& s) {
+        closed = s.enforcement.cases.at("jobs#1").closed &&
+                 s.enforcement.cases.at("jobs#1").close_reason == v1::RECOVERED;
+      });
+  EXPECT_TRUE(closed);
+  EXPECT_EQ(server_->read_model().current()->skipped(), 0u);
+}
+
+TEST_F(EnforcementPolicyTest, TheThreadEvaluatesWhatChanges) {
+  clock_.Set(domain::StartOfDay(D(2025, 7, 2)));
+  policy_->Start();
+  // A report changes the contract; the policy notices without a sweep.
+  v1::ReportDeliveryRequest report;
+  report.set_request_id("r1");
+  report.set_contract_id("K1");
+  v1::DeliveryReported* d = report.mutable_delivery();
+  d->set_delivery_id("q1");
+  d->set_commitment_id("jobs");
+  d->set_quantity(1);
+  *d->mutable_period_start() = D(2025, 1, 1);
+  *d->mutable_period_end() = D(2025, 6, 30);
+  d->mutable_evidence()->set_uri("https://evidence.example/q1");
+  ASSERT_TRUE(Command(&v1::ContractService::Stub::ReportDelivery, report));
+  const absl::Time deadline = absl::Now() + absl::Seconds(30);
+  while (PolicyEvents().size() < 2 && absl::Now() < deadline) {
+    server_->store().head_watcher().WaitFor(server_->store().HeadPosition() + 1,
+                                            absl::Now() + absl::Seconds(1));
+  }
+  EXPECT_EQ(PolicyEvents().size(), 2u);
+  policy_->Stop();
+  EXPECT_EQ(policy_->failures(), 0u);
+}
+
+}  // namespace
+}  // namespace svledger::services
