@@ -14,12 +14,6 @@
 namespace svledger::services {
 namespace {
 
-const v1::MeasureLibrary& LibraryOf(
-    const std::shared_ptr<const v1::MeasureLibrary>& library) {
-  static const v1::MeasureLibrary* const kEmpty = new v1::MeasureLibrary;
-  return library != nullptr ? *library : *kEmpty;
-}
-
 // What the policy proposes for `state` at `now`.
 std::vector<domain::PolicyEvent> Propose(const domain::ContractState& state,
                                          const v1::MeasureLibrary& library,
@@ -51,11 +45,11 @@ EnforcementPolicy::~EnforcementPolicy() { Stop(); }
 
 absl::StatusOr<int> EnforcementPolicy::Evaluate(
     const std::string& contract_id) {
-  auto library = frameworks_->Library();
+  auto library = frameworks_->LibraryOrEmpty();
   const absl::Time now = clock_->Now();
   std::vector<domain::PolicyEvent> proposed;
   model_->current()->Read(contract_id, [&](const domain::ContractState& s) {
-    proposed = Propose(s, LibraryOf(library), *frameworks_, now);
+    proposed = Propose(s, *library, *frameworks_, now);
   });
   int appended = 0;
   // One command per event, in order, each re-deciding on the current state.
@@ -65,7 +59,7 @@ absl::StatusOr<int> EnforcementPolicy::Evaluate(
         [this, key, now, library](const domain::ContractState& state)
         -> absl::StatusOr<ContractService::Decided> {
       for (domain::PolicyEvent& e :
-           Propose(state, LibraryOf(library), *frameworks_, now)) {
+           Propose(state, *library, *frameworks_, now)) {
         if (e.key == key) {
           return ContractService::Decided{std::move(e.type),
                                           std::move(e.payload)};

@@ -176,6 +176,15 @@ std::shared_ptr<const v1::MeasureLibrary> FrameworkStore::Library() const {
   return libraries_.rbegin()->second.first;
 }
 
+std::shared_ptr<const v1::MeasureLibrary> FrameworkStore::LibraryOrEmpty()
+    const {
+  static const auto* const kEmpty =
+      new std::shared_ptr<const v1::MeasureLibrary>(
+          std::make_shared<v1::MeasureLibrary>());
+  std::shared_ptr<const v1::MeasureLibrary> library = Library();
+  return library != nullptr ? library : *kEmpty;
+}
+
 std::shared_ptr<const v1::Framework> FrameworkStore::Get(
     const std::string& id, uint32_t version) const {
   absl::MutexLock lock(&mu_);

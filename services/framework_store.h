@@ -58,6 +58,9 @@ class FrameworkStore {
 
   // Lookups; null when absent.
   std::shared_ptr<const v1::MeasureLibrary> Library() const;
+  // The latest library, or an empty one before any is published (for
+  // views, which show an unknown measure by its id). Never null.
+  std::shared_ptr<const v1::MeasureLibrary> LibraryOrEmpty() const;
   std::shared_ptr<const v1::Framework> Get(const std::string& id,
                                            uint32_t version) const;
   std::shared_ptr<const v1::Framework> Latest(const std::string& id) const;

@@ -80,6 +80,22 @@ class EnforcementPolicyTest : public ::testing::Test {
                          response.position(), absl::Now() + absl::Seconds(30));
   }
 
+  // A report of `quantity` jobs for the first half of 2025.
+  static v1::ReportDeliveryRequest Report(const std::string& id,
+                                          double quantity) {
+    v1::ReportDeliveryRequest report;
+    report.set_request_id("report-" + id);
+    report.set_contract_id("K1");
+    v1::DeliveryReported* d = report.mutable_delivery();
+    d->set_delivery_id(id);
+    d->set_commitment_id("jobs");
+    d->set_quantity(quantity);
+    *d->mutable_period_start() = D(2025, 1, 1);
+    *d->mutable_period_end() = D(2025, 6, 30);
+    d->mutable_evidence()->set_uri("https://evidence.example/" + id);
+    return report;
+  }
+
   // The types of the events in K1's stream that the policy wrote.
   std::vector<std::string> PolicyEvents() {
     auto stream = server_->store().ReadStream("contract-K1", {.limit = 1000});
@@ -136,17 +152,8 @@ TEST_F(EnforcementPolicyTest, OneCaseAcrossSweepsConcurrencyAndRestart) {
   EXPECT_EQ(swept->appended, 0);
 
   // The supplier catches up: the case closes as recovered, by the policy.
-  v1::ReportDeliveryRequest report;
-  report.set_request_id("r1");
-  report.set_contract_id("K1");
-  v1::DeliveryReported* d = report.mutable_delivery();
-  d->set_delivery_id("q1");
-  d->set_commitment_id("jobs");
-  d->set_quantity(10);
-  *d->mutable_period_start() = D(2025, 1, 1);
-  *d->mutable_period_end() = D(2025, 6, 30);
-  d->mutable_evidence()->set_uri("https://evidence.example/q1");
-  ASSERT_TRUE(Command(&v1::ContractService::Stub::ReportDelivery, report));
+  ASSERT_TRUE(
+      Command(&v1::ContractService::Stub::ReportDelivery, Report("q1", 10)));
   v1::VerifyDeliveryRequest verify;
   verify.set_request_id("v1");
   verify.set_contract_id("K1");
@@ -176,17 +183,8 @@ TEST_F(EnforcementPolicyTest, TheThreadEvaluatesWhatChanges) {
   clock_.Set(domain::StartOfDay(D(2025, 7, 2)));
   policy_->Start();
   // A report changes the contract; the policy notices without a sweep.
-  v1::ReportDeliveryRequest report;
-  report.set_request_id("r1");
-  report.set_contract_id("K1");
-  v1::DeliveryReported* d = report.mutable_delivery();
-  d->set_delivery_id("q1");
-  d->set_commitment_id("jobs");
-  d->set_quantity(1);
-  *d->mutable_period_start() = D(2025, 1, 1);
-  *d->mutable_period_end() = D(2025, 6, 30);
-  d->mutable_evidence()->set_uri("https://evidence.example/q1");
-  ASSERT_TRUE(Command(&v1::ContractService::Stub::ReportDelivery, report));
+  ASSERT_TRUE(
+      Command(&v1::ContractService::Stub::ReportDelivery, Report("q1", 1)));
   const absl::Time deadline = absl::Now() + absl::Seconds(30);
   while (PolicyEvents().size() < 2 && absl::Now() < deadline) {
     server_->store().head_watcher().WaitFor(server_->store().HeadPosition() + 1,
