@@ -15,6 +15,7 @@
 #include "gtest/gtest.h"
 #include "services/server.h"
 #include "svledger/v1/contract_service.grpc.pb.h"
+#include "tests/services/requests.h"
 #include "tests/testing/temp_dir.h"
 
 namespace svledger::services {
@@ -83,17 +84,8 @@ class ContractServiceTest : public ::testing::Test {
 
   static v1::ReportDeliveryRequest Delivery(const std::string& id,
                                             double quantity) {
-    v1::ReportDeliveryRequest request;
-    request.set_request_id("report-" + id);
-    request.set_contract_id("NCC-2025-7");
-    v1::DeliveryReported* d = request.mutable_delivery();
-    d->set_delivery_id(id);
-    d->set_commitment_id("jobs");
-    d->set_quantity(quantity);
-    *d->mutable_period_start() = D(2025, 4, 1);
-    *d->mutable_period_end() = D(2025, 6, 30);
-    d->mutable_evidence()->set_uri("https://evidence.example/" + id);
-    return request;
+    return testing::ReportRequest("NCC-2025-7", id, "jobs", quantity,
+                                  D(2025, 4, 1), D(2025, 6, 30));
   }
 
   TempDir dir_;

@@ -14,6 +14,7 @@
 #include "gtest/gtest.h"
 #include "services/server.h"
 #include "svledger/v1/contract_service.grpc.pb.h"
+#include "tests/services/requests.h"
 #include "tests/testing/temp_dir.h"
 
 namespace svledger::services {
@@ -83,17 +84,8 @@ class EnforcementPolicyTest : public ::testing::Test {
   // A report of `quantity` jobs for the first half of 2025.
   static v1::ReportDeliveryRequest Report(const std::string& id,
                                           double quantity) {
-    v1::ReportDeliveryRequest report;
-    report.set_request_id("report-" + id);
-    report.set_contract_id("K1");
-    v1::DeliveryReported* d = report.mutable_delivery();
-    d->set_delivery_id(id);
-    d->set_commitment_id("jobs");
-    d->set_quantity(quantity);
-    *d->mutable_period_start() = D(2025, 1, 1);
-    *d->mutable_period_end() = D(2025, 6, 30);
-    d->mutable_evidence()->set_uri("https://evidence.example/" + id);
-    return report;
+    return testing::ReportRequest("K1", id, "jobs", quantity, D(2025, 1, 1),
+                                  D(2025, 6, 30));
   }
 
   // The types of the events in K1's stream that the policy wrote.

@@ -15,6 +15,7 @@
 #include "svledger/v1/contract_service.grpc.pb.h"
 #include "svledger/v1/framework_service.grpc.pb.h"
 #include "svledger/v1/progress_service.grpc.pb.h"
+#include "tests/services/requests.h"
 #include "tests/testing/temp_dir.h"
 #include "tests/testing/wait.h"
 
@@ -98,17 +99,8 @@ class ProgressServiceTest : public ::testing::Test {
                    const std::string& commitment, double quantity,
                    double denominator, v1::Date start, v1::Date end,
                    bool verify = true) {
-    v1::ReportDeliveryRequest report;
-    report.set_request_id("report-" + id);
-    report.set_contract_id(contract);
-    v1::DeliveryReported* d = report.mutable_delivery();
-    d->set_delivery_id(id);
-    d->set_commitment_id(commitment);
-    d->set_quantity(quantity);
-    d->set_denominator(denominator);
-    *d->mutable_period_start() = start;
-    *d->mutable_period_end() = end;
-    d->mutable_evidence()->set_uri("https://evidence.example/" + id);
+    const v1::ReportDeliveryRequest report = testing::ReportRequest(
+        contract, id, commitment, quantity, start, end, denominator);
     v1::CommandResponse r;
     grpc::ClientContext c1;
     grpc::Status s = commands_->ReportDelivery(&c1, report, &r);
