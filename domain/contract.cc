@@ -445,7 +445,7 @@ absl::Status Apply(ContractState& state, absl::string_view type,
   }
   if (!state.registered) return cannot("contract not registered");
   if (IsEnforcementEvent(type))
-    return ApplyEnforcement(state, type, payload, t);
+    return ApplyEnforcement(state, type, payload, recorded, t);
   if (type == kCommitmentsAdded) {
     v1::CommitmentsAdded e;
     if (absl::Status s = ParsePayload(payload, &e); !s.ok()) return s;

@@ -73,7 +73,9 @@ bool IsEnforcementEvent(absl::string_view type) {
 }
 
 absl::Status ApplyEnforcement(ContractState& state, absl::string_view type,
-                              absl::string_view payload, Touched& touched) {
+                              absl::string_view payload, absl::Time recorded,
+                              Touched& touched) {
+  const int64_t recorded_micros = absl::ToUnixMicros(recorded);
   EnforcementState& e = state.enforcement;
   if (type == kEnforcementCaseOpened) {
     v1::EnforcementCaseOpened ev;
@@ -87,6 +89,7 @@ absl::Status ApplyEnforcement(ContractState& state, absl::string_view type,
     CaseRecord& c = e.cases[ev.case_id()];
     c.stage = ev.stage();
     c.opened_unix_micros = ev.trigger().as_of().unix_micros();
+    c.stage_since_unix_micros = c.opened_unix_micros;
     ++e.cases_opened[ev.commitment_id()];
     c.opened = std::move(ev);
   } else if (type == kEnforcementActionRecorded) {
@@ -94,16 +97,23 @@ absl::Status ApplyEnforcement(ContractState& state, absl::string_view type,
     if (absl::Status s = Parse(type, payload, &ev); !s.ok()) return s;
     absl::StatusOr<CaseRecord*> c = OpenCaseById(e, type, ev.case_id());
     if (!c.ok()) return c.status();
-    if (ev.stage() != v1::ENFORCEMENT_STAGE_UNSPECIFIED) {
+    if (ev.stage() != v1::ENFORCEMENT_STAGE_UNSPECIFIED &&
+        ev.stage() != (*c)->stage) {
       (*c)->stage = ev.stage();
+      (*c)->stage_since_unix_micros = recorded_micros;
     }
     if (ev.has_agreed_date()) (*c)->agreed_date = ev.agreed_date();
+    if (ev.stage() == v1::FINANCIAL_REMEDY) {
+      (*c)->remedy_pence += ev.amount().pence();
+    }
+    ++(*c)->actions;
   } else if (type == kEnforcementCaseEscalated) {
     v1::EnforcementCaseEscalated ev;
     if (absl::Status s = Parse(type, payload, &ev); !s.ok()) return s;
     absl::StatusOr<CaseRecord*> c = OpenCaseById(e, type, ev.case_id());
     if (!c.ok()) return c.status();
     (*c)->stage = ev.to();
+    (*c)->stage_since_unix_micros = ev.as_of().unix_micros();
   } else if (type == kEnforcementCaseClosed) {
     v1::EnforcementCaseClosed ev;
     if (absl::Status s = Parse(type, payload, &ev); !s.ok()) return s;
@@ -111,6 +121,7 @@ absl::Status ApplyEnforcement(ContractState& state, absl::string_view type,
     if (!c.ok()) return c.status();
     (*c)->closed = true;
     (*c)->close_reason = ev.reason();
+    (*c)->closed_unix_micros = recorded_micros;
   } else if (type == kCommitmentStatusChanged) {
     v1::CommitmentStatusChanged ev;
     if (absl::Status s = Parse(type, payload, &ev); !s.ok()) return s;

@@ -50,8 +50,10 @@ bool IsEnforcementEvent(absl::string_view type);
 
 // Applies an enforcement event (called by Apply). INVALID_ARGUMENT, state
 // unchanged, for one that cannot be applied.
+// `recorded` is the event's recorded time.
 absl::Status ApplyEnforcement(ContractState& state, absl::string_view type,
-                              absl::string_view payload, Touched& touched);
+                              absl::string_view payload, absl::Time recorded,
+                              Touched& touched);
 
 // "<commitment id>#<n>".
 std::string CaseId(absl::string_view commitment_id, int n);

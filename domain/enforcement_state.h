@@ -24,6 +24,12 @@ struct CaseRecord {
   bool closed = false;
   v1::CaseCloseReason close_reason = v1::CASE_CLOSE_REASON_UNSPECIFIED;
   int64_t opened_unix_micros = 0;  // when the case was opened (trigger)
+  // When the case reached its current stage: opened, escalated by the
+  // policy (its as-of time) or moved up by an action (recorded time).
+  int64_t stage_since_unix_micros = 0;
+  int64_t closed_unix_micros = 0;  // recorded time of the closing event
+  int64_t remedy_pence = 0;        // FINANCIAL_REMEDY amounts, summed
+  int actions = 0;                 // actions the manager recorded
 };
 
 struct EnforcementState {

@@ -4,8 +4,10 @@
 #include <cmath>
 #include <map>
 #include <set>
+#include <tuple>
 #include <utility>
 
+#include "domain/enforcement.h"
 #include "domain/framework_catalog.h"
 
 namespace svledger::domain {
@@ -167,6 +169,69 @@ v1::Money Pounds(double gbp) {
   return money;
 }
 
+namespace {
+
+// The enforcement side of a contract's view: cases, KPI rating and
+// performance assessments.
+void AddEnforcement(const ContractState& state, v1::ContractProgress& out) {
+  const EnforcementState& e = state.enforcement;
+  v1::CaseCounts& counts = *out.mutable_cases();
+  std::map<std::string, const std::pair<const std::string, CaseRecord>*> open;
+  for (const auto& entry : e.cases) {
+    const CaseRecord& c = entry.second;
+    counts.set_opened(counts.opened() + 1);
+    if (!c.closed) {
+      counts.set_open(counts.open() + 1);
+      open[c.opened.commitment_id()] = &entry;
+      continue;
+    }
+    switch (c.close_reason) {
+      case v1::RECOVERED:
+        counts.set_recovered(counts.recovered() + 1);
+        break;
+      case v1::REMEDIED:
+        counts.set_remedied(counts.remedied() + 1);
+        break;
+      case v1::WAIVED:
+        counts.set_waived(counts.waived() + 1);
+        break;
+      case v1::TERMINATED:
+        counts.set_terminated(counts.terminated() + 1);
+        break;
+      case v1::COMMITMENT_WITHDRAWN:
+        counts.set_withdrawn(counts.withdrawn() + 1);
+        break;
+      default:
+        break;
+    }
+  }
+  for (v1::CommitmentProgress& c : *out.mutable_commitments()) {
+    if (auto it = open.find(c.commitment_id()); it != open.end()) {
+      c.set_open_case_id(it->second->first);
+      c.set_case_stage(it->second->second.stage);
+    }
+  }
+  out.set_rating(RateKpis(out));
+  *out.mutable_next_assessment_due() = NextAssessmentDue(state);
+  // The latest assessment by date (the later recorded of one day).
+  auto day = [](const v1::Date& d) {
+    return std::make_tuple(d.year(), d.month(), d.day());
+  };
+  const v1::PerformanceAssessmentRecorded* latest = nullptr;
+  for (const v1::PerformanceAssessmentRecorded& a : e.assessments) {
+    if (latest == nullptr ||
+        day(a.assessed_on()) >= day(latest->assessed_on())) {
+      latest = &a;
+    }
+  }
+  if (latest != nullptr) {
+    out.set_last_assessed_rating(latest->rating());
+    *out.mutable_last_assessed_on() = latest->assessed_on();
+  }
+}
+
+}  // namespace
+
 v1::ContractProgress BuildContractProgress(const ContractState& state,
                                            const v1::MeasureLibrary& library,
                                            absl::Time as_of) {
@@ -221,6 +286,7 @@ v1::ContractProgress BuildContractProgress(const ContractState& state,
   out.set_delivery_score(DeliveryScore(outcomes).value_or(0));
   out.mutable_gbp_promised()->set_pence(promised);
   out.mutable_gbp_delivered()->set_pence(delivered);
+  AddEnforcement(state, out);
   return out;
 }
 
@@ -241,6 +307,9 @@ v1::ContractSummary Summarize(const v1::ContractProgress& progress) {
   s.set_commitments(progress.commitments_size());
   *s.mutable_gbp_promised() = progress.gbp_promised();
   *s.mutable_gbp_delivered() = progress.gbp_delivered();
+  s.set_rating(progress.rating());
+  *s.mutable_cases() = progress.cases();
+  *s.mutable_next_assessment_due() = progress.next_assessment_due();
   return s;
 }
 
@@ -341,7 +410,8 @@ v1::CouncilSummary BuildCouncilSummary(
 
 v1::SupplierScorecard BuildSupplierScorecard(
     absl::string_view supplier_id,
-    const std::vector<v1::ContractProgress>& contracts) {
+    const std::vector<v1::ContractProgress>& contracts,
+    const StandingRule& rule) {
   v1::SupplierScorecard out;
   out.set_supplier_id(std::string(supplier_id));
   RollupBuilder total;
@@ -359,6 +429,7 @@ v1::SupplierScorecard BuildSupplierScorecard(
   for (v1::MeasureRollup& m : ByMeasure(contracts)) {
     *out.add_measures() = std::move(m);
   }
+  *out.mutable_standing() = BuildStanding(contracts, rule);
   return out;
 }
 

@@ -20,6 +20,7 @@
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "domain/contract.h"
+#include "domain/standing.h"
 #include "domain/status_rules.h"
 #include "svledger/v1/framework.pb.h"
 #include "svledger/v1/progress.pb.h"
@@ -58,11 +59,13 @@ v1::CouncilSummary BuildCouncilSummary(
     const v1::Framework& latest, FrameworkLookup lookup,
     const std::vector<v1::ContractProgress>& contracts);
 
-// Rolls up a supplier's contracts: totals, each contract's summary, and the
-// supplier's promises and deliveries by measure.
+// Rolls up a supplier's contracts: totals, each contract's summary, the
+// supplier's promises and deliveries by measure, and its standing by `rule`
+// (domain/standing.h).
 v1::SupplierScorecard BuildSupplierScorecard(
     absl::string_view supplier_id,
-    const std::vector<v1::ContractProgress>& contracts);
+    const std::vector<v1::ContractProgress>& contracts,
+    const StandingRule& rule = {});
 
 }  // namespace svledger::domain
 

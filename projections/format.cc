@@ -41,6 +41,10 @@ std::string EncodeContract(const domain::ContractState& state) {
     sc.set_closed(c.closed);
     sc.set_close_reason(c.close_reason);
     sc.set_opened_unix_micros(c.opened_unix_micros);
+    sc.set_stage_since_unix_micros(c.stage_since_unix_micros);
+    sc.set_closed_unix_micros(c.closed_unix_micros);
+    sc.set_remedy_pence(c.remedy_pence);
+    sc.set_actions(c.actions);
   }
   for (const auto& [id, n] : e.cases_opened) {
     (*stored.mutable_cases_opened())[id] = n;
@@ -119,6 +123,10 @@ absl::Status LoadRecord(
       c.closed = sc.closed();
       c.close_reason = sc.close_reason();
       c.opened_unix_micros = sc.opened_unix_micros();
+      c.stage_since_unix_micros = sc.stage_since_unix_micros();
+      c.closed_unix_micros = sc.closed_unix_micros();
+      c.remedy_pence = sc.remedy_pence();
+      c.actions = sc.actions();
       c.opened = std::move(*sc.mutable_opened());
     }
     e.cases_opened.insert(stored.cases_opened().begin(),

@@ -7,7 +7,7 @@
 // database of another version is rebuilt from the log, never misread).
 //
 // One RocksDB database ("<data dir>/projections"). Column families:
-//   default            "format_version" -> decimal ASCII, currently "1"
+//   default            "format_version" -> decimal ASCII, currently "2"
 //                      "active/<name>"  -> decimal generation of the table
 //                                          that serves projection <name>
 //   "<name>.<gen>"     one table per projection generation; a rebuild
@@ -34,7 +34,9 @@
 
 namespace svledger::projections::format {
 
-inline constexpr int kFormatVersion = 1;
+inline constexpr int kFormatVersion = 2;
+// Version history: 1, issue 3; 2 added the case times, remedies and action
+// counts to StoredCase (a version-1 database is rebuilt from the log).
 inline constexpr char kFormatVersionKey[] = "format_version";
 inline constexpr char kActivePrefix[] = "active/";
 
