@@ -27,23 +27,6 @@ absl::Status CheckRequestId(const std::string& id) {
   return absl::OkStatus();
 }
 
-// Wraps a Decide function's event as type and payload. The domain names
-// fields within the command's message; `field` is where that message sits
-// in the request (e.g. "delivery"), so errors name the request's field.
-template <typename Event>
-absl::StatusOr<ContractService::Decided> AsDecided(absl::StatusOr<Event> event,
-                                                   absl::string_view field) {
-  if (!event.ok()) {
-    if (!field.empty() && absl::IsInvalidArgument(event.status())) {
-      return absl::InvalidArgumentError(
-          absl::StrCat(field, ".", event.status().message()));
-    }
-    return event.status();
-  }
-  return ContractService::Decided{event->GetDescriptor()->name(),
-                                  event->SerializeAsString()};
-}
-
 }  // namespace
 
 // One command on its way: read, replay check, decide, append, maybe again.

@@ -10,6 +10,8 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/string_view.h"
 #include "absl/synchronization/mutex.h"
 #include "domain/contract.h"
 #include "eventstore/event_store.h"
@@ -97,12 +99,16 @@ class ContractService final : public v1::ContractService::CallbackService {
   void Execute(const std::string& contract_id, const std::string& request_id,
                const std::string& actor, Decide decide, Done done);
 
- private:
+  // Runs a command of an RPC on a contract (this service's, or another's
+  // such as EnforcementService's) as Execute does, the actor being the
+  // caller's; finishes the call with the outcome. Validates request_id and
+  // contract_id first.
   grpc::ServerUnaryReactor* Run(grpc::CallbackServerContext* context,
                                 const std::string& contract_id,
                                 const std::string& request_id, Decide decide,
                                 v1::CommandResponse* response);
 
+ private:
   friend class CommandRun;
   // Starts `run` now, or queues it behind the command running on its
   // contract.
@@ -141,6 +147,23 @@ class ContractService final : public v1::ContractService::CallbackService {
   absl::flat_hash_map<std::string, std::unique_ptr<CachedContract>> cache_
       ABSL_GUARDED_BY(mu_);
 };
+
+// Wraps a Decide function's event as type and payload. The domain names
+// fields within the command's message; `field` is where that message sits
+// in the request (e.g. "delivery"), so errors name the request's field.
+template <typename Event>
+absl::StatusOr<ContractService::Decided> AsDecided(absl::StatusOr<Event> event,
+                                                   absl::string_view field) {
+  if (!event.ok()) {
+    if (!field.empty() && absl::IsInvalidArgument(event.status())) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(field, ".", event.status().message()));
+    }
+    return event.status();
+  }
+  return ContractService::Decided{std::string(event->GetDescriptor()->name()),
+                                  event->SerializeAsString()};
+}
 
 }  // namespace svledger::services
 

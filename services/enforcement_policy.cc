@@ -19,11 +19,8 @@ std::vector<domain::PolicyEvent> Propose(const domain::ContractState& state,
                                          const v1::MeasureLibrary& library,
                                          const FrameworkStore& frameworks,
                                          absl::Time now) {
-  const v1::FrameworkRef& ref = state.contract.framework();
-  std::shared_ptr<const v1::Framework> framework =
-      frameworks.Get(ref.id(), ref.version());
-  const std::vector<v1::EnforcementStage> stages = domain::LadderStages(
-      framework != nullptr ? framework->escalation() : v1::EscalationLadder());
+  const std::vector<v1::EnforcementStage> stages =
+      domain::LadderStages(frameworks.LadderOf(state.contract.framework()));
   return domain::EvaluatePolicy(
       state, domain::BuildContractProgress(state, library, now), stages);
 }
@@ -127,7 +124,8 @@ void EnforcementPolicy::Stop() {
 }
 
 void EnforcementPolicy::Run() {
-  absl::Time next_sweep = absl::Now() + options_.sweep_interval;
+  // The first sweep runs at once: time passed while the server was down.
+  absl::Time next_sweep = absl::Now();
   while (true) {
     std::set<std::string> changed;
     bool sweep = false;

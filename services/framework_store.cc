@@ -176,6 +176,13 @@ std::shared_ptr<const v1::MeasureLibrary> FrameworkStore::Library() const {
   return libraries_.rbegin()->second.first;
 }
 
+v1::EscalationLadder FrameworkStore::LadderOf(
+    const v1::FrameworkRef& ref) const {
+  std::shared_ptr<const v1::Framework> framework = Get(ref.id(), ref.version());
+  return framework != nullptr ? framework->escalation()
+                              : v1::EscalationLadder();
+}
+
 std::shared_ptr<const v1::MeasureLibrary> FrameworkStore::LibraryOrEmpty()
     const {
   static const auto* const kEmpty =

@@ -11,6 +11,7 @@
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "eventstore/event_store.h"
+#include "svledger/v1/contract.pb.h"
 #include "svledger/v1/framework.pb.h"
 
 namespace svledger::services {
@@ -64,6 +65,9 @@ class FrameworkStore {
   std::shared_ptr<const v1::Framework> Get(const std::string& id,
                                            uint32_t version) const;
   std::shared_ptr<const v1::Framework> Latest(const std::string& id) const;
+  // The escalation ladder of the framework version `ref` names; the default
+  // (an empty ladder) if that version is not published.
+  v1::EscalationLadder LadderOf(const v1::FrameworkRef& ref) const;
   // The latest version of every framework, by id.
   std::vector<std::shared_ptr<const v1::Framework>> List() const;
 

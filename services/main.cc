@@ -25,6 +25,16 @@ ABSL_FLAG(bool, demo, false,
           "published council framework; --no-demo (or --nodemo) turns it off");
 ABSL_FLAG(absl::Duration, shutdown_grace, absl::Seconds(10),
           "how long shutdown waits for in-flight calls");
+ABSL_FLAG(bool, enforcement, true,
+          "run the enforcement policy: open, escalate and close cases by "
+          "itself; --no-enforcement turns it off");
+ABSL_FLAG(absl::Duration, enforcement_sweep, absl::Hours(1),
+          "time between the enforcement policy's sweeps of every contract");
+ABSL_FLAG(double, endorse_min_on_track, 0.9,
+          "supplier endorsement: the least share (0-1) of its live "
+          "commitments on track or met");
+ABSL_FLAG(int, extension_min_months, 12,
+          "contract extension: the least months a contract has run");
 
 int main(int argc, char** argv) {
   absl::SetProgramUsageMessage(
@@ -49,6 +59,16 @@ int main(int argc, char** argv) {
   options.shutdown_grace = absl::GetFlag(FLAGS_shutdown_grace);
   options.frameworks_dir = absl::GetFlag(FLAGS_frameworks_dir);
   options.demo = absl::GetFlag(FLAGS_demo);
+  options.enforcement = absl::GetFlag(FLAGS_enforcement);
+  options.enforcement_sweep = absl::GetFlag(FLAGS_enforcement_sweep);
+  if (options.enforcement_sweep <= absl::ZeroDuration()) {
+    std::fprintf(stderr, "svledger: --enforcement-sweep must be above 0\n");
+    return 2;
+  }
+  options.standing.endorse_min_on_track_share =
+      absl::GetFlag(FLAGS_endorse_min_on_track);
+  options.standing.extension_min_months =
+      absl::GetFlag(FLAGS_extension_min_months);
   auto server = svledger::services::Server::Start(options);
   if (!server.ok()) {
     std::fprintf(stderr, "svledger: %s\n", server.status().ToString().c_str());

@@ -34,8 +34,13 @@ absl::Status CheckStatusFilter(v1::CommitmentStatus status) {
 
 ProgressQueries::ProgressQueries(const eventstore::EventStore* store,
                                  projections::ContractReadModel* model,
-                                 const FrameworkStore* frameworks, Clock* clock)
-    : store_(store), model_(model), frameworks_(frameworks), clock_(clock) {}
+                                 const FrameworkStore* frameworks, Clock* clock,
+                                 domain::StandingRule standing)
+    : store_(store),
+      model_(model),
+      frameworks_(frameworks),
+      clock_(clock),
+      standing_(std::move(standing)) {}
 
 absl::StatusOr<domain::ContractState> ProgressQueries::StateAsOf(
     const std::string& contract_id, absl::Time as_of) const {
@@ -215,8 +220,8 @@ absl::StatusOr<v1::SupplierScorecard> ProgressQueries::SupplierScorecard(
         absl::StrCat("supplier_id: no contracts with supplier '",
                      request.supplier_id(), "'"));
   }
-  v1::SupplierScorecard out =
-      domain::BuildSupplierScorecard(request.supplier_id(), progress);
+  v1::SupplierScorecard out = domain::BuildSupplierScorecard(
+      request.supplier_id(), progress, standing_);
   out.mutable_as_of()->set_unix_micros(absl::ToUnixMicros(now));
   out.set_position(projection->applied());
   return out;

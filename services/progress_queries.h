@@ -4,6 +4,7 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "common/clock.h"
+#include "domain/standing.h"
 #include "eventstore/event_store.h"
 #include "projections/contract_read_model.h"
 #include "services/framework_store.h"
@@ -27,7 +28,8 @@ class ProgressQueries {
  public:
   ProgressQueries(const eventstore::EventStore* store,
                   projections::ContractReadModel* model,
-                  const FrameworkStore* frameworks, Clock* clock);
+                  const FrameworkStore* frameworks, Clock* clock,
+                  domain::StandingRule standing = {});
 
   // Without as_of: the projection's state judged now. With as_of: the
   // contract's stream replayed up to the end of that date (UTC) and judged
@@ -63,6 +65,7 @@ class ProgressQueries {
   projections::ContractReadModel* const model_;
   const FrameworkStore* const frameworks_;
   Clock* const clock_;
+  const domain::StandingRule standing_;
 };
 
 }  // namespace svledger::services

@@ -11,29 +11,6 @@
 namespace svledger::services {
 namespace {
 
-// Finishes a unary call exactly once; with UNAVAILABLE if it is destroyed
-// before anyone did (a wait dropped at shutdown).
-class UnaryFinisher {
- public:
-  explicit UnaryFinisher(grpc::ServerUnaryReactor* reactor)
-      : reactor_(reactor) {}
-  ~UnaryFinisher() {
-    if (reactor_ != nullptr) {
-      reactor_->Finish(grpc::Status(grpc::StatusCode::UNAVAILABLE,
-                                    "server is shutting down"));
-    }
-  }
-  UnaryFinisher(const UnaryFinisher&) = delete;
-  UnaryFinisher& operator=(const UnaryFinisher&) = delete;
-
-  void Finish(const absl::Status& status) {
-    std::exchange(reactor_, nullptr)->Finish(ToGrpcStatus(status));
-  }
-
- private:
-  grpc::ServerUnaryReactor* reactor_;
-};
-
 // A WatchContract stream that ends at once with the reason.
 class RefusedWatch final
     : public grpc::ServerWriteReactor<v1::ContractProgress> {
@@ -47,49 +24,15 @@ class RefusedWatch final
 ProgressService::ProgressService(projections::ContractReadModel* model,
                                  const ProgressQueries* queries,
                                  absl::Duration max_position_wait)
-    : model_(model), queries_(queries), max_position_wait_(max_position_wait) {}
-
-absl::Time ProgressService::WaitDeadline(
-    const grpc::CallbackServerContext* context) const {
-  absl::Time deadline = absl::Now() + max_position_wait_;
-  const auto client = context->deadline();
-  if (client != std::chrono::system_clock::time_point::max()) {
-    deadline = std::min(deadline, absl::FromChrono(client));
-  }
-  return deadline;
-}
+    : model_(model), queries_(queries), wait_(model, max_position_wait) {}
 
 ProgressService::~ProgressService() { StopWatches(); }
-
-grpc::ServerUnaryReactor* ProgressService::Answer(
-    grpc::CallbackServerContext* context, uint64_t min_position,
-    absl::AnyInvocable<absl::Status()> answer) {
-  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  if (min_position <= model_->applied().head()) {
-    reactor->Finish(ToGrpcStatus(answer()));
-    return reactor;
-  }
-  auto finisher = std::make_unique<UnaryFinisher>(reactor);
-  model_->applied().NotifyAt(
-      min_position, WaitDeadline(context),
-      [finisher = std::move(finisher), answer = std::move(answer),
-       min_position](bool reached) mutable {
-        if (!reached) {
-          finisher->Finish(absl::DeadlineExceededError(
-              absl::StrCat("min_position: position ", min_position,
-                           " was not applied in time")));
-          return;
-        }
-        finisher->Finish(answer());
-      });
-  return reactor;
-}
 
 grpc::ServerUnaryReactor* ProgressService::GetContractProgress(
     grpc::CallbackServerContext* context,
     const v1::GetContractProgressRequest* request,
     v1::ContractProgress* response) {
-  return Answer(context, request->min_position(), [=, this] {
+  return wait_.Answer(context, request->min_position(), [=, this] {
     absl::StatusOr<v1::ContractProgress> out =
         queries_->ContractProgress(*request);
     if (out.ok()) *response = *std::move(out);
@@ -101,7 +44,7 @@ grpc::ServerUnaryReactor* ProgressService::ListContracts(
     grpc::CallbackServerContext* context,
     const v1::ListContractsRequest* request,
     v1::ListContractsResponse* response) {
-  return Answer(context, request->min_position(), [=, this] {
+  return wait_.Answer(context, request->min_position(), [=, this] {
     absl::StatusOr<v1::ListContractsResponse> out =
         queries_->ListContracts(*request);
     if (out.ok()) *response = *std::move(out);
@@ -112,7 +55,7 @@ grpc::ServerUnaryReactor* ProgressService::ListContracts(
 grpc::ServerUnaryReactor* ProgressService::GetCouncilSummary(
     grpc::CallbackServerContext* context,
     const v1::GetCouncilSummaryRequest* request, v1::CouncilSummary* response) {
-  return Answer(context, request->min_position(), [=, this] {
+  return wait_.Answer(context, request->min_position(), [=, this] {
     absl::StatusOr<v1::CouncilSummary> out = queries_->CouncilSummary(*request);
     if (out.ok()) *response = *std::move(out);
     return out.status();
@@ -123,7 +66,7 @@ grpc::ServerUnaryReactor* ProgressService::GetSupplierScorecard(
     grpc::CallbackServerContext* context,
     const v1::GetSupplierScorecardRequest* request,
     v1::SupplierScorecard* response) {
-  return Answer(context, request->min_position(), [=, this] {
+  return wait_.Answer(context, request->min_position(), [=, this] {
     absl::StatusOr<v1::SupplierScorecard> out =
         queries_->SupplierScorecard(*request);
     if (out.ok()) *response = *std::move(out);
@@ -135,7 +78,7 @@ grpc::ServerUnaryReactor* ProgressService::ListFrameworks(
     grpc::CallbackServerContext* context,
     const v1::ListFrameworksRequest* request,
     v1::ListFrameworksResponse* response) {
-  return Answer(context, 0, [=, this] {
+  return wait_.Answer(context, 0, [=, this] {
     *response = queries_->ListFrameworks();
     return absl::OkStatus();
   });
@@ -145,7 +88,7 @@ grpc::ServerUnaryReactor* ProgressService::GetFramework(
     grpc::CallbackServerContext* context,
     const v1::GetFrameworkRequest* request,
     v1::GetFrameworkResponse* response) {
-  return Answer(context, 0, [=, this] {
+  return wait_.Answer(context, 0, [=, this] {
     absl::StatusOr<v1::GetFrameworkResponse> out =
         queries_->GetFramework(*request);
     if (out.ok()) *response = *std::move(out);
@@ -167,7 +110,7 @@ grpc::ServerWriteReactor<v1::ContractProgress>* ProgressService::WatchContract(
   }
   std::shared_ptr<WatchReactor> reactor =
       WatchReactor::Start(this, model_, queries_, request->contract_id(),
-                          request->min_position(), WaitDeadline(context));
+                          request->min_position(), wait_.Deadline(context));
   bool stop_now = false;
   {
     absl::MutexLock lock(&mu_);

@@ -9,6 +9,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "projections/contract_read_model.h"
+#include "services/applied_wait.h"
 #include "services/progress_queries.h"
 #include "svledger/v1/progress_service.grpc.pb.h"
 
@@ -72,19 +73,9 @@ class ProgressService final : public v1::ProgressService::CallbackService {
   friend class WatchReactor;
   void Forget(const WatchReactor* reactor);
 
-  // Runs `answer` once `min_position` is applied (at once if it is), and
-  // finishes the call with its status; DEADLINE_EXCEEDED if the position is
-  // not applied within WaitDeadline.
-  grpc::ServerUnaryReactor* Answer(grpc::CallbackServerContext* context,
-                                   uint64_t min_position,
-                                   absl::AnyInvocable<absl::Status()> answer);
-
-  // The sooner of the call's deadline and max_position_wait_ from now.
-  absl::Time WaitDeadline(const grpc::CallbackServerContext* context) const;
-
   projections::ContractReadModel* const model_;
   const ProgressQueries* const queries_;
-  const absl::Duration max_position_wait_;
+  AppliedWait wait_;
 
   mutable absl::Mutex mu_;
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;

@@ -22,6 +22,8 @@ constexpr char kContractServiceName[] = "svledger.v1.ContractService";
 constexpr char kProgressServiceName[] = "svledger.v1.ProgressService";
 constexpr char kFrameworkServiceName[] = "svledger.v1.FrameworkService";
 constexpr char kAdminServiceName[] = "svledger.v1.AdminService";
+constexpr char kEnforcementServiceName[] = "svledger.v1.EnforcementService";
+constexpr char kAlertServiceName[] = "svledger.v1.AlertService";
 
 absl::StatusOr<std::string> ReadFile(const std::filesystem::path& path) {
   std::ifstream in(path);
@@ -113,7 +115,7 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(ServerOptions options) {
   Clock* clock = options.clock != nullptr ? options.clock : Clock::Real();
   server->queries_ = std::make_unique<ProgressQueries>(
       server->store_.get(), server->read_model_.get(),
-      server->frameworks_.get(), clock);
+      server->frameworks_.get(), clock, options.standing);
   server->progress_ = std::make_unique<ProgressService>(
       server->read_model_.get(), server->queries_.get(),
       options.max_position_wait);
@@ -121,6 +123,14 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(ServerOptions options) {
       std::make_unique<FrameworkService>(server->frameworks_.get());
   server->admin_ = std::make_unique<AdminService>(server->store_.get(),
                                                   server->read_model_.get());
+  server->case_queries_ = std::make_unique<CaseQueries>(
+      server->store_.get(), server->read_model_.get(),
+      server->frameworks_.get(), clock);
+  server->enforcement_ = std::make_unique<EnforcementService>(
+      server->contracts_.get(), server->frameworks_.get(),
+      server->read_model_.get(), server->case_queries_.get(),
+      options.max_position_wait);
+  server->alerts_ = std::make_unique<AlertService>(server->store_.get());
 
   RandomSource* random =
       options.random != nullptr ? options.random : RandomSource::Real();
@@ -139,6 +149,8 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(ServerOptions options) {
   builder.RegisterService(server->progress_.get());
   builder.RegisterService(server->framework_service_.get());
   builder.RegisterService(server->admin_.get());
+  builder.RegisterService(server->enforcement_.get());
+  builder.RegisterService(server->alerts_.get());
   server->grpc_server_ = builder.BuildAndStart();
   if (server->grpc_server_ == nullptr || server->port_ == 0) {
     server->store_->Close();
@@ -153,6 +165,8 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(ServerOptions options) {
   health->SetServingStatus(kProgressServiceName, true);
   health->SetServingStatus(kFrameworkServiceName, true);
   health->SetServingStatus(kAdminServiceName, true);
+  health->SetServingStatus(kEnforcementServiceName, true);
+  health->SetServingStatus(kAlertServiceName, true);
   if (options.demo && server->read_model_->current()->size() == 0) {
     const absl::CivilDay today =
         absl::ToCivilDay(clock->Now(), absl::UTCTimeZone());
@@ -162,6 +176,14 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(ServerOptions options) {
         !s.ok()) {
       return s;
     }
+  }
+  if (options.enforcement) {
+    EnforcementPolicyOptions policy_options;
+    policy_options.sweep_interval = options.enforcement_sweep;
+    server->policy_ = std::make_unique<EnforcementPolicy>(
+        server->contracts_.get(), server->read_model_.get(),
+        server->frameworks_.get(), clock, policy_options);
+    server->policy_->Start();
   }
   return server;
 }
@@ -174,10 +196,13 @@ void Server::Shutdown() {
     if (shut_down_) return;
     shut_down_ = true;
   }
+  // Its evaluation in progress completes while the log is open.
+  if (policy_ != nullptr) policy_->Stop();
   if (grpc_server_ != nullptr) {
     grpc_server_->GetHealthCheckService()->SetServingStatus(false);
     event_log_->StopSubscriptions();
     progress_->StopWatches();
+    alerts_->StopWatches();
     // Queries waiting for a min_position answer UNAVAILABLE now; otherwise
     // the gRPC server would wait for them below.
     read_model_->StopWaiting();

@@ -8,12 +8,17 @@
 #include "absl/time/time.h"
 #include "common/clock.h"
 #include "common/random.h"
+#include "domain/standing.h"
 #include "eventstore/event_store.h"
 #include "grpcpp/server.h"
 #include "projections/contract_read_model.h"
 #include "projections/projection_db.h"
 #include "services/admin_service.h"
+#include "services/alert_service.h"
+#include "services/case_queries.h"
 #include "services/contract_service.h"
+#include "services/enforcement_policy.h"
+#include "services/enforcement_service.h"
 #include "services/event_log_service.h"
 #include "services/framework_service.h"
 #include "services/framework_store.h"
@@ -54,6 +59,16 @@ struct ServerOptions {
   // The longest a query waits for the projection to apply its
   // min_position before DEADLINE_EXCEEDED. Default 5 s.
   absl::Duration max_position_wait = absl::Seconds(5);
+  // Run the enforcement policy (services/enforcement_policy.h): open,
+  // escalate and close cases by itself, and record status changes. Default
+  // true.
+  bool enforcement = true;
+  // Real time between the policy's sweeps of every contract (the first
+  // runs at start-up). Default one hour.
+  absl::Duration enforcement_sweep = absl::Hours(1);
+  // The rule for supplier endorsement and contract extension in the
+  // scorecard. Default: domain::StandingRule's defaults.
+  domain::StandingRule standing;
 };
 
 // A running svledger server: the event log plus every gRPC service, the
@@ -78,6 +93,9 @@ class Server {
   ContractService& contracts() { return *contracts_; }
   projections::ContractReadModel& read_model() { return *read_model_; }
   ProgressService& progress() { return *progress_; }
+  AlertService& alerts() { return *alerts_; }
+  // Null when options.enforcement is false.
+  EnforcementPolicy* policy() { return policy_.get(); }
 
   // Graceful shutdown: health turns NOT_SERVING, subscriptions end with
   // UNAVAILABLE, new calls are refused, in-flight appends complete (up to
@@ -98,6 +116,10 @@ class Server {
   std::unique_ptr<ProgressService> progress_;
   std::unique_ptr<FrameworkService> framework_service_;
   std::unique_ptr<AdminService> admin_;
+  std::unique_ptr<CaseQueries> case_queries_;
+  std::unique_ptr<EnforcementService> enforcement_;
+  std::unique_ptr<AlertService> alerts_;
+  std::unique_ptr<EnforcementPolicy> policy_;
   std::unique_ptr<grpc::Server> grpc_server_;
   int port_ = 0;
   absl::Mutex shutdown_mu_;

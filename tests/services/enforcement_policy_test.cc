@@ -59,6 +59,8 @@ class EnforcementPolicyTest : public ::testing::Test {
     options.data_dir = dir_.path();
     options.frameworks_dir = SVLEDGER_FRAMEWORKS_DIR;
     options.clock = &clock_;
+    // The test drives its own policy.
+    options.enforcement = false;
     auto server = Server::Start(options);
     ASSERT_TRUE(server.ok()) << server.status();
     server_ = *std::move(server);

@@ -1,0 +1,45 @@
+#ifndef SVLEDGER_SERVICES_APPLIED_WAIT_H_
+#define SVLEDGER_SERVICES_APPLIED_WAIT_H_
+
+#include <cstdint>
+
+#include "absl/functional/any_invocable.h"
+#include "absl/status/status.h"
+#include "absl/time/time.h"
+#include "grpcpp/server_context.h"
+#include "grpcpp/support/server_callback.h"
+#include "projections/contract_read_model.h"
+
+namespace svledger::services {
+
+// Reading your own writes at the gRPC edge: answers a unary query once the
+// read model has applied the request's min_position, without blocking a
+// thread while it waits.
+//
+// Thread-safe. `model` must outlive it.
+class AppliedWait {
+ public:
+  // `max_wait`: the longest a query waits for its min_position (the call's
+  // own deadline may cut it shorter).
+  AppliedWait(projections::ContractReadModel* model, absl::Duration max_wait)
+      : model_(model), max_wait_(max_wait) {}
+
+  // Runs `answer` once `min_position` is applied (at once if it is) and
+  // finishes the call with its status: DEADLINE_EXCEEDED naming
+  // min_position if the position is not applied in time, UNAVAILABLE if the
+  // wait is dropped at shutdown.
+  grpc::ServerUnaryReactor* Answer(grpc::CallbackServerContext* context,
+                                   uint64_t min_position,
+                                   absl::AnyInvocable<absl::Status()> answer);
+
+  // The sooner of the call's deadline and max_wait from now.
+  absl::Time Deadline(const grpc::CallbackServerContext* context) const;
+
+ private:
+  projections::ContractReadModel* const model_;
+  const absl::Duration max_wait_;
+};
+
+}  // namespace svledger::services
+
+#endif  // SVLEDGER_SERVICES_APPLIED_WAIT_H_

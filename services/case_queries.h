@@ -1,0 +1,50 @@
+#ifndef SVLEDGER_SERVICES_CASE_QUERIES_H_
+#define SVLEDGER_SERVICES_CASE_QUERIES_H_
+
+#include "absl/status/statusor.h"
+#include "common/clock.h"
+#include "eventstore/event_store.h"
+#include "projections/contract_read_model.h"
+#include "services/framework_store.h"
+#include "svledger/v1/enforcement_service.pb.h"
+
+namespace svledger::services {
+
+// The queries of EnforcementService, without gRPC: the enforcement queue
+// and one case with its history, built by domain/cases.h from the contract
+// read model, judged at the clock's now. min_position is the gRPC edge's
+// business.
+//
+// Errors: INVALID_ARGUMENT naming the field; NOT_FOUND for an unknown
+// contract or case.
+//
+// Thread-safe. Everything passed in must outlive it.
+class CaseQueries {
+ public:
+  CaseQueries(const eventstore::EventStore* store,
+              projections::ContractReadModel* model,
+              const FrameworkStore* frameworks, Clock* clock);
+
+  // Cases matching the request's filters, most severe first, paged (at
+  // most kMaxPageSize a page).
+  absl::StatusOr<v1::ListCasesResponse> ListCases(
+      const v1::ListCasesRequest& request) const;
+
+  // The case with every event of its history up to the read model's
+  // applied position, read from the contract's stream.
+  absl::StatusOr<v1::EnforcementCase> GetCase(
+      const v1::GetCaseRequest& request) const;
+
+ private:
+  // Days a case of `state` may stay at a stage, by its framework's ladder.
+  int StageDaysOf(const domain::ContractState& state) const;
+
+  const eventstore::EventStore* const store_;
+  projections::ContractReadModel* const model_;
+  const FrameworkStore* const frameworks_;
+  Clock* const clock_;
+};
+
+}  // namespace svledger::services
+
+#endif  // SVLEDGER_SERVICES_CASE_QUERIES_H_
