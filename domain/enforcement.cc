@@ -122,6 +122,10 @@ absl::Status ApplyEnforcement(ContractState& state, absl::string_view type,
     (*c)->closed = true;
     (*c)->close_reason = ev.reason();
     (*c)->closed_unix_micros = recorded_micros;
+    if (ev.reason() == v1::REMEDIED || ev.reason() == v1::WAIVED ||
+        ev.reason() == v1::TERMINATED) {
+      e.held.insert((*c)->opened.commitment_id());
+    }
   } else if (type == kCommitmentStatusChanged) {
     v1::CommitmentStatusChanged ev;
     if (absl::Status s = Parse(type, payload, &ev); !s.ok()) return s;
@@ -130,6 +134,7 @@ absl::Status ApplyEnforcement(ContractState& state, absl::string_view type,
           type, absl::StrCat("unknown commitment '", ev.commitment_id(), "'"));
     }
     e.recorded_status[ev.commitment_id()] = ev.to();
+    e.held.erase(ev.commitment_id());
     ++e.status_changes[ev.commitment_id()];
   } else if (type == kPerformanceAssessmentRecorded) {
     v1::PerformanceAssessmentRecorded ev;
@@ -197,7 +202,9 @@ std::vector<PolicyEvent> EvaluatePolicy(
 
     const auto* open = OpenCase(e, id);
     if (open == nullptr) {
-      if (ShortOf(c.status()) && !state.closed && !stages.empty()) {
+      // A council's close holds until the status changes (here or before).
+      const bool held = e.held.contains(id) && c.status() == before;
+      if (ShortOf(c.status()) && !held && !state.closed && !stages.empty()) {
         auto n = e.cases_opened.find(id);
         const std::string case_id =
             CaseId(id, (n == e.cases_opened.end() ? 0 : n->second) + 1);
@@ -294,6 +301,9 @@ absl::StatusOr<v1::EnforcementActionRecorded> DecideRecordAction(
   if (!c.ok()) return c.status();
   if (absl::Status s = CheckText(command.note(), "note", false); !s.ok()) {
     return s;
+  }
+  if (!v1::EnforcementStage_IsValid(command.stage())) {
+    return Invalid("stage", absl::StrCat("unknown value ", command.stage()));
   }
   v1::EnforcementActionRecorded out = command;
   if (out.stage() == v1::ENFORCEMENT_STAGE_UNSPECIFIED) {

@@ -12,7 +12,9 @@
 //     commitment starts, if none was): CommitmentStatusChanged (so changes
 //     caused by time alone are in the log, for alerts);
 //   - OFF_TRACK or MISSED with no open case: EnforcementCaseOpened at the
-//     ladder's first stage, case id "<commitment>#<n>";
+//     ladder's first stage, case id "<commitment>#<n>"; except when the
+//     council closed the last case (REMEDIED, WAIVED, TERMINATED) and the
+//     status has not changed since: the council's decision stands;
 //   - ON_TRACK or MET with an open case: EnforcementCaseClosed, RECOVERED;
 //   - an open case at REMEDIATION_PLAN whose agreed date has passed (the
 //     end of that day) without recovery: EnforcementCaseEscalated to the

@@ -9,6 +9,7 @@
 
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -42,6 +43,10 @@ struct EnforcementState {
   // Status changes recorded per commitment (numbers the next one).
   std::map<std::string, int> status_changes;
   std::vector<v1::PerformanceAssessmentRecorded> assessments;
+  // Commitments whose last case the council closed (REMEDIED, WAIVED,
+  // TERMINATED): the council's decision stands, so no new case opens for
+  // them until their status changes.
+  std::set<std::string> held;
 };
 
 }  // namespace svledger::domain

@@ -56,6 +56,7 @@ std::string EncodeContract(const domain::ContractState& state) {
     (*stored.mutable_status_changes())[id] = n;
   }
   for (const auto& a : e.assessments) *stored.add_assessments() = a;
+  for (const std::string& id : e.held) stored.add_held(id);
   // Deterministic, so that equal states encode to equal bytes.
   std::string out;
   google::protobuf::io::StringOutputStream stream(&out);
@@ -138,6 +139,7 @@ absl::Status LoadRecord(
                             stored.status_changes().end());
     e.assessments.assign(stored.assessments().begin(),
                          stored.assessments().end());
+    e.held.insert(stored.held().begin(), stored.held().end());
   } else if (absl::ConsumePrefix(&rest, "m/")) {
     StoredCommitment stored;
     if (!stored.ParseFromArray(value.data(), value.size())) {

@@ -12,8 +12,6 @@
 namespace svledger::services {
 namespace {
 
-// Log events scanned per read, and so at most alerts per response.
-constexpr uint32_t kEventsPerResponse = 1024;
 // Contracts whose parties are cached; past it the cache starts again.
 constexpr size_t kMaxCachedParties = 100000;
 
@@ -63,7 +61,10 @@ class AlertReactor final
         store_(store),
         council_(std::move(council)),
         contract_stream_(std::move(contract_stream)),
-        cursor_(store, from_position, std::move(filter), kEventsPerResponse) {}
+        // The most events a read may return: at most that many alerts per
+        // response.
+        cursor_(store, from_position, std::move(filter),
+                store->limits().max_read_limit) {}
 
   // Keeps the reactor alive until OnDone. REQUIRES: before Start.
   void Hold(std::shared_ptr<AlertReactor> self) { self_ = std::move(self); }

@@ -127,6 +127,25 @@ TEST_F(EnforcementTest, ALifeOfFallingBehindEscalatingAndRecovering) {
   EXPECT_EQ(std::unique(sorted.begin(), sorted.end()), sorted.end());
 }
 
+TEST_F(EnforcementTest, ACouncilsCloseHoldsUntilTheStatusChanges) {
+  EXPECT_THAT(Sweep(D(2025, 7, 2)),
+              ElementsAre(kCommitmentStatusChanged, kEnforcementCaseOpened));
+  // The council waives the case while the commitment is still off track.
+  v1::EnforcementCaseClosed waive;
+  waive.set_case_id("jobs#1");
+  waive.set_reason(v1::WAIVED);
+  waive.set_note("recruitment freeze");
+  ASSERT_TRUE(DecideCloseCase(state_, waive).ok());
+  ASSERT_TRUE(Record(waive).ok());
+  // Its decision stands: no new case while nothing changes.
+  EXPECT_THAT(Sweep(D(2025, 7, 3)), IsEmpty());
+  EXPECT_THAT(Sweep(D(2025, 12, 1)), IsEmpty());
+  // Missed after the due date's grace is a change: a new case.
+  EXPECT_THAT(Sweep(D(2027, 3, 1)),
+              ElementsAre(kCommitmentStatusChanged, kEnforcementCaseOpened));
+  EXPECT_EQ(Case("jobs#2").opened.trigger().status(), v1::MISSED);
+}
+
 TEST_F(EnforcementTest, MissedAtTheEndAndWithdrawn) {
   Deliver(20);
   // Past due plus grace with 20 of 24: missed; the shortfall is against the
