@@ -1,8 +1,13 @@
 #include "cli/cli_common.h"
 
-#include <iostream>
+#include <unistd.h>
 
+#include <iostream>
+#include <vector>
+
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
 
 ABSL_FLAG(bool, json, false, "print responses as JSON");
@@ -12,7 +17,57 @@ ABSL_FLAG(std::string, actor, "svctl",
           "append: metadata.actor; call: sent as the caller's name until "
           "authentication lands");
 
+ABSL_FLAG(uint64_t, from, 0,
+          "read: first version (with --backwards, 0 means from the end); "
+          "read-all, subscribe, alerts: first position (alerts: 0 means "
+          "from now)");
+ABSL_FLAG(uint64_t, count, 0,
+          "subscribe, alerts: stop after this many events or alerts "
+          "(0: never)");
+
+ABSL_FLAG(uint64_t, min_position, 0,
+          "queries: wait until the projection has applied this position");
+ABSL_FLAG(std::string, council, "",
+          "contracts, cases, alerts: council (framework id)");
+ABSL_FLAG(std::string, supplier, "", "contracts, cases: supplier id");
+ABSL_FLAG(uint32_t, page_size, 0, "contracts, cases: page size (0: 50)");
+ABSL_FLAG(std::string, page_token, "",
+          "contracts, cases: the previous page's next_page_token");
+
 namespace svledger::cli {
+
+bool Colour() { return isatty(STDOUT_FILENO) && !absl::GetFlag(FLAGS_json); }
+
+std::string DateText(const v1::Date& d) {
+  return absl::StrFormat("%04d-%02d-%02d", d.year(), d.month(), d.day());
+}
+
+std::string InstantText(const v1::Instant& t) {
+  return absl::FormatTime("%Y-%m-%d %H:%M",
+                          absl::FromUnixMicros(t.unix_micros()),
+                          absl::UTCTimeZone());
+}
+
+std::string Gbp(const v1::Money& m) {
+  return absl::StrFormat("£%.0f", m.pence() / 100.0);
+}
+
+std::string Short(const std::string& s, size_t max) {
+  return s.size() <= max ? s : s.substr(0, max - 1) + "~";
+}
+
+bool ParseDate(const std::string& text, v1::Date* out) {
+  std::vector<std::string> parts = absl::StrSplit(text, '-');
+  int y, m, d;
+  if (parts.size() != 3 || !absl::SimpleAtoi(parts[0], &y) ||
+      !absl::SimpleAtoi(parts[1], &m) || !absl::SimpleAtoi(parts[2], &d)) {
+    return false;
+  }
+  out->set_year(y);
+  out->set_month(m);
+  out->set_day(d);
+  return true;
+}
 
 std::string CodeName(grpc::StatusCode code) {
   static constexpr const char* kNames[] = {"OK",

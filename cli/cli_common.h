@@ -13,12 +13,33 @@
 #include "google/protobuf/util/json_util.h"
 #include "grpcpp/client_context.h"
 #include "grpcpp/support/status.h"
+#include "svledger/v1/contract.pb.h"
+#include "svledger/v1/progress.pb.h"
 
 ABSL_DECLARE_FLAG(bool, json);
 ABSL_DECLARE_FLAG(absl::Duration, timeout);
 ABSL_DECLARE_FLAG(std::string, actor);
+ABSL_DECLARE_FLAG(uint64_t, from);
+ABSL_DECLARE_FLAG(uint64_t, count);
+ABSL_DECLARE_FLAG(uint64_t, min_position);
+ABSL_DECLARE_FLAG(std::string, council);
+ABSL_DECLARE_FLAG(std::string, supplier);
+ABSL_DECLARE_FLAG(uint32_t, page_size);
+ABSL_DECLARE_FLAG(std::string, page_token);
 
 namespace svledger::cli {
+
+// Whether to colour the output: a terminal, and not --json.
+bool Colour();
+// "YYYY-MM-DD"; an instant as "YYYY-MM-DD HH:MM" (UTC).
+std::string DateText(const v1::Date& d);
+std::string InstantText(const v1::Instant& t);
+// Whole pounds, "£1234".
+std::string Gbp(const v1::Money& m);
+// `s` cut to `max` characters, "~" marking the cut.
+std::string Short(const std::string& s, size_t max);
+// "YYYY-MM-DD" (not checked as a calendar date: the server does that).
+bool ParseDate(const std::string& text, v1::Date* out);
 
 // The gRPC code's name, e.g. "NOT_FOUND".
 std::string CodeName(grpc::StatusCode code);

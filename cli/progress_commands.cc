@@ -18,14 +18,8 @@
 
 ABSL_FLAG(std::string, as_of, "",
           "progress, council: the date (YYYY-MM-DD) to judge as of");
-ABSL_FLAG(uint64_t, min_position, 0,
-          "queries: wait until the projection has applied this position");
-ABSL_FLAG(std::string, council, "", "contracts: council (framework id)");
-ABSL_FLAG(std::string, supplier, "", "contracts: supplier id");
 ABSL_FLAG(std::string, status, "",
           "contracts: MET, ON_TRACK, AT_RISK, OFF_TRACK, MISSED or WITHDRAWN");
-ABSL_FLAG(uint32_t, page_size, 0, "contracts: page size (0: 50)");
-ABSL_FLAG(std::string, page_token, "", "contracts: next_page_token");
 ABSL_FLAG(uint32_t, version, 0, "framework: version (0: latest)");
 ABSL_FLAG(std::string, impact, "", "weighting: none, some or significant");
 ABSL_FLAG(std::vector<std::string>, objectives, {},
@@ -37,8 +31,6 @@ namespace svledger::cli {
 namespace {
 
 namespace v1 = svledger::v1;
-
-bool Colour() { return isatty(STDOUT_FILENO) && !absl::GetFlag(FLAGS_json); }
 
 std::string StatusText(v1::CommitmentStatus status) {
   std::string name = status == v1::COMMITMENT_STATUS_UNSPECIFIED
@@ -72,31 +64,6 @@ std::string StatusText(v1::CommitmentStatus status) {
   return absl::StrCat(colour, padded, "\033[0m");
 }
 
-std::string DateText(const v1::Date& d) {
-  return absl::StrFormat("%04d-%02d-%02d", d.year(), d.month(), d.day());
-}
-
-std::string Gbp(const v1::Money& m) {
-  return absl::StrFormat("£%.0f", m.pence() / 100.0);
-}
-
-std::string Short(const std::string& s, size_t max) {
-  return s.size() <= max ? s : s.substr(0, max - 1) + "~";
-}
-
-bool ParseDate(const std::string& text, v1::Date* out) {
-  std::vector<std::string> parts = absl::StrSplit(text, '-');
-  int y, m, d;
-  if (parts.size() != 3 || !absl::SimpleAtoi(parts[0], &y) ||
-      !absl::SimpleAtoi(parts[1], &m) || !absl::SimpleAtoi(parts[2], &d)) {
-    return false;
-  }
-  out->set_year(y);
-  out->set_month(m);
-  out->set_day(d);
-  return true;
-}
-
 void PrintRollupLine(const std::string& label, const v1::Rollup& r) {
   const v1::StatusCounts& s = r.statuses();
   std::printf("%-44s %5u %4u %4u %4u %4u %4u %4u %6.0f%% %12s %12s\n",
@@ -127,6 +94,27 @@ void PrintContractRows(
   }
 }
 
+std::string RatingText(v1::KpiRating rating) {
+  return rating == v1::KPI_RATING_UNSPECIFIED ? "-"
+                                              : v1::KpiRating_Name(rating);
+}
+
+std::string CasesText(const v1::CaseCounts& c) {
+  return absl::StrFormat(
+      "enforcement cases: %u open, %u opened (%u recovered, %u remedied, %u "
+      "waived, %u terminated, %u withdrawn)",
+      c.open(), c.opened(), c.recovered(), c.remedied(), c.waived(),
+      c.terminated(), c.withdrawn());
+}
+
+void PrintDecision(const std::string& what, const v1::StandingDecision& d) {
+  std::printf("%s: %s\n", what.c_str(),
+              d.qualifies() ? "QUALIFIES" : "does not qualify");
+  for (const std::string& reason : d.reasons()) {
+    std::printf("  - %s\n", reason.c_str());
+  }
+}
+
 void PrintProgress(const v1::ContractProgress& p) {
   const v1::ContractRegistered& c = p.contract();
   std::printf("%s  %s\n", c.contract_id().c_str(), c.title().c_str());
@@ -145,16 +133,31 @@ void PrintProgress(const v1::ContractProgress& p) {
                        absl::UTCTimeZone())
           .c_str(),
       static_cast<unsigned long long>(p.position()));
-  std::printf("%-6s %-30s %-12s %10s %10s %10s %10s %6s %-10s %s\n", "ID",
+  std::printf("KPI rating %s · next performance assessment due %s",
+              RatingText(p.rating()).c_str(),
+              DateText(p.next_assessment_due()).c_str());
+  if (p.last_assessed_rating() != v1::KPI_RATING_UNSPECIFIED) {
+    std::printf(" (last: %s on %s)",
+                v1::KpiRating_Name(p.last_assessed_rating()).c_str(),
+                DateText(p.last_assessed_on()).c_str());
+  }
+  std::printf("\n%s\n\n", CasesText(p.cases()).c_str());
+  std::printf("%-6s %-30s %-12s %10s %10s %10s %10s %6s %-10s %-10s %s\n", "ID",
               "MEASURE", "UNIT", "TARGET", "DELIVERED", "EXPECTED", "PENDING",
-              "%", "STATUS", "DUE");
+              "%", "STATUS", "DUE", "CASE");
   for (const v1::CommitmentProgress& m : p.commitments()) {
-    std::printf("%-6s %-30s %-12s %10.1f %10.1f %10.1f %10.1f %5.0f%% %s %s\n",
-                Short(m.commitment_id(), 6).c_str(),
-                Short(m.measure_id(), 30).c_str(),
-                Short(v1::Unit_Name(m.unit()), 12).c_str(), m.target(),
-                m.delivered(), m.expected(), m.pending(), m.percent_of_target(),
-                StatusText(m.status()).c_str(), DateText(m.due()).c_str());
+    const std::string open_case =
+        m.open_case_id().empty()
+            ? ""
+            : absl::StrCat(m.open_case_id(), " ",
+                           v1::EnforcementStage_Name(m.case_stage()));
+    std::printf(
+        "%-6s %-30s %-12s %10.1f %10.1f %10.1f %10.1f %5.0f%% %s %s %s\n",
+        Short(m.commitment_id(), 6).c_str(), Short(m.measure_id(), 30).c_str(),
+        Short(v1::Unit_Name(m.unit()), 12).c_str(), m.target(), m.delivered(),
+        m.expected(), m.pending(), m.percent_of_target(),
+        StatusText(m.status()).c_str(), DateText(m.due()).c_str(),
+        open_case.c_str());
   }
 }
 
@@ -292,6 +295,13 @@ int RunProgressCommand(const std::string& command,
                             m.rollup());
           }
           PrintRollupLine("TOTAL", s.total());
+          const v1::SupplierStanding& st = s.standing();
+          std::printf("\n%.0f%% of live commitments on track or met · %s\n",
+                      100 * st.on_track_share(), CasesText(st.cases()).c_str());
+          PrintDecision("endorsement", st.endorsement());
+          for (const v1::ContractExtension& e : st.extensions()) {
+            PrintDecision("extension of " + e.contract_id(), e.decision());
+          }
         });
   }
   if (command == "watch") {

@@ -13,6 +13,8 @@
 //   progress, contracts, council, supplier, watch, frameworks, framework,
 //   weighting, publish-library, publish-framework, projection-status,
 //   rebuild-projection: see progress_commands.h
+//   cases, case, action, close-case, assess, alerts: see
+//   enforcement_commands.h
 //   call SERVICE.METHOD JSON         any ContractService, ProgressService or
 //                                    FrameworkService unary RPC, request and
 //                                    response as JSON, e.g.
@@ -37,6 +39,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/time/time.h"
 #include "cli/cli_common.h"
+#include "cli/enforcement_commands.h"
 #include "cli/progress_commands.h"
 #include "common/flag_names.h"
 #include "google/protobuf/descriptor.pb.h"
@@ -52,15 +55,10 @@ ABSL_FLAG(std::string, server, "127.0.0.1:50051", "svledger address");
 ABSL_FLAG(std::string, expect, "any",
           "append: expected version (any, no-stream, exists or a number)");
 ABSL_FLAG(std::string, id, "", "append: event id (UUID); empty: generated");
-ABSL_FLAG(uint64_t, from, 0,
-          "read: first version (with --backwards, 0 means from the end); "
-          "read-all, subscribe: first position");
 ABSL_FLAG(bool, backwards, false, "read: newest first (from the end)");
 ABSL_FLAG(uint32_t, limit, 0, "read, read-all: page size (0: server default)");
 ABSL_FLAG(std::vector<std::string>, prefix, {}, "stream id prefixes");
 ABSL_FLAG(std::vector<std::string>, type, {}, "event types");
-ABSL_FLAG(uint64_t, count, 0,
-          "subscribe: stop after this many events (0: never)");
 
 namespace {
 
@@ -334,6 +332,7 @@ int Call(const std::shared_ptr<grpc::Channel>& channel,
   SVCTL_COMMAND(CloseContract)
 #undef SVCTL_COMMAND
   if (int rc = CallProgressJson(channel, method, json); rc >= 0) return rc;
+  if (int rc = CallEnforcementJson(channel, method, json); rc >= 0) return rc;
   return Usage("unknown method '" + method +
                "' (try ContractService.RegisterContract)");
 }
@@ -346,7 +345,7 @@ int main(int argc, char** argv) {
       "health|list|describe|append|read|read-all|subscribe|call|progress|"
       "contracts|council|supplier|watch|frameworks|framework|weighting|"
       "publish-library|publish-framework|projection-status|"
-      "rebuild-projection ...");
+      "rebuild-projection|cases|case|action|close-case|assess|alerts ...");
   std::vector<std::string> normalized =
       svledger::NormalizeFlagNames(argc, argv);
   std::vector<char*> ptrs = svledger::ArgvPointers(normalized);
@@ -370,5 +369,8 @@ int main(int argc, char** argv) {
   if (command == "subscribe") return Subscribe(*stub);
   if (command == "call") return Call(channel, args);
   if (int rc = RunProgressCommand(command, channel, args); rc >= 0) return rc;
+  if (int rc = RunEnforcementCommand(command, channel, args); rc >= 0) {
+    return rc;
+  }
   return Usage("unknown command '" + command + "'");
 }
