@@ -33,6 +33,8 @@
 #include "services/server.h"
 #include "svledger/v1/contract_service.grpc.pb.h"
 
+ABSL_FLAG(bool, enforcement, true,
+          "run the enforcement policy in the server, as in production");
 ABSL_FLAG(int, contracts, 320, "contracts to report against");
 ABSL_FLAG(int, clients, 32, "client threads, one call in flight each");
 ABSL_FLAG(double, seconds, 10, "measured duration");
@@ -63,6 +65,7 @@ int main(int argc, char** argv) {
   options.listen = "127.0.0.1:0";
   options.data_dir = data_dir;
   options.frameworks_dir = SVLEDGER_FRAMEWORKS_DIR;
+  options.enforcement = absl::GetFlag(FLAGS_enforcement);
   auto server = svledger::services::Server::Start(options);
   if (!server.ok()) {
     std::fprintf(stderr, "server: %s\n", server.status().ToString().c_str());

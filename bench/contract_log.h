@@ -12,6 +12,7 @@
 #include "common/uuid.h"
 #include "domain/contract.h"
 #include "eventstore/event_store.h"
+#include "svledger/v1/enforcement.pb.h"
 
 namespace svledger::bench {
 
@@ -23,6 +24,9 @@ struct ContractLogShape {
   // Measure ids to commit to, in turn; RATIO measures get denominators.
   std::vector<std::string> measures = {"jobs.new_local"};
   std::vector<bool> ratio = {false};
+  // CommitmentStatusChanged events per contract (alerts), each commitment
+  // in turn going ON_TRACK -> AT_RISK -> ON_TRACK ...
+  int status_changes = 0;
 };
 
 inline std::string BenchContractId(int i) { return absl::StrCat("B-", i); }
@@ -78,6 +82,17 @@ inline absl::Status WriteContractLog(eventstore::EventStore& store,
       v1::DeliveryVerified verified;
       verified.set_delivery_id(report.delivery_id());
       add(verified);
+    }
+    std::vector<v1::CommitmentStatus> status(shape.commitments, v1::ON_TRACK);
+    for (int n = 0; n < shape.status_changes; ++n) {
+      const int c = n % shape.commitments;
+      v1::CommitmentStatusChanged changed;
+      changed.set_commitment_id(absl::StrCat("c", c));
+      changed.set_from(status[c]);
+      status[c] = status[c] == v1::ON_TRACK ? v1::AT_RISK : v1::ON_TRACK;
+      changed.set_to(status[c]);
+      changed.mutable_as_of()->set_unix_micros(1735689600000000);
+      add(changed);
     }
     // One append per contract, in slices the log accepts.
     for (size_t from = 0; from < events.size(); from += 1000) {

@@ -45,7 +45,8 @@ int main(int argc, char** argv) {
   options.data_dir = dir;
   options.frameworks_dir = SVLEDGER_FRAMEWORKS_DIR;
   options.clock = &clock;
-  options.sync = false;  // the set-up, not what is measured
+  options.sync = false;         // the set-up, not what is measured
+  options.enforcement = false;  // the benchmark drives its own policy
   if (auto first = services::Server::Start(options); !first.ok()) {
     std::fprintf(stderr, "%s\n", first.status().ToString().c_str());
     return 1;

@@ -128,6 +128,10 @@ absl::Status NotRegisteredError() {
   return absl::FailedPreconditionError("contract is not registered");
 }
 
+bool CanChangeJudgement(absl::string_view type) {
+  return type != kDeliveryReported;
+}
+
 std::string ContractStream(absl::string_view contract_id) {
   return absl::StrCat(kContractStreamPrefix, contract_id);
 }

@@ -102,6 +102,11 @@ absl::Status Apply(ContractState& state, absl::string_view type,
                    absl::string_view payload, absl::Time recorded,
                    Touched* touched = nullptr);
 
+// Whether an event of `type` can change how a commitment is judged (its
+// status, and so the enforcement policy's decisions): every event but a
+// new delivery report, which counts only once verified.
+bool CanChangeJudgement(absl::string_view type);
+
 // `framework`: the framework version the command names, or null if it is not
 // published. The returned event has defaults filled in.
 absl::StatusOr<v1::ContractRegistered> DecideRegister(

@@ -116,6 +116,7 @@ absl::Status ContractProjection::ApplyBatch(Batch batch,
 
   std::vector<RecordRef> touched;
   std::vector<const std::string*> changed;
+  std::vector<const std::string*> judged;
   uint64_t skipped = 0;
   // Events come in runs of one stream; remember the last contract.
   std::string last_stream;
@@ -150,6 +151,10 @@ absl::Status ContractProjection::ApplyBatch(Batch batch,
       }
       if (t.delivery != nullptr) touched.push_back({'d', id, t.delivery});
       if (changed.empty() || changed.back() != id) changed.push_back(id);
+      if (domain::CanChangeJudgement(e.type) &&
+          (judged.empty() || judged.back() != id)) {
+        judged.push_back(id);
+      }
     }
   }
   std::sort(touched.begin(), touched.end());
@@ -195,12 +200,15 @@ absl::Status ContractProjection::ApplyBatch(Batch batch,
   skipped_.fetch_add(skipped, std::memory_order_relaxed);
   applied_.store(checkpoint, std::memory_order_release);
   if (options_.on_applied) {
-    std::vector<std::string> ids;
-    ids.reserve(changed.size());
-    for (const std::string* id : changed) ids.push_back(*id);
-    std::sort(ids.begin(), ids.end());
-    ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
-    options_.on_applied(checkpoint, ids);
+    auto sorted = [](const std::vector<const std::string*>& from) {
+      std::vector<std::string> ids;
+      ids.reserve(from.size());
+      for (const std::string* id : from) ids.push_back(*id);
+      std::sort(ids.begin(), ids.end());
+      ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
+      return ids;
+    };
+    options_.on_applied(checkpoint, {sorted(changed), sorted(judged), false});
   }
   return absl::OkStatus();
 }

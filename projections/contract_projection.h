@@ -21,6 +21,18 @@
 
 namespace svledger::projections {
 
+// The contracts a batch of events changed.
+struct ContractChanges {
+  // Every contract the batch changed, sorted.
+  std::vector<std::string> ids;
+  // Those changed by an event that can change how a commitment is judged
+  // (domain::CanChangeJudgement: anything but a new, unverified report),
+  // sorted.
+  std::vector<std::string> judged;
+  // Every contract may have changed (a rebuild was swapped in).
+  bool all = false;
+};
+
 struct ContractProjectionOptions {
   // The log to follow. Not owned; must outlive the projection. Required.
   const eventstore::EventStore* store = nullptr;
@@ -42,10 +54,9 @@ struct ContractProjectionOptions {
   // at most that long. Default 64.
   uint32_t events_per_lock = 64;
   // Called after each batch is persisted, with the new checkpoint and the
-  // ids of the contracts the batch changed (possibly none), on the thread
-  // that applied it. Must not block. Default: none.
-  std::function<void(uint64_t checkpoint,
-                     const std::vector<std::string>& changed)>
+  // contracts the batch changed (possibly none), on the thread that applied
+  // it. Must not block. Default: none.
+  std::function<void(uint64_t checkpoint, const ContractChanges& changes)>
       on_applied;
 };
 

@@ -44,8 +44,8 @@ ContractReadModel::LoadProjection(ProjectionTable* table) {
   options.batch_events = options_.batch_events;
   options.on_applied = [this, generation = table->generation()](
                            uint64_t checkpoint,
-                           const std::vector<std::string>& changed) {
-    OnApplied(generation, checkpoint, changed, false);
+                           const ContractChanges& changes) {
+    OnApplied(generation, checkpoint, changes);
   };
   absl::StatusOr<std::unique_ptr<ContractProjection>> p =
       ContractProjection::Load(std::move(options));
@@ -59,8 +59,7 @@ std::shared_ptr<const ContractProjection> ContractReadModel::current() const {
 }
 
 void ContractReadModel::OnApplied(uint32_t generation, uint64_t checkpoint,
-                                  const std::vector<std::string>& changed,
-                                  bool all) {
+                                  const ContractChanges& changes) {
   {
     absl::ReaderMutexLock lock(&mu_);
     if (current_ == nullptr || current_->generation() != generation) return;
@@ -71,7 +70,7 @@ void ContractReadModel::OnApplied(uint32_t generation, uint64_t checkpoint,
     absl::MutexLock lock(&listeners_mu_);
     for (const auto& [id, listener] : listeners_) listeners.push_back(listener);
   }
-  for (const auto& listener : listeners) (*listener)(changed, all);
+  for (const auto& listener : listeners) (*listener)(changes);
 }
 
 uint64_t ContractReadModel::AddListener(Listener listener) {
@@ -164,7 +163,7 @@ absl::Status ContractReadModel::RunRebuild() {
     }
     fresh->Follow();
   }
-  OnApplied(fresh->generation(), fresh->applied(), {}, true);
+  OnApplied(fresh->generation(), fresh->applied(), {.all = true});
   return finish(absl::OkStatus());
 }
 

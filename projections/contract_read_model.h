@@ -63,11 +63,10 @@ class ContractReadModel {
   // rebuilds too.
   eventstore::HeadWatcher& applied() { return applied_; }
 
-  // Told, on the applying thread, the ids of the contracts each batch
-  // changed; `all` when every contract may have changed (after a rebuild).
-  // Must not block, and must not add or remove listeners.
-  using Listener =
-      std::function<void(const std::vector<std::string>& changed, bool all)>;
+  // Told, on the applying thread, the contracts each batch changed (all of
+  // them after a rebuild). Must not block, and must not add or remove
+  // listeners.
+  using Listener = std::function<void(const ContractChanges& changes)>;
   uint64_t AddListener(Listener listener);
   void RemoveListener(uint64_t id);
 
@@ -96,7 +95,7 @@ class ContractReadModel {
   // Rebuilds and swaps, then releases the slot.
   absl::Status RunRebuild();
   void OnApplied(uint32_t generation, uint64_t checkpoint,
-                 const std::vector<std::string>& changed, bool all);
+                 const ContractChanges& changes);
 
   const ContractReadModelOptions options_;
   eventstore::HeadWatcher applied_{0};

@@ -101,11 +101,13 @@ absl::StatusOr<EnforcementPolicy::SweepResult> EnforcementPolicy::Sweep() {
 }
 
 void EnforcementPolicy::Start() {
-  listener_ = model_->AddListener(
-      [this](const std::vector<std::string>& changed, bool all) {
-        if (all) return;  // a rebuild changes nothing the policy judges
+  listener_ =
+      model_->AddListener([this](const projections::ContractChanges& changes) {
+        // A rebuild changes nothing the policy judges, and neither does a
+        // new report until it is verified.
+        if (changes.all || changes.judged.empty()) return;
         absl::MutexLock lock(&mu_);
-        changed_.insert(changed.begin(), changed.end());
+        changed_.insert(changes.judged.begin(), changes.judged.end());
       });
   thread_ = std::thread([this] {
     pthread_setname_np(pthread_self(), "svl-policy");

@@ -15,12 +15,13 @@ std::shared_ptr<WatchReactor> WatchReactor::Start(
                                                 std::move(contract_id));
   reactor->self_ = reactor;
   std::weak_ptr<WatchReactor> weak = reactor;
-  reactor->listener_ = model->AddListener(
-      [weak, id = reactor->contract_id_](
-          const std::vector<std::string>& changed, bool all) {
+  reactor->listener_ =
+      model->AddListener([weak, id = reactor->contract_id_](
+                             const projections::ContractChanges& changes) {
         std::shared_ptr<WatchReactor> r = weak.lock();
         if (r == nullptr) return;
-        if (all || std::binary_search(changed.begin(), changed.end(), id)) {
+        if (changes.all ||
+            std::binary_search(changes.ids.begin(), changes.ids.end(), id)) {
           r->Changed();
         }
       });

@@ -153,19 +153,43 @@ TEST_F(ContractProjectionTest, ListenersHearWhichContractsChanged) {
   struct Heard {
     absl::Mutex mu;
     std::set<std::string> ids ABSL_GUARDED_BY(mu);
+    std::set<std::string> judged ABSL_GUARDED_BY(mu);
   };
   auto heard = std::make_shared<Heard>();
-  model_->AddListener([heard](const std::vector<std::string>& changed, bool) {
+  model_->AddListener([heard](const ContractChanges& changes) {
     absl::MutexLock lock(&heard->mu);
-    heard->ids.insert(changed.begin(), changed.end());
+    heard->ids.insert(changes.ids.begin(), changes.ids.end());
+    heard->judged.insert(changes.judged.begin(), changes.judged.end());
   });
   ASSERT_TRUE(WriteContract(*store_, "K7", 1).ok());
+  ASSERT_TRUE(testing::WaitUntil(
+      [&] {
+        absl::MutexLock lock(&heard->mu);
+        return heard->ids.contains("K7") && heard->judged.contains("K7");
+      },
+      absl::Seconds(30)));
+
+  // A new report alone changes the contract but not how it is judged.
+  {
+    absl::MutexLock lock(&heard->mu);
+    heard->ids.clear();
+    heard->judged.clear();
+  }
+  v1::DeliveryReported report;
+  report.set_delivery_id("late");
+  report.set_commitment_id("jobs");
+  report.set_quantity(1);
+  *report.mutable_period_start() = domain::MakeDate(2025, 1, 1);
+  *report.mutable_period_end() = domain::MakeDate(2025, 3, 31);
+  ASSERT_TRUE(testing::AppendContractEvent(*store_, "K7", report).ok());
   ASSERT_TRUE(testing::WaitUntil(
       [&] {
         absl::MutexLock lock(&heard->mu);
         return heard->ids.contains("K7");
       },
       absl::Seconds(30)));
+  absl::MutexLock lock(&heard->mu);
+  EXPECT_FALSE(heard->judged.contains("K7"));
 }
 
 }  // namespace

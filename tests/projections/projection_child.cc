@@ -36,7 +36,7 @@ int main(int argc, char** argv) {
   options.batch_events = static_cast<uint32_t>(std::stoul(argv[2]));
   options.catch_up_batch_events = options.batch_events;
   options.on_applied = [](uint64_t checkpoint,
-                          const std::vector<std::string>&) {
+                          const projections::ContractChanges&) {
     std::printf("APPLIED %llu\n", static_cast<unsigned long long>(checkpoint));
     std::fflush(stdout);
   };
