@@ -21,10 +21,12 @@
 #include "grpcpp/create_channel.h"
 #include "grpcpp/security/credentials.h"
 #include "gtest/gtest.h"
+#include "svledger/v1/enforcement_service.grpc.pb.h"
 #include "svledger/v1/event_log.grpc.pb.h"
 #include "svledger/v1/progress_service.grpc.pb.h"
 #include "tests/testing/subprocess.h"
 #include "tests/testing/temp_dir.h"
+#include "tests/testing/wait.h"
 
 namespace svledger {
 namespace {
@@ -209,12 +211,46 @@ TEST(ServerE2ETest, FirstStartLoadsTheDemoOnceAndNoDemoSkipsIt) {
   const std::vector<std::string> demo = {
       SVLEDGER_PATH, "--listen=127.0.0.1:0", "--data-dir=" + dir.path(),
       std::string("--frameworks-dir=") + SVLEDGER_FRAMEWORKS_DIR, "--demo"};
+  // The open enforcement cases, by contract.
+  auto cases = [](int port) {
+    auto stub = v1::EnforcementService::NewStub(Connect(port));
+    v1::ListCasesRequest request;
+    request.set_state(v1::CASE_OPEN);
+    request.set_page_size(500);
+    v1::ListCasesResponse response;
+    grpc::ClientContext context;
+    EXPECT_TRUE(stub->ListCases(&context, request, &response).ok());
+    std::multiset<std::string> out;
+    for (const auto& c : response.cases()) out.insert(c.contract_id());
+    return out;
+  };
+  // Whether every contract short of its promises (worst status OFF_TRACK or
+  // MISSED) has a case, and only those.
+  auto cases_match = [](const v1::ListContractsResponse& contracts,
+                        const std::multiset<std::string>& open) {
+    for (const auto& c : contracts.contracts()) {
+      const bool short_of =
+          c.status() == v1::OFF_TRACK || c.status() == v1::MISSED;
+      if (short_of != open.contains(c.contract_id())) return false;
+    }
+    return !open.empty();
+  };
   v1::ListContractsResponse first;
+  std::multiset<std::string> first_cases;
   {
     Subprocess server(demo);
     const int port = StartServer(server);
     ASSERT_GT(port, 0);
-    first = list(port);
+    // The enforcement policy's first sweep runs at start-up (and the
+    // projection follows the demo's last commands a moment after they
+    // return, so both are read again until they agree).
+    EXPECT_TRUE(testing::WaitUntil(
+        [&] {
+          first = list(port);
+          first_cases = cases(port);
+          return cases_match(first, first_cases);
+        },
+        absl::Seconds(30)));
     server.Signal(SIGTERM);
     ASSERT_TRUE(server.Wait(absl::Seconds(30)).has_value());
   }
@@ -233,6 +269,7 @@ TEST(ServerE2ETest, FirstStartLoadsTheDemoOnceAndNoDemoSkipsIt) {
     const int port = StartServer(server);
     ASSERT_GT(port, 0);
     EXPECT_EQ(list(port).contracts_size(), 24);
+    EXPECT_EQ(cases(port), first_cases) << "a restart opens no case twice";
   }
   TempDir empty;
   Subprocess bare({SVLEDGER_PATH, "--listen=127.0.0.1:0",
