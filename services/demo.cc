@@ -3,17 +3,20 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
+#include <map>
 #include <thread>
 #include <vector>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_replace.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/civil_time.h"
 #include "common/random.h"
 #include "domain/framework_catalog.h"
 #include "services/grpc_status.h"
 #include "svledger/v1/contract_service.grpc.pb.h"
+#include "svledger/v1/enforcement_service.grpc.pb.h"
 
 namespace svledger::services {
 namespace {
@@ -306,6 +309,96 @@ absl::Status LoadDemo(const std::shared_ptr<grpc::Channel>& channel,
   }
   for (std::thread& t : threads) t.join();
   return first_error;
+}
+
+}  // namespace svledger::services
+
+namespace svledger::services {
+namespace {
+
+// Runs one enforcement command as the demo's contract manager.
+template <typename Request, typename Method>
+grpc::Status Manage(v1::EnforcementService::Stub& stub, Method method,
+                    const Request& request) {
+  grpc::ClientContext context;
+  context.AddMetadata("svledger-actor", "demo.manager");
+  v1::CommandResponse response;
+  return (stub.*method)(&context, request, &response);
+}
+
+absl::Status DemoError(const std::string& what, const grpc::Status& status) {
+  return absl::Status(
+      static_cast<absl::StatusCode>(status.error_code()),
+      absl::StrCat("demo ", what, ": ", status.error_message()));
+}
+
+}  // namespace
+
+absl::Status LoadDemoEnforcement(const std::shared_ptr<grpc::Channel>& channel,
+                                 absl::CivilDay today, uint64_t min_position) {
+  v1::EnforcementService::Stub stub(channel);
+  v1::ListCasesRequest list;
+  list.set_state(v1::CASE_OPEN);
+  list.set_page_size(500);
+  list.set_min_position(min_position);
+  v1::ListCasesResponse cases;
+  {
+    grpc::ClientContext context;
+    if (grpc::Status s = stub.ListCases(&context, list, &cases); !s.ok()) {
+      return DemoError("cases", s);
+    }
+  }
+  // The first three open cases of each council, oldest first.
+  std::map<std::string, int> per_council;
+  for (const v1::EnforcementCase& c : cases.cases()) {
+    const int n = per_council[c.council()]++;
+    const std::string id =
+        absl::StrCat("demo-enf-", c.contract_id(), "-",
+                     absl::StrReplaceAll(c.case_id(), {{"#", "."}}), "-");
+    grpc::Status status;
+    if (n == 0) {
+      // Warned, then a plan whose date has passed: the policy escalates it.
+      v1::RecordActionRequest warn;
+      warn.set_request_id(id + "warn");
+      warn.set_contract_id(c.contract_id());
+      warn.mutable_action()->set_case_id(c.case_id());
+      warn.mutable_action()->set_stage(v1::NOTICE);
+      warn.mutable_action()->set_note("warning letter sent to the supplier");
+      status = Manage(stub, &v1::EnforcementService::Stub::RecordAction, warn);
+      v1::RecordActionRequest plan = warn;
+      plan.set_request_id(id + "plan");
+      plan.mutable_action()->set_stage(v1::REMEDIATION_PLAN);
+      plan.mutable_action()->set_note("recovery plan agreed at review meeting");
+      *plan.mutable_action()->mutable_agreed_date() = ToDate(today - 14);
+      if (status.ok()) {
+        status =
+            Manage(stub, &v1::EnforcementService::Stub::RecordAction, plan);
+      }
+    } else if (n == 1) {
+      // A plan still running.
+      v1::RecordActionRequest plan;
+      plan.set_request_id(id + "plan");
+      plan.set_contract_id(c.contract_id());
+      plan.mutable_action()->set_case_id(c.case_id());
+      plan.mutable_action()->set_stage(v1::REMEDIATION_PLAN);
+      plan.mutable_action()->set_note("supplier to recruit through job centre");
+      *plan.mutable_action()->mutable_agreed_date() = ToDate(today + 45);
+      status = Manage(stub, &v1::EnforcementService::Stub::RecordAction, plan);
+    } else if (n == 2) {
+      // Waived by the council.
+      v1::CloseCaseRequest waive;
+      waive.set_request_id(id + "waive");
+      waive.set_contract_id(c.contract_id());
+      waive.mutable_close()->set_case_id(c.case_id());
+      waive.mutable_close()->set_reason(v1::WAIVED);
+      waive.mutable_close()->set_note(
+          "delivery moved into next year by agreed variation");
+      status = Manage(stub, &v1::EnforcementService::Stub::CloseCase, waive);
+    }
+    if (!status.ok())
+      return DemoError(c.contract_id() + " " + c.case_id(), status);
+  }
+  return absl::OkStatus();
 }
 
 }  // namespace svledger::services

@@ -26,6 +26,15 @@ absl::Status LoadDemo(const std::shared_ptr<grpc::Channel>& channel,
                       const FrameworkStore& frameworks, absl::CivilDay today,
                       uint64_t seed = 2026);
 
+// The contract manager's side of enforcement for the demo, once the policy
+// has opened its cases (`min_position`: the log position they are at): per
+// council, the oldest open case is warned and given a remediation plan whose
+// agreed date passed two weeks ago (the policy then escalates it), the
+// next gets a plan due in 45 days, and the third is waived. Through
+// EnforcementService over `channel`, like LoadDemo.
+absl::Status LoadDemoEnforcement(const std::shared_ptr<grpc::Channel>& channel,
+                                 absl::CivilDay today, uint64_t min_position);
+
 }  // namespace svledger::services
 
 #endif  // SVLEDGER_SERVICES_DEMO_H_

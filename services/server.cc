@@ -167,9 +167,10 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(ServerOptions options) {
   health->SetServingStatus(kAdminServiceName, true);
   health->SetServingStatus(kEnforcementServiceName, true);
   health->SetServingStatus(kAlertServiceName, true);
-  if (options.demo && server->read_model_->current()->size() == 0) {
-    const absl::CivilDay today =
-        absl::ToCivilDay(clock->Now(), absl::UTCTimeZone());
+  const absl::CivilDay today =
+      absl::ToCivilDay(clock->Now(), absl::UTCTimeZone());
+  const bool demo = options.demo && server->read_model_->current()->size() == 0;
+  if (demo) {
     if (absl::Status s = LoadDemo(
             server->grpc_server_->InProcessChannel(grpc::ChannelArguments()),
             *server->frameworks_, today);
@@ -184,6 +185,24 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(ServerOptions options) {
         server->contracts_.get(), server->read_model_.get(),
         server->frameworks_.get(), clock, policy_options);
     server->policy_->Start();
+    if (demo) {
+      // The demo's cases, then the contract manager's work on them.
+      if (!server->read_model_->applied().WaitFor(
+              server->store_->HeadPosition(),
+              absl::Now() + absl::Seconds(30))) {
+        return absl::DeadlineExceededError(
+            "demo: the projection did not apply the demo in 30 s");
+      }
+      absl::StatusOr<EnforcementPolicy::SweepResult> swept =
+          server->policy_->Sweep();
+      if (!swept.ok()) return swept.status();
+      if (absl::Status s = LoadDemoEnforcement(
+              server->grpc_server_->InProcessChannel(grpc::ChannelArguments()),
+              today, server->store_->HeadPosition());
+          !s.ok()) {
+        return s;
+      }
+    }
   }
   return server;
 }
