@@ -10,11 +10,10 @@
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "eventstore/event_store.h"
+#include "services/log_stream.h"
 #include "svledger/v1/alert_service.grpc.pb.h"
 
 namespace svledger::services {
-
-class AlertReactor;
 
 // svledger.v1.AlertService: WatchAlerts streams the log's commitment status
 // changes and case changes (domain/enforcement.h) as alerts, each with its
@@ -47,9 +46,6 @@ class AlertService final : public v1::AlertService::CallbackService {
       const eventstore::RecordedEvent& event);
 
  private:
-  friend class AlertReactor;
-  void Forget(const AlertReactor* reactor);
-
   // The council (framework id) and supplier of a contract, from its
   // registration (the stream's first event; they never change). Cached.
   struct Parties {
@@ -59,11 +55,7 @@ class AlertService final : public v1::AlertService::CallbackService {
   absl::StatusOr<Parties> PartiesOf(const std::string& contract_id);
 
   const eventstore::EventStore* const store_;
-
-  mutable absl::Mutex mu_;
-  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
-  absl::flat_hash_map<const AlertReactor*, std::weak_ptr<AlertReactor>> watches_
-      ABSL_GUARDED_BY(mu_);
+  LogStreams<v1::WatchAlertsResponse> watches_;
 
   absl::Mutex parties_mu_;
   absl::flat_hash_map<std::string, Parties> parties_

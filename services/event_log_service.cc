@@ -2,13 +2,14 @@
 
 #include "services/event_convert.h"
 #include "services/grpc_status.h"
-#include "services/subscribe_reactor.h"
 
 namespace svledger::services {
 
 EventLogService::EventLogService(eventstore::EventStore* store,
                                  RandomSource* random)
-    : store_(store), random_(random) {}
+    : store_(store),
+      random_(random),
+      subscriptions_(store, kMaxSubscriptions) {}
 
 EventLogService::~EventLogService() { StopSubscriptions(); }
 
@@ -94,71 +95,29 @@ grpc::ServerUnaryReactor* EventLogService::ReadAll(
   return reactor;
 }
 
-namespace {
-
-// A Subscribe stream that ends at once with the reason.
-class RefusedSubscription final
-    : public grpc::ServerWriteReactor<v1::SubscribeResponse> {
- public:
-  explicit RefusedSubscription(const grpc::Status& status) { Finish(status); }
-  void OnDone() override { delete this; }
-};
-
-}  // namespace
-
 grpc::ServerWriteReactor<v1::SubscribeResponse>* EventLogService::Subscribe(
     grpc::CallbackServerContext* context, const v1::SubscribeRequest* request) {
+  (void)context;
   eventstore::EventFilter filter = FilterFromProto(request->filter());
   if (absl::Status valid = ValidateFilter(filter, store_->limits());
       !valid.ok()) {
-    return new RefusedSubscription(ToGrpcStatus(valid));
+    return new RefusedStream<v1::SubscribeResponse>(ToGrpcStatus(valid));
   }
-  const grpc::Status shutting_down(grpc::StatusCode::UNAVAILABLE,
-                                   "server is shutting down; resume from "
-                                   "next_position");
-  {
-    absl::MutexLock lock(&mu_);
-    if (stopping_) return new RefusedSubscription(shutting_down);
-  }
-  // gRPC calls OnDone (and so Forget) only after this method returns the
-  // reactor, so registering after Start cannot miss its end.
-  std::shared_ptr<SubscribeReactor> handle;
-  SubscribeReactor* reactor = SubscribeReactor::Start(
-      this, store_, request->from_position(), std::move(filter), &handle);
-  bool stop_now = false;
-  {
-    absl::MutexLock lock(&mu_);
-    subscriptions_[reactor] = handle;
-    stop_now = stopping_;  // StopSubscriptions ran meanwhile
-  }
-  if (stop_now) handle->Stop(shutting_down);
-  return reactor;
+  return subscriptions_.Open(
+      request->from_position(), std::move(filter), kEventsPerResponse,
+      [](const std::vector<eventstore::RecordedEvent>& events,
+         v1::SubscribeResponse& response) {
+        for (const eventstore::RecordedEvent& e : events) {
+          RecordedEventToProto(e, response.add_events());
+        }
+        return absl::OkStatus();
+      });
 }
 
-void EventLogService::StopSubscriptions() {
-  std::vector<std::shared_ptr<SubscribeReactor>> open;
-  {
-    absl::MutexLock lock(&mu_);
-    stopping_ = true;
-    for (auto& [ptr, weak] : subscriptions_) {
-      if (auto strong = weak.lock()) open.push_back(std::move(strong));
-    }
-  }
-  for (auto& reactor : open) {
-    reactor->Stop(grpc::Status(grpc::StatusCode::UNAVAILABLE,
-                               "server is shutting down; resume from "
-                               "next_position"));
-  }
-}
+void EventLogService::StopSubscriptions() { subscriptions_.StopAll(); }
 
 size_t EventLogService::subscription_count() const {
-  absl::MutexLock lock(&mu_);
   return subscriptions_.size();
-}
-
-void EventLogService::Forget(const SubscribeReactor* reactor) {
-  absl::MutexLock lock(&mu_);
-  subscriptions_.erase(reactor);
 }
 
 }  // namespace svledger::services

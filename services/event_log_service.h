@@ -3,16 +3,12 @@
 
 #include <memory>
 
-#include "absl/base/thread_annotations.h"
-#include "absl/container/flat_hash_map.h"
-#include "absl/synchronization/mutex.h"
 #include "common/random.h"
 #include "eventstore/event_store.h"
+#include "services/log_stream.h"
 #include "svledger/v1/event_log.grpc.pb.h"
 
 namespace svledger::services {
-
-class SubscribeReactor;
 
 // svledger.v1.EventLog over an EventStore, on gRPC's callback API: appends
 // complete from the store's writer thread and subscriptions wake from its
@@ -21,6 +17,12 @@ class SubscribeReactor;
 // Thread-safe. Does not own its dependencies; they must outlive it.
 class EventLogService final : public v1::EventLog::CallbackService {
  public:
+  // Most Subscribe streams open at once; beyond it RESOURCE_EXHAUSTED.
+  static constexpr size_t kMaxSubscriptions = 10000;
+  // Events per Subscribe response (a response also stops at the store's
+  // read byte budget).
+  static constexpr uint32_t kEventsPerResponse = 256;
+
   EventLogService(eventstore::EventStore* store, RandomSource* random);
   ~EventLogService() override;
 
@@ -47,16 +49,9 @@ class EventLogService final : public v1::EventLog::CallbackService {
   size_t subscription_count() const;
 
  private:
-  friend class SubscribeReactor;
-  void Forget(const SubscribeReactor* reactor);
-
   eventstore::EventStore* const store_;
   RandomSource* const random_;
-
-  mutable absl::Mutex mu_;
-  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
-  absl::flat_hash_map<const SubscribeReactor*, std::weak_ptr<SubscribeReactor>>
-      subscriptions_ ABSL_GUARDED_BY(mu_);
+  LogStreams<v1::SubscribeResponse> subscriptions_;
 };
 
 }  // namespace svledger::services
