@@ -35,10 +35,37 @@ absl::Status ParseText(absl::string_view text, absl::string_view file_name,
   return absl::OkStatus();
 }
 
+// The longest a ladder may give a case at one stage.
+constexpr uint32_t kMaxStageDays = 365;
+
 absl::Status Invalid(absl::string_view file_name, absl::string_view field,
                      absl::string_view why) {
   return absl::InvalidArgumentError(
       absl::StrCat(file_name, ": ", field, ": ", why));
+}
+
+// A ladder climbs: known stages, each more severe than the one before.
+absl::Status ValidateLadder(const v1::EscalationLadder& ladder,
+                            absl::string_view file_name) {
+  int previous = v1::ENFORCEMENT_STAGE_UNSPECIFIED;
+  for (int i = 0; i < ladder.stages_size(); ++i) {
+    const int stage = ladder.stages(i);
+    const std::string field = absl::StrCat("escalation.stages[", i, "]");
+    if (stage == v1::ENFORCEMENT_STAGE_UNSPECIFIED ||
+        !v1::EnforcementStage_IsValid(stage)) {
+      return Invalid(file_name, field, absl::StrCat("unknown stage ", stage));
+    }
+    if (stage <= previous) {
+      return Invalid(file_name, field,
+                     "stages must climb: each more severe than the last");
+    }
+    previous = stage;
+  }
+  if (ladder.stage_days() > kMaxStageDays) {
+    return Invalid(file_name, "escalation.stage_days",
+                   absl::StrCat("at most ", kMaxStageDays));
+  }
+  return absl::OkStatus();
 }
 
 }  // namespace
@@ -153,7 +180,7 @@ absl::Status ValidateFramework(const v1::Framework& framework,
       }
     }
   }
-  return absl::OkStatus();
+  return ValidateLadder(framework.escalation(), file_name);
 }
 
 FrameworkCounts Count(const v1::Framework& framework) {

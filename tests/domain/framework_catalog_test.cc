@@ -142,5 +142,35 @@ TEST(FrameworkCatalogTest, RejectsUnknownMeasuresAndDuplicateIds) {
             "x: version: must be 1 or more");
 }
 
+TEST(FrameworkCatalogTest, AnEscalationLadderMustClimb) {
+  const v1::MeasureLibrary library = Library();
+  const std::string base =
+      "id: \"x\" version: 1 council: \"C\" themes { id: \"t\" name: \"T\" "
+      "outcomes { id: \"o1\" name: \"O\" } } ";
+  auto parse = [&](const std::string& ladder) {
+    return ParseFramework(base + ladder, library, "x");
+  };
+  auto ok = parse(
+      "escalation { stages: NOTICE stages: PERFORMANCE_NOTICE "
+      "stages: TERMINATION_RECOMMENDED stage_days: 14 }");
+  ASSERT_TRUE(ok.ok()) << ok.status();
+  EXPECT_EQ(ok->escalation().stages_size(), 3);
+  EXPECT_EQ(
+      parse("escalation { stages: NOTICE stages: NOTICE }").status().message(),
+      "x: escalation.stages[1]: stages must climb: each more severe "
+      "than the last");
+  EXPECT_EQ(parse("escalation { stages: FINANCIAL_REMEDY stages: NOTICE }")
+                .status()
+                .message(),
+            "x: escalation.stages[1]: stages must climb: each more severe "
+            "than the last");
+  EXPECT_EQ(parse("escalation { stages: ENFORCEMENT_STAGE_UNSPECIFIED }")
+                .status()
+                .message(),
+            "x: escalation.stages[0]: unknown stage 0");
+  EXPECT_EQ(parse("escalation { stage_days: 366 }").status().message(),
+            "x: escalation.stage_days: at most 365");
+}
+
 }  // namespace
 }  // namespace svledger::domain

@@ -488,6 +488,46 @@ TEST_F(EnforcementServiceTest, AlertsResumeAcrossARestartWithNoGapOrDuplicate) {
   EXPECT_EQ(other_next, all_next);
 }
 
+TEST_F(EnforcementServiceTest, ListCasesPagesInOrderOfSeverity) {
+  v1::AddCommitmentsRequest add;
+  add.set_request_id("add-hours");
+  add.set_contract_id("K1");
+  v1::Commitment* hours = add.add_commitments();
+  hours->set_commitment_id("hours");
+  hours->set_measure_id("jobs.new_local");
+  hours->set_target(10);
+  *hours->mutable_due() = D(2026, 12, 31);
+  ASSERT_TRUE(Ok(Command(&v1::ContractService::Stub::AddCommitments, add)));
+  SweepAt(domain::StartOfDay(D(2025, 7, 2)));
+  // The later case moves up the ladder: it comes first.
+  v1::RecordActionRequest plan =
+      Action("plan", v1::REMEDIATION_PLAN, "recovery plan");
+  plan.mutable_action()->set_case_id("hours#1");
+  *plan.mutable_action()->mutable_agreed_date() = D(2025, 9, 30);
+  ASSERT_TRUE(Ok(Enforce(&v1::EnforcementService::Stub::RecordAction, plan)));
+
+  v1::ListCasesRequest request;
+  request.set_page_size(1);
+  request.set_council("norwich");
+  v1::ListCasesResponse first = ListCases(request);
+  ASSERT_EQ(first.cases_size(), 1);
+  EXPECT_EQ(first.cases(0).case_id(), "hours#1");
+  ASSERT_FALSE(first.next_page_token().empty());
+  request.set_page_token(first.next_page_token());
+  v1::ListCasesResponse second = ListCases(request);
+  ASSERT_EQ(second.cases_size(), 1);
+  EXPECT_EQ(second.cases(0).case_id(), "jobs#1");
+  EXPECT_TRUE(second.next_page_token().empty());
+  // Filters: by stage, by another council.
+  v1::ListCasesRequest at_notice;
+  at_notice.set_stage(v1::NOTICE);
+  ASSERT_EQ(ListCases(at_notice).cases_size(), 1);
+  EXPECT_EQ(ListCases(at_notice).cases(0).case_id(), "jobs#1");
+  v1::ListCasesRequest elsewhere;
+  elsewhere.set_council("rutland");
+  EXPECT_EQ(ListCases(elsewhere).cases_size(), 0);
+}
+
 // One row per error: the RPC, its code and the start of its message.
 struct ErrorCase {
   std::string name;
