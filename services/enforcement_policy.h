@@ -23,6 +23,9 @@ struct EnforcementPolicyOptions {
   absl::Duration sweep_interval = absl::Hours(1);
   // The actor of the policy's events. Default "svledger-policy".
   std::string actor = "svledger-policy";
+  // Contracts a sweep evaluates at once (threads waiting on their own
+  // appends, so the log's group commit syncs many together). Default 16.
+  int sweep_parallelism = 16;
 };
 
 // The enforcement policy as a process manager. What it decides is
