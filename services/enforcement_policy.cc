@@ -104,6 +104,10 @@ absl::StatusOr<EnforcementPolicy::SweepResult> EnforcementPolicy::Sweep() {
       {
         absl::MutexLock lock(&mu);
         if (next == ids.size() || !first_error.ok()) return;
+        if (stop_requested_.load(std::memory_order_relaxed)) {
+          first_error = absl::CancelledError("the policy is stopping");
+          return;
+        }
         i = next++;
       }
       absl::StatusOr<int> appended = Evaluate(ids[i]);
@@ -147,6 +151,7 @@ void EnforcementPolicy::Stop() {
     if (stopping_) return;
     stopping_ = true;
   }
+  stop_requested_.store(true, std::memory_order_relaxed);
   if (listener_ != 0) model_->RemoveListener(listener_);
   if (thread_.joinable()) thread_.join();
 }

@@ -54,7 +54,8 @@ class EnforcementPolicy {
 
   // Starts the thread that evaluates changed contracts and sweeps.
   void Start();
-  // Stops it; waits for the evaluation in progress. Idempotent.
+  // Stops it; waits for the contracts being evaluated (a sweep in progress
+  // takes no more). Idempotent.
   void Stop();
 
   // Evaluates one contract at the clock's now and appends what the policy
@@ -66,7 +67,8 @@ class EnforcementPolicy {
     size_t contracts = 0;  // evaluated
     int appended = 0;      // events appended
   };
-  // Evaluates every contract.
+  // Evaluates every contract, sweep_parallelism at once. CANCELLED once
+  // Stop was called (the rest is judged at the next start's sweep).
   absl::StatusOr<SweepResult> Sweep();
 
   // Evaluations and sweeps of the background thread that failed (each is
@@ -89,6 +91,8 @@ class EnforcementPolicy {
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
   uint64_t listener_ = 0;
   std::atomic<uint64_t> failures_{0};
+  // Set by Stop: a sweep in progress stops taking contracts.
+  std::atomic<bool> stop_requested_{false};
   std::thread thread_;
 };
 

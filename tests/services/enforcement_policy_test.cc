@@ -187,6 +187,8 @@ TEST_F(EnforcementPolicyTest, TheThreadEvaluatesWhatChanges) {
   EXPECT_EQ(PolicyEvents().size(), 2u);
   policy_->Stop();
   EXPECT_EQ(policy_->failures(), 0u);
+  // A stopped policy sweeps nothing more.
+  EXPECT_EQ(policy_->Sweep().status().code(), absl::StatusCode::kCancelled);
 }
 
 }  // namespace
