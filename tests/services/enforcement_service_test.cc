@@ -55,28 +55,10 @@ class EnforcementServiceTest : public ::testing::Test {
   void SetUp() override {
     clock_.Set(domain::StartOfDay(D(2025, 1, 1)));
     Start();
-    v1::RegisterContractRequest reg;
-    reg.set_request_id("reg");
-    v1::ContractRegistered* c = reg.mutable_contract();
-    c->set_contract_id("K1");
-    c->mutable_framework()->set_id("norwich");
-    c->mutable_framework()->set_version(1);
-    c->set_title("Waste");
-    c->set_supplier_id("acme");
-    c->set_supplier_name("Acme");
-    *c->mutable_start() = D(2025, 1, 1);
-    *c->mutable_end() = D(2026, 12, 31);
-    c->set_contract_manager("j.smith");
-    ASSERT_TRUE(Ok(Command(&v1::ContractService::Stub::RegisterContract, reg)));
-    v1::AddCommitmentsRequest add;
-    add.set_request_id("add");
-    add.set_contract_id("K1");
-    v1::Commitment* jobs = add.add_commitments();
-    jobs->set_commitment_id("jobs");
-    jobs->set_measure_id("jobs.new_local");
-    jobs->set_target(24);
-    *jobs->mutable_due() = D(2026, 12, 31);
-    ASSERT_TRUE(Ok(Command(&v1::ContractService::Stub::AddCommitments, add)));
+    ASSERT_TRUE(Ok(Command(&v1::ContractService::Stub::RegisterContract,
+                           testing::RegisterK1())));
+    ASSERT_TRUE(Ok(Command(&v1::ContractService::Stub::AddCommitments,
+                           testing::K1Jobs())));
   }
 
   void Start() {

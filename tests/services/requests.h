@@ -5,6 +5,7 @@
 
 #include <string>
 
+#include "domain/contract.h"
 #include "svledger/v1/contract_service.pb.h"
 
 namespace svledger::testing {
@@ -27,6 +28,36 @@ inline v1::ReportDeliveryRequest ReportRequest(
   *d->mutable_period_end() = end;
   d->mutable_evidence()->set_uri("https://evidence.example/" + id);
   return request;
+}
+
+// The enforcement tests' contract: K1, Norwich's framework, supplier acme,
+// 2025-01-01 to 2026-12-31, with one commitment of 24 local jobs ("jobs")
+// due at the end.
+inline v1::RegisterContractRequest RegisterK1() {
+  v1::RegisterContractRequest reg;
+  reg.set_request_id("reg");
+  v1::ContractRegistered* c = reg.mutable_contract();
+  c->set_contract_id("K1");
+  c->mutable_framework()->set_id("norwich");
+  c->mutable_framework()->set_version(1);
+  c->set_title("Waste");
+  c->set_supplier_id("acme");
+  c->set_supplier_name("Acme");
+  *c->mutable_start() = domain::MakeDate(2025, 1, 1);
+  *c->mutable_end() = domain::MakeDate(2026, 12, 31);
+  c->set_contract_manager("j.smith");
+  return reg;
+}
+inline v1::AddCommitmentsRequest K1Jobs() {
+  v1::AddCommitmentsRequest add;
+  add.set_request_id("add");
+  add.set_contract_id("K1");
+  v1::Commitment* jobs = add.add_commitments();
+  jobs->set_commitment_id("jobs");
+  jobs->set_measure_id("jobs.new_local");
+  jobs->set_target(24);
+  *jobs->mutable_due() = domain::MakeDate(2026, 12, 31);
+  return add;
 }
 
 }  // namespace svledger::testing
