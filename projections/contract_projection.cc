@@ -208,7 +208,8 @@ absl::Status ContractProjection::ApplyBatch(Batch batch,
       ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
       return ids;
     };
-    options_.on_applied(checkpoint, {sorted(changed), sorted(judged), false});
+    options_.on_applied(checkpoint,
+                        {checkpoint, sorted(changed), sorted(judged), false});
   }
   return absl::OkStatus();
 }

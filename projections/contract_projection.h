@@ -23,6 +23,8 @@ namespace svledger::projections {
 
 // The contracts a batch of events changed.
 struct ContractChanges {
+  // The log position the projection has applied with this batch.
+  uint64_t checkpoint = 0;
   // Every contract the batch changed, sorted.
   std::vector<std::string> ids;
   // Those changed by an event that can change how a commitment is judged

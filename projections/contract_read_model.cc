@@ -163,7 +163,8 @@ absl::Status ContractReadModel::RunRebuild() {
     }
     fresh->Follow();
   }
-  OnApplied(fresh->generation(), fresh->applied(), {.all = true});
+  OnApplied(fresh->generation(), fresh->applied(),
+            {.checkpoint = fresh->applied(), .all = true});
   return finish(absl::OkStatus());
 }
 

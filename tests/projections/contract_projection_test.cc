@@ -152,29 +152,34 @@ TEST_F(ContractProjectionTest, ListenersHearWhichContractsChanged) {
   // Shared with the listener, which may run until the model stops.
   struct Heard {
     absl::Mutex mu;
-    std::set<std::string> ids ABSL_GUARDED_BY(mu);
-    std::set<std::string> judged ABSL_GUARDED_BY(mu);
+    std::vector<ContractChanges> batches ABSL_GUARDED_BY(mu);
   };
   auto heard = std::make_shared<Heard>();
   model_->AddListener([heard](const ContractChanges& changes) {
     absl::MutexLock lock(&heard->mu);
-    heard->ids.insert(changes.ids.begin(), changes.ids.end());
-    heard->judged.insert(changes.judged.begin(), changes.judged.end());
+    heard->batches.push_back(changes);
   });
-  ASSERT_TRUE(WriteContract(*store_, "K7", 1).ok());
-  ASSERT_TRUE(testing::WaitUntil(
-      [&] {
-        absl::MutexLock lock(&heard->mu);
-        return heard->ids.contains("K7") && heard->judged.contains("K7");
-      },
-      absl::Seconds(30)));
-
-  // A new report alone changes the contract but not how it is judged.
-  {
+  // What the batches after `after` said of K7: (changed, judged).
+  auto k7_after = [&](uint64_t after) {
     absl::MutexLock lock(&heard->mu);
-    heard->ids.clear();
-    heard->judged.clear();
-  }
+    std::pair<bool, bool> out{false, false};
+    for (const ContractChanges& c : heard->batches) {
+      if (c.checkpoint <= after) continue;
+      out.first |= std::binary_search(c.ids.begin(), c.ids.end(), "K7");
+      out.second |= std::binary_search(c.judged.begin(), c.judged.end(), "K7");
+    }
+    return out;
+  };
+  ASSERT_TRUE(WriteContract(*store_, "K7", 1).ok());
+  ASSERT_TRUE(testing::WaitUntil([&] { return k7_after(0).second; },
+                                 absl::Seconds(30)));
+
+  // A new report alone changes the contract but not how it is judged. Once
+  // the model has applied everything before it, later batches hold only
+  // the report.
+  const uint64_t before = store_->HeadPosition();
+  ASSERT_TRUE(
+      model_->applied().WaitFor(before, absl::Now() + absl::Seconds(30)));
   v1::DeliveryReported report;
   report.set_delivery_id("late");
   report.set_commitment_id("jobs");
@@ -182,14 +187,9 @@ TEST_F(ContractProjectionTest, ListenersHearWhichContractsChanged) {
   *report.mutable_period_start() = domain::MakeDate(2025, 1, 1);
   *report.mutable_period_end() = domain::MakeDate(2025, 3, 31);
   ASSERT_TRUE(testing::AppendContractEvent(*store_, "K7", report).ok());
-  ASSERT_TRUE(testing::WaitUntil(
-      [&] {
-        absl::MutexLock lock(&heard->mu);
-        return heard->ids.contains("K7");
-      },
-      absl::Seconds(30)));
-  absl::MutexLock lock(&heard->mu);
-  EXPECT_FALSE(heard->judged.contains("K7"));
+  ASSERT_TRUE(testing::WaitUntil([&] { return k7_after(before).first; },
+                                 absl::Seconds(30)));
+  EXPECT_FALSE(k7_after(before).second);
 }
 
 }  // namespace
