@@ -15,6 +15,7 @@ SVLEDGER_PACKAGES=(
   prometheus-cpp-dev
   libabsl-dev
   libgtest-dev libgmock-dev
+  prometheus  # promtool and the server, for the metrics tests
 )
 
 svledger_install_packages() {

@@ -25,6 +25,12 @@ ABSL_FLAG(bool, demo, false,
           "published council framework; --no-demo (or --nodemo) turns it off");
 ABSL_FLAG(absl::Duration, shutdown_grace, absl::Seconds(10),
           "how long shutdown waits for in-flight calls");
+ABSL_FLAG(std::string, metrics_listen, "127.0.0.1:9464",
+          "host:port for Prometheus to scrape /metrics (empty: none)");
+ABSL_FLAG(bool, metrics_per_contract, false,
+          "also export per-contract series, capped by --metrics-max-contracts");
+ABSL_FLAG(uint32_t, metrics_max_contracts, 1000,
+          "the most contracts given per-contract series");
 ABSL_FLAG(bool, enforcement, true,
           "run the enforcement policy: open, escalate and close cases by "
           "itself; --no-enforcement turns it off");
@@ -59,6 +65,11 @@ int main(int argc, char** argv) {
   options.shutdown_grace = absl::GetFlag(FLAGS_shutdown_grace);
   options.frameworks_dir = absl::GetFlag(FLAGS_frameworks_dir);
   options.demo = absl::GetFlag(FLAGS_demo);
+  options.metrics_listen = absl::GetFlag(FLAGS_metrics_listen);
+  options.domain_metrics.per_contract =
+      absl::GetFlag(FLAGS_metrics_per_contract);
+  options.domain_metrics.max_contracts =
+      absl::GetFlag(FLAGS_metrics_max_contracts);
   options.enforcement = absl::GetFlag(FLAGS_enforcement);
   options.enforcement_sweep = absl::GetFlag(FLAGS_enforcement_sweep);
   if (options.enforcement_sweep <= absl::ZeroDuration()) {
@@ -77,6 +88,12 @@ int main(int argc, char** argv) {
   const std::string host = options.listen.substr(0, options.listen.rfind(':'));
   std::printf("svledger listening on %s:%d, data in %s\n", host.c_str(),
               (*server)->port(), options.data_dir.c_str());
+  if ((*server)->metrics_port() != 0) {
+    const std::string metrics_host =
+        options.metrics_listen.substr(0, options.metrics_listen.rfind(':'));
+    std::printf("svledger metrics on http://%s:%d/metrics\n",
+                metrics_host.c_str(), (*server)->metrics_port());
+  }
   std::fflush(stdout);
 
   int received = 0;

@@ -178,6 +178,23 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(ServerOptions options) {
       return s;
     }
   }
+  if (!options.metrics_listen.empty()) {
+    // Civetweb reports a port it cannot bind by throwing.
+    try {
+      server->exposer_ =
+          std::make_unique<prometheus::Exposer>(options.metrics_listen);
+    } catch (const std::exception& e) {
+      return absl::UnavailableError(absl::StrCat("metrics: cannot listen on ",
+                                                 options.metrics_listen, ": ",
+                                                 e.what()));
+    }
+    server->domain_metrics_ = std::make_shared<DomainMetricsCollector>(
+        server->read_model_.get(), server->frameworks_.get(), clock,
+        options.domain_metrics);
+    server->exposer_->RegisterCollectable(server->domain_metrics_);
+    const std::vector<int> ports = server->exposer_->GetListeningPorts();
+    server->metrics_port_ = ports.empty() ? 0 : ports.front();
+  }
   if (options.enforcement) {
     EnforcementPolicyOptions policy_options;
     policy_options.sweep_interval = options.enforcement_sweep;
@@ -215,6 +232,8 @@ void Server::Shutdown() {
     if (shut_down_) return;
     shut_down_ = true;
   }
+  // No scrape may run once the read model stops.
+  exposer_.reset();
   // Its evaluation in progress completes while the log is open.
   if (policy_ != nullptr) policy_->Stop();
   if (grpc_server_ != nullptr) {

@@ -13,6 +13,7 @@
 #include "grpcpp/server.h"
 #include "projections/contract_read_model.h"
 #include "projections/projection_db.h"
+#include "prometheus/exposer.h"
 #include "services/admin_service.h"
 #include "services/alert_service.h"
 #include "services/case_queries.h"
@@ -22,6 +23,7 @@
 #include "services/event_log_service.h"
 #include "services/framework_service.h"
 #include "services/framework_store.h"
+#include "services/metrics_collector.h"
 #include "services/progress_queries.h"
 #include "services/progress_service.h"
 
@@ -69,6 +71,13 @@ struct ServerOptions {
   // The rule for supplier endorsement and contract extension in the
   // scorecard. Default: domain::StandingRule's defaults.
   domain::StandingRule standing;
+  // host:port for Prometheus to scrape (path /metrics); port 0 picks a free
+  // port (see Server::metrics_port). Default empty: no exposition (the
+  // binary's --metrics-listen defaults to 127.0.0.1:9464).
+  std::string metrics_listen;
+  // Per-contract series and their cap (services/metrics_collector.h).
+  // Default off.
+  DomainMetricsOptions domain_metrics;
 };
 
 // A running svledger server: the event log plus every gRPC service, the
@@ -87,6 +96,8 @@ class Server {
 
   // The port actually bound.
   int port() const { return port_; }
+  // The metrics port actually bound; 0 without exposition.
+  int metrics_port() const { return metrics_port_; }
 
   eventstore::EventStore& store() { return *store_; }
   FrameworkStore& frameworks() { return *frameworks_; }
@@ -120,6 +131,9 @@ class Server {
   std::unique_ptr<EnforcementService> enforcement_;
   std::unique_ptr<AlertService> alerts_;
   std::unique_ptr<EnforcementPolicy> policy_;
+  std::shared_ptr<DomainMetricsCollector> domain_metrics_;
+  std::unique_ptr<prometheus::Exposer> exposer_;
+  int metrics_port_ = 0;
   std::unique_ptr<grpc::Server> grpc_server_;
   int port_ = 0;
   absl::Mutex shutdown_mu_;

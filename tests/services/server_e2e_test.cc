@@ -67,6 +67,7 @@ v1::AppendRequest OneEvent(const std::string& stream) {
 TEST(ServerE2ETest, HealthReflectionAndGracefulShutdownWithAppendsInFlight) {
   TempDir dir;
   const std::vector<std::string> argv = {SVLEDGER_PATH, "--listen=127.0.0.1:0",
+                                         "--metrics-listen=127.0.0.1:0",
                                          "--data-dir=" + dir.path()};
   std::vector<uint64_t> acknowledged;
   {
@@ -184,11 +185,13 @@ TEST(ServerE2ETest, HealthReflectionAndGracefulShutdownWithAppendsInFlight) {
 
 TEST(ServerE2ETest, ASecondServerOnTheSameDataDirectoryFailsClearly) {
   TempDir dir;
-  Subprocess first(
-      {SVLEDGER_PATH, "--listen=127.0.0.1:0", "--data-dir=" + dir.path()});
+  Subprocess first({SVLEDGER_PATH, "--listen=127.0.0.1:0",
+                    "--metrics-listen=127.0.0.1:0",
+                    "--data-dir=" + dir.path()});
   ASSERT_GT(StartServer(first), 0);
-  Subprocess second(
-      {SVLEDGER_PATH, "--listen=127.0.0.1:0", "--data-dir=" + dir.path()});
+  Subprocess second({SVLEDGER_PATH, "--listen=127.0.0.1:0",
+                     "--metrics-listen=127.0.0.1:0",
+                     "--data-dir=" + dir.path()});
   std::optional<int> status = second.Wait(absl::Seconds(30));
   ASSERT_TRUE(status.has_value());
   EXPECT_TRUE(WIFEXITED(*status) && WEXITSTATUS(*status) == 1);
@@ -209,8 +212,12 @@ TEST(ServerE2ETest, FirstStartLoadsTheDemoOnceAndNoDemoSkipsIt) {
     return response;
   };
   const std::vector<std::string> demo = {
-      SVLEDGER_PATH, "--listen=127.0.0.1:0", "--data-dir=" + dir.path(),
-      std::string("--frameworks-dir=") + SVLEDGER_FRAMEWORKS_DIR, "--demo"};
+      SVLEDGER_PATH,
+      "--listen=127.0.0.1:0",
+      "--metrics-listen=127.0.0.1:0",
+      "--data-dir=" + dir.path(),
+      std::string("--frameworks-dir=") + SVLEDGER_FRAMEWORKS_DIR,
+      "--demo"};
   // The enforcement cases, open or closed, as "<contract>/<case>".
   auto cases = [](int port) {
     auto stub = v1::EnforcementService::NewStub(Connect(port));
@@ -285,7 +292,7 @@ TEST(ServerE2ETest, FirstStartLoadsTheDemoOnceAndNoDemoSkipsIt) {
   }
   TempDir empty;
   Subprocess bare({SVLEDGER_PATH, "--listen=127.0.0.1:0",
-                   "--data-dir=" + empty.path(),
+                   "--metrics-listen=127.0.0.1:0", "--data-dir=" + empty.path(),
                    std::string("--frameworks-dir=") + SVLEDGER_FRAMEWORKS_DIR,
                    "--demo", "--no-demo"});
   const int port = StartServer(bare);

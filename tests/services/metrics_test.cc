@@ -1,0 +1,205 @@
+// The Prometheus exposition: domain metrics computed at scrape time from
+// the projections, equal to what the API says, the same after a restart,
+// and valid for promtool.
+
+#include <cstdlib>
+#include <fstream>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "common/clock.h"
+#include "domain/contract.h"
+#include "grpcpp/create_channel.h"
+#include "grpcpp/security/credentials.h"
+#include "gtest/gtest.h"
+#include "services/server.h"
+#include "svledger/v1/contract_service.grpc.pb.h"
+#include "tests/services/requests.h"
+#include "tests/testing/http.h"
+#include "tests/testing/temp_dir.h"
+
+namespace svledger::services {
+namespace {
+
+using svledger::testing::TempDir;
+
+v1::Date D(int y, int m, int d) { return domain::MakeDate(y, m, d); }
+
+// The value of the sample of `name` whose labels include every one of
+// `labels` (name="value" pairs), or nullopt.
+std::optional<double> Sample(const std::string& text, const std::string& name,
+                             const std::vector<std::string>& labels) {
+  for (absl::string_view line : absl::StrSplit(text, '\n')) {
+    if (!absl::StartsWith(line, name + "{") &&
+        !absl::StartsWith(line, name + " ")) {
+      continue;
+    }
+    bool all = true;
+    for (const std::string& l : labels) all = all && absl::StrContains(line, l);
+    if (!all) continue;
+    double value = 0;
+    if (absl::SimpleAtod(line.substr(line.rfind(' ') + 1), &value))
+      return value;
+  }
+  return std::nullopt;
+}
+
+class MetricsTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    clock_.Set(domain::StartOfDay(D(2025, 1, 1)));
+    Start();
+    ASSERT_TRUE(Command(&v1::ContractService::Stub::RegisterContract,
+                        testing::RegisterK1()));
+    ASSERT_TRUE(
+        Command(&v1::ContractService::Stub::AddCommitments, testing::K1Jobs()));
+  }
+
+  void Start() {
+    ServerOptions options;
+    options.listen = "127.0.0.1:0";
+    options.metrics_listen = "127.0.0.1:0";
+    options.data_dir = dir_.path();
+    options.frameworks_dir = SVLEDGER_FRAMEWORKS_DIR;
+    options.clock = &clock_;
+    // The test sweeps by itself, so that nothing changes between scrapes.
+    options.enforcement = false;
+    auto server = Server::Start(options);
+    ASSERT_TRUE(server.ok()) << server.status();
+    server_ = *std::move(server);
+    ASSERT_GT(server_->metrics_port(), 0);
+    policy_ = std::make_unique<EnforcementPolicy>(
+        &server_->contracts(), &server_->read_model(), &server_->frameworks(),
+        &clock_);
+    stub_ = v1::ContractService::NewStub(
+        grpc::CreateChannel("127.0.0.1:" + std::to_string(server_->port()),
+                            grpc::InsecureChannelCredentials()));
+  }
+
+  template <typename Method, typename Request>
+  bool Command(Method method, const Request& request) {
+    grpc::ClientContext context;
+    v1::CommandResponse response;
+    grpc::Status s = ((*stub_).*method)(&context, request, &response);
+    EXPECT_TRUE(s.ok()) << s.error_message();
+    return s.ok() && Settle();
+  }
+
+  bool Settle() {
+    return server_->read_model().applied().WaitFor(
+        server_->store().HeadPosition(), absl::Now() + absl::Seconds(30));
+  }
+
+  std::string Scrape() {
+    absl::StatusOr<std::string> body =
+        testing::HttpGet(server_->metrics_port(), "/metrics");
+    EXPECT_TRUE(body.ok()) << body.status();
+    return body.value_or("");
+  }
+
+  FakeClock clock_;
+  TempDir dir_;
+  std::unique_ptr<Server> server_;
+  std::unique_ptr<v1::ContractService::Stub> stub_;
+  std::unique_ptr<EnforcementPolicy> policy_;
+};
+
+TEST_F(MetricsTest, DomainMetricsFollowTheLogAndSurviveARestart) {
+  const std::vector<std::string> norwich = {"council=\"norwich\""};
+  std::string text = Scrape();
+  // Too early to judge: one commitment ON_TRACK, every status listed.
+  EXPECT_EQ(Sample(text, "svledger_commitments",
+                   {"council=\"norwich\"", "status=\"ON_TRACK\""}),
+            1);
+  EXPECT_EQ(Sample(text, "svledger_commitments",
+                   {"council=\"norwich\"", "status=\"OFF_TRACK\""}),
+            0);
+  EXPECT_EQ(Sample(text, "svledger_social_value_target",
+                   {"council=\"norwich\"", "measure=\"jobs.new_local\"",
+                    "unit=\"FTE\""}),
+            24);
+  EXPECT_EQ(Sample(text, "svledger_social_value_delivered",
+                   {"council=\"norwich\"", "measure=\"jobs.new_local\""}),
+            0);
+
+  // Six months without delivering: off track, a case at NOTICE.
+  clock_.Set(domain::StartOfDay(D(2025, 7, 2)));
+  ASSERT_TRUE(policy_->Sweep().ok());
+  ASSERT_TRUE(Settle());
+  text = Scrape();
+  EXPECT_EQ(Sample(text, "svledger_commitments",
+                   {"council=\"norwich\"", "status=\"OFF_TRACK\""}),
+            1);
+  EXPECT_EQ(Sample(text, "svledger_contracts",
+                   {"council=\"norwich\"", "rating=\"INADEQUATE\""}),
+            1);
+  EXPECT_EQ(Sample(text, "svledger_enforcement_cases_open",
+                   {"council=\"norwich\"", "stage=\"NOTICE\""}),
+            1);
+  EXPECT_EQ(Sample(text, "svledger_enforcement_cases_overdue", norwich), 0);
+
+  // A verified delivery counts; a pending one does not.
+  ASSERT_TRUE(Command(&v1::ContractService::Stub::ReportDelivery,
+                      testing::ReportRequest("K1", "q1", "jobs", 2,
+                                             D(2025, 1, 1), D(2025, 6, 30))));
+  ASSERT_TRUE(Command(&v1::ContractService::Stub::ReportDelivery,
+                      testing::ReportRequest("K1", "q2", "jobs", 5,
+                                             D(2025, 1, 1), D(2025, 6, 30))));
+  v1::VerifyDeliveryRequest verify;
+  verify.set_request_id("verify-q1");
+  verify.set_contract_id("K1");
+  verify.mutable_verification()->set_delivery_id("q1");
+  ASSERT_TRUE(Command(&v1::ContractService::Stub::VerifyDelivery, verify));
+  // 31 days at NOTICE: overdue.
+  clock_.Set(domain::StartOfDay(D(2025, 8, 3)));
+  text = Scrape();
+  EXPECT_EQ(Sample(text, "svledger_social_value_delivered",
+                   {"council=\"norwich\"", "measure=\"jobs.new_local\""}),
+            2);
+  EXPECT_EQ(Sample(text, "svledger_enforcement_cases_overdue", norwich), 1);
+
+  // Computed, not counted: a restart shows the same.
+  policy_.reset();
+  server_->Shutdown();
+  server_.reset();
+  Start();
+  const std::string again = Scrape();
+  for (const char* name :
+       {"svledger_social_value_delivered", "svledger_social_value_target"}) {
+    EXPECT_EQ(Sample(again, name, {"measure=\"jobs.new_local\""}),
+              Sample(text, name, {"measure=\"jobs.new_local\""}))
+        << name;
+  }
+  EXPECT_EQ(Sample(again, "svledger_enforcement_cases_overdue", norwich), 1);
+  EXPECT_EQ(Sample(again, "svledger_contract_delivery_score", {}), std::nullopt)
+      << "per-contract series are opt-in";
+
+  // promtool accepts the exposition (scripts/lib.sh installs it).
+  const std::string file = dir_.path() + "/scrape.txt";
+  std::ofstream(file) << again;
+  EXPECT_EQ(std::system(absl::StrCat("promtool check metrics < ", file, " > ",
+                                     file, ".out 2>&1")
+                            .c_str()),
+            0)
+      << std::ifstream(file + ".out").rdbuf();
+}
+
+TEST(MetricsListenTest, ABusyPortIsAClearError) {
+  TempDir first_dir, second_dir;
+  ServerOptions options;
+  options.listen = "127.0.0.1:0";
+  options.metrics_listen = "127.0.0.1:0";
+  options.data_dir = first_dir.path();
+  auto first = Server::Start(options);
+  ASSERT_TRUE(first.ok()) << first.status();
+  options.data_dir = second_dir.path();
+  options.metrics_listen = absl::StrCat("127.0.0.1:", (*first)->metrics_port());
+  auto second = Server::Start(options);
+  EXPECT_EQ(second.status().code(), absl::StatusCode::kUnavailable);
+  EXPECT_TRUE(absl::StrContains(second.status().message(), "metrics"))
+      << second.status();
+}
+
+}  // namespace
+}  // namespace svledger::services

@@ -1,0 +1,54 @@
+#ifndef SVLEDGER_TESTS_TESTING_HTTP_H_
+#define SVLEDGER_TESTS_TESTING_HTTP_H_
+
+// A minimal HTTP/1.0 GET on loopback, for scraping /metrics in tests.
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/str_cat.h"
+
+namespace svledger::testing {
+
+// GETs `path` from 127.0.0.1:`port`; returns the body of a 200 response.
+inline absl::StatusOr<std::string> HttpGet(int port, const std::string& path) {
+  const int fd = socket(AF_INET, SOCK_STREAM, 0);
+  if (fd < 0) return absl::InternalError("socket");
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<uint16_t>(port));
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) {
+    close(fd);
+    return absl::UnavailableError(absl::StrCat("connect to port ", port));
+  }
+  const std::string request =
+      absl::StrCat("GET ", path, " HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n");
+  if (write(fd, request.data(), request.size()) !=
+      static_cast<ssize_t>(request.size())) {
+    close(fd);
+    return absl::UnavailableError("write");
+  }
+  std::string response;
+  char buffer[65536];
+  ssize_t n;
+  while ((n = read(fd, buffer, sizeof(buffer))) > 0) response.append(buffer, n);
+  close(fd);
+  const size_t body = response.find("\r\n\r\n");
+  if (response.rfind("HTTP/1.1 200", 0) != 0 &&
+      response.rfind("HTTP/1.0 200", 0) != 0) {
+    return absl::UnavailableError(
+        absl::StrCat("not 200: ", response.substr(0, response.find('\r'))));
+  }
+  if (body == std::string::npos) return absl::DataLossError("no body");
+  return response.substr(body + 4);
+}
+
+}  // namespace svledger::testing
+
+#endif  // SVLEDGER_TESTS_TESTING_HTTP_H_
