@@ -36,6 +36,7 @@ struct EventStore::Pending {
   absl::StatusOr<AppendResult> result = absl::UnknownError("not staged");
   // A Barrier: no events; completes once what was written before is durable.
   bool barrier = false;
+  absl::Time enqueued = absl::Now();  // for CommitReport's latencies
 };
 
 // What one group commit has staged but not yet written, so that appends in
@@ -274,6 +275,12 @@ EventStoreStats EventStore::Stats() const {
   return stats;
 }
 
+std::optional<uint64_t> EventStore::IntProperty(const std::string& name) const {
+  uint64_t value = 0;
+  if (!db_->db->GetAggregatedIntProperty(name, &value)) return std::nullopt;
+  return value;
+}
+
 void EventStore::AppendAsync(std::string stream_id, ExpectedVersion expected,
                              std::vector<ProposedEvent> events,
                              AppendCallback done) {
@@ -492,15 +499,26 @@ void EventStore::CompleterLoop() {
 
 void EventStore::Complete(std::deque<Written>& batches) {
   for (Written& w : batches) {
+    CommitReport report;
     for (std::unique_ptr<Pending>& append : w.appends) {
-      if (append->result.ok() && !append->barrier) {
+      if (append->barrier) {
+        std::move(append->done)(std::move(append->result));
+        continue;
+      }
+      if (append->result.ok()) {
         appends_.fetch_add(1, std::memory_order_relaxed);
         if (append->result->deduplicated) {
           deduplicated_.fetch_add(1, std::memory_order_relaxed);
         }
+        report.events += append->events.size();
       }
+      ++report.appends;
       std::move(append->done)(std::move(append->result));
+      if (options_.on_commit) {
+        report.latencies.push_back(absl::Now() - append->enqueued);
+      }
     }
+    if (options_.on_commit && report.appends > 0) options_.on_commit(report);
   }
 }
 

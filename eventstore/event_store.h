@@ -27,6 +27,15 @@ namespace svledger::eventstore {
 
 struct RocksHandles;  // eventstore/rocks.h
 
+// One group commit as acknowledged, for metrics (EventStoreOptions::
+// on_commit).
+struct CommitReport {
+  size_t appends = 0;  // appends acknowledged (successful or not)
+  size_t events = 0;   // events the successful ones carried
+  // Per append: from AppendAsync to its acknowledgement (real time).
+  std::vector<absl::Duration> latencies;
+};
+
 struct EventStoreOptions {
   // Directory of the RocksDB database; created with its parents if missing.
   // Required.
@@ -59,6 +68,9 @@ struct EventStoreOptions {
   // error it returns is treated as a failed sync. Lets tests hold a written
   // batch before it is durable, or fail a sync. Default: none.
   std::function<absl::Status()> before_sync;
+  // Told of each group commit once its appends are acknowledged, on the
+  // completer thread. For metrics; must not block. Default: none.
+  std::function<void(const CommitReport&)> on_commit;
 };
 
 // Counters since Open. Plain data.
@@ -172,6 +184,11 @@ class EventStore {
 
   const Limits& limits() const { return options_.limits; }
   EventStoreStats Stats() const;
+
+  // A RocksDB integer property of the log's database, summed over its
+  // column families (e.g. "rocksdb.estimate-live-data-size",
+  // "rocksdb.estimate-pending-compaction-bytes"); nullopt if unknown.
+  std::optional<uint64_t> IntProperty(const std::string& name) const;
 
   // Stops taking appends (later ones fail UNAVAILABLE), completes every
   // queued append, stops notifications, waits for reads in progress and

@@ -77,7 +77,13 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(ServerOptions options) {
   std::unique_ptr<Server> server(new Server);
   server->options_ = options;
 
+  server->registry_ = std::make_shared<prometheus::Registry>();
+  server->metrics_ = std::make_unique<ServerMetrics>(*server->registry_);
   eventstore::EventStoreOptions store_options;
+  store_options.on_commit = [metrics = server->metrics_.get()](
+                                const eventstore::CommitReport& report) {
+    metrics->OnCommit(report);
+  };
   store_options.path = options.data_dir + "/log";
   store_options.clock = options.clock;
   store_options.sync = options.sync;
@@ -144,6 +150,11 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(ServerOptions options) {
   builder.AddListeningPort(options.listen, grpc::InsecureServerCredentials(),
                            &server->port_);
   builder.SetMaxReceiveMessageSize(options.max_receive_message_bytes);
+  std::vector<
+      std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>>
+      interceptors;
+  interceptors.push_back(MetricsInterceptorFactory(server->metrics_.get()));
+  builder.experimental().SetInterceptorCreators(std::move(interceptors));
   builder.RegisterService(server->event_log_.get());
   builder.RegisterService(server->contracts_.get());
   builder.RegisterService(server->progress_.get());
@@ -178,23 +189,6 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(ServerOptions options) {
       return s;
     }
   }
-  if (!options.metrics_listen.empty()) {
-    // Civetweb reports a port it cannot bind by throwing.
-    try {
-      server->exposer_ =
-          std::make_unique<prometheus::Exposer>(options.metrics_listen);
-    } catch (const std::exception& e) {
-      return absl::UnavailableError(absl::StrCat("metrics: cannot listen on ",
-                                                 options.metrics_listen, ": ",
-                                                 e.what()));
-    }
-    server->domain_metrics_ = std::make_shared<DomainMetricsCollector>(
-        server->read_model_.get(), server->frameworks_.get(), clock,
-        options.domain_metrics);
-    server->exposer_->RegisterCollectable(server->domain_metrics_);
-    const std::vector<int> ports = server->exposer_->GetListeningPorts();
-    server->metrics_port_ = ports.empty() ? 0 : ports.front();
-  }
   if (options.enforcement) {
     EnforcementPolicyOptions policy_options;
     policy_options.sweep_interval = options.enforcement_sweep;
@@ -220,6 +214,38 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(ServerOptions options) {
         return s;
       }
     }
+  }
+  if (!options.metrics_listen.empty()) {
+    // Civetweb reports a port it cannot bind by throwing.
+    try {
+      server->exposer_ =
+          std::make_unique<prometheus::Exposer>(options.metrics_listen);
+    } catch (const std::exception& e) {
+      return absl::UnavailableError(absl::StrCat("metrics: cannot listen on ",
+                                                 options.metrics_listen, ": ",
+                                                 e.what()));
+    }
+    server->domain_metrics_ = std::make_shared<DomainMetricsCollector>(
+        server->read_model_.get(), server->frameworks_.get(), clock,
+        options.domain_metrics);
+    server->exposer_->RegisterCollectable(server->domain_metrics_);
+    server->exposer_->RegisterCollectable(server->registry_);
+    ScrapeSources sources;
+    sources.store = server->store_.get();
+    sources.read_model = server->read_model_.get();
+    Server* s = server.get();
+    sources.streams = {
+        {"subscribe", [s] { return s->event_log_->subscription_count(); }},
+        {"watch_alerts", [s] { return s->alerts_->watch_count(); }},
+        {"watch_contract", [s] { return s->progress_->watch_count(); }}};
+    if (server->policy_ != nullptr) {
+      sources.policy_failures = [s] { return s->policy_->failures(); };
+    }
+    server->operational_ =
+        std::make_shared<OperationalCollector>(std::move(sources));
+    server->exposer_->RegisterCollectable(server->operational_);
+    const std::vector<int> ports = server->exposer_->GetListeningPorts();
+    server->metrics_port_ = ports.empty() ? 0 : ports.front();
   }
   return server;
 }

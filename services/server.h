@@ -26,6 +26,7 @@
 #include "services/metrics_collector.h"
 #include "services/progress_queries.h"
 #include "services/progress_service.h"
+#include "services/server_metrics.h"
 
 namespace svledger::services {
 
@@ -117,6 +118,10 @@ class Server {
   Server() = default;
 
   ServerOptions options_;
+  // Declared first, destroyed last: the store and the gRPC server report to
+  // them until they are gone.
+  std::shared_ptr<prometheus::Registry> registry_;
+  std::unique_ptr<ServerMetrics> metrics_;
   std::unique_ptr<eventstore::EventStore> store_;
   std::unique_ptr<FrameworkStore> frameworks_;
   std::unique_ptr<EventLogService> event_log_;
@@ -132,6 +137,7 @@ class Server {
   std::unique_ptr<AlertService> alerts_;
   std::unique_ptr<EnforcementPolicy> policy_;
   std::shared_ptr<DomainMetricsCollector> domain_metrics_;
+  std::shared_ptr<OperationalCollector> operational_;
   std::unique_ptr<prometheus::Exposer> exposer_;
   int metrics_port_ = 0;
   std::unique_ptr<grpc::Server> grpc_server_;

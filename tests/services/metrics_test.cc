@@ -175,9 +175,43 @@ TEST_F(MetricsTest, DomainMetricsFollowTheLogAndSurviveARestart) {
   EXPECT_EQ(Sample(again, "svledger_contract_delivery_score", {}), std::nullopt)
       << "per-contract series are opt-in";
 
+  // Operational metrics: the log's head, the projection level with it,
+  // the appends and gRPC calls this server made.
+  ASSERT_TRUE(Settle());
+  const std::string ops = Scrape();
+  const double head = static_cast<double>(server_->store().HeadPosition());
+  EXPECT_EQ(Sample(ops, "svledger_log_head_position", {}), head);
+  EXPECT_EQ(Sample(ops, "svledger_projection_checkpoint",
+                   {"projection=\"contracts\""}),
+            head);
+  EXPECT_EQ(Sample(ops, "svledger_projection_lag_events", {}), 0);
+  EXPECT_EQ(Sample(ops, "svledger_streams_open", {"kind=\"watch_alerts\""}), 0);
+  EXPECT_GT(Sample(ops, "svledger_rocksdb_bytes", {"property=\"live_data\""})
+                .value_or(-1),
+            -1);
+  ASSERT_TRUE(Command(&v1::ContractService::Stub::ReportDelivery,
+                      testing::ReportRequest("K1", "q3", "jobs", 1,
+                                             D(2025, 1, 1), D(2025, 6, 30))));
+  const std::string after = Scrape();
+  EXPECT_EQ(Sample(after, "svledger_events_appended_total", {}), 1);
+  EXPECT_EQ(Sample(after, "svledger_append_duration_seconds_count", {}), 1);
+  EXPECT_EQ(Sample(after, "svledger_grpc_requests_total",
+                   {"service=\"svledger.v1.ContractService\"",
+                    "method=\"ReportDelivery\"", "code=\"OK\""}),
+            1);
+  // A refused command is counted with its code.
+  grpc::ClientContext context;
+  v1::CommandResponse response;
+  v1::ReportDeliveryRequest bad = testing::ReportRequest(
+      "K1", "q4", "jobs", -1, D(2025, 1, 1), D(2025, 6, 30));
+  EXPECT_FALSE(stub_->ReportDelivery(&context, bad, &response).ok());
+  EXPECT_EQ(Sample(Scrape(), "svledger_grpc_requests_total",
+                   {"method=\"ReportDelivery\"", "code=\"INVALID_ARGUMENT\""}),
+            1);
+
   // promtool accepts the exposition (scripts/lib.sh installs it).
   const std::string file = dir_.path() + "/scrape.txt";
-  std::ofstream(file) << again;
+  std::ofstream(file) << Scrape();
   EXPECT_EQ(std::system(absl::StrCat("promtool check metrics < ", file, " > ",
                                      file, ".out 2>&1")
                             .c_str()),

@@ -1,0 +1,233 @@
+#include "services/server_metrics.h"
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "grpcpp/support/interceptor.h"
+
+namespace svledger::services {
+namespace {
+
+// Seconds, from 100 µs to about 3 s.
+prometheus::Histogram::BucketBoundaries LatencyBuckets() {
+  return {0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01,
+          0.025,  0.05,    0.1,    0.25,  0.5,    1,     2.5};
+}
+
+class MetricsInterceptor final : public grpc::experimental::Interceptor {
+ public:
+  MetricsInterceptor(ServerMetrics* metrics, const char* method)
+      : metrics_(metrics), method_(method), start_(absl::Now()) {}
+
+  void Intercept(
+      grpc::experimental::InterceptorBatchMethods* methods) override {
+    if (methods->QueryInterceptionHookPoint(
+            grpc::experimental::InterceptionHookPoints::PRE_SEND_STATUS)) {
+      metrics_->OnRpc(method_, methods->GetSendStatus().error_code(),
+                      absl::Now() - start_);
+    }
+    methods->Proceed();
+  }
+
+ private:
+  ServerMetrics* const metrics_;
+  const std::string method_;
+  const absl::Time start_;
+};
+
+class Factory final
+    : public grpc::experimental::ServerInterceptorFactoryInterface {
+ public:
+  explicit Factory(ServerMetrics* metrics) : metrics_(metrics) {}
+  grpc::experimental::Interceptor* CreateServerInterceptor(
+      grpc::experimental::ServerRpcInfo* info) override {
+    return new MetricsInterceptor(metrics_, info->method());
+  }
+
+ private:
+  ServerMetrics* const metrics_;
+};
+
+const char* CodeName(grpc::StatusCode code) {
+  static constexpr const char* kNames[] = {"OK",
+                                           "CANCELLED",
+                                           "UNKNOWN",
+                                           "INVALID_ARGUMENT",
+                                           "DEADLINE_EXCEEDED",
+                                           "NOT_FOUND",
+                                           "ALREADY_EXISTS",
+                                           "PERMISSION_DENIED",
+                                           "RESOURCE_EXHAUSTED",
+                                           "FAILED_PRECONDITION",
+                                           "ABORTED",
+                                           "OUT_OF_RANGE",
+                                           "UNIMPLEMENTED",
+                                           "INTERNAL",
+                                           "UNAVAILABLE",
+                                           "DATA_LOSS",
+                                           "UNAUTHENTICATED"};
+  const int i = static_cast<int>(code);
+  return i >= 0 && i < 17 ? kNames[i] : "UNKNOWN";
+}
+
+prometheus::MetricFamily Family(std::string name, std::string help,
+                                prometheus::MetricType type) {
+  prometheus::MetricFamily f;
+  f.name = std::move(name);
+  f.help = std::move(help);
+  f.type = type;
+  return f;
+}
+
+void AddValue(prometheus::MetricFamily& f, double value,
+              std::vector<prometheus::ClientMetric::Label> labels = {}) {
+  prometheus::ClientMetric m;
+  m.label = std::move(labels);
+  if (f.type == prometheus::MetricType::Counter) {
+    m.counter.value = value;
+  } else {
+    m.gauge.value = value;
+  }
+  f.metric.push_back(std::move(m));
+}
+
+}  // namespace
+
+ServerMetrics::ServerMetrics(prometheus::Registry& registry)
+    : append_duration_(
+          prometheus::BuildHistogram()
+              .Name("svledger_append_duration_seconds")
+              .Help("From an append's arrival at the event log to its "
+                    "durable acknowledgement.")
+              .Register(registry)
+              .Add({}, LatencyBuckets())),
+      commit_appends_(
+          prometheus::BuildHistogram()
+              .Name("svledger_group_commit_appends")
+              .Help("Appends gathered into one group commit (one fsync).")
+              .Register(registry)
+              .Add({},
+                   prometheus::Histogram::BucketBoundaries{
+                       1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024})),
+      rpcs_(prometheus::BuildCounter()
+                .Name("svledger_grpc_requests_total")
+                .Help("gRPC calls finished, by service, method and code.")
+                .Register(registry)),
+      rpc_duration_(prometheus::BuildHistogram()
+                        .Name("svledger_grpc_request_duration_seconds")
+                        .Help("gRPC call latency (streams: their lifetime), "
+                              "by service and method.")
+                        .Register(registry)) {}
+
+void ServerMetrics::OnCommit(const eventstore::CommitReport& report) {
+  commit_appends_.Observe(static_cast<double>(report.appends));
+  for (absl::Duration d : report.latencies) {
+    append_duration_.Observe(absl::ToDoubleSeconds(d));
+  }
+}
+
+void ServerMetrics::OnRpc(const std::string& full_method, grpc::StatusCode code,
+                          absl::Duration latency) {
+  // "/svledger.v1.ContractService/ReportDelivery": the service's last dotted
+  // part and the method.
+  const size_t slash = full_method.rfind('/');
+  std::string service = full_method.substr(0, slash);
+  if (!service.empty() && service[0] == '/') service.erase(0, 1);
+  const std::string method =
+      slash == std::string::npos ? full_method : full_method.substr(slash + 1);
+  rpcs_
+      .Add({{"service", service}, {"method", method}, {"code", CodeName(code)}})
+      .Increment();
+  rpc_duration_
+      .Add({{"service", service}, {"method", method}}, LatencyBuckets())
+      .Observe(absl::ToDoubleSeconds(latency));
+}
+
+std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>
+MetricsInterceptorFactory(ServerMetrics* metrics) {
+  return std::make_unique<Factory>(metrics);
+}
+
+OperationalCollector::OperationalCollector(ScrapeSources sources)
+    : sources_(std::move(sources)) {}
+
+std::vector<prometheus::MetricFamily> OperationalCollector::Collect() const {
+  using prometheus::MetricType;
+  std::vector<prometheus::MetricFamily> out;
+  const uint64_t head = sources_.store->HeadPosition();
+  const eventstore::EventStoreStats stats = sources_.store->Stats();
+
+  auto head_family =
+      Family("svledger_log_head_position",
+             "The last durable position of the event log.", MetricType::Gauge);
+  AddValue(head_family, static_cast<double>(head));
+  out.push_back(std::move(head_family));
+  auto appended = Family("svledger_events_appended_total",
+                         "Events written to the log since the server started.",
+                         MetricType::Counter);
+  AddValue(appended, static_cast<double>(stats.events));
+  out.push_back(std::move(appended));
+  auto commits = Family("svledger_group_commits_total",
+                        "Synced group commits since the server started.",
+                        MetricType::Counter);
+  AddValue(commits, static_cast<double>(stats.commits));
+  out.push_back(std::move(commits));
+  auto failed =
+      Family("svledger_append_errors_total",
+             "Group commits RocksDB failed to write.", MetricType::Counter);
+  AddValue(failed, static_cast<double>(stats.failed_commits));
+  out.push_back(std::move(failed));
+
+  auto projection = sources_.read_model->current();
+  const uint64_t applied = projection->applied();
+  auto checkpoint = Family("svledger_projection_checkpoint",
+                           "The last log position a projection has applied.",
+                           MetricType::Gauge);
+  AddValue(checkpoint, static_cast<double>(applied),
+           {{"projection", "contracts"}});
+  out.push_back(std::move(checkpoint));
+  auto lag = Family("svledger_projection_lag_events",
+                    "Durable events a projection has not applied yet.",
+                    MetricType::Gauge);
+  AddValue(lag, static_cast<double>(head > applied ? head - applied : 0),
+           {{"projection", "contracts"}});
+  out.push_back(std::move(lag));
+  auto skipped = Family("svledger_projection_skipped_events",
+                        "Events a projection could not apply and skipped.",
+                        MetricType::Gauge);
+  AddValue(skipped, static_cast<double>(projection->skipped()),
+           {{"projection", "contracts"}});
+  out.push_back(std::move(skipped));
+
+  auto streams = Family("svledger_streams_open",
+                        "Server streams open, by kind.", MetricType::Gauge);
+  for (const auto& [kind, count] : sources_.streams) {
+    AddValue(streams, static_cast<double>(count()), {{"kind", kind}});
+  }
+  out.push_back(std::move(streams));
+
+  if (sources_.policy_failures) {
+    auto failures =
+        Family("svledger_enforcement_policy_failures_total",
+               "Enforcement evaluations that failed (each is tried again).",
+               MetricType::Counter);
+    AddValue(failures, static_cast<double>(sources_.policy_failures()));
+    out.push_back(std::move(failures));
+  }
+
+  auto rocks =
+      Family("svledger_rocksdb_bytes",
+             "RocksDB sizes of the event log, by property.", MetricType::Gauge);
+  for (const auto& [label, property] :
+       {std::pair{"live_data", "rocksdb.estimate-live-data-size"},
+        std::pair{"pending_compaction",
+                  "rocksdb.estimate-pending-compaction-bytes"}}) {
+    if (std::optional<uint64_t> v = sources_.store->IntProperty(property)) {
+      AddValue(rocks, static_cast<double>(*v),
+               {{"db", "log"}, {"property", label}});
+    }
+  }
+  out.push_back(std::move(rocks));
+  return out;
+}
+
+}  // namespace svledger::services

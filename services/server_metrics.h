@@ -1,0 +1,73 @@
+#ifndef SVLEDGER_SERVICES_SERVER_METRICS_H_
+#define SVLEDGER_SERVICES_SERVER_METRICS_H_
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/time/time.h"
+#include "eventstore/event_store.h"
+#include "grpcpp/support/server_interceptor.h"
+#include "projections/contract_read_model.h"
+#include "prometheus/collectable.h"
+#include "prometheus/counter.h"
+#include "prometheus/family.h"
+#include "prometheus/histogram.h"
+#include "prometheus/registry.h"
+
+namespace svledger::services {
+
+// The server's operational metrics that are recorded as things happen,
+// declared in one place: appends and group commits (from the event store's
+// on_commit report) and gRPC calls (from MetricsInterceptorFactory).
+// Families live in `registry`, which must outlive this.
+//
+// Thread-safe.
+class ServerMetrics {
+ public:
+  explicit ServerMetrics(prometheus::Registry& registry);
+
+  // For EventStoreOptions::on_commit.
+  void OnCommit(const eventstore::CommitReport& report);
+
+  // One finished call of `full_method` ("/package.Service/Method").
+  void OnRpc(const std::string& full_method, grpc::StatusCode code,
+             absl::Duration latency);
+
+ private:
+  prometheus::Histogram& append_duration_;
+  prometheus::Histogram& commit_appends_;
+  prometheus::Family<prometheus::Counter>& rpcs_;
+  prometheus::Family<prometheus::Histogram>& rpc_duration_;
+};
+
+// Creates an interceptor per call that reports it to `metrics` when its
+// status is sent. `metrics` must outlive the server.
+std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>
+MetricsInterceptorFactory(ServerMetrics* metrics);
+
+// Gauges and counters read at scrape time from what the components already
+// know: the log's head and counts, each projection's checkpoint and lag,
+// open streams, the enforcement policy's failures, RocksDB sizes.
+//
+// Thread-safe. Everything passed in must outlive it.
+struct ScrapeSources {
+  const eventstore::EventStore* store = nullptr;
+  projections::ContractReadModel* read_model = nullptr;
+  // Open streams by kind ("subscribe", "watch_alerts", "watch_contract").
+  std::vector<std::pair<std::string, std::function<size_t()>>> streams;
+  // The enforcement policy's failed evaluations; null without a policy.
+  std::function<uint64_t()> policy_failures;
+};
+class OperationalCollector final : public prometheus::Collectable {
+ public:
+  explicit OperationalCollector(ScrapeSources sources);
+  std::vector<prometheus::MetricFamily> Collect() const override;
+
+ private:
+  const ScrapeSources sources_;
+};
+
+}  // namespace svledger::services
+
+#endif  // SVLEDGER_SERVICES_SERVER_METRICS_H_
