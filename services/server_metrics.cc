@@ -2,6 +2,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "common/grpc_code_name.h"
 #include "grpcpp/support/interceptor.h"
 
 namespace svledger::services {
@@ -46,28 +47,6 @@ class Factory final
  private:
   ServerMetrics* const metrics_;
 };
-
-const char* CodeName(grpc::StatusCode code) {
-  static constexpr const char* kNames[] = {"OK",
-                                           "CANCELLED",
-                                           "UNKNOWN",
-                                           "INVALID_ARGUMENT",
-                                           "DEADLINE_EXCEEDED",
-                                           "NOT_FOUND",
-                                           "ALREADY_EXISTS",
-                                           "PERMISSION_DENIED",
-                                           "RESOURCE_EXHAUSTED",
-                                           "FAILED_PRECONDITION",
-                                           "ABORTED",
-                                           "OUT_OF_RANGE",
-                                           "UNIMPLEMENTED",
-                                           "INTERNAL",
-                                           "UNAVAILABLE",
-                                           "DATA_LOSS",
-                                           "UNAUTHENTICATED"};
-  const int i = static_cast<int>(code);
-  return i >= 0 && i < 17 ? kNames[i] : "UNKNOWN";
-}
 
 prometheus::MetricFamily Family(std::string name, std::string help,
                                 prometheus::MetricType type) {
@@ -135,7 +114,9 @@ void ServerMetrics::OnRpc(const std::string& full_method, grpc::StatusCode code,
   const std::string method =
       slash == std::string::npos ? full_method : full_method.substr(slash + 1);
   rpcs_
-      .Add({{"service", service}, {"method", method}, {"code", CodeName(code)}})
+      .Add({{"service", service},
+            {"method", method},
+            {"code", GrpcCodeName(static_cast<int>(code))}})
       .Increment();
   rpc_duration_
       .Add({{"service", service}, {"method", method}}, LatencyBuckets())
