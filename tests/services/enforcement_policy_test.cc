@@ -14,6 +14,7 @@
 #include "gtest/gtest.h"
 #include "services/server.h"
 #include "svledger/v1/contract_service.grpc.pb.h"
+#include "tests/services/k1_fixture.h"
 #include "tests/services/requests.h"
 #include "tests/testing/temp_dir.h"
 
@@ -24,47 +25,8 @@ using svledger::testing::TempDir;
 
 v1::Date D(int y, int m, int d) { return domain::MakeDate(y, m, d); }
 
-class EnforcementPolicyTest : public ::testing::Test {
+class EnforcementPolicyTest : public testing::K1Fixture {
  protected:
-  void SetUp() override {
-    clock_.Set(domain::StartOfDay(D(2025, 1, 1)));
-    Start();
-    ASSERT_TRUE(Command(&v1::ContractService::Stub::RegisterContract,
-                        testing::RegisterK1()));
-    ASSERT_TRUE(
-        Command(&v1::ContractService::Stub::AddCommitments, testing::K1Jobs()));
-  }
-
-  void Start() {
-    ServerOptions options;
-    options.listen = "127.0.0.1:0";
-    options.data_dir = dir_.path();
-    options.frameworks_dir = SVLEDGER_FRAMEWORKS_DIR;
-    options.clock = &clock_;
-    // The test drives its own policy.
-    options.enforcement = false;
-    auto server = Server::Start(options);
-    ASSERT_TRUE(server.ok()) << server.status();
-    server_ = *std::move(server);
-    stub_ = v1::ContractService::NewStub(
-        grpc::CreateChannel("127.0.0.1:" + std::to_string(server_->port()),
-                            grpc::InsecureChannelCredentials()));
-    policy_ = std::make_unique<EnforcementPolicy>(
-        &server_->contracts(), &server_->read_model(), &server_->frameworks(),
-        &clock_);
-  }
-
-  template <typename Method, typename Request>
-  bool Command(Method method, const Request& request) {
-    grpc::ClientContext context;
-    v1::CommandResponse response;
-    grpc::Status s = ((*stub_).*method)(&context, request, &response);
-    EXPECT_TRUE(s.ok()) << s.error_message();
-    // The policy judges the projection: let it see the command.
-    return s.ok() && server_->read_model().applied().WaitFor(
-                         response.position(), absl::Now() + absl::Seconds(30));
-  }
-
   // A report of `quantity` jobs for the first half of 2025.
   static v1::ReportDeliveryRequest Report(const std::string& id,
                                           double quantity) {
@@ -82,12 +44,6 @@ class EnforcementPolicyTest : public ::testing::Test {
     }
     return types;
   }
-
-  FakeClock clock_;
-  TempDir dir_;
-  std::unique_ptr<Server> server_;
-  std::unique_ptr<v1::ContractService::Stub> stub_;
-  std::unique_ptr<EnforcementPolicy> policy_;
 };
 
 TEST_F(EnforcementPolicyTest, OneCaseAcrossSweepsConcurrencyAndRestart) {
@@ -119,9 +75,7 @@ TEST_F(EnforcementPolicyTest, OneCaseAcrossSweepsConcurrencyAndRestart) {
                                       domain::kEnforcementCaseOpened}));
 
   // A restart (and the projection it loads) opens nothing twice.
-  policy_.reset();
-  server_->Shutdown();
-  server_.reset();
+  Stop();
   Start();
   swept = policy_->Sweep();
   ASSERT_TRUE(swept.ok()) << swept.status();

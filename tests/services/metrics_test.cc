@@ -15,6 +15,7 @@
 #include "gtest/gtest.h"
 #include "services/server.h"
 #include "svledger/v1/contract_service.grpc.pb.h"
+#include "tests/services/k1_fixture.h"
 #include "tests/services/requests.h"
 #include "tests/testing/http.h"
 #include "tests/testing/temp_dir.h"
@@ -45,50 +46,10 @@ std::optional<double> Sample(const std::string& text, const std::string& name,
   return std::nullopt;
 }
 
-class MetricsTest : public ::testing::Test {
+class MetricsTest : public testing::K1Fixture {
  protected:
-  void SetUp() override {
-    clock_.Set(domain::StartOfDay(D(2025, 1, 1)));
-    Start();
-    ASSERT_TRUE(Command(&v1::ContractService::Stub::RegisterContract,
-                        testing::RegisterK1()));
-    ASSERT_TRUE(
-        Command(&v1::ContractService::Stub::AddCommitments, testing::K1Jobs()));
-  }
-
-  void Start() {
-    ServerOptions options;
-    options.listen = "127.0.0.1:0";
+  void Configure(ServerOptions& options) override {
     options.metrics_listen = "127.0.0.1:0";
-    options.data_dir = dir_.path();
-    options.frameworks_dir = SVLEDGER_FRAMEWORKS_DIR;
-    options.clock = &clock_;
-    // The test sweeps by itself, so that nothing changes between scrapes.
-    options.enforcement = false;
-    auto server = Server::Start(options);
-    ASSERT_TRUE(server.ok()) << server.status();
-    server_ = *std::move(server);
-    ASSERT_GT(server_->metrics_port(), 0);
-    policy_ = std::make_unique<EnforcementPolicy>(
-        &server_->contracts(), &server_->read_model(), &server_->frameworks(),
-        &clock_);
-    stub_ = v1::ContractService::NewStub(
-        grpc::CreateChannel("127.0.0.1:" + std::to_string(server_->port()),
-                            grpc::InsecureChannelCredentials()));
-  }
-
-  template <typename Method, typename Request>
-  bool Command(Method method, const Request& request) {
-    grpc::ClientContext context;
-    v1::CommandResponse response;
-    grpc::Status s = ((*stub_).*method)(&context, request, &response);
-    EXPECT_TRUE(s.ok()) << s.error_message();
-    return s.ok() && Settle();
-  }
-
-  bool Settle() {
-    return server_->read_model().applied().WaitFor(
-        server_->store().HeadPosition(), absl::Now() + absl::Seconds(30));
   }
 
   std::string Scrape() {
@@ -97,12 +58,6 @@ class MetricsTest : public ::testing::Test {
     EXPECT_TRUE(body.ok()) << body.status();
     return body.value_or("");
   }
-
-  FakeClock clock_;
-  TempDir dir_;
-  std::unique_ptr<Server> server_;
-  std::unique_ptr<v1::ContractService::Stub> stub_;
-  std::unique_ptr<EnforcementPolicy> policy_;
 };
 
 TEST_F(MetricsTest, DomainMetricsFollowTheLogAndSurviveARestart) {
@@ -160,9 +115,7 @@ TEST_F(MetricsTest, DomainMetricsFollowTheLogAndSurviveARestart) {
   EXPECT_EQ(Sample(text, "svledger_enforcement_cases_overdue", norwich), 1);
 
   // Computed, not counted: a restart shows the same.
-  policy_.reset();
-  server_->Shutdown();
-  server_.reset();
+  Stop();
   Start();
   const std::string again = Scrape();
   for (const char* name :
