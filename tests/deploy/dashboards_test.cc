@@ -1,0 +1,116 @@
+// The Grafana dashboards parse as JSON, and every svledger metric their
+// queries name is one a running server exports (read from a real scrape,
+// histograms counted with their _bucket, _sum and _count series).
+
+#include <filesystem>
+#include <fstream>
+#include <regex>
+#include <set>
+#include <sstream>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_split.h"
+#include "google/protobuf/struct.pb.h"
+#include "google/protobuf/util/json_util.h"
+#include "gtest/gtest.h"
+#include "tests/services/k1_fixture.h"
+#include "tests/testing/http.h"
+
+namespace svledger {
+namespace {
+
+// Every string under a key named "expr" or "query", anywhere in `value`.
+void Queries(const google::protobuf::Value& value,
+             std::vector<std::string>& out) {
+  if (value.has_struct_value()) {
+    for (const auto& [key, v] : value.struct_value().fields()) {
+      if ((key == "expr" || key == "query") && v.has_string_value()) {
+        out.push_back(v.string_value());
+      }
+      Queries(v, out);
+    }
+  } else if (value.has_list_value()) {
+    for (const auto& v : value.list_value().values()) Queries(v, out);
+  }
+}
+
+class DashboardsTest : public testing::K1Fixture {
+ protected:
+  void Configure(services::ServerOptions& options) override {
+    options.metrics_listen = "127.0.0.1:0";
+    options.enforcement = true;  // its failure counter is on a dashboard
+  }
+
+  // The metric names of a scrape: every sample's name, and for histograms
+  // the name with its series suffixes.
+  std::set<std::string> Exported() {
+    absl::StatusOr<std::string> text =
+        testing::HttpGet(server_->metrics_port(), "/metrics");
+    EXPECT_TRUE(text.ok()) << text.status();
+    std::set<std::string> names;
+    for (absl::string_view line : absl::StrSplit(text.value_or(""), '\n')) {
+      if (line.empty()) continue;
+      if (absl::StartsWith(line, "# TYPE ")) {
+        std::vector<std::string> parts = absl::StrSplit(line, ' ');
+        if (parts.size() == 4 && parts[3] == "histogram") {
+          for (const char* suffix : {"_bucket", "_sum", "_count"}) {
+            names.insert(parts[2] + suffix);
+          }
+        }
+        continue;
+      }
+      if (line[0] == '#') continue;
+      names.insert(std::string(line.substr(0, line.find_first_of("{ "))));
+    }
+    return names;
+  }
+};
+
+TEST_F(DashboardsTest, EveryQueryNamesAnExportedMetric) {
+  // A council's own proxy value (none is bundled), a case and some
+  // traffic, so that every family has a sample.
+  v1::MeasureLibrary library = *server_->frameworks().Library();
+  library.set_version(library.version() + 1);
+  for (v1::Measure& m : *library.mutable_measures()) {
+    if (m.id() == "jobs.new_local") {
+      m.mutable_proxy()->set_gbp_per_unit(25000);
+      m.mutable_proxy()->set_source("test council");
+    }
+  }
+  ASSERT_TRUE(server_->frameworks().PublishLibrary(library, "test").ok());
+  clock_.Set(domain::StartOfDay(domain::MakeDate(2025, 7, 2)));
+  ASSERT_TRUE(policy_->Sweep().ok());
+  ASSERT_TRUE(Settle());
+  const std::set<std::string> exported = Exported();
+  ASSERT_TRUE(exported.contains("svledger_commitments"));
+
+  const std::regex metric("svledger_[a-z0-9_]+");
+  int dashboards = 0, queries = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(
+           std::string(SVLEDGER_DEPLOY_DIR) + "/grafana/dashboards")) {
+    SCOPED_TRACE(entry.path().string());
+    std::stringstream json;
+    json << std::ifstream(entry.path()).rdbuf();
+    google::protobuf::Value dashboard;
+    ASSERT_TRUE(
+        google::protobuf::util::JsonStringToMessage(json.str(), &dashboard)
+            .ok())
+        << "not valid JSON";
+    ++dashboards;
+    std::vector<std::string> found;
+    Queries(dashboard, found);
+    EXPECT_FALSE(found.empty());
+    for (const std::string& q : found) {
+      ++queries;
+      for (std::sregex_iterator it(q.begin(), q.end(), metric), end; it != end;
+           ++it) {
+        EXPECT_TRUE(exported.contains(it->str())) << it->str() << " in: " << q;
+      }
+    }
+  }
+  EXPECT_GE(dashboards, 2);
+  EXPECT_GE(queries, 10);
+}
+
+}  // namespace
+}  // namespace svledger
