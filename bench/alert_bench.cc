@@ -26,6 +26,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "bench/contract_log.h"
+#include "bench/scratch.h"
 #include "grpcpp/create_channel.h"
 #include "grpcpp/security/credentials.h"
 #include "services/server.h"
@@ -41,8 +42,8 @@ using namespace svledger;
 
 namespace {
 
-// Appends `count` status changes to contract B-<contract> in batches of 100,
-// continuing from `*on_track` (whether c0.. are ON_TRACK now).
+// Appends `count` status changes (alerts) to contract B-<contract> in
+// batches of 100; `*next_id` numbers their event ids.
 absl::Status AppendStatusChanges(eventstore::EventStore& store, int contract,
                                  int count, int* next_id) {
   const std::string id = bench::BenchContractId(contract);
@@ -74,9 +75,7 @@ int main(int argc, char** argv) {
   absl::ParseCommandLine(argc, argv);
   // As in production (services/main.cc).
   absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
-  const std::string dir = (std::filesystem::temp_directory_path() /
-                           absl::StrCat("svledger-abench-", getpid()))
-                              .string();
+  const std::string dir = bench::ScratchDir("abench");
   bench::ContractLogShape shape;
   shape.contracts = absl::GetFlag(FLAGS_contracts);
   shape.commitments = 10;

@@ -26,6 +26,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "bench/latency.h"
+#include "bench/scratch.h"
 #include "domain/contract.h"
 #include "grpcpp/completion_queue.h"
 #include "grpcpp/create_channel.h"
@@ -58,9 +59,7 @@ int main(int argc, char** argv) {
   const int clients = absl::GetFlag(FLAGS_clients);
   const double seconds = absl::GetFlag(FLAGS_seconds);
 
-  const std::string data_dir = (std::filesystem::temp_directory_path() /
-                                absl::StrCat("svledger-cbench-", getpid()))
-                                   .string();
+  const std::string data_dir = svledger::bench::ScratchDir("cbench");
   svledger::services::ServerOptions options;
   options.listen = "127.0.0.1:0";
   options.data_dir = data_dir;

@@ -30,6 +30,7 @@
 #include "absl/time/clock.h"
 #include "bench/contract_log.h"
 #include "bench/latency.h"
+#include "bench/scratch.h"
 #include "grpcpp/create_channel.h"
 #include "grpcpp/security/credentials.h"
 #include "services/server.h"
@@ -67,9 +68,7 @@ int main(int argc, char** argv) {
   absl::ParseCommandLine(argc, argv);
   // As in production (services/main.cc).
   absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
-  const std::string dir = (std::filesystem::temp_directory_path() /
-                           absl::StrCat("svledger-qbench-", getpid()))
-                              .string();
+  const std::string dir = bench::ScratchDir("qbench");
   // First start publishes the frameworks; the contracts go in behind it.
   if (auto s = StartServer(dir); !s.ok()) {
     std::fprintf(stderr, "%s\n", s.status().ToString().c_str());

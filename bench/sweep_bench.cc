@@ -23,6 +23,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "bench/contract_log.h"
+#include "bench/scratch.h"
 #include "common/clock.h"
 #include "domain/contract.h"
 #include "services/enforcement_policy.h"
@@ -42,9 +43,7 @@ int main(int argc, char** argv) {
   absl::ParseCommandLine(argc, argv);
   // As in production (services/main.cc).
   absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
-  const std::string dir = (std::filesystem::temp_directory_path() /
-                           absl::StrCat("svledger-sbench-", getpid()))
-                              .string();
+  const std::string dir = bench::ScratchDir("sbench");
   // Early in the contracts' life: too early to judge, nothing to record.
   const bool behind = absl::GetFlag(FLAGS_falling_behind);
   FakeClock clock(domain::StartOfDay(behind ? domain::MakeDate(2027, 1, 1)
