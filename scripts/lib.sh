@@ -16,6 +16,7 @@ SVLEDGER_PACKAGES=(
   libabsl-dev
   libgtest-dev libgmock-dev
   prometheus  # promtool and the server, for the metrics tests
+  python3 python3-yaml  # tests/deploy/check_deploy.py
 )
 
 svledger_install_packages() {

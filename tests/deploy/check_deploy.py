@@ -1,0 +1,422 @@
+#!/usr/bin/python3
+"""Checks the deployment files in deploy/ against the built binaries.
+
+No Docker engine or Kubernetes cluster runs where the tests do, so this
+checks what can be checked without one, and what goes wrong most often:
+
+  docker   the runtime stage installs a package for every shared library
+           svledger and svctl load; the build stage installs only packages
+           scripts/lib.sh knows; COPY sources exist; it runs as a non-root
+           user; the health check is `svctl health` on the gRPC port; every
+           flag given is one svledger (or svctl) defines.
+  compose  the files it builds from and mounts exist; Prometheus's config
+           scrapes svledger's metrics port; Grafana gets the provisioning.
+  k8s      the manifests parse; probes are gRPC probes on the gRPC port; the
+           Services and the ServiceMonitor select the pods and name ports
+           they have; the volume is mounted at --data-dir; flags exist.
+  systemd  ExecStart's flags exist; the data directory is the unit's
+           StateDirectory.
+
+Usage: check_deploy.py CHECK --root REPO --svledger BIN --svctl BIN
+Exits 1 with every problem found, each naming the file.
+"""
+
+import argparse
+import os
+import re
+import shlex
+import subprocess
+import sys
+
+import yaml
+
+PROBLEMS = []
+
+
+def problem(where, what):
+    PROBLEMS.append(f"{where}: {what}")
+
+
+def flags_of(binary):
+    """The long flags `binary --helpfull` lists."""
+    out = subprocess.run([binary, "--helpfull"], capture_output=True,
+                         text=True, check=False)
+    text = out.stdout + out.stderr
+    names = set(re.findall(r"^\s+--(?:\[no\])?([a-z0-9_-]+)", text, re.M))
+    if "listen" not in names and "server" not in names:
+        sys.exit(f"could not read the flags of {binary}:\n{text[:2000]}")
+    return names
+
+
+def check_flags(where, args, known):
+    """Every --flag in args is one of `known` (booleans may take no-)."""
+    for arg in args:
+        if not arg.startswith("--"):
+            continue
+        # svledger takes --data-dir for --data_dir, and --no-demo for a
+        # boolean's false.
+        name = arg[2:].split("=", 1)[0]
+        flag = name.replace("-", "_")
+        bare = flag[3:] if flag.startswith("no_") else flag[2:]
+        if flag not in known and bare not in known:
+            problem(where, f"svledger has no flag --{name}")
+
+
+def flag_value(args, name):
+    for arg in args:
+        if arg.startswith(f"--{name}="):
+            return arg.split("=", 1)[1]
+    return None
+
+
+def port_of(address):
+    return int(address.rsplit(":", 1)[1]) if address else None
+
+
+# ---------------------------------------------------------------- docker
+
+def dockerfile_stages(path):
+    """[(stage name or '', [(instruction, argument text)])], with line
+    continuations joined and comments dropped."""
+    stages = []
+    logical = ""
+    for raw in open(path):
+        line = raw.rstrip("\n")
+        if line.lstrip().startswith("#"):
+            continue
+        if line.endswith("\\"):
+            logical += line[:-1] + " "
+            continue
+        logical += line
+        if logical.strip():
+            instruction, _, rest = logical.strip().partition(" ")
+            instruction = instruction.upper()
+            if instruction == "FROM":
+                m = re.search(r"\bAS\s+(\S+)", rest, re.I)
+                stages.append((m.group(1) if m else "", []))
+            stages[-1][1].append((instruction, rest.strip()))
+        logical = ""
+    return stages
+
+
+def apt_installs(instructions):
+    """The packages of every `apt-get install` in RUN instructions."""
+    packages = []
+    for instruction, rest in instructions:
+        if instruction != "RUN":
+            continue
+        for command in re.split(r"&&|;", rest):
+            words = command.split()
+            if "apt-get" in words and "install" in words:
+                packages += [w for w in words[words.index("install") + 1:]
+                             if not w.startswith("-")]
+    return packages
+
+
+def exec_form(rest):
+    """The list of a JSON exec-form instruction."""
+    import json
+    return json.loads(rest)
+
+
+_PACKAGE_OF = {}
+
+
+def package_of(library):
+    if library not in _PACKAGE_OF:
+        _PACKAGE_OF[library] = _find_package(library)
+    return _PACKAGE_OF[library]
+
+
+def _find_package(library):
+    for path in {library, os.path.realpath(library),
+                 "/usr" + library if library.startswith("/lib") else library}:
+        out = subprocess.run(["dpkg", "-S", path], capture_output=True,
+                             text=True, check=False)
+        if out.returncode == 0:
+            return out.stdout.split(":", 1)[0].strip()
+    return None
+
+
+def dependency_closure(packages):
+    """The packages and everything they depend on, as dpkg has them."""
+    seen = set()
+    todo = list(packages)
+    while todo:
+        p = todo.pop()
+        if p in seen:
+            continue
+        seen.add(p)
+        out = subprocess.run(
+            ["dpkg-query", "-W", "-f=${Depends},${Pre-Depends}", p],
+            capture_output=True, text=True, check=False)
+        for dep in re.split(r"[,|]", out.stdout):
+            name = dep.strip().split(" ")[0].split(":")[0]
+            if name:
+                todo.append(name)
+    return seen
+
+
+# What debian:12-slim has before anything is installed.
+SLIM_BASE = {"libc6", "libgcc-s1", "libstdc++6", "zlib1g"}
+
+
+def check_docker(args):
+    path = os.path.join(args.root, "deploy/docker/Dockerfile")
+    where = "deploy/docker/Dockerfile"
+    stages = dockerfile_stages(path)
+    if len(stages) < 2:
+        problem(where, "should be multi-stage (build, then runtime)")
+        return
+    build, runtime = stages[0][1], stages[-1][1]
+    for _, instructions in stages:
+        base = instructions[0][1].split()[0]
+        if not base.startswith("debian:12"):
+            problem(where, f"stage FROM {base}: should be Debian 12")
+
+    lib_sh = open(os.path.join(args.root, "scripts/lib.sh")).read()
+    known = set(re.search(r"SVLEDGER_PACKAGES=\((.*?)\)", lib_sh,
+                          re.S).group(1).split())
+    for p in apt_installs(build):
+        if p not in known:
+            problem(where, f"build stage installs {p}, which scripts/lib.sh "
+                    "does not (the image would build from other packages)")
+
+    runtime_packages = apt_installs(runtime)
+    have = dependency_closure(runtime_packages) | SLIM_BASE
+    for binary in (args.svledger, args.svctl):
+        ldd = subprocess.run(["ldd", binary], capture_output=True, text=True,
+                             check=True).stdout
+        for library in re.findall(r"=>\s+(/\S+)", ldd):
+            package = package_of(library)
+            if package is None:
+                problem(where, f"{library} (loaded by {binary}) belongs to no "
+                        "Debian package")
+            elif package not in have:
+                problem(where, f"runtime stage lacks {package}, which "
+                        f"provides {os.path.basename(library)}")
+
+    for instruction, rest in stages[0][1] + runtime:
+        if instruction == "COPY" and "--from" not in rest:
+            for source in rest.split()[:-1]:
+                if not os.path.exists(os.path.join(args.root, source)):
+                    problem(where, f"COPY {source}: no such path")
+
+    user = [rest for i, rest in runtime if i == "USER"]
+    if not user or user[-1].split(":")[0] in ("root", "0"):
+        problem(where, "runtime stage should run as a non-root USER")
+
+    entry = [exec_form(rest) for i, rest in runtime if i == "ENTRYPOINT"]
+    if not entry or entry[-1][0] != "svledger":
+        problem(where, "ENTRYPOINT should run svledger in exec form")
+        return
+    entry = entry[-1]
+    check_flags(where, entry[1:], flags_of(args.svledger))
+    listen = port_of(flag_value(entry, "listen"))
+    metrics = flag_value(entry, "metrics-listen")
+    if metrics is None or not metrics.startswith("0.0.0.0:"):
+        problem(where, "--metrics-listen should bind 0.0.0.0 in a container")
+
+    health = [rest for i, rest in runtime if i == "HEALTHCHECK"]
+    if not health:
+        problem(where, "no HEALTHCHECK")
+    else:
+        command = exec_form(health[-1].split("CMD", 1)[1].strip())
+        check_flags(where, command[1:-1], flags_of(args.svctl))
+        if command[0] != "svctl" or command[-1] != "health":
+            problem(where, "HEALTHCHECK should be `svctl ... health`")
+        if port_of(flag_value(command, "server")) != listen:
+            problem(where, "HEALTHCHECK checks another port than --listen")
+    exposed = {int(p) for i, rest in runtime if i == "EXPOSE"
+               for p in rest.split()}
+    if {listen, port_of(metrics)} - exposed:
+        problem(where, f"EXPOSE {sorted(exposed)} misses a listening port")
+
+
+# ---------------------------------------------------------------- compose
+
+def check_compose(args):
+    where = "deploy/compose.yaml"
+    deploy = os.path.join(args.root, "deploy")
+    compose = yaml.safe_load(open(os.path.join(deploy, "compose.yaml")))
+    services = compose.get("services", {})
+    for name in ("svledger", "prometheus", "grafana"):
+        if name not in services:
+            problem(where, f"no service {name}")
+    if PROBLEMS:
+        return
+    build = services["svledger"]["build"]
+    context = os.path.normpath(os.path.join(deploy, build["context"]))
+    if not os.path.isfile(os.path.join(context, build["dockerfile"])):
+        problem(where, f"svledger builds from {build['dockerfile']}, missing")
+    named_volumes = set(compose.get("volumes", {}) or {})
+    for name, service in services.items():
+        for volume in service.get("volumes", []):
+            source = volume.split(":")[0]
+            if source.startswith("."):
+                if not os.path.exists(os.path.join(deploy, source)):
+                    problem(where, f"{name} mounts {source}: no such path")
+            elif source not in named_volumes:
+                problem(where, f"{name} uses undeclared volume {source}")
+    if not any(v.split(":")[1] == "/var/lib/svledger"
+               for v in services["svledger"].get("volumes", [])):
+        problem(where, "svledger's data directory is not on a volume")
+    check_flags(where, services["svledger"].get("command", []),
+                flags_of(args.svledger))
+
+    # Prometheus: the config the command names, in the mounted folder.
+    prom = services["prometheus"]
+    config_arg = [a for a in prom["command"] if a.startswith("--config.file=")]
+    mounts = {v.split(":")[1]: v.split(":")[0] for v in prom["volumes"]}
+    config_path = config_arg[0].split("=", 1)[1] if config_arg else ""
+    folder, file = os.path.split(config_path)
+    if folder not in mounts:
+        problem(where, f"Prometheus reads {config_path}, not mounted")
+        return
+    config = yaml.safe_load(open(os.path.join(deploy, mounts[folder], file)))
+    targets = [t for job in config["scrape_configs"]
+               for sc in job.get("static_configs", []) for t in sc["targets"]]
+    dockerfile = dockerfile_stages(
+        os.path.join(deploy, "docker/Dockerfile"))[-1][1]
+    entry = [exec_form(r) for i, r in dockerfile if i == "ENTRYPOINT"][-1]
+    metrics = port_of(flag_value(entry, "metrics-listen"))
+    if f"svledger:{metrics}" not in targets:
+        problem(where, f"Prometheus scrapes {targets}, not svledger:{metrics}")
+
+    grafana = {v.split(":")[1]: v.split(":")[0]
+               for v in services["grafana"]["volumes"]}
+    if "/etc/grafana/provisioning" not in grafana:
+        problem(where, "Grafana is not given deploy/grafana/provisioning")
+    provider = yaml.safe_load(open(os.path.join(
+        deploy, "grafana/provisioning/dashboards/svledger.yml")))
+    path = provider["providers"][0]["options"]["path"]
+    if path not in grafana:
+        problem(where, f"Grafana's dashboard provider reads {path}, which "
+                "is not mounted")
+
+
+# ---------------------------------------------------------------- k8s
+
+def check_k8s(args):
+    folder = os.path.join(args.root, "deploy/k8s")
+    kustomization = yaml.safe_load(open(os.path.join(folder,
+                                                     "kustomization.yaml")))
+    docs = []
+    for file in kustomization["resources"]:
+        for doc in yaml.safe_load_all(open(os.path.join(folder, file))):
+            if doc:
+                docs.append((f"deploy/k8s/{file}", doc))
+    for file in os.listdir(folder):
+        if file.endswith(".yaml") and file != "kustomization.yaml" and \
+                file not in kustomization["resources"]:
+            problem("deploy/k8s/kustomization.yaml", f"does not list {file}")
+    kinds = {}
+    for where, doc in docs:
+        kinds.setdefault(doc["kind"], []).append((where, doc))
+    for kind in ("StatefulSet", "Service", "ServiceMonitor"):
+        if kind not in kinds:
+            problem("deploy/k8s", f"no {kind}")
+    if PROBLEMS:
+        return
+
+    where, sts = kinds["StatefulSet"][0]
+    pod = sts["spec"]["template"]
+    pod_labels = pod["metadata"]["labels"]
+    container = pod["spec"]["containers"][0]
+    container_args = container.get("args", [])
+    check_flags(where, container_args, flags_of(args.svledger))
+    ports = {p["name"]: p["containerPort"] for p in container["ports"]}
+    listen = port_of(flag_value(container_args, "listen"))
+    metrics = port_of(flag_value(container_args, "metrics-listen"))
+    if ports.get("grpc") != listen or ports.get("metrics") != metrics:
+        problem(where, f"container ports {ports} differ from --listen "
+                f"{listen} and --metrics-listen {metrics}")
+    for probe in ("startupProbe", "livenessProbe", "readinessProbe"):
+        spec = container.get(probe, {})
+        if spec.get("grpc", {}).get("port") != listen:
+            problem(where, f"{probe} should be a gRPC probe on port {listen}")
+    if pod["spec"].get("securityContext", {}).get("runAsNonRoot") is not True:
+        problem(where, "the pod should set runAsNonRoot")
+    claims = {c["metadata"]["name"] for c in sts["spec"]["volumeClaimTemplates"]}
+    mounts = {m["mountPath"]: m["name"] for m in container["volumeMounts"]}
+    data_dir = flag_value(container_args, "data-dir")
+    if mounts.get(data_dir) not in claims:
+        problem(where, f"--data-dir {data_dir} is not on a persistent volume")
+    if sts["spec"].get("replicas", 1) != 1:
+        problem(where, "a data directory has one writer: replicas must be 1")
+
+    service_names = {doc["metadata"]["name"] for _, doc in kinds["Service"]}
+    if sts["spec"]["serviceName"] not in service_names:
+        problem(where, f"serviceName {sts['spec']['serviceName']} is no "
+                "Service here")
+    for where, service in kinds["Service"]:
+        selector = service["spec"]["selector"]
+        if any(pod_labels.get(k) != v for k, v in selector.items()):
+            problem(where, f"selector {selector} does not match the pods")
+        for port in service["spec"]["ports"]:
+            if port["targetPort"] not in ports:
+                problem(where, f"targetPort {port['targetPort']} is no "
+                        "container port")
+
+    where, monitor = kinds["ServiceMonitor"][0]
+    selector = monitor["spec"]["selector"]
+    chosen = []
+    for _, service in kinds["Service"]:
+        labels = service["metadata"].get("labels", {})
+        if any(labels.get(k) != v
+               for k, v in selector.get("matchLabels", {}).items()):
+            continue
+        if any(e["operator"] == "DoesNotExist" and e["key"] in labels
+               for e in selector.get("matchExpressions", [])):
+            continue
+        chosen.append(service)
+    if len(chosen) != 1:
+        problem(where, f"selects {len(chosen)} Services; should be one "
+                "(or every pod is scraped twice)")
+    else:
+        names = {p["name"] for p in chosen[0]["spec"]["ports"]}
+        for endpoint in monitor["spec"]["endpoints"]:
+            if endpoint["port"] not in names:
+                problem(where, f"scrapes port {endpoint['port']}, which the "
+                        "Service does not name")
+
+
+# ---------------------------------------------------------------- systemd
+
+def check_systemd(args):
+    where = "deploy/svledger.service"
+    unit = {}
+    for line in open(os.path.join(args.root, where)):
+        if "=" in line and not line.startswith("#"):
+            key, _, value = line.strip().partition("=")
+            unit[key] = value
+    command = shlex.split(unit["ExecStart"])
+    if not command[0].endswith("/svledger"):
+        problem(where, "ExecStart should run svledger")
+    check_flags(where, command[1:], flags_of(args.svledger))
+    if flag_value(command, "data-dir") != "/var/lib/" + unit.get(
+            "StateDirectory", ""):
+        problem(where, "--data-dir should be the StateDirectory")
+    if unit.get("User") in (None, "root"):
+        problem(where, "should run as its own user")
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("check",
+                        choices=["docker", "compose", "k8s", "systemd"])
+    parser.add_argument("--root", required=True)
+    parser.add_argument("--svledger", required=True)
+    parser.add_argument("--svctl", required=True)
+    args = parser.parse_args()
+    {"docker": check_docker, "compose": check_compose, "k8s": check_k8s,
+     "systemd": check_systemd}[args.check](args)
+    for p in PROBLEMS:
+        print(p, file=sys.stderr)
+    if not PROBLEMS:
+        print(f"{args.check}: ok")
+    return 1 if PROBLEMS else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
