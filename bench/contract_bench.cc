@@ -11,12 +11,9 @@
 
 #include <unistd.h>
 
-#include <algorithm>
-#include <atomic>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
-#include <thread>
 #include <vector>
 
 #include "absl/flags/flag.h"
@@ -25,10 +22,10 @@
 #include "absl/strings/str_format.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
+#include "bench/closed_loop.h"
 #include "bench/latency.h"
 #include "bench/scratch.h"
 #include "domain/contract.h"
-#include "grpcpp/completion_queue.h"
 #include "grpcpp/create_channel.h"
 #include "grpcpp/security/credentials.h"
 #include "services/server.h"
@@ -111,75 +108,36 @@ int main(int argc, char** argv) {
   const absl::Time measure_from =
       absl::Now() + absl::Seconds(absl::GetFlag(FLAGS_warmup_seconds));
   const absl::Time measure_until = measure_from + absl::Seconds(seconds);
-  // The clients: one thread drives `clients` calls in flight through a
-  // CompletionQueue (closed loop: each slot sends its next report when the
-  // last returns). Far cheaper than 32 blocking threads, which on a 2-core
-  // machine would take a third of the CPU from the server they measure.
-  struct Slot {
-    int index = 0;
-    uint64_t n = 0;
-    uint64_t state = 0;
-    absl::Time sent;
-    v1::ReportDeliveryRequest request;
-    v1::CommandResponse response;
-    grpc::Status status;
-    std::unique_ptr<grpc::ClientContext> context;
-    std::unique_ptr<grpc::ClientAsyncResponseReader<v1::CommandResponse>> call;
-  };
-  grpc::CompletionQueue cq;
-  std::vector<Slot> slots(clients);
-  auto send = [&](Slot& slot) {
-    slot.state ^= slot.state << 13;
-    slot.state ^= slot.state >> 7;
-    slot.state ^= slot.state << 17;
-    const std::string id = absl::StrCat("t", slot.index, "-", slot.n++);
-    slot.request.Clear();
-    slot.request.set_request_id(id);
-    slot.request.set_contract_id(ContractId(slot.state % contracts));
-    v1::DeliveryReported* d = slot.request.mutable_delivery();
-    d->set_delivery_id(id);
-    d->set_commitment_id("jobs");
-    d->set_quantity(1);
-    *d->mutable_period_start() = D(2025, 4, 1);
-    *d->mutable_period_end() = D(2025, 6, 30);
-    d->mutable_evidence()->set_uri("https://evidence.example/" + id);
-    slot.context = std::make_unique<grpc::ClientContext>();
-    slot.sent = absl::Now();
-    slot.call =
-        stub->AsyncReportDelivery(slot.context.get(), slot.request, &cq);
-    slot.call->Finish(&slot.response, &slot.status, &slot);
-  };
-  std::vector<int64_t> all;
-  uint64_t errors = 0;
-  for (int i = 0; i < clients; ++i) {
-    slots[i].index = i;
-    slots[i].state = 0x9e3779b97f4a7c15ull * (i + 1);
-    send(slots[i]);
-  }
-  int in_flight = clients;
-  void* tag;
-  bool ok;
-  while (in_flight > 0 && cq.Next(&tag, &ok)) {
-    Slot& slot = *static_cast<Slot*>(tag);
-    const absl::Time done = absl::Now();
-    if (!slot.status.ok()) {
-      if (errors++ == 0) {
-        std::fprintf(stderr, "error: %s\n",
-                     slot.status.error_message().c_str());
-      }
-    } else if (slot.sent >= measure_from && done <= measure_until) {
-      all.push_back(absl::ToInt64Microseconds(done - slot.sent));
-    }
-    if (done > measure_until) {
-      --in_flight;
-    } else {
-      send(slot);
-    }
-  }
-  cq.Shutdown();
-  while (cq.Next(&tag, &ok)) {
-  }
-  std::sort(all.begin(), all.end());
+  // The clients: `clients` reports in flight against random contracts.
+  std::vector<uint64_t> state(clients);
+  for (int i = 0; i < clients; ++i) state[i] = 0x9e3779b97f4a7c15ull * (i + 1);
+  svledger::bench::ClosedLoopResult result =
+      svledger::bench::RunClosedLoop<v1::ReportDeliveryRequest,
+                                     v1::CommandResponse>(
+          clients, measure_from, measure_until,
+          [&](v1::ReportDeliveryRequest& request, int slot, uint64_t n) {
+            uint64_t& x = state[slot];
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            const std::string id = absl::StrCat("t", slot, "-", n);
+            request.set_request_id(id);
+            request.set_contract_id(ContractId(x % contracts));
+            v1::DeliveryReported* d = request.mutable_delivery();
+            d->set_delivery_id(id);
+            d->set_commitment_id("jobs");
+            d->set_quantity(1);
+            *d->mutable_period_start() = D(2025, 4, 1);
+            *d->mutable_period_end() = D(2025, 6, 30);
+            d->mutable_evidence()->set_uri("https://evidence.example/" + id);
+          },
+          [&](grpc::ClientContext* context,
+              const v1::ReportDeliveryRequest& request,
+              grpc::CompletionQueue* cq) {
+            return stub->AsyncReportDelivery(context, request, cq);
+          });
+  const std::vector<int64_t>& all = result.latencies_us;
+  const uint64_t errors = result.errors;
   auto pct = [&](double p) { return svledger::bench::PercentileMs(all, p); };
   const double per_s = all.size() / seconds;
   std::printf(
