@@ -30,6 +30,10 @@ void Add(prometheus::MetricFamily& family,
   }
 }
 
+// Contracts judged under one hold of the projection's lock (about 0.1 ms of
+// work each).
+constexpr int kContractsPerLock = 32;
+
 // One council's contracts and open cases, judged at one time.
 struct Council {
   std::vector<v1::ContractProgress> contracts;
@@ -51,20 +55,35 @@ std::vector<prometheus::MetricFamily> DomainMetricsCollector::Collect() const {
   const absl::Time now = clock_->Now();
   auto library = frameworks_->LibraryOrEmpty();
   std::map<std::string, Council> councils;
-  model_->current()->Scan("", [&](const domain::ContractState& s) {
-    Council& council = councils[s.contract.framework().id()];
-    council.contracts.push_back(
-        domain::BuildContractProgress(s, *library, now));
-    const int stage_days =
-        domain::StageDays(frameworks_->LadderOf(s.contract.framework()));
-    for (const auto& [id, c] : s.enforcement.cases) {
-      if (!c.closed) {
-        council.open_cases.push_back(
-            domain::BuildCase(s, id, c, stage_days, now));
+  // The projection is read a few contracts at a time, so that a scrape
+  // never holds its lock for long: the projection goes on applying the log
+  // (and queries go on reading it) while a scrape over every contract runs.
+  // Each contract is judged whole; the scrape as a whole may see later
+  // events for later contracts, which a gauge can live with.
+  std::string after;
+  for (bool more = true; more;) {
+    more = false;
+    int taken = 0;
+    model_->current()->Scan(after, [&](const domain::ContractState& s) {
+      if (taken++ == kContractsPerLock) {
+        more = true;
+        return false;
       }
-    }
-    return true;
-  });
+      after = s.contract.contract_id();
+      Council& council = councils[s.contract.framework().id()];
+      council.contracts.push_back(
+          domain::BuildContractProgress(s, *library, now));
+      const int stage_days =
+          domain::StageDays(frameworks_->LadderOf(s.contract.framework()));
+      for (const auto& [id, c] : s.enforcement.cases) {
+        if (!c.closed) {
+          council.open_cases.push_back(
+              domain::BuildCase(s, id, c, stage_days, now));
+        }
+      }
+      return true;
+    });
+  }
 
   std::vector<prometheus::MetricFamily> out = {
       Gauge("svledger_social_value_delivered",

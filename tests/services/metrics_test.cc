@@ -172,6 +172,30 @@ TEST_F(MetricsTest, DomainMetricsFollowTheLogAndSurviveARestart) {
       << std::ifstream(file + ".out").rdbuf();
 }
 
+// A scrape reads the projection a few contracts at a time: every contract
+// is counted once, however many there are (K1 and 99 more here).
+TEST_F(MetricsTest, EveryContractIsCountedOnceAcrossTheScrapesChunks) {
+  for (int i = 0; i < 99; ++i) {
+    const std::string id = absl::StrCat("M", i);
+    v1::RegisterContractRequest reg = testing::RegisterK1();
+    reg.mutable_contract()->set_contract_id(id);
+    v1::AddCommitmentsRequest add = testing::K1Jobs();
+    add.set_contract_id(id);
+    ASSERT_TRUE(Command(&v1::ContractService::Stub::RegisterContract, reg));
+    ASSERT_TRUE(Command(&v1::ContractService::Stub::AddCommitments, add));
+  }
+  const std::string text = Scrape();
+  EXPECT_EQ(Sample(text, "svledger_commitments",
+                   {"council=\"norwich\"", "status=\"ON_TRACK\""}),
+            100);
+  EXPECT_EQ(Sample(text, "svledger_contracts",
+                   {"council=\"norwich\"", "rating=\"GOOD\""}),
+            100);
+  EXPECT_EQ(Sample(text, "svledger_social_value_target",
+                   {"council=\"norwich\"", "measure=\"jobs.new_local\""}),
+            2400);
+}
+
 TEST(MetricsListenTest, ABusyPortIsAClearError) {
   TempDir first_dir, second_dir;
   ServerOptions options;
