@@ -35,7 +35,6 @@
 #include "grpcpp/security/credentials.h"
 #include "services/server.h"
 #include "svledger/v1/progress_service.grpc.pb.h"
-#include "tests/testing/http.h"
 
 ABSL_FLAG(int, contracts, 2000, "contracts in the log");
 ABSL_FLAG(int, commitments, 10, "commitments per contract");
@@ -55,7 +54,6 @@ absl::StatusOr<std::unique_ptr<services::Server>> StartServer(
   options.listen = "127.0.0.1:0";
   options.data_dir = dir;
   options.frameworks_dir = SVLEDGER_FRAMEWORKS_DIR;
-  options.metrics_listen = "127.0.0.1:0";
   // The log is judged years after it was written: the policy's first sweep
   // would append a case for most commitments while the queries run.
   options.enforcement = false;
@@ -193,20 +191,6 @@ int main(int argc, char** argv) {
       "%.1fms\n",
       summary.total().contracts(), council_ms, scorecard.contracts_size(),
       supplier_ms, list_ms);
-  // A Prometheus scrape computes the domain metrics over every contract.
-  std::vector<int64_t> scrape_us;
-  for (int i = 0; i < 20; ++i) {
-    const absl::Time sent = absl::Now();
-    absl::StatusOr<std::string> body =
-        testing::HttpGet((*server)->metrics_port(), "/metrics");
-    if (!body.ok()) errors++;
-    scrape_us.push_back(absl::ToInt64Microseconds(absl::Now() - sent));
-  }
-  std::sort(scrape_us.begin(), scrape_us.end());
-  const double scrape_ms = bench::PercentileMs(scrape_us, 0.5);
-  std::printf(
-      "scrape of /metrics over %d contracts: median %.1fms, max %.1fms\n",
-      shape.contracts, scrape_ms, scrape_us.back() / 1000.0);
   if (const std::string path = absl::GetFlag(FLAGS_json); !path.empty()) {
     std::ofstream(path) << absl::StrFormat(
         "{\"benchmark\":\"get_contract_progress\",\"contracts\":%d,"
@@ -214,10 +198,10 @@ int main(int argc, char** argv) {
         "\"calls_per_s\":%.0f,\"p50_ms\":%.3f,\"p99_ms\":%.3f,"
         "\"cold_start_s\":%.3f,\"warm_start_s\":%.3f,"
         "\"council_summary_ms\":%.1f,\"supplier_scorecard_ms\":%.1f,"
-        "\"list_by_status_ms\":%.1f,\"scrape_ms\":%.1f,\"errors\":%d}\n",
+        "\"list_by_status_ms\":%.1f,\"errors\":%d}\n",
         shape.contracts, shape.commitments, static_cast<int>(head), clients,
         seconds, per_s, pct(0.5), pct(0.99), cold_s, warm_s, council_ms,
-        supplier_ms, list_ms, scrape_ms, static_cast<int>(errors.load()));
+        supplier_ms, list_ms, static_cast<int>(errors.load()));
   }
   (*server)->Shutdown();
   std::error_code ec;
