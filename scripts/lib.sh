@@ -14,6 +14,7 @@ SVLEDGER_PACKAGES=(
   librocksdb-dev
   prometheus-cpp-dev
   libabsl-dev
+  libjemalloc-dev
   libgtest-dev libgmock-dev
   prometheus  # promtool and the server, for the metrics tests
   python3 python3-yaml  # tests/deploy/check_deploy.py
