@@ -23,6 +23,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "bench/closed_loop.h"
+#include "bench/contract_log.h"
 #include "bench/latency.h"
 #include "bench/scratch.h"
 #include "domain/contract.h"
@@ -111,31 +112,21 @@ int main(int argc, char** argv) {
   // The clients: `clients` reports in flight against random contracts.
   std::vector<uint64_t> state(clients);
   for (int i = 0; i < clients; ++i) state[i] = 0x9e3779b97f4a7c15ull * (i + 1);
-  svledger::bench::ClosedLoopResult result =
-      svledger::bench::RunClosedLoop<v1::ReportDeliveryRequest,
-                                     v1::CommandResponse>(
-          clients, measure_from, measure_until,
-          [&](v1::ReportDeliveryRequest& request, int slot, uint64_t n) {
-            uint64_t& x = state[slot];
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            const std::string id = absl::StrCat("t", slot, "-", n);
-            request.set_request_id(id);
-            request.set_contract_id(ContractId(x % contracts));
-            v1::DeliveryReported* d = request.mutable_delivery();
-            d->set_delivery_id(id);
-            d->set_commitment_id("jobs");
-            d->set_quantity(1);
-            *d->mutable_period_start() = D(2025, 4, 1);
-            *d->mutable_period_end() = D(2025, 6, 30);
-            d->mutable_evidence()->set_uri("https://evidence.example/" + id);
-          },
-          [&](grpc::ClientContext* context,
-              const v1::ReportDeliveryRequest& request,
-              grpc::CompletionQueue* cq) {
-            return stub->AsyncReportDelivery(context, request, cq);
-          });
+  svledger::bench::ClosedLoopResult result = svledger::bench::RunClosedLoop<
+      v1::ReportDeliveryRequest, v1::CommandResponse>(
+      clients, measure_from, measure_until,
+      [&](v1::ReportDeliveryRequest& request, int slot, uint64_t n) {
+        uint64_t& x = state[slot];
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        svledger::bench::FillReport(request, absl::StrCat("t", slot, "-", n),
+                                    ContractId(x % contracts), "jobs");
+      },
+      [&](grpc::ClientContext* context,
+          const v1::ReportDeliveryRequest& request, grpc::CompletionQueue* cq) {
+        return stub->AsyncReportDelivery(context, request, cq);
+      });
   const std::vector<int64_t>& all = result.latencies_us;
   const uint64_t errors = result.errors;
   auto pct = [&](double p) { return svledger::bench::PercentileMs(all, p); };

@@ -8,10 +8,12 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
 #include "common/uuid.h"
 #include "domain/contract.h"
 #include "eventstore/event_store.h"
+#include "svledger/v1/contract_service.pb.h"
 #include "svledger/v1/enforcement.pb.h"
 
 namespace svledger::bench {
@@ -106,6 +108,43 @@ inline absl::Status WriteContractLog(eventstore::EventStore& store,
     }
   }
   return absl::OkStatus();
+}
+
+// A report of one unit against `commitment` for April to June 2025, with
+// `id` as its request id, delivery id and evidence.
+inline void FillReport(v1::ReportDeliveryRequest& request,
+                       const std::string& id, const std::string& contract,
+                       const std::string& commitment) {
+  request.set_request_id(id);
+  request.set_contract_id(contract);
+  v1::DeliveryReported* d = request.mutable_delivery();
+  d->set_delivery_id(id);
+  d->set_commitment_id(commitment);
+  d->set_quantity(1);
+  *d->mutable_period_start() = domain::MakeDate(2025, 4, 1);
+  *d->mutable_period_end() = domain::MakeDate(2025, 6, 30);
+  d->mutable_evidence()->set_uri("https://evidence.example/" + id);
+}
+
+// The mix of measures the query and metrics benchmarks commit to in turn:
+// counts, hours, a percentage (RATIO) and weeks.
+inline void UseMixedMeasures(ContractLogShape& shape) {
+  shape.measures = {"jobs.new_local", "apprenticeships.new",
+                    "volunteering.hours", "spend.local_percent",
+                    "training.weeks"};
+  shape.ratio = {false, false, false, true, false};
+}
+
+// Writes the contracts into the event log of the data directory `data_dir`
+// (fsync off: set-up, not measured). Returns the log's head position.
+// REQUIRES: no server has `data_dir` open.
+inline absl::StatusOr<uint64_t> WriteContractLogTo(
+    const std::string& data_dir, const ContractLogShape& shape) {
+  auto store =
+      eventstore::EventStore::Open({.path = data_dir + "/log", .sync = false});
+  if (!store.ok()) return store.status();
+  if (absl::Status s = WriteContractLog(**store, shape); !s.ok()) return s;
+  return (*store)->HeadPosition();
 }
 
 }  // namespace svledger::bench

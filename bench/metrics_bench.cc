@@ -89,10 +89,7 @@ int main(int argc, char** argv) {
   shape.contracts = absl::GetFlag(FLAGS_contracts);
   shape.commitments = absl::GetFlag(FLAGS_commitments);
   shape.deliveries = absl::GetFlag(FLAGS_deliveries);
-  shape.measures = {"jobs.new_local", "apprenticeships.new",
-                    "volunteering.hours", "spend.local_percent",
-                    "training.weeks"};
-  shape.ratio = {false, false, false, true, false};
+  bench::UseMixedMeasures(shape);
   services::ServerOptions options;
   options.listen = "127.0.0.1:0";
   options.data_dir = dir;
@@ -101,19 +98,15 @@ int main(int argc, char** argv) {
   // The log is judged long after it was written: the policy's first sweep
   // would open cases while the appends are measured.
   options.enforcement = false;
-  {
-    // First start publishes the frameworks; the contracts go in behind it.
-    if (auto s = services::Server::Start(options); !s.ok()) {
-      std::fprintf(stderr, "%s\n", s.status().ToString().c_str());
-      return 1;
-    }
-    auto store =
-        eventstore::EventStore::Open({.path = dir + "/log", .sync = false});
-    if (!store.ok()) return 1;
-    if (absl::Status s = bench::WriteContractLog(**store, shape); !s.ok()) {
-      std::fprintf(stderr, "%s\n", s.ToString().c_str());
-      return 1;
-    }
+  // First start publishes the frameworks; the contracts go in behind it.
+  if (auto s = services::Server::Start(options); !s.ok()) {
+    std::fprintf(stderr, "%s\n", s.status().ToString().c_str());
+    return 1;
+  }
+  if (absl::StatusOr<uint64_t> written = bench::WriteContractLogTo(dir, shape);
+      !written.ok()) {
+    std::fprintf(stderr, "%s\n", written.status().ToString().c_str());
+    return 1;
   }
   auto server = services::Server::Start(options);
   if (!server.ok()) {
@@ -188,17 +181,10 @@ int main(int argc, char** argv) {
               // Contract and commitment in turn; periods inside the
               // contract's dates.
               const uint64_t k = n * clients + slot;
-              const std::string id = absl::StrCat("m", run, "-", slot, "-", n);
-              request.set_request_id(id);
-              request.set_contract_id(
-                  bench::BenchContractId(k * 7919 % shape.contracts));
-              v1::DeliveryReported* d = request.mutable_delivery();
-              d->set_delivery_id(id);
-              d->set_commitment_id("c0");  // jobs.new_local, a count
-              d->set_quantity(1);
-              *d->mutable_period_start() = domain::MakeDate(2025, 4, 1);
-              *d->mutable_period_end() = domain::MakeDate(2025, 6, 30);
-              d->mutable_evidence()->set_uri("https://evidence.example/" + id);
+              bench::FillReport(
+                  request, absl::StrCat("m", run, "-", slot, "-", n),
+                  bench::BenchContractId(k * 7919 % shape.contracts),
+                  "c0");  // jobs.new_local, a count
             },
             [&](grpc::ClientContext* context,
                 const v1::ReportDeliveryRequest& request,

@@ -76,21 +76,13 @@ int main(int argc, char** argv) {
   shape.contracts = absl::GetFlag(FLAGS_contracts);
   shape.commitments = absl::GetFlag(FLAGS_commitments);
   shape.deliveries = absl::GetFlag(FLAGS_deliveries);
-  shape.measures = {"jobs.new_local", "apprenticeships.new",
-                    "volunteering.hours", "spend.local_percent",
-                    "training.weeks"};
-  shape.ratio = {false, false, false, true, false};
-  uint64_t head = 0;
-  {
-    auto store =
-        eventstore::EventStore::Open({.path = dir + "/log", .sync = false});
-    if (!store.ok()) return 1;
-    if (absl::Status s = bench::WriteContractLog(**store, shape); !s.ok()) {
-      std::fprintf(stderr, "%s\n", s.ToString().c_str());
-      return 1;
-    }
-    head = (*store)->HeadPosition();
+  bench::UseMixedMeasures(shape);
+  absl::StatusOr<uint64_t> written = bench::WriteContractLogTo(dir, shape);
+  if (!written.ok()) {
+    std::fprintf(stderr, "%s\n", written.status().ToString().c_str());
+    return 1;
   }
+  const uint64_t head = *written;
 
   absl::Time t0 = absl::Now();
   auto server = StartServer(dir);
