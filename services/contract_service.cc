@@ -306,7 +306,13 @@ grpc::ServerUnaryReactor* ContractService::RegisterContract(
   const v1::ContractRegistered command = request->contract();
   return Run(
       context, command.contract_id(), request->request_id(),
-      [this, command](const domain::ContractState& state) {
+      [this,
+       command](const domain::ContractState& state) -> absl::StatusOr<Decided> {
+        if (absl::Status s = frameworks_->CheckServed(command.framework().id(),
+                                                      "contract.framework.id");
+            !s.ok()) {
+          return s;
+        }
         std::shared_ptr<const v1::Framework> framework = frameworks_->Get(
             command.framework().id(), command.framework().version());
         return AsDecided(

@@ -1,6 +1,7 @@
 #include "services/framework_store.h"
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "common/uuid.h"
 #include "domain/framework_catalog.h"
 #include "eventstore/stream_reader.h"
@@ -29,8 +30,9 @@ absl::StatusOr<std::vector<eventstore::RecordedEvent>> ReadWholeStream(
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<FrameworkStore>> FrameworkStore::Load(
-    eventstore::EventStore* store) {
-  std::unique_ptr<FrameworkStore> fs(new FrameworkStore(store));
+    eventstore::EventStore* store, std::set<std::string> councils) {
+  std::unique_ptr<FrameworkStore> fs(
+      new FrameworkStore(store, std::move(councils)));
   absl::MutexLock lock(&fs->mu_);
   absl::StatusOr<std::vector<eventstore::RecordedEvent>> libraries =
       ReadWholeStream(store, kMeasuresStream);
@@ -135,6 +137,9 @@ absl::StatusOr<FrameworkStore::Published> FrameworkStore::PublishFramework(
       !s.ok()) {
     return s;
   }
+  if (absl::Status s = CheckServed(framework.id(), "framework.id"); !s.ok()) {
+    return s;
+  }
   absl::MutexLock publishing(&publish_mu_);
   uint32_t latest = 0;
   {
@@ -225,6 +230,15 @@ std::vector<std::shared_ptr<const v1::Framework>> FrameworkStore::List() const {
 uint64_t FrameworkStore::skipped() const {
   absl::MutexLock lock(&mu_);
   return skipped_;
+}
+
+absl::Status FrameworkStore::CheckServed(const std::string& id,
+                                         const std::string& field) const {
+  if (Serves(id)) return absl::OkStatus();
+  return absl::FailedPreconditionError(
+      absl::StrCat(field, ": council \"", id,
+                   "\" is not served by this instance, which serves ",
+                   absl::StrJoin(councils_, ", "), " (--councils)"));
 }
 
 }  // namespace svledger::services

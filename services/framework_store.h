@@ -3,6 +3,7 @@
 
 #include <map>
 #include <memory>
+#include <set>
 #include <string>
 #include <utility>
 #include <vector>
@@ -34,9 +35,11 @@ class FrameworkStore {
   static constexpr char kFrameworkPublished[] = "FrameworkPublished";
 
   // Reads everything published so far. An event it cannot parse is counted
-  // (skipped()) and skipped, never fatal.
+  // (skipped()) and skipped, never fatal. `councils` are the framework ids
+  // this instance serves (--councils; a deployment sharded by council gives
+  // each instance its own); empty: every council.
   static absl::StatusOr<std::unique_ptr<FrameworkStore>> Load(
-      eventstore::EventStore* store);
+      eventstore::EventStore* store, std::set<std::string> councils = {});
 
   // What a publication wrote, or found already written.
   struct Published {
@@ -53,7 +56,8 @@ class FrameworkStore {
                                            const std::string& actor);
 
   // Publishes a council framework version, checked against the latest
-  // library. Same rules as PublishLibrary, per framework id.
+  // library. Same rules as PublishLibrary, per framework id, and
+  // FAILED_PRECONDITION for a council this instance does not serve.
   absl::StatusOr<Published> PublishFramework(const v1::Framework& framework,
                                              const std::string& actor);
 
@@ -74,8 +78,18 @@ class FrameworkStore {
   // Events that could not be applied while loading.
   uint64_t skipped() const;
 
+  // Whether this instance serves council `id` (framework id).
+  bool Serves(const std::string& id) const {
+    return councils_.empty() || councils_.contains(id);
+  }
+  // OK if it serves `id`; otherwise FAILED_PRECONDITION naming `field` and
+  // the councils it serves (the call belongs to another instance).
+  absl::Status CheckServed(const std::string& id,
+                           const std::string& field) const;
+
  private:
-  explicit FrameworkStore(eventstore::EventStore* store) : store_(store) {}
+  FrameworkStore(eventstore::EventStore* store, std::set<std::string> councils)
+      : store_(store), councils_(std::move(councils)) {}
 
   // Appends one event to `stream`, re-reading on a lost race.
   absl::StatusOr<uint64_t> AppendVersion(const std::string& stream,
@@ -85,6 +99,7 @@ class FrameworkStore {
                                          const std::string& actor);
 
   eventstore::EventStore* const store_;
+  const std::set<std::string> councils_;
   mutable absl::Mutex mu_;
   // version -> (library, position)
   std::map<uint32_t,

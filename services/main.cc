@@ -20,6 +20,9 @@ ABSL_FLAG(std::string, data_dir, "./var/data",
           "directory for all persistent state");
 ABSL_FLAG(std::string, frameworks_dir, "",
           "framework files to publish on first start (empty: none)");
+ABSL_FLAG(std::vector<std::string>, councils, {},
+          "the councils (framework ids, comma-separated) this instance serves "
+          "when councils are sharded across instances; empty: all");
 ABSL_FLAG(bool, demo, false,
           "on first start (no contracts yet), load a demo data set for every "
           "published council framework; --no-demo (or --nodemo) turns it off");
@@ -65,6 +68,13 @@ int main(int argc, char** argv) {
   options.shutdown_grace = absl::GetFlag(FLAGS_shutdown_grace);
   options.frameworks_dir = absl::GetFlag(FLAGS_frameworks_dir);
   options.demo = absl::GetFlag(FLAGS_demo);
+  for (const std::string& council : absl::GetFlag(FLAGS_councils)) {
+    if (council.empty()) {
+      std::fprintf(stderr, "svledger: --councils: empty council id\n");
+      return 2;
+    }
+    options.councils.insert(council);
+  }
   options.metrics_listen = absl::GetFlag(FLAGS_metrics_listen);
   options.domain_metrics.per_contract =
       absl::GetFlag(FLAGS_metrics_per_contract);

@@ -64,6 +64,7 @@ absl::Status PublishFrameworkFiles(FrameworkStore& frameworks,
     absl::StatusOr<v1::Framework> framework =
         domain::ParseFramework(*text, *library, file.filename().string());
     if (!framework.ok()) return framework.status();
+    if (!frameworks.Serves(framework->id())) continue;  // another shard's
     if (auto s = frameworks.PublishFramework(*framework, "svledger"); !s.ok()) {
       return s.status();
     }
@@ -93,7 +94,7 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(ServerOptions options) {
   server->store_ = *std::move(store);
 
   absl::StatusOr<std::unique_ptr<FrameworkStore>> frameworks =
-      FrameworkStore::Load(server->store_.get());
+      FrameworkStore::Load(server->store_.get(), options.councils);
   if (!frameworks.ok()) return frameworks.status();
   server->frameworks_ = *std::move(frameworks);
   if (!options.frameworks_dir.empty() &&

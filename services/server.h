@@ -2,6 +2,7 @@
 #define SVLEDGER_SERVICES_SERVER_H_
 
 #include <memory>
+#include <set>
 #include <string>
 
 #include "absl/status/statusor.h"
@@ -55,6 +56,12 @@ struct ServerOptions {
   // <council>.textproto each) to publish at start-up when the log has no
   // measure library yet, i.e. on first start. Empty (the default): none.
   std::string frameworks_dir;
+  // The councils (framework ids) this instance serves, when a deployment
+  // shards councils across instances (deploy/README.md): frameworks and
+  // contracts of other councils are refused with FAILED_PRECONDITION, and
+  // only these councils' framework files are published. Empty (the
+  // default): every council.
+  std::set<std::string> councils;
   // On first start (no contract in the log yet), load a demo data set:
   // contracts for each published council framework with commitments and
   // two years of deliveries (services/demo.h). Default false.

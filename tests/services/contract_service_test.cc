@@ -15,6 +15,7 @@
 #include "gtest/gtest.h"
 #include "services/server.h"
 #include "svledger/v1/contract_service.grpc.pb.h"
+#include "svledger/v1/progress_service.grpc.pb.h"
 #include "tests/services/requests.h"
 #include "tests/testing/temp_dir.h"
 
@@ -399,6 +400,53 @@ TEST_F(ContractServiceTest, EveryCommandsErrorsThroughGrpc) {
   // Pending deliveries may still be decided after closing.
   grpc::ClientContext c6;
   EXPECT_TRUE(verify("q1")(&c6).ok());
+}
+
+// One shard of a deployment sharded by council (--councils): it publishes
+// only its councils' framework files and refuses to register a contract of
+// another council, writing nothing and naming the field.
+TEST(CouncilShardTest, AnInstanceServesOnlyItsCouncils) {
+  TempDir dir;
+  ServerOptions options;
+  options.listen = "127.0.0.1:0";
+  options.data_dir = dir.path();
+  options.frameworks_dir = SVLEDGER_FRAMEWORKS_DIR;
+  options.enforcement = false;
+  options.councils = {"norwich", "rutland"};
+  auto server = Server::Start(options);
+  ASSERT_TRUE(server.ok()) << server.status();
+  auto channel =
+      grpc::CreateChannel("127.0.0.1:" + std::to_string((*server)->port()),
+                          grpc::InsecureChannelCredentials());
+
+  auto progress = v1::ProgressService::NewStub(channel);
+  v1::ListFrameworksResponse frameworks;
+  grpc::ClientContext list_context;
+  ASSERT_TRUE(progress
+                  ->ListFrameworks(&list_context, v1::ListFrameworksRequest(),
+                                   &frameworks)
+                  .ok());
+  std::vector<std::string> ids;
+  for (const auto& f : frameworks.frameworks()) ids.push_back(f.id());
+  EXPECT_THAT(ids, ::testing::UnorderedElementsAre("norwich", "rutland"));
+
+  auto contracts = v1::ContractService::NewStub(channel);
+  v1::RegisterContractRequest request = testing::RegisterK1();
+  request.mutable_contract()->mutable_framework()->set_id("derbyshire");
+  const uint64_t head = (*server)->store().HeadPosition();
+  v1::CommandResponse response;
+  grpc::ClientContext refused;
+  grpc::Status status =
+      contracts->RegisterContract(&refused, request, &response);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_THAT(status.error_message(),
+              ::testing::HasSubstr("contract.framework.id: council "
+                                   "\"derbyshire\" is not served"));
+  EXPECT_EQ((*server)->store().HeadPosition(), head);
+
+  request.mutable_contract()->mutable_framework()->set_id("norwich");
+  grpc::ClientContext accepted;
+  EXPECT_TRUE(contracts->RegisterContract(&accepted, request, &response).ok());
 }
 
 }  // namespace

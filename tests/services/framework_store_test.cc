@@ -60,6 +60,26 @@ TEST_F(FrameworkStoreTest, PublishesTheFourCouncilsAndReloadsThem) {
   EXPECT_EQ(frameworks_->skipped(), 0u);
 }
 
+// A deployment sharded by council: an instance serving Norwich refuses
+// another council's framework, naming the field and what it serves.
+TEST_F(FrameworkStoreTest, AnInstanceRefusesCouncilsItDoesNotServe) {
+  auto loaded = FrameworkStore::Load(log_.get(), {"norwich", "rutland"});
+  ASSERT_TRUE(loaded.ok()) << loaded.status();
+  FrameworkStore& shard = **loaded;
+  ASSERT_TRUE(shard.PublishLibrary(Library(), "admin").ok());
+  EXPECT_TRUE(shard.PublishFramework(Council("norwich"), "admin").ok());
+  const uint64_t head = log_->HeadPosition();
+  auto refused = shard.PublishFramework(Council("derbyshire"), "admin");
+  EXPECT_EQ(refused.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(refused.status().message(),
+            "framework.id: council \"derbyshire\" is not served by this "
+            "instance, which serves norwich, rutland (--councils)");
+  EXPECT_EQ(log_->HeadPosition(), head) << "a refusal writes nothing";
+  EXPECT_TRUE(shard.Serves("rutland"));
+  EXPECT_FALSE(shard.Serves("derbyshire"));
+  EXPECT_TRUE(frameworks_->Serves("derbyshire")) << "no list: every council";
+}
+
 TEST_F(FrameworkStoreTest, VersionsAreNeverRewritten) {
   ASSERT_TRUE(frameworks_->PublishLibrary(Library(), "admin").ok());
   auto first = frameworks_->PublishFramework(Council("norwich"), "admin");
