@@ -2,6 +2,8 @@
 // queries name is one a running server exports (read from a real scrape,
 // histograms counted with their _bucket, _sum and _count series).
 
+#include "tests/deploy/dashboards.h"
+
 #include <filesystem>
 #include <fstream>
 #include <regex>
@@ -10,29 +12,12 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_split.h"
-#include "google/protobuf/struct.pb.h"
-#include "google/protobuf/util/json_util.h"
 #include "gtest/gtest.h"
 #include "tests/services/k1_fixture.h"
 #include "tests/testing/http.h"
 
 namespace svledger {
 namespace {
-
-// Every string under a key named "expr" or "query", anywhere in `value`.
-void Queries(const google::protobuf::Value& value,
-             std::vector<std::string>& out) {
-  if (value.has_struct_value()) {
-    for (const auto& [key, v] : value.struct_value().fields()) {
-      if ((key == "expr" || key == "query") && v.has_string_value()) {
-        out.push_back(v.string_value());
-      }
-      Queries(v, out);
-    }
-  } else if (value.has_list_value()) {
-    for (const auto& v : value.list_value().values()) Queries(v, out);
-  }
-}
 
 class DashboardsTest : public testing::K1Fixture {
  protected:
@@ -85,30 +70,25 @@ TEST_F(DashboardsTest, EveryQueryNamesAnExportedMetric) {
   ASSERT_TRUE(exported.contains("svledger_commitments"));
 
   const std::regex metric("svledger_[a-z0-9_]+");
-  int dashboards = 0, queries = 0;
-  for (const auto& entry : std::filesystem::directory_iterator(
-           std::string(SVLEDGER_DEPLOY_DIR) + "/grafana/dashboards")) {
-    SCOPED_TRACE(entry.path().string());
-    std::stringstream json;
-    json << std::ifstream(entry.path()).rdbuf();
-    google::protobuf::Value dashboard;
-    ASSERT_TRUE(
-        google::protobuf::util::JsonStringToMessage(json.str(), &dashboard)
-            .ok())
-        << "not valid JSON";
-    ++dashboards;
-    std::vector<std::string> found;
-    Queries(dashboard, found);
-    EXPECT_FALSE(found.empty());
+  absl::StatusOr<std::vector<testing::Dashboard>> dashboards =
+      testing::ReadDashboards(std::string(SVLEDGER_DEPLOY_DIR) +
+                              "/grafana/dashboards");
+  ASSERT_TRUE(dashboards.ok()) << dashboards.status();
+  int queries = 0;
+  for (const testing::Dashboard& d : *dashboards) {
+    std::vector<std::string> found = d.exprs;
+    found.insert(found.end(), d.variables.begin(), d.variables.end());
+    EXPECT_FALSE(found.empty()) << d.file;
     for (const std::string& q : found) {
       ++queries;
       for (std::sregex_iterator it(q.begin(), q.end(), metric), end; it != end;
            ++it) {
-        EXPECT_TRUE(exported.contains(it->str())) << it->str() << " in: " << q;
+        EXPECT_TRUE(exported.contains(it->str()))
+            << d.file << ": " << it->str() << " in: " << q;
       }
     }
   }
-  EXPECT_GE(dashboards, 2);
+  EXPECT_GE(dashboards->size(), 2u);
   EXPECT_GE(queries, 10);
 }
 
