@@ -4,7 +4,9 @@
 // deploy/prometheus/rules.yml loaded; the test then asks Prometheus's HTTP
 // query API for the domain metrics and checks them against what svledger's
 // own gRPC API says (commitments by status per council, contracts by KPI
-// rating, open enforcement cases by stage).
+// rating, open enforcement cases by stage). It also checks that the alert
+// rules go pending for the councils short of their promises, and that
+// every Grafana panel's query runs.
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -304,6 +306,30 @@ TEST(PrometheusE2ETest, PrometheusScrapesDomainMetricsThatMatchTheApi) {
   for (const auto& [key, n] : commitments) total += n;
   EXPECT_EQ(total, 120);
   EXPECT_EQ(contracts.size() >= 4, true) << Show(contracts);
+
+  // The alert rules run on the real data: every council with commitments
+  // off track or missed has SocialValueCommitmentsOffTrack pending (it
+  // fires after an hour).
+  Series short_of;
+  for (const auto& [key, n] : api.commitments) {
+    if (absl::StrContains(key, "OFF_TRACK") ||
+        absl::StrContains(key, "MISSED")) {
+      short_of[key.substr(0, key.find(','))] = 1;
+    }
+  }
+  ASSERT_FALSE(short_of.empty());
+  Series alerts;
+  EXPECT_TRUE(testing::WaitUntil(
+      [&] {
+        alerts = Query(prom_port,
+                       "ALERTS{alertname=\"SocialValueCommitmentsOffTrack\","
+                       "alertstate=\"pending\"}",
+                       {"council"})
+                     .value_or(Series{});
+        return alerts == short_of;
+      },
+      absl::Seconds(30)))
+      << "pending: " << Show(alerts) << "\nexpected: " << Show(short_of);
 
   // Every panel of the Grafana dashboards is a query Prometheus accepts
   // (the council variable set to all councils); the social value panels
