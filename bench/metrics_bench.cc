@@ -10,9 +10,10 @@
 //   - times sequential scrapes of /metrics (the domain metrics are computed
 //     over every contract at each scrape);
 //   - keeps N ReportDelivery commands in flight (each an fsynced append)
-//     three times over: with no scrapes, with a scrape every second, and
-//     with scrapes back to back (the worst case: a scrape always running),
-//     and prints commands/s and latency percentiles for each.
+//     with no scrapes, with a scrape every second, with scrapes back to
+//     back (the worst case: a scrape always running), and with no scrapes
+//     again (the drift between phases), and prints commands/s and latency
+//     percentiles for each.
 // Scrapes stall appends if the appends' tail latency grows towards the
 // scrape's duration while scrapes run.
 
@@ -151,6 +152,9 @@ int main(int argc, char** argv) {
       {.name = "scrapes back to back",
        .scrape_every = absl::ZeroDuration(),
        .scrapes = true},
+      // The first phase again: how much the machine and the growing log
+      // moved the numbers while the phases ran.
+      {.name = "no scrapes, again"},
   };
   int run = 0;
   for (Phase& phase : phases) {
