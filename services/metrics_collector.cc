@@ -30,8 +30,9 @@ void Add(prometheus::MetricFamily& family,
   }
 }
 
-// Contracts judged under one hold of the projection's lock (about 0.1 ms of
-// work each).
+// Contracts judged under one hold of the projection's lock: about 12 us of
+// work each (2,000 contracts of 10 commitments in 25 ms), so under half a
+// millisecond a hold.
 constexpr int kContractsPerLock = 32;
 
 // One council's contracts and open cases, judged at one time.
