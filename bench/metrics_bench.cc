@@ -22,6 +22,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <thread>
 #include <vector>
 
@@ -70,8 +71,8 @@ int64_t Scrape(int port, size_t* bytes) {
 
 struct Phase {
   std::string name;
-  absl::Duration scrape_every;  // ZeroDuration: back to back
-  bool scrapes = false;
+  // Time between scrapes: none, no scrapes; zero, back to back.
+  std::optional<absl::Duration> scrape_every;
   // Results.
   double commands_per_s = 0;
   double p50_ms = 0, p99_ms = 0, p999_ms = 0, max_ms = 0;
@@ -146,12 +147,8 @@ int main(int argc, char** argv) {
   const double seconds = absl::GetFlag(FLAGS_seconds);
   std::vector<Phase> phases = {
       {.name = "no scrapes"},
-      {.name = "scrape every 1s",
-       .scrape_every = absl::Seconds(1),
-       .scrapes = true},
-      {.name = "scrapes back to back",
-       .scrape_every = absl::ZeroDuration(),
-       .scrapes = true},
+      {.name = "scrape every 1s", .scrape_every = absl::Seconds(1)},
+      {.name = "scrapes back to back", .scrape_every = absl::ZeroDuration()},
       // The first phase again: how much the machine and the growing log
       // moved the numbers while the phases ran.
       {.name = "no scrapes, again"},
@@ -163,12 +160,12 @@ int main(int argc, char** argv) {
     const absl::Time until = from + absl::Seconds(seconds);
     std::vector<int64_t> during;
     std::thread scraper;
-    if (phase.scrapes) {
+    if (phase.scrape_every.has_value()) {
       scraper = std::thread([&] {
         absl::Time next = absl::Now();
         while (absl::Now() < until) {
           absl::SleepFor(next - absl::Now());
-          next += phase.scrape_every;
+          next += *phase.scrape_every;
           const int64_t us = Scrape(metrics_port, nullptr);
           if (us < 0) {
             ++phase.errors;
@@ -182,8 +179,7 @@ int main(int argc, char** argv) {
         bench::RunClosedLoop<v1::ReportDeliveryRequest, v1::CommandResponse>(
             clients, from, until,
             [&](v1::ReportDeliveryRequest& request, int slot, uint64_t n) {
-              // Contract and commitment in turn; periods inside the
-              // contract's dates.
+              // The contracts in turn, each report one job.
               const uint64_t k = n * clients + slot;
               bench::FillReport(
                   request, absl::StrCat("m", run, "-", slot, "-", n),

@@ -22,6 +22,8 @@ Exits 1 with every problem found, each naming the file.
 """
 
 import argparse
+import functools
+import json
 import os
 import re
 import shlex
@@ -57,7 +59,8 @@ def check_flags(where, args, known):
         # boolean's false.
         name = arg[2:].split("=", 1)[0]
         flag = name.replace("-", "_")
-        bare = flag[3:] if flag.startswith("no_") else flag[2:]
+        bare = (flag[3:] if flag.startswith("no_") else
+                flag[2:] if flag.startswith("no") else flag)
         if flag not in known and bare not in known:
             problem(where, f"svledger has no flag --{name}")
 
@@ -115,20 +118,12 @@ def apt_installs(instructions):
 
 def exec_form(rest):
     """The list of a JSON exec-form instruction."""
-    import json
     return json.loads(rest)
 
 
-_PACKAGE_OF = {}
-
-
+@functools.lru_cache(maxsize=None)
 def package_of(library):
-    if library not in _PACKAGE_OF:
-        _PACKAGE_OF[library] = _find_package(library)
-    return _PACKAGE_OF[library]
-
-
-def _find_package(library):
+    """The Debian package that installed `library`, or None."""
     for path in {library, os.path.realpath(library),
                  "/usr" + library if library.startswith("/lib") else library}:
         out = subprocess.run(["dpkg", "-S", path], capture_output=True,

@@ -15,7 +15,6 @@
 
 #include <fstream>
 #include <map>
-#include <tuple>
 
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
@@ -90,7 +89,9 @@ std::string UrlEncode(const std::string& s) {
 }
 
 // Prometheus's answer to an instant query, each series keyed by the
-// `labels` named (in that order), or an error.
+// `labels` named (in that order), or an error. Series that agree on those
+// labels share a key (the last wins), so `labels` must tell them apart
+// unless only emptiness matters.
 absl::StatusOr<Series> Query(int port, const std::string& promql,
                              const std::vector<std::string>& labels) {
   absl::StatusOr<std::string> body =
@@ -101,7 +102,7 @@ absl::StatusOr<Series> Query(int port, const std::string& promql,
     return absl::DataLossError("not JSON: " + *body);
   }
   const auto& fields = json.fields();
-  if (!fields.contains("data") ||
+  if (!fields.contains("status") || !fields.contains("data") ||
       fields.at("status").string_value() != "success") {
     return absl::UnavailableError(*body);
   }
