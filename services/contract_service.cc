@@ -27,6 +27,16 @@ absl::Status CheckRequestId(const std::string& id) {
   return absl::OkStatus();
 }
 
+// A contract id names the stream "contract-<id>", so it takes a stream id's
+// characters and its length less the prefix. Checked on the id itself, so
+// that an error's offset and size are the caller's own.
+absl::Status CheckContractId(const std::string& id,
+                             const eventstore::Limits& limits) {
+  eventstore::Limits own = limits;
+  own.max_stream_id_bytes -= sizeof(domain::kContractStreamPrefix) - 1;
+  return eventstore::ValidateStreamId(id, own, "contract_id");
+}
+
 }  // namespace
 
 // One command on its way: read, replay check, decide, append, maybe again.
@@ -199,13 +209,9 @@ grpc::ServerUnaryReactor* ContractService::Run(
     v1::CommandResponse* response) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
   absl::Status valid = CheckRequestId(request_id);
-  if (valid.ok() && contract_id.empty()) {
-    valid = absl::InvalidArgumentError("contract_id: required");
-  }
   if (valid.ok()) {
     // Checked fully by the domain; here only what the stream name needs.
-    valid = eventstore::ValidateStreamId(domain::ContractStream(contract_id),
-                                         store_->limits(), "contract_id");
+    valid = CheckContractId(contract_id, store_->limits());
   }
   if (!valid.ok()) {
     reactor->Finish(ToGrpcStatus(valid));
@@ -227,10 +233,7 @@ void ContractService::Execute(const std::string& contract_id,
                               const std::string& actor, Decide decide,
                               Done done) {
   absl::Status valid = CheckRequestId(request_id);
-  if (valid.ok()) {
-    valid = eventstore::ValidateStreamId(domain::ContractStream(contract_id),
-                                         store_->limits(), "contract_id");
-  }
+  if (valid.ok()) valid = CheckContractId(contract_id, store_->limits());
   if (!valid.ok()) {
     std::move(done)(valid, v1::CommandResponse());
     return;

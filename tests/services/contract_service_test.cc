@@ -173,6 +173,24 @@ TEST_F(ContractServiceTest, ErrorsUseTheRightCodeAndWriteNothing) {
       }()
           .error_message(),
       "contract_id: required");
+  // Offsets and sizes are the contract id's own, not its stream name's.
+  no_contract.set_contract_id("X 1");
+  EXPECT_EQ(
+      [&] {
+        grpc::ClientContext context;
+        return stub_->AddCommitments(&context, no_contract, &response);
+      }()
+          .error_message(),
+      "contract_id: character at offset 1 is not one of [A-Za-z0-9._:-]");
+  no_contract.set_contract_id(std::string(120, 'x'));
+  EXPECT_EQ(
+      [&] {
+        grpc::ClientContext context;
+        return stub_->AddCommitments(&context, no_contract, &response);
+      }()
+          .error_message(),
+      "contract_id: 120 bytes exceeds the limit of 119");
+  EXPECT_EQ(server_->store().HeadPosition(), head + 2);
 }
 
 TEST_F(ContractServiceTest, AnEventTheDomainCannotApplyIsCountedAndSkipped) {
