@@ -5,14 +5,12 @@
 #include "absl/container/flat_hash_set.h"
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
-#include "common/names.h"
 #include "domain/enforcement.h"
 #include "domain/framework_catalog.h"
 
 namespace svledger::domain {
 namespace {
 
-constexpr size_t kMaxIdBytes = 100;     // "contract-" + id fits a stream id
 constexpr size_t kMaxTextBytes = 2000;  // titles, names, notes, reasons
 constexpr size_t kMaxUriBytes = 2048;
 constexpr int kMaxCommitmentsPerCall = 100;
@@ -113,27 +111,12 @@ absl::Status CheckText(absl::string_view value, absl::string_view field,
   return absl::OkStatus();
 }
 
-absl::Status CheckId(absl::string_view value, absl::string_view field) {
-  if (value.empty()) return Invalid(field, "required");
-  if (value.size() > kMaxIdBytes) {
-    return Invalid(field, absl::StrCat("longer than ", kMaxIdBytes, " bytes"));
-  }
-  if (FirstNonNameChar(value) >= 0) {
-    return Invalid(field, "only [A-Za-z0-9._:-] allowed");
-  }
-  return absl::OkStatus();
-}
-
 absl::Status NotRegisteredError() {
   return absl::FailedPreconditionError("contract is not registered");
 }
 
 bool CanChangeJudgement(absl::string_view type) {
   return type != kDeliveryReported;
-}
-
-std::string ContractStream(absl::string_view contract_id) {
-  return absl::StrCat(kContractStreamPrefix, contract_id);
 }
 
 v1::Date MakeDate(int year, int month, int day) {

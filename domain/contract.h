@@ -25,6 +25,7 @@
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "domain/enforcement_state.h"
+#include "domain/ids.h"
 #include "domain/status_rules.h"
 #include "svledger/v1/contract.pb.h"
 #include "svledger/v1/framework.pb.h"
@@ -56,18 +57,33 @@ struct ContractState {
   EnforcementState enforcement;
 };
 
-// The stream that holds a contract's events: "contract-<contract id>".
-inline constexpr char kContractStreamPrefix[] = "contract-";
-std::string ContractStream(absl::string_view contract_id);
-
-// Checks an id (contract, commitment, delivery, request, supplier): 1-100
-// bytes of [A-Za-z0-9._:-]. Errors: INVALID_ARGUMENT naming `field`.
-absl::Status CheckId(absl::string_view value, absl::string_view field);
-
 // Checks free text (notes, reasons, titles): at most 2,000 bytes; non-empty
 // if `required`. Errors: INVALID_ARGUMENT naming `field`.
 absl::Status CheckText(absl::string_view value, absl::string_view field,
                        bool required);
+
+// An event a decision makes, before the log gives it an id and a position:
+// its type (the payload message's name) and serialized payload.
+struct NewEvent {
+  std::string type;
+  std::string payload;
+  // The request id the event is recorded under; empty (the default): the
+  // command's, and its id is CommandEventId(contract, that id, its index).
+  // An event with a request id of its own gets the id
+  // CommandEventId(contract, request_id, 0), so that a decision can carry
+  // events each idempotent on its own (the policy's, domain/ids.h).
+  std::string request_id;
+};
+// What a command decides: the events to append to the contract's stream,
+// in order and in one atomic append; empty when there is nothing to do.
+using Decision = std::vector<NewEvent>;
+
+// `event` as a NewEvent.
+template <typename Event>
+NewEvent ToNewEvent(const Event& event) {
+  return NewEvent{std::string(event.GetDescriptor()->name()),
+                  event.SerializeAsString()};
+}
 
 // What a Decide function returns for a contract that is not registered:
 // the caller, who knows the contract id, may say it better.

@@ -150,10 +150,6 @@ absl::Status ApplyEnforcement(ContractState& state, absl::string_view type,
   return absl::OkStatus();
 }
 
-std::string CaseId(absl::string_view commitment_id, int n) {
-  return absl::StrCat(commitment_id, "#", n);
-}
-
 std::vector<v1::EnforcementStage> LadderStages(
     const v1::EscalationLadder& ladder) {
   if (ladder.stages_size() == 0) {
@@ -272,13 +268,8 @@ absl::Status Invalid(absl::string_view field, absl::string_view why) {
 absl::StatusOr<const CaseRecord*> CaseToAct(const ContractState& state,
                                             const std::string& case_id) {
   if (!state.registered) return NotRegisteredError();
-  if (absl::Status s = CheckId(case_id, "case_id"); !s.ok()) {
-    // Case ids carry a '#': check the parts.
-    const size_t hash = case_id.rfind('#');
-    if (hash == std::string::npos ||
-        !CheckId(case_id.substr(0, hash), "case_id").ok()) {
-      return s;
-    }
+  if (absl::StatusOr<CaseRef> ref = ParseCaseId(case_id); !ref.ok()) {
+    return ref.status();
   }
   auto it = state.enforcement.cases.find(case_id);
   if (it == state.enforcement.cases.end()) {

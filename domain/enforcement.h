@@ -57,9 +57,6 @@ absl::Status ApplyEnforcement(ContractState& state, absl::string_view type,
                               absl::string_view payload, absl::Time recorded,
                               Touched& touched);
 
-// "<commitment id>#<n>".
-std::string CaseId(absl::string_view commitment_id, int n);
-
 // The stages of `ladder` in order; the default ladder (NOTICE,
 // REMEDIATION_PLAN, FINANCIAL_REMEDY, PERFORMANCE_NOTICE,
 // TERMINATION_RECOMMENDED) if it names none.
