@@ -29,7 +29,7 @@
 #include "bench/scratch.h"
 #include "grpcpp/create_channel.h"
 #include "grpcpp/security/credentials.h"
-#include "services/server.h"
+#include "server/server.h"
 #include "svledger/v1/alert_service.grpc.pb.h"
 
 ABSL_FLAG(int, contracts, 1000, "contracts in the log");
@@ -90,11 +90,11 @@ int main(int argc, char** argv) {
       return 1;
     }
   }
-  services::ServerOptions options;
-  options.listen = "127.0.0.1:0";
-  options.data_dir = dir;
-  options.enforcement = false;  // only the bench's alerts
-  auto server = services::Server::Start(options);
+  server::ServerOptions options;
+  options.grpc.listen = "127.0.0.1:0";
+  options.storage.data_dir = dir;
+  options.app.enforcement = false;  // only the bench's alerts
+  auto server = server::Server::Start(options);
   if (!server.ok()) {
     std::fprintf(stderr, "%s\n", server.status().ToString().c_str());
     return 1;

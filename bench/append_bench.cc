@@ -35,7 +35,7 @@
 #include "grpcpp/completion_queue.h"
 #include "grpcpp/create_channel.h"
 #include "grpcpp/security/credentials.h"
-#include "services/server.h"
+#include "server/server.h"
 #include "svledger/v1/event_log.grpc.pb.h"
 
 ABSL_FLAG(std::string, target, "",
@@ -279,17 +279,17 @@ int main(int argc, char** argv) {
   const double seconds = absl::GetFlag(FLAGS_seconds);
 
   std::string target = absl::GetFlag(FLAGS_target);
-  std::unique_ptr<svledger::services::Server> server;
+  std::unique_ptr<svledger::server::Server> server;
   std::string data_dir;
   if (target.empty()) {
     data_dir = (std::filesystem::temp_directory_path() /
                 absl::StrCat("svledger-bench-", getpid()))
                    .string();
-    svledger::services::ServerOptions options;
-    options.listen = "127.0.0.1:0";
-    options.data_dir = data_dir;
-    options.sync = absl::GetFlag(FLAGS_sync);
-    auto started = svledger::services::Server::Start(options);
+    svledger::server::ServerOptions options;
+    options.grpc.listen = "127.0.0.1:0";
+    options.storage.data_dir = data_dir;
+    options.storage.sync = absl::GetFlag(FLAGS_sync);
+    auto started = svledger::server::Server::Start(options);
     if (!started.ok()) {
       std::fprintf(stderr, "server: %s\n", started.status().ToString().c_str());
       return 1;

@@ -29,7 +29,7 @@
 #include "domain/contract.h"
 #include "grpcpp/create_channel.h"
 #include "grpcpp/security/credentials.h"
-#include "services/server.h"
+#include "server/server.h"
 #include "svledger/v1/contract_service.grpc.pb.h"
 
 ABSL_FLAG(bool, enforcement, true,
@@ -58,12 +58,12 @@ int main(int argc, char** argv) {
   const double seconds = absl::GetFlag(FLAGS_seconds);
 
   const std::string data_dir = svledger::bench::ScratchDir("cbench");
-  svledger::services::ServerOptions options;
-  options.listen = "127.0.0.1:0";
-  options.data_dir = data_dir;
-  options.frameworks_dir = SVLEDGER_FRAMEWORKS_DIR;
-  options.enforcement = absl::GetFlag(FLAGS_enforcement);
-  auto server = svledger::services::Server::Start(options);
+  svledger::server::ServerOptions options;
+  options.grpc.listen = "127.0.0.1:0";
+  options.storage.data_dir = data_dir;
+  options.seed.frameworks_dir = SVLEDGER_FRAMEWORKS_DIR;
+  options.app.enforcement = absl::GetFlag(FLAGS_enforcement);
+  auto server = svledger::server::Server::Start(options);
   if (!server.ok()) {
     std::fprintf(stderr, "server: %s\n", server.status().ToString().c_str());
     return 1;

@@ -40,7 +40,7 @@
 #include "bench/scratch.h"
 #include "grpcpp/create_channel.h"
 #include "grpcpp/security/credentials.h"
-#include "services/server.h"
+#include "server/server.h"
 #include "svledger/v1/contract_service.grpc.pb.h"
 #include "tests/testing/http.h"
 
@@ -92,16 +92,16 @@ int main(int argc, char** argv) {
   shape.commitments = absl::GetFlag(FLAGS_commitments);
   shape.deliveries = absl::GetFlag(FLAGS_deliveries);
   bench::UseMixedMeasures(shape);
-  services::ServerOptions options;
-  options.listen = "127.0.0.1:0";
-  options.data_dir = dir;
-  options.frameworks_dir = SVLEDGER_FRAMEWORKS_DIR;
-  options.metrics_listen = "127.0.0.1:0";
+  server::ServerOptions options;
+  options.grpc.listen = "127.0.0.1:0";
+  options.storage.data_dir = dir;
+  options.seed.frameworks_dir = SVLEDGER_FRAMEWORKS_DIR;
+  options.metrics.listen = "127.0.0.1:0";
   // The log is judged long after it was written: the policy's first sweep
   // would open cases while the appends are measured.
-  options.enforcement = false;
+  options.app.enforcement = false;
   // First start publishes the frameworks; the contracts go in behind it.
-  if (auto s = services::Server::Start(options); !s.ok()) {
+  if (auto s = server::Server::Start(options); !s.ok()) {
     std::fprintf(stderr, "%s\n", s.status().ToString().c_str());
     return 1;
   }
@@ -110,7 +110,7 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "%s\n", written.status().ToString().c_str());
     return 1;
   }
-  auto server = services::Server::Start(options);
+  auto server = server::Server::Start(options);
   if (!server.ok()) {
     std::fprintf(stderr, "%s\n", server.status().ToString().c_str());
     return 1;

@@ -33,7 +33,7 @@
 #include "bench/scratch.h"
 #include "grpcpp/create_channel.h"
 #include "grpcpp/security/credentials.h"
-#include "services/server.h"
+#include "server/server.h"
 #include "svledger/v1/progress_service.grpc.pb.h"
 
 ABSL_FLAG(int, contracts, 2000, "contracts in the log");
@@ -48,16 +48,16 @@ using namespace svledger;
 
 namespace {
 
-absl::StatusOr<std::unique_ptr<services::Server>> StartServer(
+absl::StatusOr<std::unique_ptr<server::Server>> StartServer(
     const std::string& dir) {
-  services::ServerOptions options;
-  options.listen = "127.0.0.1:0";
-  options.data_dir = dir;
-  options.frameworks_dir = SVLEDGER_FRAMEWORKS_DIR;
+  server::ServerOptions options;
+  options.grpc.listen = "127.0.0.1:0";
+  options.storage.data_dir = dir;
+  options.seed.frameworks_dir = SVLEDGER_FRAMEWORKS_DIR;
   // The log is judged years after it was written: the policy's first sweep
   // would append a case for most commitments while the queries run.
-  options.enforcement = false;
-  return services::Server::Start(options);
+  options.app.enforcement = false;
+  return server::Server::Start(options);
 }
 
 }  // namespace

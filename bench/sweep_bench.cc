@@ -22,12 +22,12 @@
 #include "absl/strings/str_format.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
+#include "app/enforcement_policy.h"
 #include "bench/contract_log.h"
 #include "bench/scratch.h"
 #include "common/clock.h"
 #include "domain/contract.h"
-#include "services/enforcement_policy.h"
-#include "services/server.h"
+#include "server/server.h"
 
 ABSL_FLAG(int, contracts, 20000, "contracts in the log");
 ABSL_FLAG(int, commitments, 10, "commitments per contract");
@@ -48,14 +48,14 @@ int main(int argc, char** argv) {
   const bool behind = absl::GetFlag(FLAGS_falling_behind);
   FakeClock clock(domain::StartOfDay(behind ? domain::MakeDate(2027, 1, 1)
                                             : domain::MakeDate(2025, 2, 1)));
-  services::ServerOptions options;
-  options.listen = "127.0.0.1:0";
-  options.data_dir = dir;
-  options.frameworks_dir = SVLEDGER_FRAMEWORKS_DIR;
+  server::ServerOptions options;
+  options.grpc.listen = "127.0.0.1:0";
+  options.storage.data_dir = dir;
+  options.seed.frameworks_dir = SVLEDGER_FRAMEWORKS_DIR;
   options.clock = &clock;
-  options.sync = false;         // the set-up, not what is measured
-  options.enforcement = false;  // the benchmark drives its own policy
-  if (auto first = services::Server::Start(options); !first.ok()) {
+  options.storage.sync = false;     // the set-up, not what is measured
+  options.app.enforcement = false;  // the benchmark drives its own policy
+  if (auto first = server::Server::Start(options); !first.ok()) {
     std::fprintf(stderr, "%s\n", first.status().ToString().c_str());
     return 1;
   }
@@ -71,12 +71,13 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "%s\n", written.status().ToString().c_str());
     return 1;
   }
-  options.sync = true;  // the policy's appends are measured as in production
-  auto server = services::Server::Start(options);
+  options.storage.sync =
+      true;  // the policy's appends are measured as in production
+  auto server = server::Server::Start(options);
   if (!server.ok()) return 1;
-  services::EnforcementPolicy policy(&(*server)->contracts(),
-                                     &(*server)->read_model(),
-                                     &(*server)->frameworks(), &clock);
+  app::EnforcementPolicy policy(&(*server)->app().engine(),
+                                &(*server)->read_model(),
+                                &(*server)->app().framework_store(), &clock);
   double best = 1e9;
   size_t contracts = 0;
   int appended = 0;

@@ -5,11 +5,11 @@
 #include <iostream>
 #include <vector>
 
+#include "absl/status/status.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
-#include "common/grpc_code_name.h"
 
 ABSL_FLAG(bool, json, false, "print responses as JSON");
 ABSL_FLAG(absl::Duration, timeout, absl::Seconds(10),
@@ -71,7 +71,7 @@ bool ParseDate(const std::string& text, v1::Date* out) {
 }
 
 std::string CodeName(grpc::StatusCode code) {
-  return GrpcCodeName(static_cast<int>(code));
+  return absl::StatusCodeToString(static_cast<absl::StatusCode>(code));
 }
 
 int Fail(const grpc::Status& status) {

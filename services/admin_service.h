@@ -1,19 +1,18 @@
 #ifndef SVLEDGER_SERVICES_ADMIN_SERVICE_H_
 #define SVLEDGER_SERVICES_ADMIN_SERVICE_H_
 
-#include "eventstore/event_store.h"
-#include "projections/contract_read_model.h"
+#include "app/projection_admin.h"
 #include "svledger/v1/admin_service.grpc.pb.h"
 
 namespace svledger::services {
 
-// svledger.v1.AdminService: rebuilding and inspecting projections.
+// svledger.v1.AdminService: app::ProjectionAdmin over gRPC (rebuilding and
+// inspecting projections).
 //
-// Thread-safe. `store` and `model` must outlive it.
+// Thread-safe. `admin` must outlive it.
 class AdminService final : public v1::AdminService::CallbackService {
  public:
-  AdminService(const eventstore::EventStore* store,
-               projections::ContractReadModel* model);
+  explicit AdminService(app::ProjectionAdmin* admin) : admin_(admin) {}
 
   grpc::ServerUnaryReactor* RebuildProjection(
       grpc::CallbackServerContext* context,
@@ -25,8 +24,7 @@ class AdminService final : public v1::AdminService::CallbackService {
       v1::ProjectionStatus* response) override;
 
  private:
-  const eventstore::EventStore* const store_;
-  projections::ContractReadModel* const model_;
+  app::ProjectionAdmin* const admin_;
 };
 
 }  // namespace svledger::services

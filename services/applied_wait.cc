@@ -50,12 +50,12 @@ grpc::ServerUnaryReactor* AppliedWait::Answer(
     grpc::CallbackServerContext* context, uint64_t min_position,
     absl::AnyInvocable<absl::Status()> answer) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  if (min_position <= model_->applied().head()) {
+  if (min_position <= applied_->head()) {
     reactor->Finish(ToGrpcStatus(answer()));
     return reactor;
   }
   auto finisher = std::make_unique<UnaryFinisher>(reactor);
-  model_->applied().NotifyAt(
+  applied_->NotifyAt(
       min_position, Deadline(context),
       [finisher = std::move(finisher), answer = std::move(answer),
        min_position](bool reached) mutable {

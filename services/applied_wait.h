@@ -6,9 +6,9 @@
 #include "absl/functional/any_invocable.h"
 #include "absl/status/status.h"
 #include "absl/time/time.h"
+#include "eventstore/head_watcher.h"
 #include "grpcpp/server_context.h"
 #include "grpcpp/support/server_callback.h"
-#include "projections/contract_read_model.h"
 
 namespace svledger::services {
 
@@ -16,13 +16,14 @@ namespace svledger::services {
 // read model has applied the request's min_position, without blocking a
 // thread while it waits.
 //
-// Thread-safe. `model` must outlive it.
+// Thread-safe. `applied` (the position the read model has applied, as
+// app's queries offer it) must outlive it.
 class AppliedWait {
  public:
   // `max_wait`: the longest a query waits for its min_position (the call's
   // own deadline may cut it shorter).
-  AppliedWait(projections::ContractReadModel* model, absl::Duration max_wait)
-      : model_(model), max_wait_(max_wait) {}
+  AppliedWait(eventstore::HeadWatcher* applied, absl::Duration max_wait)
+      : applied_(applied), max_wait_(max_wait) {}
 
   // Runs `answer` once `min_position` is applied (at once if it is) and
   // finishes the call with its status: DEADLINE_EXCEEDED naming
@@ -36,7 +37,7 @@ class AppliedWait {
   absl::Time Deadline(const grpc::CallbackServerContext* context) const;
 
  private:
-  projections::ContractReadModel* const model_;
+  eventstore::HeadWatcher* const applied_;
   const absl::Duration max_wait_;
 };
 

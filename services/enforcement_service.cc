@@ -1,59 +1,43 @@
 #include "services/enforcement_service.h"
 
-#include "domain/enforcement.h"
+#include "services/caller.h"
+#include "services/command_reply.h"
 
 namespace svledger::services {
 
-EnforcementService::EnforcementService(ContractService* contracts,
-                                       const FrameworkStore* frameworks,
-                                       projections::ContractReadModel* model,
-                                       const CaseQueries* queries,
+EnforcementService::EnforcementService(app::Commands* commands,
+                                       const app::CaseQueries* queries,
+                                       eventstore::HeadWatcher* applied,
                                        absl::Duration max_position_wait)
-    : contracts_(contracts),
-      frameworks_(frameworks),
+    : commands_(commands),
       queries_(queries),
-      wait_(model, max_position_wait) {}
+      wait_(applied, max_position_wait) {}
 
 grpc::ServerUnaryReactor* EnforcementService::RecordAction(
     grpc::CallbackServerContext* context,
     const v1::RecordActionRequest* request, v1::CommandResponse* response) {
-  return contracts_->Run(
-      context, request->contract_id(), request->request_id(),
-      [frameworks = frameworks_,
-       action = request->action()](const domain::ContractState& state)
-          -> absl::StatusOr<ContractService::Decided> {
-        // The ladder of the contract's own framework version.
-        return AsDecided(domain::DecideRecordAction(
-                             state, action,
-                             domain::LadderStages(frameworks->LadderOf(
-                                 state.contract.framework()))),
-                         "action");
-      },
-      response);
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  commands_->RecordAction(CallerOf(context), *request,
+                          ReplyTo(reactor, response));
+  return reactor;
 }
 
 grpc::ServerUnaryReactor* EnforcementService::CloseCase(
     grpc::CallbackServerContext* context, const v1::CloseCaseRequest* request,
     v1::CommandResponse* response) {
-  return contracts_->Run(
-      context, request->contract_id(), request->request_id(),
-      [close = request->close()](const domain::ContractState& state) {
-        return AsDecided(domain::DecideCloseCase(state, close), "close");
-      },
-      response);
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  commands_->CloseCase(CallerOf(context), *request, ReplyTo(reactor, response));
+  return reactor;
 }
 
 grpc::ServerUnaryReactor* EnforcementService::RecordPerformanceAssessment(
     grpc::CallbackServerContext* context,
     const v1::RecordPerformanceAssessmentRequest* request,
     v1::CommandResponse* response) {
-  return contracts_->Run(
-      context, request->contract_id(), request->request_id(),
-      [assessment = request->assessment()](const domain::ContractState& state) {
-        return AsDecided(domain::DecideRecordAssessment(state, assessment),
-                         "assessment");
-      },
-      response);
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  commands_->RecordPerformanceAssessment(CallerOf(context), *request,
+                                         ReplyTo(reactor, response));
+  return reactor;
 }
 
 grpc::ServerUnaryReactor* EnforcementService::ListCases(

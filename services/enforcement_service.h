@@ -2,28 +2,25 @@
 #define SVLEDGER_SERVICES_ENFORCEMENT_SERVICE_H_
 
 #include "absl/time/time.h"
+#include "app/case_queries.h"
+#include "app/commands.h"
 #include "services/applied_wait.h"
-#include "services/case_queries.h"
-#include "services/contract_service.h"
-#include "services/framework_store.h"
 #include "svledger/v1/enforcement_service.grpc.pb.h"
 
 namespace svledger::services {
 
-// svledger.v1.EnforcementService on the callback API. Commands are decided
-// by domain/enforcement.h and run through ContractService, so they queue
-// behind the contract's other commands (the policy's included), are
-// idempotent by request id and carry the caller as actor. Queries are
-// CaseQueries', each first waiting for the request's min_position.
+// svledger.v1.EnforcementService on the callback API. Commands are
+// app::Commands' (decided by domain/enforcement.h, queued behind the
+// contract's other commands, the policy's included, idempotent by request
+// id, with the caller as actor). Queries are app::CaseQueries', each first
+// waiting for the request's min_position.
 //
 // Thread-safe. Everything passed in must outlive it.
 class EnforcementService final
     : public v1::EnforcementService::CallbackService {
  public:
-  EnforcementService(ContractService* contracts,
-                     const FrameworkStore* frameworks,
-                     projections::ContractReadModel* model,
-                     const CaseQueries* queries,
+  EnforcementService(app::Commands* commands, const app::CaseQueries* queries,
+                     eventstore::HeadWatcher* applied,
                      absl::Duration max_position_wait = absl::Seconds(5));
 
   grpc::ServerUnaryReactor* RecordAction(
@@ -45,9 +42,8 @@ class EnforcementService final
                                     v1::EnforcementCase* response) override;
 
  private:
-  ContractService* const contracts_;
-  const FrameworkStore* const frameworks_;
-  const CaseQueries* const queries_;
+  app::Commands* const commands_;
+  const app::CaseQueries* const queries_;
   AppliedWait wait_;
 };
 

@@ -5,11 +5,10 @@
 
 namespace svledger::services {
 
-EventLogService::EventLogService(eventstore::EventStore* store,
-                                 RandomSource* random)
-    : store_(store),
+EventLogService::EventLogService(app::EventLog* log, RandomSource* random)
+    : log_(log),
       random_(random),
-      subscriptions_(store, kMaxSubscriptions) {}
+      subscriptions_(&log->log(), kMaxSubscriptions) {}
 
 EventLogService::~EventLogService() { StopSubscriptions(); }
 
@@ -31,7 +30,7 @@ grpc::ServerUnaryReactor* EventLogService::Append(
   }
   // Completes on the store's writer thread once durable; Finish does not
   // block.
-  store_->AppendAsync(
+  log_->Append(
       request->stream_id(), *expected, *std::move(events),
       [reactor, response](absl::StatusOr<eventstore::AppendResult> result) {
         if (result.ok()) {
@@ -55,15 +54,8 @@ grpc::ServerUnaryReactor* EventLogService::ReadStream(
   options.from_version = request->from_version();
   options.from_end = request->from_end();
   options.limit = request->limit();
-  if (options.from_end &&
-      options.direction == eventstore::Direction::kForwards) {
-    reactor->Finish(grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
-                                 "from_end: only with direction BACKWARDS"));
-    return reactor;
-  }
-  // A bounded read of at most Limits::max_read_bytes: short, never a wait.
   absl::StatusOr<eventstore::StreamSlice> slice =
-      store_->ReadStream(request->stream_id(), options);
+      log_->ReadStream(request->stream_id(), options);
   if (slice.ok()) {
     for (const eventstore::RecordedEvent& e : slice->events) {
       RecordedEventToProto(e, response->add_events());
@@ -83,7 +75,7 @@ grpc::ServerUnaryReactor* EventLogService::ReadAll(
   options.limit = request->limit();
   options.filter = FilterFromProto(request->filter());
   absl::StatusOr<eventstore::AllSlice> slice =
-      store_->ReadAll(request->from_position(), options);
+      log_->ReadAll(request->from_position(), options);
   if (slice.ok()) {
     for (const eventstore::RecordedEvent& e : slice->events) {
       RecordedEventToProto(e, response->add_events());
@@ -99,8 +91,7 @@ grpc::ServerWriteReactor<v1::SubscribeResponse>* EventLogService::Subscribe(
     grpc::CallbackServerContext* context, const v1::SubscribeRequest* request) {
   (void)context;
   eventstore::EventFilter filter = FilterFromProto(request->filter());
-  if (absl::Status valid = ValidateFilter(filter, store_->limits());
-      !valid.ok()) {
+  if (absl::Status valid = log_->CheckFilter(filter); !valid.ok()) {
     return new RefusedStream<v1::SubscribeResponse>(ToGrpcStatus(valid));
   }
   return subscriptions_.Open(

@@ -3,16 +3,17 @@
 
 #include <memory>
 
+#include "app/event_log.h"
 #include "common/random.h"
-#include "eventstore/event_store.h"
 #include "services/log_stream.h"
 #include "svledger/v1/event_log.grpc.pb.h"
 
 namespace svledger::services {
 
-// svledger.v1.EventLog over an EventStore, on gRPC's callback API: appends
+// svledger.v1.EventLog over app::EventLog, on gRPC's callback API: appends
 // complete from the store's writer thread and subscriptions wake from its
-// head watcher, so no gRPC thread ever waits.
+// head watcher, so no gRPC thread ever waits. Appends to the server's own
+// streams are refused by app::EventLog (PERMISSION_DENIED).
 //
 // Thread-safe. Does not own its dependencies; they must outlive it.
 class EventLogService final : public v1::EventLog::CallbackService {
@@ -23,7 +24,7 @@ class EventLogService final : public v1::EventLog::CallbackService {
   // read byte budget).
   static constexpr uint32_t kEventsPerResponse = 256;
 
-  EventLogService(eventstore::EventStore* store, RandomSource* random);
+  EventLogService(app::EventLog* log, RandomSource* random);
   ~EventLogService() override;
 
   grpc::ServerUnaryReactor* Append(grpc::CallbackServerContext* context,
@@ -49,7 +50,7 @@ class EventLogService final : public v1::EventLog::CallbackService {
   size_t subscription_count() const;
 
  private:
-  eventstore::EventStore* const store_;
+  app::EventLog* const log_;
   RandomSource* const random_;
   LogStreams<v1::SubscribeResponse> subscriptions_;
 };

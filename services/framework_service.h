@@ -1,19 +1,20 @@
 #ifndef SVLEDGER_SERVICES_FRAMEWORK_SERVICE_H_
 #define SVLEDGER_SERVICES_FRAMEWORK_SERVICE_H_
 
-#include "services/framework_store.h"
+#include "app/frameworks.h"
 #include "svledger/v1/framework_service.grpc.pb.h"
 
 namespace svledger::services {
 
-// svledger.v1.FrameworkService: publishing measure libraries and council
-// frameworks (recorded in the log by FrameworkStore), and Lancashire's
-// award-weighting rule (domain/weighting.h).
+// svledger.v1.FrameworkService: app::Frameworks over gRPC (publishing
+// measure libraries and council frameworks, and Lancashire's
+// award-weighting rule).
 //
 // Thread-safe. `frameworks` must outlive it.
 class FrameworkService final : public v1::FrameworkService::CallbackService {
  public:
-  explicit FrameworkService(FrameworkStore* frameworks);
+  explicit FrameworkService(app::Frameworks* frameworks)
+      : frameworks_(frameworks) {}
 
   grpc::ServerUnaryReactor* PublishMeasureLibrary(
       grpc::CallbackServerContext* context,
@@ -29,7 +30,7 @@ class FrameworkService final : public v1::FrameworkService::CallbackService {
       v1::RecommendWeightingResponse* response) override;
 
  private:
-  FrameworkStore* const frameworks_;
+  app::Frameworks* const frameworks_;
 };
 
 }  // namespace svledger::services

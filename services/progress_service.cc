@@ -21,10 +21,9 @@ class RefusedWatch final
 
 }  // namespace
 
-ProgressService::ProgressService(projections::ContractReadModel* model,
-                                 const ProgressQueries* queries,
+ProgressService::ProgressService(const app::ProgressQueries* queries,
                                  absl::Duration max_position_wait)
-    : model_(model), queries_(queries), wait_(model, max_position_wait) {}
+    : queries_(queries), wait_(&queries->applied(), max_position_wait) {}
 
 ProgressService::~ProgressService() { StopWatches(); }
 
@@ -109,7 +108,7 @@ grpc::ServerWriteReactor<v1::ContractProgress>* ProgressService::WatchContract(
         absl::StrCat("too many watches open (", kMaxWatches, ")")));
   }
   std::shared_ptr<WatchReactor> reactor =
-      WatchReactor::Start(this, model_, queries_, request->contract_id(),
+      WatchReactor::Start(this, queries_, request->contract_id(),
                           request->min_position(), wait_.Deadline(context));
   bool stop_now = false;
   {

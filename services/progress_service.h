@@ -8,9 +8,8 @@
 #include "absl/functional/any_invocable.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
-#include "projections/contract_read_model.h"
+#include "app/progress_queries.h"
 #include "services/applied_wait.h"
-#include "services/progress_queries.h"
 #include "svledger/v1/progress_service.grpc.pb.h"
 
 namespace svledger::services {
@@ -30,8 +29,7 @@ class ProgressService final : public v1::ProgressService::CallbackService {
 
   // `max_position_wait`: the longest a query waits for its min_position
   // (the call's own deadline may cut it shorter).
-  ProgressService(projections::ContractReadModel* model,
-                  const ProgressQueries* queries,
+  ProgressService(const app::ProgressQueries* queries,
                   absl::Duration max_position_wait = absl::Seconds(5));
   ~ProgressService() override;
 
@@ -73,8 +71,7 @@ class ProgressService final : public v1::ProgressService::CallbackService {
   friend class WatchReactor;
   void Forget(const WatchReactor* reactor);
 
-  projections::ContractReadModel* const model_;
-  const ProgressQueries* const queries_;
+  const app::ProgressQueries* const queries_;
   AppliedWait wait_;
 
   mutable absl::Mutex mu_;

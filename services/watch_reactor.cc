@@ -8,24 +8,16 @@
 namespace svledger::services {
 
 std::shared_ptr<WatchReactor> WatchReactor::Start(
-    ProgressService* service, projections::ContractReadModel* model,
-    const ProgressQueries* queries, std::string contract_id,
-    uint64_t min_position, absl::Time deadline) {
-  auto reactor = std::make_shared<WatchReactor>(service, model, queries,
-                                                std::move(contract_id));
+    ProgressService* service, const app::ProgressQueries* queries,
+    std::string contract_id, uint64_t min_position, absl::Time deadline) {
+  auto reactor =
+      std::make_shared<WatchReactor>(service, queries, std::move(contract_id));
   reactor->self_ = reactor;
   std::weak_ptr<WatchReactor> weak = reactor;
-  reactor->listener_ =
-      model->AddListener([weak, id = reactor->contract_id_](
-                             const projections::ContractChanges& changes) {
-        std::shared_ptr<WatchReactor> r = weak.lock();
-        if (r == nullptr) return;
-        if (changes.all ||
-            std::binary_search(changes.ids.begin(), changes.ids.end(), id)) {
-          r->Changed();
-        }
-      });
-  model->applied().NotifyAt(
+  reactor->listener_ = queries->WatchContract(reactor->contract_id_, [weak] {
+    if (std::shared_ptr<WatchReactor> r = weak.lock()) r->Changed();
+  });
+  queries->applied().NotifyAt(
       min_position, deadline, [weak, min_position](bool reached) {
         std::shared_ptr<WatchReactor> r = weak.lock();
         if (r == nullptr) return;
@@ -46,11 +38,9 @@ std::shared_ptr<WatchReactor> WatchReactor::Start(
 }
 
 WatchReactor::WatchReactor(ProgressService* service,
-                           projections::ContractReadModel* model,
-                           const ProgressQueries* queries,
+                           const app::ProgressQueries* queries,
                            std::string contract_id)
     : service_(service),
-      model_(model),
       queries_(queries),
       contract_id_(std::move(contract_id)) {}
 
@@ -122,7 +112,7 @@ void WatchReactor::FinishLocked(const grpc::Status& status) {
 }
 
 void WatchReactor::OnDone() {
-  model_->RemoveListener(listener_);
+  queries_->StopWatching(listener_);
   service_->Forget(this);
   self_.reset();  // may delete this
 }

@@ -23,15 +23,14 @@ class WatchReactor final
     : public grpc::ServerWriteReactor<v1::ContractProgress>,
       public std::enable_shared_from_this<WatchReactor> {
  public:
-  // Creates the reactor and starts it. `service`, `model` and `queries`
-  // must outlive the stream.
+  // Creates the reactor and starts it. `service` and `queries` must
+  // outlive the stream.
   static std::shared_ptr<WatchReactor> Start(
-      ProgressService* service, projections::ContractReadModel* model,
-      const ProgressQueries* queries, std::string contract_id,
-      uint64_t min_position, absl::Time deadline);
+      ProgressService* service, const app::ProgressQueries* queries,
+      std::string contract_id, uint64_t min_position, absl::Time deadline);
 
-  WatchReactor(ProgressService* service, projections::ContractReadModel* model,
-               const ProgressQueries* queries, std::string contract_id);
+  WatchReactor(ProgressService* service, const app::ProgressQueries* queries,
+               std::string contract_id);
 
   // Sends the current view if it changed (or marks it stale while a write
   // is in flight).
@@ -48,8 +47,7 @@ class WatchReactor final
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   ProgressService* const service_;
-  projections::ContractReadModel* const model_;
-  const ProgressQueries* const queries_;
+  const app::ProgressQueries* const queries_;
   const std::string contract_id_;
   uint64_t listener_ = 0;
   std::shared_ptr<WatchReactor> self_;  // released in OnDone

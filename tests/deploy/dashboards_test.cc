@@ -21,9 +21,9 @@ namespace {
 
 class DashboardsTest : public testing::K1Fixture {
  protected:
-  void Configure(services::ServerOptions& options) override {
-    options.metrics_listen = "127.0.0.1:0";
-    options.enforcement = true;  // its failure counter is on a dashboard
+  void Configure(server::ServerOptions& options) override {
+    options.metrics.listen = "127.0.0.1:0";
+    options.app.enforcement = true;  // its failure counter is on a dashboard
   }
 
   // The metric names of a scrape: every sample's name, and for histograms
@@ -54,7 +54,7 @@ class DashboardsTest : public testing::K1Fixture {
 TEST_F(DashboardsTest, EveryQueryNamesAnExportedMetric) {
   // A council's own proxy value (none is bundled), a case and some
   // traffic, so that every family has a sample.
-  v1::MeasureLibrary library = *server_->frameworks().Library();
+  v1::MeasureLibrary library = *server_->app().framework_store().Library();
   library.set_version(library.version() + 1);
   for (v1::Measure& m : *library.mutable_measures()) {
     if (m.id() == "jobs.new_local") {
@@ -62,7 +62,8 @@ TEST_F(DashboardsTest, EveryQueryNamesAnExportedMetric) {
       m.mutable_proxy()->set_source("test council");
     }
   }
-  ASSERT_TRUE(server_->frameworks().PublishLibrary(library, "test").ok());
+  ASSERT_TRUE(
+      server_->app().framework_store().PublishLibrary(library, "test").ok());
   clock_.Set(domain::StartOfDay(domain::MakeDate(2025, 7, 2)));
   ASSERT_TRUE(policy_->Sweep().ok());
   ASSERT_TRUE(Settle());

@@ -13,7 +13,7 @@
 #include "grpcpp/create_channel.h"
 #include "grpcpp/security/credentials.h"
 #include "gtest/gtest.h"
-#include "services/server.h"
+#include "server/server.h"
 #include "svledger/v1/contract_service.grpc.pb.h"
 #include "svledger/v1/progress_service.grpc.pb.h"
 #include "tests/services/requests.h"
@@ -21,6 +21,9 @@
 
 namespace svledger::services {
 namespace {
+
+using server::Server;
+using server::ServerOptions;
 
 using svledger::testing::TempDir;
 using ::testing::HasSubstr;
@@ -32,11 +35,11 @@ class ContractServiceTest : public ::testing::Test {
  protected:
   void SetUp() override {
     ServerOptions options;
-    options.listen = "127.0.0.1:0";
-    options.data_dir = dir_.path();
-    options.frameworks_dir = SVLEDGER_FRAMEWORKS_DIR;
+    options.grpc.listen = "127.0.0.1:0";
+    options.storage.data_dir = dir_.path();
+    options.seed.frameworks_dir = SVLEDGER_FRAMEWORKS_DIR;
     // Commands alone: the policy's events would change the counts.
-    options.enforcement = false;
+    options.app.enforcement = false;
     auto server = Server::Start(options);
     ASSERT_TRUE(server.ok()) << server.status();
     server_ = *std::move(server);
@@ -206,7 +209,7 @@ TEST_F(ContractServiceTest, AnEventTheDomainCannotApplyIsCountedAndSkipped) {
                   .ok());
   ASSERT_TRUE(AddJobs(&response).ok());
   EXPECT_EQ(response.stream_version(), 2u);
-  EXPECT_EQ(server_->contracts().skipped_events(), 1u);
+  EXPECT_EQ(server_->app().engine().skipped_events(), 1u);
 }
 
 // The service decides on its cached state; an event another writer put in
@@ -426,11 +429,11 @@ TEST_F(ContractServiceTest, EveryCommandsErrorsThroughGrpc) {
 TEST(CouncilShardTest, AnInstanceServesOnlyItsCouncils) {
   TempDir dir;
   ServerOptions options;
-  options.listen = "127.0.0.1:0";
-  options.data_dir = dir.path();
-  options.frameworks_dir = SVLEDGER_FRAMEWORKS_DIR;
-  options.enforcement = false;
-  options.councils = {"norwich", "rutland"};
+  options.grpc.listen = "127.0.0.1:0";
+  options.storage.data_dir = dir.path();
+  options.seed.frameworks_dir = SVLEDGER_FRAMEWORKS_DIR;
+  options.app.enforcement = false;
+  options.app.councils = {"norwich", "rutland"};
   auto server = Server::Start(options);
   ASSERT_TRUE(server.ok()) << server.status();
   auto channel =

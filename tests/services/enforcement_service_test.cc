@@ -14,7 +14,7 @@
 #include "grpcpp/create_channel.h"
 #include "grpcpp/security/credentials.h"
 #include "gtest/gtest.h"
-#include "services/server.h"
+#include "server/server.h"
 #include "svledger/v1/alert_service.grpc.pb.h"
 #include "svledger/v1/contract_service.grpc.pb.h"
 #include "svledger/v1/enforcement_service.grpc.pb.h"
@@ -24,6 +24,9 @@
 
 namespace svledger::services {
 namespace {
+
+using server::Server;
+using server::ServerOptions;
 
 using svledger::testing::TempDir;
 using ::testing::ElementsAre;
@@ -63,15 +66,15 @@ class EnforcementServiceTest : public ::testing::Test {
 
   void Start() {
     ServerOptions options;
-    options.listen = "127.0.0.1:0";
-    options.data_dir = dir_.path();
-    options.frameworks_dir = SVLEDGER_FRAMEWORKS_DIR;
+    options.grpc.listen = "127.0.0.1:0";
+    options.storage.data_dir = dir_.path();
+    options.seed.frameworks_dir = SVLEDGER_FRAMEWORKS_DIR;
     options.clock = &clock_;
-    options.max_position_wait = absl::Seconds(30);
+    options.grpc.max_position_wait = absl::Seconds(30);
     auto server = Server::Start(options);
     ASSERT_TRUE(server.ok()) << server.status();
     server_ = *std::move(server);
-    ASSERT_NE(server_->policy(), nullptr);
+    ASSERT_NE(server_->app().policy(), nullptr);
     auto channel =
         grpc::CreateChannel("127.0.0.1:" + std::to_string(server_->port()),
                             grpc::InsecureChannelCredentials());
@@ -121,7 +124,7 @@ class EnforcementServiceTest : public ::testing::Test {
   // Moves the clock and sweeps, as the hourly sweep would.
   void SweepAt(absl::Time t) {
     clock_.Set(t);
-    auto swept = server_->policy()->Sweep();
+    auto swept = server_->app().policy()->Sweep();
     ASSERT_TRUE(swept.ok()) << swept.status();
     Settle();
   }
@@ -294,7 +297,7 @@ TEST_F(EnforcementServiceTest, ACaseFromShortfallThroughEscalationToRecovery) {
                                  "action FINANCIAL_REMEDY", "status ON_TRACK",
                                  "closed RECOVERED"));
   EXPECT_EQ(next, server_->store().HeadPosition() + 1);
-  EXPECT_EQ(server_->policy()->failures(), 0u);
+  EXPECT_EQ(server_->app().policy()->failures(), 0u);
 }
 
 TEST_F(EnforcementServiceTest, KpiRatingAssessmentsAndSupplierStanding) {
@@ -391,7 +394,8 @@ TEST_F(EnforcementServiceTest, NoDuplicateCaseAcrossRestartRebuildAndSweeps) {
   // Four sweeps at once, with the server's own thread also evaluating.
   std::vector<std::thread> threads;
   for (int i = 0; i < 4; ++i) {
-    threads.emplace_back([&] { ASSERT_TRUE(server_->policy()->Sweep().ok()); });
+    threads.emplace_back(
+        [&] { ASSERT_TRUE(server_->app().policy()->Sweep().ok()); });
   }
   for (auto& t : threads) t.join();
   EXPECT_EQ(count_opened(), 1);
@@ -399,12 +403,12 @@ TEST_F(EnforcementServiceTest, NoDuplicateCaseAcrossRestartRebuildAndSweeps) {
   // A rebuild of the projection, then a sweep.
   ASSERT_TRUE(server_->read_model().Rebuild().ok());
   Settle();
-  ASSERT_TRUE(server_->policy()->Sweep().ok());
+  ASSERT_TRUE(server_->app().policy()->Sweep().ok());
   EXPECT_EQ(count_opened(), 1);
 
   // A restart: the policy's first sweep runs at start-up.
   Restart();
-  ASSERT_TRUE(server_->policy()->Sweep().ok());
+  ASSERT_TRUE(server_->app().policy()->Sweep().ok());
   EXPECT_EQ(count_opened(), 1);
   EXPECT_EQ(ListCases({}).cases_size(), 1);
 }

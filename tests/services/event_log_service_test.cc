@@ -11,13 +11,16 @@
 #include "grpcpp/create_channel.h"
 #include "grpcpp/security/credentials.h"
 #include "gtest/gtest.h"
-#include "services/server.h"
+#include "server/server.h"
 #include "svledger/v1/event_log.grpc.pb.h"
 #include "tests/testing/temp_dir.h"
 #include "tests/testing/wait.h"
 
 namespace svledger::services {
 namespace {
+
+using server::Server;
+using server::ServerOptions;
 
 using svledger::testing::TempDir;
 using svledger::testing::WaitUntil;
@@ -29,11 +32,11 @@ class EventLogServiceTest : public ::testing::Test {
  protected:
   void SetUp() override {
     ServerOptions options;
-    options.listen = "127.0.0.1:0";
-    options.data_dir = dir_.path();
+    options.grpc.listen = "127.0.0.1:0";
+    options.storage.data_dir = dir_.path();
     options.clock = &clock_;
     options.random = &random_;
-    options.shutdown_grace = absl::Seconds(5);
+    options.grpc.shutdown_grace = absl::Seconds(5);
     auto server = Server::Start(options);
     ASSERT_TRUE(server.ok()) << server.status();
     server_ = *std::move(server);
@@ -77,7 +80,7 @@ class EventLogServiceTest : public ::testing::Test {
 };
 
 TEST_F(EventLogServiceTest, AppendAndReadStream) {
-  v1::AppendRequest request = Request("contract-1", {kId1, kId2});
+  v1::AppendRequest request = Request("orders-1", {kId1, kId2});
   request.mutable_no_stream();
   request.mutable_events(0)->mutable_metadata()->set_correlation_id("corr");
   v1::AppendResponse response;
@@ -88,7 +91,7 @@ TEST_F(EventLogServiceTest, AppendAndReadStream) {
 
   grpc::ClientContext context;
   v1::ReadStreamRequest read;
-  read.set_stream_id("contract-1");
+  read.set_stream_id("orders-1");
   v1::ReadStreamResponse slice;
   ASSERT_TRUE(stub_->ReadStream(&context, read, &slice).ok());
   ASSERT_EQ(slice.events_size(), 2);
@@ -99,7 +102,7 @@ TEST_F(EventLogServiceTest, AppendAndReadStream) {
   EXPECT_EQ(e.metadata().actor(), "tester");
   EXPECT_EQ(e.metadata().correlation_id(), "corr");
   EXPECT_EQ(e.recorded_time().seconds(), 1767225600);
-  EXPECT_EQ(e.stream_id(), "contract-1");
+  EXPECT_EQ(e.stream_id(), "orders-1");
   EXPECT_EQ(e.stream_version(), 0u);
   EXPECT_EQ(e.position(), 1u);
   EXPECT_TRUE(slice.end_of_stream());
@@ -138,6 +141,28 @@ TEST_F(EventLogServiceTest, WrongExpectedVersionIsAborted) {
   EXPECT_THAT(status.error_message(), ::testing::HasSubstr("actual version 0"));
   request.mutable_no_stream();
   EXPECT_EQ(Append(request, &response).error_code(), grpc::StatusCode::ABORTED);
+}
+
+// The server's own streams take only its commands: a raw append to any of
+// them is refused, names the field, and writes nothing.
+TEST_F(EventLogServiceTest, AppendToTheServersOwnStreamsIsRefused) {
+  for (const std::string stream :
+       {"contract-DCC-1", "contract-", "frameworks", "measures"}) {
+    v1::AppendResponse response;
+    grpc::Status status = Append(Request(stream, {kId1}), &response);
+    EXPECT_EQ(status.error_code(), grpc::StatusCode::PERMISSION_DENIED)
+        << stream;
+    EXPECT_THAT(status.error_message(), ::testing::StartsWith("stream_id: "));
+    EXPECT_THAT(status.error_message(), ::testing::HasSubstr(stream));
+  }
+  EXPECT_EQ(server_->store().HeadPosition(), 0u);
+  // Streams that merely look alike are not the server's.
+  v1::AppendResponse response;
+  for (const std::string stream :
+       {"contracts", "frameworks-notes", "measure"}) {
+    EXPECT_TRUE(Append(Request(stream, {kId1}), &response).ok()) << stream;
+  }
+  EXPECT_EQ(server_->store().HeadPosition(), 3u);
 }
 
 TEST_F(EventLogServiceTest, IdempotentRetryAndConflictingId) {
@@ -241,7 +266,7 @@ TEST_F(EventLogServiceTest, ReadErrors) {
 
 TEST_F(EventLogServiceTest, ReadAllWithFilter) {
   v1::AppendResponse response;
-  ASSERT_TRUE(Append(Request("contract-1", {kId1}, "A"), &response).ok());
+  ASSERT_TRUE(Append(Request("orders-1", {kId1}, "A"), &response).ok());
   ASSERT_TRUE(Append(Request("framework-1", {kId2}, "B"), &response).ok());
   grpc::ClientContext context;
   v1::ReadAllRequest request;

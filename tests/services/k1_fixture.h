@@ -8,13 +8,13 @@
 
 #include <memory>
 
+#include "app/enforcement_policy.h"
 #include "common/clock.h"
 #include "domain/contract.h"
 #include "grpcpp/create_channel.h"
 #include "grpcpp/security/credentials.h"
 #include "gtest/gtest.h"
-#include "services/enforcement_policy.h"
-#include "services/server.h"
+#include "server/server.h"
 #include "svledger/v1/contract_service.grpc.pb.h"
 #include "tests/services/requests.h"
 #include "tests/testing/temp_dir.h"
@@ -32,26 +32,26 @@ class K1Fixture : public ::testing::Test {
   }
 
   // What a suite changes in the server's options.
-  virtual void Configure(services::ServerOptions& options) {}
+  virtual void Configure(server::ServerOptions& options) {}
 
   // Starts (or, after Stop, restarts) the server on the same data.
   void Start() {
-    services::ServerOptions options;
-    options.listen = "127.0.0.1:0";
-    options.data_dir = dir_.path();
-    options.frameworks_dir = SVLEDGER_FRAMEWORKS_DIR;
+    server::ServerOptions options;
+    options.grpc.listen = "127.0.0.1:0";
+    options.storage.data_dir = dir_.path();
+    options.seed.frameworks_dir = SVLEDGER_FRAMEWORKS_DIR;
     options.clock = &clock_;
-    options.enforcement = false;
+    options.app.enforcement = false;
     Configure(options);
-    auto server = services::Server::Start(options);
+    auto server = server::Server::Start(options);
     ASSERT_TRUE(server.ok()) << server.status();
     server_ = *std::move(server);
     stub_ = v1::ContractService::NewStub(
         grpc::CreateChannel("127.0.0.1:" + std::to_string(server_->port()),
                             grpc::InsecureChannelCredentials()));
-    policy_ = std::make_unique<services::EnforcementPolicy>(
-        &server_->contracts(), &server_->read_model(), &server_->frameworks(),
-        &clock_);
+    policy_ = std::make_unique<app::EnforcementPolicy>(
+        &server_->app().engine(), &server_->read_model(),
+        &server_->app().framework_store(), &clock_);
   }
 
   void Stop() {
@@ -79,9 +79,9 @@ class K1Fixture : public ::testing::Test {
 
   FakeClock clock_;
   TempDir dir_;
-  std::unique_ptr<services::Server> server_;
+  std::unique_ptr<server::Server> server_;
   std::unique_ptr<v1::ContractService::Stub> stub_;
-  std::unique_ptr<services::EnforcementPolicy> policy_;
+  std::unique_ptr<app::EnforcementPolicy> policy_;
 };
 
 }  // namespace svledger::testing

@@ -13,7 +13,7 @@
 #include "grpcpp/create_channel.h"
 #include "grpcpp/security/credentials.h"
 #include "gtest/gtest.h"
-#include "services/server.h"
+#include "server/server.h"
 #include "svledger/v1/contract_service.grpc.pb.h"
 #include "tests/services/k1_fixture.h"
 #include "tests/services/requests.h"
@@ -22,6 +22,9 @@
 
 namespace svledger::services {
 namespace {
+
+using server::Server;
+using server::ServerOptions;
 
 using svledger::testing::TempDir;
 
@@ -49,7 +52,7 @@ std::optional<double> Sample(const std::string& text, const std::string& name,
 class MetricsTest : public testing::K1Fixture {
  protected:
   void Configure(ServerOptions& options) override {
-    options.metrics_listen = "127.0.0.1:0";
+    options.metrics.listen = "127.0.0.1:0";
   }
 
   std::string Scrape() {
@@ -199,13 +202,13 @@ TEST_F(MetricsTest, EveryContractIsCountedOnceAcrossTheScrapesChunks) {
 TEST(MetricsListenTest, ABusyPortIsAClearError) {
   TempDir first_dir, second_dir;
   ServerOptions options;
-  options.listen = "127.0.0.1:0";
-  options.metrics_listen = "127.0.0.1:0";
-  options.data_dir = first_dir.path();
+  options.grpc.listen = "127.0.0.1:0";
+  options.metrics.listen = "127.0.0.1:0";
+  options.storage.data_dir = first_dir.path();
   auto first = Server::Start(options);
   ASSERT_TRUE(first.ok()) << first.status();
-  options.data_dir = second_dir.path();
-  options.metrics_listen = absl::StrCat("127.0.0.1:", (*first)->metrics_port());
+  options.storage.data_dir = second_dir.path();
+  options.metrics.listen = absl::StrCat("127.0.0.1:", (*first)->metrics_port());
   auto second = Server::Start(options);
   EXPECT_EQ(second.status().code(), absl::StatusCode::kUnavailable);
   EXPECT_TRUE(absl::StrContains(second.status().message(), "metrics"))

@@ -10,7 +10,7 @@
 #include "grpcpp/create_channel.h"
 #include "grpcpp/security/credentials.h"
 #include "gtest/gtest.h"
-#include "services/server.h"
+#include "server/server.h"
 #include "svledger/v1/admin_service.grpc.pb.h"
 #include "svledger/v1/contract_service.grpc.pb.h"
 #include "svledger/v1/framework_service.grpc.pb.h"
@@ -21,6 +21,9 @@
 
 namespace svledger::services {
 namespace {
+
+using server::Server;
+using server::ServerOptions;
 
 using svledger::testing::TempDir;
 using ::testing::HasSubstr;
@@ -37,11 +40,11 @@ class ProgressServiceTest : public ::testing::Test {
 
   void Start() {
     ServerOptions options;
-    options.listen = "127.0.0.1:0";
-    options.data_dir = dir_.path();
-    options.frameworks_dir = SVLEDGER_FRAMEWORKS_DIR;
+    options.grpc.listen = "127.0.0.1:0";
+    options.storage.data_dir = dir_.path();
+    options.seed.frameworks_dir = SVLEDGER_FRAMEWORKS_DIR;
     options.clock = &clock_;
-    options.max_position_wait = max_position_wait_;
+    options.grpc.max_position_wait = max_position_wait_;
     auto server = Server::Start(options);
     ASSERT_TRUE(server.ok()) << server.status();
     server_ = *std::move(server);

@@ -1,16 +1,16 @@
-#ifndef SVLEDGER_SERVICES_METRICS_COLLECTOR_H_
-#define SVLEDGER_SERVICES_METRICS_COLLECTOR_H_
+#ifndef SVLEDGER_OBSERVABILITY_DOMAIN_METRICS_H_
+#define SVLEDGER_OBSERVABILITY_DOMAIN_METRICS_H_
 
 #include <cstddef>
 #include <vector>
 
+#include "app/framework_store.h"
 #include "common/clock.h"
 #include "projections/contract_read_model.h"
 #include "prometheus/collectable.h"
 #include "prometheus/metric_family.h"
-#include "services/framework_store.h"
 
-namespace svledger::services {
+namespace svledger::observability {
 
 struct DomainMetricsOptions {
   // Also export per-contract series (svledger_contract_delivery_score,
@@ -33,18 +33,18 @@ struct DomainMetricsOptions {
 class DomainMetricsCollector final : public prometheus::Collectable {
  public:
   DomainMetricsCollector(projections::ContractReadModel* model,
-                         const FrameworkStore* frameworks, Clock* clock,
+                         const app::FrameworkStore* frameworks, Clock* clock,
                          DomainMetricsOptions options = {});
 
   std::vector<prometheus::MetricFamily> Collect() const override;
 
  private:
   projections::ContractReadModel* const model_;
-  const FrameworkStore* const frameworks_;
+  const app::FrameworkStore* const frameworks_;
   Clock* const clock_;
   const DomainMetricsOptions options_;
 };
 
-}  // namespace svledger::services
+}  // namespace svledger::observability
 
-#endif  // SVLEDGER_SERVICES_METRICS_COLLECTOR_H_
+#endif  // SVLEDGER_OBSERVABILITY_DOMAIN_METRICS_H_

@@ -1,14 +1,14 @@
-#ifndef SVLEDGER_SERVICES_CASE_QUERIES_H_
-#define SVLEDGER_SERVICES_CASE_QUERIES_H_
+#ifndef SVLEDGER_APP_CASE_QUERIES_H_
+#define SVLEDGER_APP_CASE_QUERIES_H_
 
 #include "absl/status/statusor.h"
+#include "app/framework_store.h"
 #include "common/clock.h"
 #include "eventstore/event_store.h"
 #include "projections/contract_read_model.h"
-#include "services/framework_store.h"
 #include "svledger/v1/enforcement_service.pb.h"
 
-namespace svledger::services {
+namespace svledger::app {
 
 // The queries of EnforcementService, without gRPC: the enforcement queue
 // and one case with its history, built by domain/cases.h from the contract
@@ -45,6 +45,6 @@ class CaseQueries {
   Clock* const clock_;
 };
 
-}  // namespace svledger::services
+}  // namespace svledger::app
 
-#endif  // SVLEDGER_SERVICES_CASE_QUERIES_H_
+#endif  // SVLEDGER_APP_CASE_QUERIES_H_

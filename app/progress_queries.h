@@ -1,16 +1,16 @@
-#ifndef SVLEDGER_SERVICES_PROGRESS_QUERIES_H_
-#define SVLEDGER_SERVICES_PROGRESS_QUERIES_H_
+#ifndef SVLEDGER_APP_PROGRESS_QUERIES_H_
+#define SVLEDGER_APP_PROGRESS_QUERIES_H_
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "app/framework_store.h"
 #include "common/clock.h"
 #include "domain/standing.h"
 #include "eventstore/event_store.h"
 #include "projections/contract_read_model.h"
-#include "services/framework_store.h"
 #include "svledger/v1/progress_service.pb.h"
 
-namespace svledger::services {
+namespace svledger::app {
 
 // Limits on what query clients control.
 inline constexpr uint32_t kDefaultPageSize = 50;
@@ -55,6 +55,17 @@ class ProgressQueries {
   absl::StatusOr<v1::GetFrameworkResponse> GetFramework(
       const v1::GetFrameworkRequest& request) const;
 
+  // Reading your own writes: the log position the read model has applied,
+  // to wait on (a command's position, passed back as min_position).
+  eventstore::HeadWatcher& applied() const { return model_->applied(); }
+
+  // Calls `changed` whenever the read model applies a batch that changes
+  // contract `contract_id` (and after a rebuild), on the applying thread:
+  // it must not block. Returns an id for StopWatching.
+  uint64_t WatchContract(std::string contract_id,
+                         std::function<void()> changed) const;
+  void StopWatching(uint64_t id) const;
+
  private:
   // The contract as the log held it at `as_of`; NOT_FOUND if it was not
   // registered by then.
@@ -68,6 +79,6 @@ class ProgressQueries {
   const domain::StandingRule standing_;
 };
 
-}  // namespace svledger::services
+}  // namespace svledger::app
 
-#endif  // SVLEDGER_SERVICES_PROGRESS_QUERIES_H_
+#endif  // SVLEDGER_APP_PROGRESS_QUERIES_H_

@@ -1,14 +1,13 @@
-#ifndef SVLEDGER_SERVICES_DEMO_H_
-#define SVLEDGER_SERVICES_DEMO_H_
+#ifndef SVLEDGER_DEMO_DEMO_H_
+#define SVLEDGER_DEMO_DEMO_H_
 
-#include <memory>
+#include <cstdint>
 
 #include "absl/status/status.h"
-#include "absl/time/time.h"
-#include "grpcpp/channel.h"
-#include "services/framework_store.h"
+#include "absl/time/civil_time.h"
+#include "app/application.h"
 
-namespace svledger::services {
+namespace svledger::demo {
 
 // A demo data set, so that what a newcomer queries first shows a living
 // system: for every published council framework, six contracts with a
@@ -19,11 +18,10 @@ namespace svledger::services {
 // suppliers performing from well above to well below their promises. One
 // commitment is amended and one withdrawn per council.
 //
-// Everything goes through ContractService over `channel`, so it is
+// Everything goes through app::Commands as actor "demo", so it is
 // validated like any client's commands. Deterministic for a given `seed`
 // and `today`. Takes about a second.
-absl::Status LoadDemo(const std::shared_ptr<grpc::Channel>& channel,
-                      const FrameworkStore& frameworks, absl::CivilDay today,
+absl::Status LoadDemo(app::Application& app, absl::CivilDay today,
                       uint64_t seed = 2026);
 
 // The contract manager's side of enforcement for the demo, once the policy
@@ -31,10 +29,11 @@ absl::Status LoadDemo(const std::shared_ptr<grpc::Channel>& channel,
 // council, the oldest open case is warned and given a remediation plan whose
 // agreed date passed two weeks ago (the policy then escalates it), the
 // next gets a plan due in 45 days, and the third is waived. Through
-// EnforcementService over `channel`, like LoadDemo.
-absl::Status LoadDemoEnforcement(const std::shared_ptr<grpc::Channel>& channel,
-                                 absl::CivilDay today, uint64_t min_position);
+// app::Commands as actor "demo.manager", once the read model has applied
+// `min_position` (DEADLINE_EXCEEDED after 30 s).
+absl::Status LoadDemoEnforcement(app::Application& app, absl::CivilDay today,
+                                 uint64_t min_position);
 
-}  // namespace svledger::services
+}  // namespace svledger::demo
 
-#endif  // SVLEDGER_SERVICES_DEMO_H_
+#endif  // SVLEDGER_DEMO_DEMO_H_

@@ -1,11 +1,11 @@
-#include "services/server_metrics.h"
+#include "observability/server_metrics.h"
 
+#include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
-#include "common/grpc_code_name.h"
 #include "grpcpp/support/interceptor.h"
 
-namespace svledger::services {
+namespace svledger::observability {
 namespace {
 
 // Seconds, from 100 µs to about 3 s.
@@ -116,7 +116,8 @@ void ServerMetrics::OnRpc(const std::string& full_method, grpc::StatusCode code,
   rpcs_
       .Add({{"service", service},
             {"method", method},
-            {"code", GrpcCodeName(static_cast<int>(code))}})
+            {"code",
+             absl::StatusCodeToString(static_cast<absl::StatusCode>(code))}})
       .Increment();
   rpc_duration_
       .Add({{"service", service}, {"method", method}}, LatencyBuckets())
@@ -195,6 +196,25 @@ std::vector<prometheus::MetricFamily> OperationalCollector::Collect() const {
     out.push_back(std::move(failures));
   }
 
+  auto readers = Family(
+      "svledger_skipped_events",
+      "Events a reader of the log (not a projection) could not apply and "
+      "skipped, by reader; nonzero means the log holds something unexpected.",
+      MetricType::Gauge);
+  for (const auto& [reader, count] : sources_.skipped) {
+    AddValue(readers, static_cast<double>(count()), {{"reader", reader}});
+  }
+  out.push_back(std::move(readers));
+  if (sources_.framework_follow_failures) {
+    auto follow = Family(
+        "svledger_framework_follow_failures_total",
+        "Times the framework catalogue failed to catch up with the log (each "
+        "is tried again).",
+        MetricType::Counter);
+    AddValue(follow, static_cast<double>(sources_.framework_follow_failures()));
+    out.push_back(std::move(follow));
+  }
+
   auto rocks =
       Family("svledger_rocksdb_bytes",
              "RocksDB sizes of the event log, by property.", MetricType::Gauge);
@@ -211,4 +231,4 @@ std::vector<prometheus::MetricFamily> OperationalCollector::Collect() const {
   return out;
 }
 
-}  // namespace svledger::services
+}  // namespace svledger::observability

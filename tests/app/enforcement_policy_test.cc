@@ -2,7 +2,7 @@
 // injected clock: a contract falls behind, a case opens exactly once across
 // repeated and concurrent sweeps and a restart, and closes on recovery.
 
-#include "services/enforcement_policy.h"
+#include "app/enforcement_policy.h"
 
 #include <thread>
 
@@ -12,7 +12,7 @@
 #include "grpcpp/create_channel.h"
 #include "grpcpp/security/credentials.h"
 #include "gtest/gtest.h"
-#include "services/server.h"
+#include "server/server.h"
 #include "svledger/v1/contract_service.grpc.pb.h"
 #include "tests/services/k1_fixture.h"
 #include "tests/services/requests.h"

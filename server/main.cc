@@ -12,7 +12,7 @@
 #include "absl/flags/usage.h"
 #include "absl/synchronization/mutex.h"
 #include "common/flag_names.h"
-#include "services/server.h"
+#include "server/server.h"
 
 ABSL_FLAG(std::string, listen, "127.0.0.1:50051",
           "host:port for gRPC; port 0 picks a free port");
@@ -62,45 +62,46 @@ int main(int argc, char** argv) {
   sigaddset(&signals, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
-  svledger::services::ServerOptions options;
-  options.listen = absl::GetFlag(FLAGS_listen);
-  options.data_dir = absl::GetFlag(FLAGS_data_dir);
-  options.shutdown_grace = absl::GetFlag(FLAGS_shutdown_grace);
-  options.frameworks_dir = absl::GetFlag(FLAGS_frameworks_dir);
-  options.demo = absl::GetFlag(FLAGS_demo);
+  svledger::server::ServerOptions options;
+  options.grpc.listen = absl::GetFlag(FLAGS_listen);
+  options.grpc.shutdown_grace = absl::GetFlag(FLAGS_shutdown_grace);
+  options.storage.data_dir = absl::GetFlag(FLAGS_data_dir);
+  options.seed.frameworks_dir = absl::GetFlag(FLAGS_frameworks_dir);
+  options.seed.demo = absl::GetFlag(FLAGS_demo);
   for (const std::string& council : absl::GetFlag(FLAGS_councils)) {
     if (council.empty()) {
       std::fprintf(stderr, "svledger: --councils: empty council id\n");
       return 2;
     }
-    options.councils.insert(council);
+    options.app.councils.insert(council);
   }
-  options.metrics_listen = absl::GetFlag(FLAGS_metrics_listen);
-  options.domain_metrics.per_contract =
+  options.metrics.listen = absl::GetFlag(FLAGS_metrics_listen);
+  options.metrics.domain.per_contract =
       absl::GetFlag(FLAGS_metrics_per_contract);
-  options.domain_metrics.max_contracts =
+  options.metrics.domain.max_contracts =
       absl::GetFlag(FLAGS_metrics_max_contracts);
-  options.enforcement = absl::GetFlag(FLAGS_enforcement);
-  options.enforcement_sweep = absl::GetFlag(FLAGS_enforcement_sweep);
-  if (options.enforcement_sweep <= absl::ZeroDuration()) {
+  options.app.enforcement = absl::GetFlag(FLAGS_enforcement);
+  options.app.policy.sweep_interval = absl::GetFlag(FLAGS_enforcement_sweep);
+  if (options.app.policy.sweep_interval <= absl::ZeroDuration()) {
     std::fprintf(stderr, "svledger: --enforcement-sweep must be above 0\n");
     return 2;
   }
-  options.standing.endorse_min_on_track_share =
+  options.app.standing.endorse_min_on_track_share =
       absl::GetFlag(FLAGS_endorse_min_on_track);
-  options.standing.extension_min_months =
+  options.app.standing.extension_min_months =
       absl::GetFlag(FLAGS_extension_min_months);
-  auto server = svledger::services::Server::Start(options);
+  auto server = svledger::server::Server::Start(options);
   if (!server.ok()) {
     std::fprintf(stderr, "svledger: %s\n", server.status().ToString().c_str());
     return 1;
   }
-  const std::string host = options.listen.substr(0, options.listen.rfind(':'));
+  const std::string& listen = options.grpc.listen;
+  const std::string host = listen.substr(0, listen.rfind(':'));
   std::printf("svledger listening on %s:%d, data in %s\n", host.c_str(),
-              (*server)->port(), options.data_dir.c_str());
+              (*server)->port(), options.storage.data_dir.c_str());
   if ((*server)->metrics_port() != 0) {
     const std::string metrics_host =
-        options.metrics_listen.substr(0, options.metrics_listen.rfind(':'));
+        options.metrics.listen.substr(0, options.metrics.listen.rfind(':'));
     std::printf("svledger metrics on http://%s:%d/metrics\n",
                 metrics_host.c_str(), (*server)->metrics_port());
   }

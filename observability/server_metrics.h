@@ -1,5 +1,5 @@
-#ifndef SVLEDGER_SERVICES_SERVER_METRICS_H_
-#define SVLEDGER_SERVICES_SERVER_METRICS_H_
+#ifndef SVLEDGER_OBSERVABILITY_SERVER_METRICS_H_
+#define SVLEDGER_OBSERVABILITY_SERVER_METRICS_H_
 
 #include <memory>
 #include <string>
@@ -15,7 +15,7 @@
 #include "prometheus/histogram.h"
 #include "prometheus/registry.h"
 
-namespace svledger::services {
+namespace svledger::observability {
 
 // The server's operational metrics that are recorded as things happen,
 // declared in one place: appends and group commits (from the event store's
@@ -58,6 +58,12 @@ struct ScrapeSources {
   std::vector<std::pair<std::string, std::function<size_t()>>> streams;
   // The enforcement policy's failed evaluations; null without a policy.
   std::function<uint64_t()> policy_failures;
+  // Events of the log that a reader other than a projection could not
+  // apply and skipped, by reader ("contract_commands", "frameworks").
+  std::vector<std::pair<std::string, std::function<uint64_t()>>> skipped;
+  // The framework catalogue's failed catch-ups with the log (each is tried
+  // again); null to leave it out.
+  std::function<uint64_t()> framework_follow_failures;
 };
 class OperationalCollector final : public prometheus::Collectable {
  public:
@@ -68,6 +74,6 @@ class OperationalCollector final : public prometheus::Collectable {
   const ScrapeSources sources_;
 };
 
-}  // namespace svledger::services
+}  // namespace svledger::observability
 
-#endif  // SVLEDGER_SERVICES_SERVER_METRICS_H_
+#endif  // SVLEDGER_OBSERVABILITY_SERVER_METRICS_H_

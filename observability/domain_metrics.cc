@@ -1,4 +1,4 @@
-#include "services/metrics_collector.h"
+#include "observability/domain_metrics.h"
 
 #include <map>
 #include <memory>
@@ -9,7 +9,7 @@
 #include "domain/metrics.h"
 #include "domain/progress.h"
 
-namespace svledger::services {
+namespace svledger::observability {
 namespace {
 
 prometheus::MetricFamily Gauge(std::string name, std::string help) {
@@ -44,8 +44,9 @@ struct Council {
 }  // namespace
 
 DomainMetricsCollector::DomainMetricsCollector(
-    projections::ContractReadModel* model, const FrameworkStore* frameworks,
-    Clock* clock, DomainMetricsOptions options)
+    projections::ContractReadModel* model,
+    const app::FrameworkStore* frameworks, Clock* clock,
+    DomainMetricsOptions options)
     : model_(model),
       frameworks_(frameworks),
       clock_(clock),
@@ -166,4 +167,4 @@ std::vector<prometheus::MetricFamily> DomainMetricsCollector::Collect() const {
   return out;
 }
 
-}  // namespace svledger::services
+}  // namespace svledger::observability

@@ -1,4 +1,4 @@
-#include "services/enforcement_policy.h"
+#include "app/enforcement_policy.h"
 
 #include <pthread.h>
 
@@ -9,11 +9,11 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
-#include "common/uuid.h"
 #include "domain/enforcement.h"
+#include "domain/ids.h"
 #include "domain/progress.h"
 
-namespace svledger::services {
+namespace svledger::app {
 namespace {
 
 // What the policy proposes for `state` at `now`.
@@ -29,7 +29,7 @@ std::vector<domain::PolicyEvent> Propose(const domain::ContractState& state,
 
 }  // namespace
 
-EnforcementPolicy::EnforcementPolicy(ContractService* contracts,
+EnforcementPolicy::EnforcementPolicy(ContractCommands* contracts,
                                      projections::ContractReadModel* model,
                                      const FrameworkStore* frameworks,
                                      Clock* clock,
@@ -46,42 +46,51 @@ absl::StatusOr<int> EnforcementPolicy::Evaluate(
     const std::string& contract_id) {
   auto library = frameworks_->LibraryOrEmpty();
   const absl::Time now = clock_->Now();
-  std::vector<domain::PolicyEvent> proposed;
+  // Judged on the projection first: most contracts have nothing to do, and
+  // need not queue behind their commands to say so.
+  std::string first_key;
   model_->current()->Read(contract_id, [&](const domain::ContractState& s) {
-    proposed = Propose(s, *library, *frameworks_, now);
+    std::vector<domain::PolicyEvent> proposed =
+        Propose(s, *library, *frameworks_, now);
+    if (!proposed.empty()) first_key = std::move(proposed.front().key);
   });
+  const size_t most = contracts_->max_events_per_command();
   int appended = 0;
-  // One command per event, in order, each re-deciding on the current state.
-  for (const domain::PolicyEvent& event : proposed) {
-    const std::string key = event.key;
-    ContractService::Decide decide =
-        [this, key, now, library](const domain::ContractState& state)
-        -> absl::StatusOr<ContractService::Decided> {
-      for (domain::PolicyEvent& e :
-           Propose(state, *library, *frameworks_, now)) {
-        if (e.key == key) {
-          return ContractService::Decided{std::move(e.type),
-                                          std::move(e.payload)};
-        }
+  while (!first_key.empty()) {
+    // Decided again on the contract's current state: every proposal, or
+    // the first `most` of them and the key of the rest.
+    std::string rest_key;
+    ContractCommands::Decide decide =
+        [&, now, library](const domain::ContractState& state)
+        -> absl::StatusOr<domain::Decision> {
+      std::vector<domain::PolicyEvent> proposed =
+          Propose(state, *library, *frameworks_, now);
+      rest_key.clear();
+      if (proposed.size() > most) rest_key = proposed[most].key;
+      domain::Decision decision;
+      decision.reserve(std::min(proposed.size(), most));
+      for (domain::PolicyEvent& e : proposed) {
+        if (decision.size() == most) break;
+        decision.push_back({std::move(e.type), std::move(e.payload),
+                            domain::PolicyRequestId(contract_id, e.key)});
       }
-      return absl::CancelledError("no longer applies");
+      return decision;
     };
-    std::promise<std::pair<absl::Status, v1::CommandResponse>> promise;
+    std::promise<absl::StatusOr<CommandOutcome>> promise;
     auto future = promise.get_future();
-    contracts_->Execute(
-        contract_id,
-        absl::StrCat(
-            "policy.",
-            Uuid::FromName(absl::StrCat("policy/", contract_id, "/", key))
-                .ToString()),
-        options_.actor, std::move(decide),
-        [&promise](absl::Status status, v1::CommandResponse response) {
-          promise.set_value({std::move(status), std::move(response)});
-        });
-    auto [status, response] = future.get();
-    if (absl::IsCancelled(status)) continue;  // overtaken by events
-    if (!status.ok()) return status;
-    if (!response.replayed()) ++appended;
+    contracts_->Execute(contract_id,
+                        domain::PolicyRequestId(contract_id, first_key),
+                        options_.actor, std::move(decide),
+                        [&promise](absl::StatusOr<CommandOutcome> outcome) {
+                          promise.set_value(std::move(outcome));
+                        });
+    absl::StatusOr<CommandOutcome> outcome = future.get();
+    if (!outcome.ok()) return outcome.status();
+    appended += outcome->appended;
+    // A replayed request was appended before (the projection had not
+    // applied it yet); its change brings the contract back here.
+    if (outcome->replayed) break;
+    first_key = std::move(rest_key);
   }
   return appended;
 }
@@ -185,4 +194,4 @@ void EnforcementPolicy::Run() {
   }
 }
 
-}  // namespace svledger::services
+}  // namespace svledger::app

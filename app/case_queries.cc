@@ -1,35 +1,21 @@
-#include "services/case_queries.h"
+#include "app/case_queries.h"
 
 #include <algorithm>
 #include <optional>
 #include <vector>
 
-#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "app/progress_queries.h"
 #include "domain/cases.h"
+#include "domain/ids.h"
 #include "eventstore/stream_reader.h"
-#include "services/progress_queries.h"
 
-namespace svledger::services {
+namespace svledger::app {
 namespace {
 
 // Checks an optional id filter.
 absl::Status CheckOptionalId(const std::string& value, const char* field) {
   return value.empty() ? absl::OkStatus() : domain::CheckId(value, field);
-}
-
-// Case ids are "<commitment id>#<n>".
-absl::Status CheckCaseId(const std::string& case_id) {
-  const size_t hash = case_id.rfind('#');
-  if (case_id.empty()) return absl::InvalidArgumentError("case_id: required");
-  int n = 0;
-  if (hash == std::string::npos ||
-      !domain::CheckId(case_id.substr(0, hash), "case_id").ok() ||
-      !absl::SimpleAtoi(case_id.substr(hash + 1), &n) || n <= 0) {
-    return absl::InvalidArgumentError(
-        "case_id: expected \"<commitment id>#<n>\"");
-  }
-  return absl::OkStatus();
 }
 
 }  // namespace
@@ -125,7 +111,11 @@ absl::StatusOr<v1::EnforcementCase> CaseQueries::GetCase(
       !s.ok()) {
     return s;
   }
-  if (absl::Status s = CheckCaseId(request.case_id()); !s.ok()) return s;
+  if (absl::StatusOr<domain::CaseRef> ref =
+          domain::ParseCaseId(request.case_id());
+      !ref.ok()) {
+    return ref.status();
+  }
   auto projection = model_->current();
   const uint64_t applied = projection->applied();
   const absl::Time now = clock_->Now();
@@ -166,4 +156,4 @@ absl::StatusOr<v1::EnforcementCase> CaseQueries::GetCase(
   return *std::move(view);
 }
 
-}  // namespace svledger::services
+}  // namespace svledger::app

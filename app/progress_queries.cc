@@ -1,5 +1,6 @@
-#include "services/progress_queries.h"
+#include "app/progress_queries.h"
 
+#include <algorithm>
 #include <set>
 #include <utility>
 #include <vector>
@@ -9,7 +10,7 @@
 #include "domain/progress.h"
 #include "eventstore/stream_reader.h"
 
-namespace svledger::services {
+namespace svledger::app {
 namespace {
 
 // The end of `date` (UTC): the as-of instant of a date.
@@ -278,4 +279,19 @@ absl::StatusOr<v1::GetFrameworkResponse> ProgressQueries::GetFramework(
   return out;
 }
 
-}  // namespace svledger::services
+uint64_t ProgressQueries::WatchContract(std::string contract_id,
+                                        std::function<void()> changed) const {
+  return model_->AddListener(
+      [id = std::move(contract_id),
+       changed = std::move(changed)](const projections::ContractChanges& c) {
+        if (c.all || std::binary_search(c.ids.begin(), c.ids.end(), id)) {
+          changed();
+        }
+      });
+}
+
+void ProgressQueries::StopWatching(uint64_t id) const {
+  model_->RemoveListener(id);
+}
+
+}  // namespace svledger::app

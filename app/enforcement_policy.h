@@ -1,5 +1,5 @@
-#ifndef SVLEDGER_SERVICES_ENFORCEMENT_POLICY_H_
-#define SVLEDGER_SERVICES_ENFORCEMENT_POLICY_H_
+#ifndef SVLEDGER_APP_ENFORCEMENT_POLICY_H_
+#define SVLEDGER_APP_ENFORCEMENT_POLICY_H_
 
 #include <atomic>
 #include <set>
@@ -10,12 +10,12 @@
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "app/contract_commands.h"
+#include "app/framework_store.h"
 #include "common/clock.h"
 #include "projections/contract_read_model.h"
-#include "services/contract_service.h"
-#include "services/framework_store.h"
 
-namespace svledger::services {
+namespace svledger::app {
 
 struct EnforcementPolicyOptions {
   // Real time between sweeps of every contract (the injected clock decides
@@ -34,17 +34,20 @@ struct EnforcementPolicyOptions {
 // every contract on a sweep, because time alone turns a commitment from
 // ON_TRACK to OFF_TRACK.
 //
-// Its events go through ContractService::Execute, one command per event,
-// with a request id derived from the policy's deterministic key; each
-// command re-decides against the contract's current state. So a restart, a
+// It evaluates a contract once and appends everything the policy proposes
+// for it as one command through ContractCommands::Execute: one atomic
+// append, one fsync (a decision larger than one append takes is appended
+// in parts, each judged again). The command decides again against the
+// contract's current state, and each event carries the request id derived
+// from its deterministic key (domain::PolicyRequestId). So a restart, a
 // projection rebuild, a re-delivered change or two sweeps at once never
-// append an event twice, and a manager's command racing the policy wins
-// or loses cleanly.
+// append an event twice, and a manager's command racing the policy wins or
+// loses cleanly.
 //
 // Thread-safe. Everything passed in must outlive it.
 class EnforcementPolicy {
  public:
-  EnforcementPolicy(ContractService* contracts,
+  EnforcementPolicy(ContractCommands* contracts,
                     projections::ContractReadModel* model,
                     const FrameworkStore* frameworks, Clock* clock,
                     EnforcementPolicyOptions options = {});
@@ -59,8 +62,8 @@ class EnforcementPolicy {
   void Stop();
 
   // Evaluates one contract at the clock's now and appends what the policy
-  // proposes, waiting for the appends. Returns how many events it appended
-  // (not counting ones the log already held).
+  // proposes, waiting for the append. Returns how many events it appended
+  // (not counting ones the log already held). Errors: the command's.
   absl::StatusOr<int> Evaluate(const std::string& contract_id);
 
   struct SweepResult {
@@ -80,7 +83,7 @@ class EnforcementPolicy {
  private:
   void Run();
 
-  ContractService* const contracts_;
+  ContractCommands* const contracts_;
   projections::ContractReadModel* const model_;
   const FrameworkStore* const frameworks_;
   Clock* const clock_;
@@ -96,6 +99,6 @@ class EnforcementPolicy {
   std::thread thread_;
 };
 
-}  // namespace svledger::services
+}  // namespace svledger::app
 
-#endif  // SVLEDGER_SERVICES_ENFORCEMENT_POLICY_H_
+#endif  // SVLEDGER_APP_ENFORCEMENT_POLICY_H_

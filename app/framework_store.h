@@ -1,45 +1,62 @@
-#ifndef SVLEDGER_SERVICES_FRAMEWORK_STORE_H_
-#define SVLEDGER_SERVICES_FRAMEWORK_STORE_H_
+#ifndef SVLEDGER_APP_FRAMEWORK_STORE_H_
+#define SVLEDGER_APP_FRAMEWORK_STORE_H_
 
+#include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <set>
 #include <string>
+#include <thread>
 #include <utility>
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
+#include "absl/synchronization/notification.h"
+#include "absl/time/time.h"
+#include "common/uuid.h"
 #include "eventstore/event_store.h"
 #include "svledger/v1/contract.pb.h"
 #include "svledger/v1/framework.pb.h"
 
-namespace svledger::services {
+namespace svledger::app {
 
-// The published measure libraries and council frameworks: recorded in the
-// event log, held in memory for lookup.
+// The framework catalogue: the published measure libraries and council
+// frameworks, recorded in the event log and held in memory for lookup.
 //
-// Streams (one event per published version; a version is never rewritten):
+// Streams (domain/ids.h; one event per published version, never
+// rewritten):
 //   "measures"    MeasureLibraryPublished, payload v1::MeasureLibrary
 //   "frameworks"  FrameworkPublished, payload v1::Framework
-// Each event's id is Uuid::FromName("measures/v<N>") or
-// "framework/<id>/v<N>", so a version is recorded once whoever publishes it.
+// Each event's id is domain::MeasureLibraryEventId or FrameworkEventId, so
+// a version is recorded once whoever publishes it. Which version may be
+// published is domain::DecidePublication's rule.
+//
+// It follows the log live: a version that another writer of the same log
+// publishes is seen within kFollowInterval, and one published here is seen
+// by the time Publish* returns.
 //
 // Thread-safe. The event store must outlive it.
 class FrameworkStore {
  public:
-  static constexpr char kMeasuresStream[] = "measures";
-  static constexpr char kFrameworksStream[] = "frameworks";
   static constexpr char kMeasureLibraryPublished[] = "MeasureLibraryPublished";
   static constexpr char kFrameworkPublished[] = "FrameworkPublished";
+  // How often the follower looks for versions published by another writer:
+  // an atomic load of the log's head, and two stream reads when it moved.
+  static constexpr absl::Duration kFollowInterval = absl::Milliseconds(50);
 
-  // Reads everything published so far. An event it cannot parse is counted
-  // (skipped()) and skipped, never fatal. `councils` are the framework ids
-  // this instance serves (--councils; a deployment sharded by council gives
-  // each instance its own); empty: every council.
-  static absl::StatusOr<std::unique_ptr<FrameworkStore>> Load(
+  // Reads everything published so far and starts following the log. An
+  // event it cannot parse is counted (skipped()) and skipped, never fatal.
+  // `councils` are the framework ids this instance serves (--councils; a
+  // deployment sharded by council gives each instance its own); empty:
+  // every council. Errors: the store's, reading.
+  static absl::StatusOr<std::unique_ptr<FrameworkStore>> Open(
       eventstore::EventStore* store, std::set<std::string> councils = {});
+
+  // Stops following the log.
+  ~FrameworkStore();
 
   // What a publication wrote, or found already written.
   struct Published {
@@ -47,17 +64,15 @@ class FrameworkStore {
     bool already = false;  // this exact version was already published
   };
 
-  // Publishes a measure library. Its version must be the latest + 1 (1 for
-  // the first). Republishing a published version with the same content is
-  // answered with the original position. Errors: INVALID_ARGUMENT naming
-  // the field; ALREADY_EXISTS for a published version with other content;
-  // FAILED_PRECONDITION for a version that skips ahead.
+  // Publishes a measure library. Errors: INVALID_ARGUMENT naming the field;
+  // ALREADY_EXISTS or FAILED_PRECONDITION as domain::DecidePublication.
   absl::StatusOr<Published> PublishLibrary(const v1::MeasureLibrary& library,
                                            const std::string& actor);
 
   // Publishes a council framework version, checked against the latest
   // library. Same rules as PublishLibrary, per framework id, and
-  // FAILED_PRECONDITION for a council this instance does not serve.
+  // FAILED_PRECONDITION for a council this instance does not serve or
+  // before any library is published.
   absl::StatusOr<Published> PublishFramework(const v1::Framework& framework,
                                              const std::string& actor);
 
@@ -75,8 +90,11 @@ class FrameworkStore {
   // The latest version of every framework, by id.
   std::vector<std::shared_ptr<const v1::Framework>> List() const;
 
-  // Events that could not be applied while loading.
+  // Events of the two streams that could not be applied, and the
+  // follower's catch-ups that failed (each is tried again from the same
+  // version at the next interval). For metrics.
   uint64_t skipped() const;
+  uint64_t follow_failures() const;
 
   // Whether this instance serves council `id` (framework id).
   bool Serves(const std::string& id) const {
@@ -91,15 +109,21 @@ class FrameworkStore {
   FrameworkStore(eventstore::EventStore* store, std::set<std::string> councils)
       : store_(store), councils_(std::move(councils)) {}
 
-  // Appends one event to `stream`, re-reading on a lost race.
-  absl::StatusOr<uint64_t> AppendVersion(const std::string& stream,
-                                         const std::string& type,
-                                         const std::string& event_name,
-                                         const std::string& payload,
-                                         const std::string& actor);
+  // Applies whatever the two streams hold beyond what was applied.
+  absl::Status CatchUp() ABSL_LOCKS_EXCLUDED(mu_);
+  // The follower thread's loop.
+  void Follow();
+
+  // Appends one event to `stream` after its version `last`, catching up
+  // and deciding again (`decide`) on a lost race.
+  absl::StatusOr<Published> Append(
+      const std::string& stream, const std::string& type, const Uuid& id,
+      const std::string& payload, const std::string& actor,
+      const std::function<absl::StatusOr<std::optional<uint64_t>>()>& decide);
 
   eventstore::EventStore* const store_;
   const std::set<std::string> councils_;
+
   mutable absl::Mutex mu_;
   // version -> (library, position)
   std::map<uint32_t,
@@ -109,11 +133,21 @@ class FrameworkStore {
   std::map<std::pair<std::string, uint32_t>,
            std::pair<std::shared_ptr<const v1::Framework>, uint64_t>>
       frameworks_ ABSL_GUARDED_BY(mu_);
+  // The next stream version to apply, per stream.
+  uint64_t next_measures_ ABSL_GUARDED_BY(mu_) = 0;
+  uint64_t next_frameworks_ ABSL_GUARDED_BY(mu_) = 0;
   uint64_t skipped_ ABSL_GUARDED_BY(mu_) = 0;
+  uint64_t follow_failures_ ABSL_GUARDED_BY(mu_) = 0;
+
+  // Serializes catching up (so each stream is applied in order, once).
+  absl::Mutex catch_up_mu_ ABSL_ACQUIRED_BEFORE(mu_);
   // Serializes publications (rare, admin-only).
-  absl::Mutex publish_mu_;
+  absl::Mutex publish_mu_ ABSL_ACQUIRED_BEFORE(catch_up_mu_);
+
+  absl::Notification stop_;
+  std::thread follower_;
 };
 
-}  // namespace svledger::services
+}  // namespace svledger::app
 
-#endif  // SVLEDGER_SERVICES_FRAMEWORK_STORE_H_
+#endif  // SVLEDGER_APP_FRAMEWORK_STORE_H_

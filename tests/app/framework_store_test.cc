@@ -1,4 +1,4 @@
-#include "services/framework_store.h"
+#include "app/framework_store.h"
 
 #include <fstream>
 #include <sstream>
@@ -6,11 +6,13 @@
 #include "domain/framework_catalog.h"
 #include "gtest/gtest.h"
 #include "tests/testing/temp_dir.h"
+#include "tests/testing/wait.h"
 
-namespace svledger::services {
+namespace svledger::app {
 namespace {
 
 using svledger::testing::TempDir;
+using svledger::testing::WaitUntil;
 
 std::string Read(const std::string& name) {
   std::ifstream in(std::string(SVLEDGER_FRAMEWORKS_DIR) + "/" + name);
@@ -26,7 +28,7 @@ class FrameworkStoreTest : public ::testing::Test {
     frameworks_.reset();
     log_.reset();
     log_ = *eventstore::EventStore::Open({.path = dir_.Sub("log")});
-    auto loaded = FrameworkStore::Load(log_.get());
+    auto loaded = FrameworkStore::Open(log_.get());
     ASSERT_TRUE(loaded.ok()) << loaded.status();
     frameworks_ = *std::move(loaded);
   }
@@ -63,7 +65,7 @@ TEST_F(FrameworkStoreTest, PublishesTheFourCouncilsAndReloadsThem) {
 // A deployment sharded by council: an instance serving Norwich refuses
 // another council's framework, naming the field and what it serves.
 TEST_F(FrameworkStoreTest, AnInstanceRefusesCouncilsItDoesNotServe) {
-  auto loaded = FrameworkStore::Load(log_.get(), {"norwich", "rutland"});
+  auto loaded = FrameworkStore::Open(log_.get(), {"norwich", "rutland"});
   ASSERT_TRUE(loaded.ok()) << loaded.status();
   FrameworkStore& shard = **loaded;
   ASSERT_TRUE(shard.PublishLibrary(Library(), "admin").ok());
@@ -133,5 +135,38 @@ TEST_F(FrameworkStoreTest, RefusesWhatDoesNotFit) {
   EXPECT_EQ(frameworks_->List().size(), 0u);
 }
 
+// Another writer of the same log (a second catalogue over it, as a
+// restored or shared log has) publishes: this one sees it without a
+// restart. A junk event in the stream is counted, not fatal.
+TEST_F(FrameworkStoreTest, FollowsTheLogLive) {
+  auto other = FrameworkStore::Open(log_.get());
+  ASSERT_TRUE(other.ok()) << other.status();
+  ASSERT_TRUE((*other)->PublishLibrary(Library(), "admin").ok());
+  ASSERT_TRUE((*other)->PublishFramework(Council("rutland"), "admin").ok());
+  EXPECT_TRUE(
+      WaitUntil([&] { return frameworks_->Get("rutland", 1) != nullptr; },
+                absl::Seconds(10)));
+  ASSERT_NE(frameworks_->Library(), nullptr);
+  EXPECT_EQ(frameworks_->Library()->version(), 1u);
+
+  eventstore::ProposedEvent junk;
+  junk.id = Uuid::FromName("junk");
+  junk.type = "FrameworkPublished";
+  junk.payload = "not a framework";
+  ASSERT_TRUE(
+      log_->Append("frameworks", eventstore::ExpectedVersion::Any(), {junk})
+          .ok());
+  EXPECT_TRUE(WaitUntil([&] { return frameworks_->skipped() == 1; },
+                        absl::Seconds(10)));
+  // The next version still follows the junk.
+  v1::Framework next = Council("rutland");
+  next.set_version(2);
+  ASSERT_TRUE((*other)->PublishFramework(next, "admin").ok());
+  EXPECT_TRUE(
+      WaitUntil([&] { return frameworks_->Latest("rutland")->version() == 2; },
+                absl::Seconds(10)));
+  EXPECT_EQ(frameworks_->follow_failures(), 0u);
+}
+
 }  // namespace
-}  // namespace svledger::services
+}  // namespace svledger::app

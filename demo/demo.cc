@@ -1,8 +1,9 @@
-#include "services/demo.h"
+#include "demo/demo.h"
 
 #include <algorithm>
 #include <array>
 #include <cmath>
+#include <future>
 #include <map>
 #include <thread>
 #include <vector>
@@ -14,11 +15,8 @@
 #include "absl/time/civil_time.h"
 #include "common/random.h"
 #include "domain/framework_catalog.h"
-#include "services/grpc_status.h"
-#include "svledger/v1/contract_service.grpc.pb.h"
-#include "svledger/v1/enforcement_service.grpc.pb.h"
 
-namespace svledger::services {
+namespace svledger::demo {
 namespace {
 
 constexpr int kContractsPerCouncil = 6;
@@ -87,31 +85,44 @@ double TargetFor(const v1::Measure& m, RandomSource& random) {
   }
 }
 
+// Runs one command of app::Commands as `actor` and waits for its outcome.
+template <typename Request>
+absl::Status Run(app::Commands& commands,
+                 void (app::Commands::*method)(const app::Caller&,
+                                               const Request&,
+                                               app::CommandDone),
+                 const std::string& actor, const Request& request) {
+  std::promise<absl::Status> promise;
+  std::future<absl::Status> done = promise.get_future();
+  (commands.*method)(app::Caller{actor}, request,
+                     [&promise](absl::StatusOr<app::CommandOutcome> outcome) {
+                       promise.set_value(outcome.status());
+                     });
+  return done.get();
+}
+
 // One contract's commands, in order.
 struct Script {
   std::string contract_id;
-  std::vector<std::function<grpc::Status(v1::ContractService::Stub&,
+  std::vector<std::function<absl::Status(app::Commands&,
                                          const std::string& request_id)>>
       steps;
 };
 
-template <typename Request, typename Method>
-auto Step(Request request, Method method) {
+template <typename Request>
+auto Step(Request request,
+          void (app::Commands::*method)(const app::Caller&, const Request&,
+                                        app::CommandDone)) {
   return [request = std::move(request), method](
-             v1::ContractService::Stub& stub,
-             const std::string& request_id) mutable {
+             app::Commands& commands, const std::string& request_id) mutable {
     request.set_request_id(request_id);
-    grpc::ClientContext context;
-    context.AddMetadata("svledger-actor", "demo");
-    v1::CommandResponse response;
-    return (stub.*method)(&context, request, &response);
+    return Run(commands, method, "demo", request);
   };
 }
 
 Script MakeScript(const v1::Framework& framework,
                   const v1::MeasureLibrary& library, int index,
                   absl::CivilDay today, RandomSource& random) {
-  using Stub = v1::ContractService::Stub;
   Script script;
   std::string prefix = absl::AsciiStrToUpper(framework.id().substr(0, 3));
   const absl::CivilDay start =
@@ -137,7 +148,7 @@ Script MakeScript(const v1::Framework& framework,
   *c.mutable_end() = ToDate(end);
   c.set_social_value_weighting_percent(index % 2 == 0 ? 10 : 5);
   c.set_contract_manager(absl::StrCat(framework.id(), "-manager"));
-  script.steps.push_back(Step(reg, &Stub::RegisterContract));
+  script.steps.push_back(Step(reg, &app::Commands::RegisterContract));
 
   // Measures the framework names, in a seeded order.
   std::vector<const v1::Measure*> measures;
@@ -185,7 +196,7 @@ Script MakeScript(const v1::Framework& framework,
     if (i == 0) cm.set_locality(absl::StrCat("within ", framework.council()));
     planned.push_back(p);
   }
-  script.steps.push_back(Step(add, &Stub::AddCommitments));
+  script.steps.push_back(Step(add, &app::Commands::AddCommitments));
 
   // Quarterly deliveries up to the last whole quarter before today.
   int delivery = 0;
@@ -233,19 +244,19 @@ Script MakeScript(const v1::Framework& framework,
                                                  script.contract_id, "/",
                                                  d.delivery_id()));
       d.set_note("quarterly return");
-      script.steps.push_back(Step(report, &Stub::ReportDelivery));
+      script.steps.push_back(Step(report, &app::Commands::ReportDelivery));
       if (latest) continue;  // awaiting verification
       if (random.Next64() % 100 < 8) {
         v1::RejectDeliveryRequest reject;
         reject.set_contract_id(script.contract_id);
         reject.mutable_rejection()->set_delivery_id(d.delivery_id());
         reject.mutable_rejection()->set_reason("evidence does not show it");
-        script.steps.push_back(Step(reject, &Stub::RejectDelivery));
+        script.steps.push_back(Step(reject, &app::Commands::RejectDelivery));
       } else {
         v1::VerifyDeliveryRequest verify;
         verify.set_contract_id(script.contract_id);
         verify.mutable_verification()->set_delivery_id(d.delivery_id());
-        script.steps.push_back(Step(verify, &Stub::VerifyDelivery));
+        script.steps.push_back(Step(verify, &app::Commands::VerifyDelivery));
       }
     }
   }
@@ -254,7 +265,7 @@ Script MakeScript(const v1::Framework& framework,
     withdraw.set_contract_id(script.contract_id);
     withdraw.mutable_withdrawal()->set_commitment_id(planned.back().id);
     withdraw.mutable_withdrawal()->set_reason("service scope reduced");
-    script.steps.push_back(Step(withdraw, &Stub::WithdrawCommitment));
+    script.steps.push_back(Step(withdraw, &app::Commands::WithdrawCommitment));
   }
   if (index == 5 && !planned.empty()) {
     v1::AmendCommitmentRequest amend;
@@ -262,16 +273,16 @@ Script MakeScript(const v1::Framework& framework,
     amend.mutable_amendment()->set_commitment_id(planned.front().id);
     amend.mutable_amendment()->set_target(planned.front().target * 0.8);
     amend.mutable_amendment()->set_reason("agreed at annual review");
-    script.steps.push_back(Step(amend, &Stub::AmendCommitment));
+    script.steps.push_back(Step(amend, &app::Commands::AmendCommitment));
   }
   return script;
 }
 
 }  // namespace
 
-absl::Status LoadDemo(const std::shared_ptr<grpc::Channel>& channel,
-                      const FrameworkStore& frameworks, absl::CivilDay today,
+absl::Status LoadDemo(app::Application& app, absl::CivilDay today,
                       uint64_t seed) {
+  const app::FrameworkStore& frameworks = app.framework_store();
   std::shared_ptr<const v1::MeasureLibrary> library = frameworks.Library();
   if (library == nullptr) {
     return absl::FailedPreconditionError("demo: no measure library published");
@@ -288,18 +299,18 @@ absl::Status LoadDemo(const std::shared_ptr<grpc::Channel>& channel,
   std::vector<std::thread> threads;
   for (int t = 0; t < kThreads; ++t) {
     threads.emplace_back([&, t] {
-      v1::ContractService::Stub stub(channel);
       for (size_t i = t; i < scripts.size(); i += kThreads) {
         for (size_t s = 0; s < scripts[i].steps.size(); ++s) {
-          grpc::Status status = scripts[i].steps[s](
-              stub, absl::StrCat("demo-", scripts[i].contract_id, "-", s));
+          absl::Status status = scripts[i].steps[s](
+              app.commands(),
+              absl::StrCat("demo-", scripts[i].contract_id, "-", s));
           if (!status.ok()) {
             absl::MutexLock lock(&mu);
             if (first_error.ok()) {
               first_error = absl::Status(
-                  static_cast<absl::StatusCode>(status.error_code()),
+                  status.code(),
                   absl::StrCat("demo ", scripts[i].contract_id, " step ", s,
-                               ": ", status.error_message()));
+                               ": ", status.message()));
             }
             return;
           }
@@ -311,51 +322,46 @@ absl::Status LoadDemo(const std::shared_ptr<grpc::Channel>& channel,
   return first_error;
 }
 
-}  // namespace svledger::services
-
-namespace svledger::services {
 namespace {
 
 // Runs one enforcement command as the demo's contract manager.
-template <typename Request, typename Method>
-grpc::Status Manage(v1::EnforcementService::Stub& stub, Method method,
+template <typename Request>
+absl::Status Manage(app::Application& app,
+                    void (app::Commands::*method)(const app::Caller&,
+                                                  const Request&,
+                                                  app::CommandDone),
                     const Request& request) {
-  grpc::ClientContext context;
-  context.AddMetadata("svledger-actor", "demo.manager");
-  v1::CommandResponse response;
-  return (stub.*method)(&context, request, &response);
+  return Run(app.commands(), method, "demo.manager", request);
 }
 
-absl::Status DemoError(const std::string& what, const grpc::Status& status) {
-  return absl::Status(
-      static_cast<absl::StatusCode>(status.error_code()),
-      absl::StrCat("demo ", what, ": ", status.error_message()));
+absl::Status DemoError(const std::string& what, const absl::Status& status) {
+  return absl::Status(status.code(),
+                      absl::StrCat("demo ", what, ": ", status.message()));
 }
 
 }  // namespace
 
-absl::Status LoadDemoEnforcement(const std::shared_ptr<grpc::Channel>& channel,
-                                 absl::CivilDay today, uint64_t min_position) {
-  v1::EnforcementService::Stub stub(channel);
+absl::Status LoadDemoEnforcement(app::Application& app, absl::CivilDay today,
+                                 uint64_t min_position) {
+  if (!app.progress().applied().WaitFor(min_position,
+                                        absl::Now() + absl::Seconds(30))) {
+    return absl::DeadlineExceededError(
+        absl::StrCat("demo: the projection did not apply position ",
+                     min_position, " in 30 s"));
+  }
   v1::ListCasesRequest list;
   list.set_state(v1::CASE_OPEN);
   list.set_page_size(500);
-  list.set_min_position(min_position);
-  v1::ListCasesResponse cases;
-  {
-    grpc::ClientContext context;
-    if (grpc::Status s = stub.ListCases(&context, list, &cases); !s.ok()) {
-      return DemoError("cases", s);
-    }
-  }
+  absl::StatusOr<v1::ListCasesResponse> cases = app.cases().ListCases(list);
+  if (!cases.ok()) return DemoError("cases", cases.status());
   // The first three open cases of each council, oldest first.
   std::map<std::string, int> per_council;
-  for (const v1::EnforcementCase& c : cases.cases()) {
+  for (const v1::EnforcementCase& c : cases->cases()) {
     const int n = per_council[c.council()]++;
     const std::string id =
         absl::StrCat("demo-enf-", c.contract_id(), "-",
                      absl::StrReplaceAll(c.case_id(), {{"#", "."}}), "-");
-    grpc::Status status;
+    absl::Status status;
     if (n == 0) {
       // Warned, then a plan whose date has passed: the policy escalates it.
       v1::RecordActionRequest warn;
@@ -364,15 +370,14 @@ absl::Status LoadDemoEnforcement(const std::shared_ptr<grpc::Channel>& channel,
       warn.mutable_action()->set_case_id(c.case_id());
       warn.mutable_action()->set_stage(v1::NOTICE);
       warn.mutable_action()->set_note("warning letter sent to the supplier");
-      status = Manage(stub, &v1::EnforcementService::Stub::RecordAction, warn);
+      status = Manage(app, &app::Commands::RecordAction, warn);
       v1::RecordActionRequest plan = warn;
       plan.set_request_id(id + "plan");
       plan.mutable_action()->set_stage(v1::REMEDIATION_PLAN);
       plan.mutable_action()->set_note("recovery plan agreed at review meeting");
       *plan.mutable_action()->mutable_agreed_date() = ToDate(today - 14);
       if (status.ok()) {
-        status =
-            Manage(stub, &v1::EnforcementService::Stub::RecordAction, plan);
+        status = Manage(app, &app::Commands::RecordAction, plan);
       }
     } else if (n == 1) {
       // A plan still running.
@@ -383,7 +388,7 @@ absl::Status LoadDemoEnforcement(const std::shared_ptr<grpc::Channel>& channel,
       plan.mutable_action()->set_stage(v1::REMEDIATION_PLAN);
       plan.mutable_action()->set_note("supplier to recruit through job centre");
       *plan.mutable_action()->mutable_agreed_date() = ToDate(today + 45);
-      status = Manage(stub, &v1::EnforcementService::Stub::RecordAction, plan);
+      status = Manage(app, &app::Commands::RecordAction, plan);
     } else if (n == 2) {
       // Waived by the council.
       v1::CloseCaseRequest waive;
@@ -393,7 +398,7 @@ absl::Status LoadDemoEnforcement(const std::shared_ptr<grpc::Channel>& channel,
       waive.mutable_close()->set_reason(v1::WAIVED);
       waive.mutable_close()->set_note(
           "delivery moved into next year by agreed variation");
-      status = Manage(stub, &v1::EnforcementService::Stub::CloseCase, waive);
+      status = Manage(app, &app::Commands::CloseCase, waive);
     }
     if (!status.ok())
       return DemoError(c.contract_id() + " " + c.case_id(), status);
@@ -401,4 +406,4 @@ absl::Status LoadDemoEnforcement(const std::shared_ptr<grpc::Channel>& channel,
   return absl::OkStatus();
 }
 
-}  // namespace svledger::services
+}  // namespace svledger::demo

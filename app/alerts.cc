@@ -1,0 +1,147 @@
+#include "app/alerts.h"
+
+#include "absl/strings/str_cat.h"
+#include "domain/contract.h"
+#include "domain/enforcement.h"
+#include "domain/ids.h"
+
+namespace svledger::app {
+namespace {
+
+// Contracts whose parties are cached; past it the cache starts again.
+constexpr size_t kMaxCachedParties = 100000;
+
+template <typename Message>
+bool Parse(const eventstore::RecordedEvent& e, Message* out) {
+  return out->ParseFromArray(e.payload.data(),
+                             static_cast<int>(e.payload.size()));
+}
+
+}  // namespace
+
+absl::StatusOr<AlertWatch> Alerts::Watch(
+    const v1::WatchAlertsRequest& request) const {
+  for (auto [value, field] :
+       {std::pair{&request.council(), "council"},
+        std::pair{&request.contract_id(), "contract_id"}}) {
+    if (value->empty()) continue;
+    if (absl::Status s = domain::CheckId(*value, field); !s.ok()) return s;
+  }
+  const uint64_t head = store_->HeadPosition();
+  AlertWatch watch;
+  watch.from_position = request.from_position();
+  if (watch.from_position == 0) watch.from_position = head + 1;
+  if (watch.from_position > head + 1) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("from_position: beyond the log's head ", head));
+  }
+  if (!request.contract_id().empty()) {
+    watch.contract_stream = domain::ContractStream(request.contract_id());
+    watch.filter.stream_prefixes = {watch.contract_stream};
+  } else {
+    watch.filter.stream_prefixes = {domain::kContractStreamPrefix};
+  }
+  watch.filter.event_types = {
+      domain::kCommitmentStatusChanged, domain::kEnforcementCaseOpened,
+      domain::kEnforcementActionRecorded, domain::kEnforcementCaseEscalated,
+      domain::kEnforcementCaseClosed};
+  watch.council = request.council();
+  return watch;
+}
+
+absl::Status Alerts::Select(
+    const AlertWatch& watch,
+    const std::vector<eventstore::RecordedEvent>& events,
+    v1::WatchAlertsResponse& out) {
+  for (const eventstore::RecordedEvent& e : events) {
+    // A contract filter is a stream prefix: keep only its own stream.
+    if (!watch.contract_stream.empty() &&
+        e.stream_id != watch.contract_stream) {
+      continue;
+    }
+    absl::StatusOr<std::optional<v1::Alert>> alert = ToAlert(e);
+    if (!alert.ok()) return alert.status();
+    if (!alert->has_value()) continue;
+    if (!watch.council.empty() && (*alert)->council() != watch.council) {
+      continue;
+    }
+    *out.add_alerts() = **std::move(alert);
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<Alerts::Parties> Alerts::PartiesOf(
+    const std::string& contract_id) {
+  {
+    absl::MutexLock lock(&parties_mu_);
+    if (auto it = parties_.find(contract_id); it != parties_.end()) {
+      return it->second;
+    }
+  }
+  eventstore::ReadStreamOptions first;
+  first.limit = 1;
+  absl::StatusOr<eventstore::StreamSlice> slice =
+      store_->ReadStream(domain::ContractStream(contract_id), first);
+  if (!slice.ok()) return slice.status();
+  v1::ContractRegistered registered;
+  if (slice->events.empty() ||
+      slice->events[0].type != domain::kContractRegistered ||
+      !Parse(slice->events[0], &registered)) {
+    return absl::DataLossError(absl::StrCat("contract stream '", contract_id,
+                                            "' does not start registered"));
+  }
+  Parties parties{registered.framework().id(), registered.supplier_id()};
+  absl::MutexLock lock(&parties_mu_);
+  if (parties_.size() >= kMaxCachedParties) parties_.clear();
+  parties_.emplace(contract_id, parties);
+  return parties;
+}
+
+absl::StatusOr<std::optional<v1::Alert>> Alerts::ToAlert(
+    const eventstore::RecordedEvent& e) {
+  v1::Alert alert;
+  bool parsed = true;
+  if (e.type == domain::kCommitmentStatusChanged) {
+    parsed = Parse(e, alert.mutable_status_changed());
+    alert.set_commitment_id(alert.status_changed().commitment_id());
+  } else if (e.type == domain::kEnforcementCaseOpened) {
+    parsed = Parse(e, alert.mutable_case_opened());
+    alert.set_case_id(alert.case_opened().case_id());
+  } else if (e.type == domain::kEnforcementActionRecorded) {
+    parsed = Parse(e, alert.mutable_case_action());
+    alert.set_case_id(alert.case_action().case_id());
+  } else if (e.type == domain::kEnforcementCaseEscalated) {
+    parsed = Parse(e, alert.mutable_case_escalated());
+    alert.set_case_id(alert.case_escalated().case_id());
+  } else if (e.type == domain::kEnforcementCaseClosed) {
+    parsed = Parse(e, alert.mutable_case_closed());
+    alert.set_case_id(alert.case_closed().case_id());
+  } else {
+    return std::nullopt;
+  }
+  std::optional<std::string> contract_id =
+      domain::ContractIdOfStream(e.stream_id);
+  std::optional<domain::CaseRef> case_ref;
+  if (parsed && !alert.case_id().empty()) {
+    absl::StatusOr<domain::CaseRef> ref = domain::ParseCaseId(alert.case_id());
+    parsed = ref.ok();
+    if (ref.ok()) case_ref = *std::move(ref);
+  }
+  if (!parsed || !contract_id.has_value()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("cannot read ", e.type, " at position ", e.position));
+  }
+  if (case_ref.has_value()) alert.set_commitment_id(case_ref->commitment_id);
+  alert.set_contract_id(*contract_id);
+  absl::StatusOr<Parties> parties = PartiesOf(alert.contract_id());
+  if (!parties.ok()) return parties.status();
+  alert.set_council(parties->council);
+  alert.set_supplier_id(parties->supplier_id);
+  alert.set_position(e.position);
+  alert.mutable_recorded()->set_unix_micros(
+      absl::ToUnixMicros(e.recorded_time));
+  alert.set_actor(e.metadata.actor);
+  return alert;
+}
+
+}  // namespace svledger::app

@@ -1,0 +1,77 @@
+#ifndef SVLEDGER_APP_ALERTS_H_
+#define SVLEDGER_APP_ALERTS_H_
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/container/flat_hash_map.h"
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "eventstore/event_store.h"
+#include "svledger/v1/alert_service.pb.h"
+
+namespace svledger::app {
+
+// What one alert watch follows: where it starts in the log, which events it
+// reads, and the filters applied to what they make.
+struct AlertWatch {
+  uint64_t from_position = 1;
+  eventstore::EventFilter filter;
+  std::string council;          // empty: every council
+  std::string contract_stream;  // empty: every contract
+};
+
+// The alert feed: the log's commitment status changes and case changes
+// (domain/enforcement.h) as alerts, each with its log position. It reads
+// the log itself, not a projection: an alert is exactly an event, so
+// resuming from a position gives no gap and no duplicate, across restarts
+// too. A front door follows `watch.filter` from `watch.from_position` with
+// an eventstore::Subscription over log() and passes what it reads to
+// Select.
+//
+// Thread-safe. The store must outlive it.
+class Alerts {
+ public:
+  explicit Alerts(const eventstore::EventStore* store) : store_(store) {}
+
+  // The watch a request asks for. Errors: INVALID_ARGUMENT naming council,
+  // contract_id, or from_position beyond the log's head. from_position 0:
+  // from the next event on.
+  absl::StatusOr<AlertWatch> Watch(const v1::WatchAlertsRequest& request) const;
+
+  // Adds to `out` the alerts that `events` (read with watch.filter) make
+  // for `watch`. Errors: those of ToAlert.
+  absl::Status Select(const AlertWatch& watch,
+                      const std::vector<eventstore::RecordedEvent>& events,
+                      v1::WatchAlertsResponse& out);
+
+  // The alert an event of a contract stream makes, or nullopt if the event
+  // is not an alert. INVALID_ARGUMENT if its payload cannot be read;
+  // DATA_LOSS if its contract's stream does not start registered.
+  absl::StatusOr<std::optional<v1::Alert>> ToAlert(
+      const eventstore::RecordedEvent& event);
+
+  // The log, read-only, to follow.
+  const eventstore::EventStore& log() const { return *store_; }
+
+ private:
+  // The council (framework id) and supplier of a contract, from its
+  // registration (the stream's first event; they never change). Cached.
+  struct Parties {
+    std::string council;
+    std::string supplier_id;
+  };
+  absl::StatusOr<Parties> PartiesOf(const std::string& contract_id);
+
+  const eventstore::EventStore* const store_;
+
+  absl::Mutex parties_mu_;
+  absl::flat_hash_map<std::string, Parties> parties_
+      ABSL_GUARDED_BY(parties_mu_);
+};
+
+}  // namespace svledger::app
+
+#endif  // SVLEDGER_APP_ALERTS_H_

@@ -1,0 +1,134 @@
+#ifndef SVLEDGER_APP_CONTRACT_COMMANDS_H_
+#define SVLEDGER_APP_CONTRACT_COMMANDS_H_
+
+#include <atomic>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/container/flat_hash_map.h"
+#include "absl/functional/any_invocable.h"
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "domain/contract.h"
+#include "eventstore/event_store.h"
+
+namespace svledger::app {
+
+// What a command wrote, or found written.
+struct CommandOutcome {
+  // The log position and contract-stream version of the command's last
+  // event; 0 when it decided nothing.
+  uint64_t position = 0;
+  uint64_t stream_version = 0;
+  // The request id had run already: this is its original outcome and
+  // nothing was written now.
+  bool replayed = false;
+  // Events written by this call.
+  int appended = 0;
+};
+
+// Told a command's outcome, once, on some thread; must not block.
+using CommandDone = absl::AnyInvocable<void(absl::StatusOr<CommandOutcome>) &&>;
+
+// The command engine: every command on a contract's stream, whoever sends
+// it (a front door or the enforcement policy), runs through Execute.
+//
+// Commands on one contract run one at a time, in arrival order (a single
+// writer per contract inside this server), while different contracts
+// proceed in parallel. Each command answers a retried request id with one
+// indexed lookup (its first event's id is domain::CommandEventId), brings
+// the contract's cached state up to date with the stream's new events,
+// decides against it, and appends every event of the decision in one
+// atomic append with the stream's exact expected version. A lost race is
+// re-read (after an EventStore::Barrier, so the re-read includes what beat
+// it) and decided again: races then come only from other writers of the
+// stream. Appends complete asynchronously, so no caller's thread waits;
+// the next queued command of a contract starts from the completion of the
+// one before.
+//
+// Outcomes of `done`: OK with the outcome; INVALID_ARGUMENT for a bad
+// request_id or contract_id; FAILED_PRECONDITION "contract_id: no
+// contract ..." when the decision needs a registered contract; whatever
+// else the decision returns; ABORTED after kMaxAttempts lost races; the
+// store's errors (UNAVAILABLE once it is closed).
+//
+// Thread-safe. The store must outlive it.
+class ContractCommands {
+ public:
+  // How many times a command is re-read and decided again after losing a
+  // race before the caller gets ABORTED.
+  static constexpr int kMaxAttempts = 32;
+
+  // Decides a command against the contract's current state: the events to
+  // append, or why not. Called on some thread, possibly more than once (a
+  // lost race decides again); must not block.
+  using Decide = std::function<absl::StatusOr<domain::Decision>(
+      const domain::ContractState&)>;
+
+  explicit ContractCommands(eventstore::EventStore* store);
+
+  // Runs a command on `contract_id` as request `request_id`, recording
+  // `actor` as the events' actor. Event i of the decision gets the id
+  // domain::CommandEventId(contract_id, request_id, i), unless it carries
+  // a request id of its own (domain::NewEvent::request_id). A decision
+  // with no event writes nothing and is answered OK with appended 0.
+  // REQUIRES: a decision has at most max_events_per_command() events.
+  void Execute(const std::string& contract_id, const std::string& request_id,
+               const std::string& actor, Decide decide, CommandDone done);
+
+  // The most events one decision may append (the log's limit per append).
+  size_t max_events_per_command() const;
+
+  // Contract-stream events skipped because the domain could not apply them
+  // (for metrics; nonzero means the log holds something unexpected).
+  uint64_t skipped_events() const {
+    return skipped_events_.load(std::memory_order_relaxed);
+  }
+
+ private:
+  friend class CommandRun;
+  // Starts `run` now, or queues it behind the command running on its
+  // contract.
+  void Enqueue(const std::string& contract_id, class CommandRun* run);
+  // Called when a contract's running command has finished: starts the next
+  // one queued, if any.
+  void Next(const std::string& contract_id);
+
+  // A contract's state as of a stream version. Events never change, so a
+  // cached prefix stays true; a command only applies what came after it.
+  struct CachedContract {
+    domain::ContractState state;
+    std::optional<uint64_t> last_version;  // nullopt: nothing applied yet
+    // The stream may hold events after last_version that this server did
+    // not write (or a command lost a race): read them before deciding.
+    bool stale = true;
+  };
+  // Most contracts cached at once; past it the cache starts again.
+  static constexpr size_t kMaxCachedContracts = 20000;
+  // Takes the contract's cached state (or an empty one). Only the command
+  // running on the contract calls it, so nothing else holds the entry.
+  std::unique_ptr<CachedContract> TakeCached(const std::string& contract_id);
+  void PutCached(const std::string& contract_id,
+                 std::unique_ptr<CachedContract> cached);
+
+  eventstore::EventStore* const store_;
+
+  // Events of contract streams that the domain could not apply (skipped).
+  std::atomic<uint64_t> skipped_events_{0};
+
+  absl::Mutex mu_;
+  // Contracts with a command running -> the commands waiting behind it.
+  absl::flat_hash_map<std::string, std::deque<class CommandRun*>> busy_
+      ABSL_GUARDED_BY(mu_);
+  absl::flat_hash_map<std::string, std::unique_ptr<CachedContract>> cache_
+      ABSL_GUARDED_BY(mu_);
+};
+
+}  // namespace svledger::app
+
+#endif  // SVLEDGER_APP_CONTRACT_COMMANDS_H_

@@ -1,0 +1,53 @@
+#ifndef SVLEDGER_APP_EVENT_LOG_H_
+#define SVLEDGER_APP_EVENT_LOG_H_
+
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "eventstore/event_store.h"
+
+namespace svledger::app {
+
+// The raw event log as the front doors offer it: appends to the streams the
+// server does not own, and reads of every stream. The server's own streams
+// (domain::IsReservedStream: contracts, measures, frameworks) are written
+// only by the application's commands, so a raw append can never put into a
+// contract's history an event that no rule checked.
+//
+// Thread-safe. The store must outlive it.
+class EventLog {
+ public:
+  explicit EventLog(eventstore::EventStore* store) : store_(store) {}
+
+  // Appends as EventStore::AppendAsync does, and with its outcomes, except
+  // that a reserved stream is refused at once with PERMISSION_DENIED naming
+  // stream_id, and nothing is written.
+  void Append(std::string stream_id, eventstore::ExpectedVersion expected,
+              std::vector<eventstore::ProposedEvent> events,
+              eventstore::EventStore::AppendCallback done);
+
+  // EventStore::ReadStream, and INVALID_ARGUMENT naming from_end when it is
+  // asked of a forwards read.
+  absl::StatusOr<eventstore::StreamSlice> ReadStream(
+      const std::string& stream_id,
+      const eventstore::ReadStreamOptions& options) const;
+
+  // EventStore::ReadAll.
+  absl::StatusOr<eventstore::AllSlice> ReadAll(
+      uint64_t from_position, const eventstore::ReadAllOptions& options) const;
+
+  // OK if `filter` may be used to read or follow the log; INVALID_ARGUMENT
+  // naming the field otherwise.
+  absl::Status CheckFilter(const eventstore::EventFilter& filter) const;
+
+  // The log, read-only, for following it live (eventstore::Subscription).
+  const eventstore::EventStore& log() const { return *store_; }
+
+ private:
+  eventstore::EventStore* const store_;
+};
+
+}  // namespace svledger::app
+
+#endif  // SVLEDGER_APP_EVENT_LOG_H_

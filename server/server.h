@@ -1,0 +1,151 @@
+#ifndef SVLEDGER_SERVER_SERVER_H_
+#define SVLEDGER_SERVER_SERVER_H_
+
+#include <memory>
+#include <string>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "app/application.h"
+#include "common/clock.h"
+#include "common/random.h"
+#include "eventstore/event_store.h"
+#include "grpcpp/server.h"
+#include "observability/domain_metrics.h"
+#include "observability/server_metrics.h"
+#include "projections/contract_read_model.h"
+#include "projections/projection_db.h"
+#include "prometheus/exposer.h"
+
+namespace svledger::server {
+
+// Where and how the server keeps its state.
+struct StorageOptions {
+  // Directory for all persistent state: the event log in "log", the
+  // projections in "projections". Created if missing. Default "./var/data".
+  std::string data_dir = "./var/data";
+  // fsync every commit. Default true; see EventStoreOptions::sync.
+  bool sync = true;
+};
+
+// The gRPC front door.
+struct GrpcOptions {
+  // host:port to listen on; port 0 picks a free port (see Server::port).
+  // Default "127.0.0.1:50051".
+  std::string listen = "127.0.0.1:50051";
+  // Largest request a client may send. Appends are limited to 16 MiB by the
+  // event log; this leaves room for framing so that an oversized append gets
+  // the log's clear INVALID_ARGUMENT rather than a transport error.
+  // Default 32 MiB.
+  int max_receive_message_bytes = 32 << 20;
+  // How long shutdown waits for in-flight calls before cancelling them.
+  // Default 10 s.
+  absl::Duration shutdown_grace = absl::Seconds(10);
+  // The longest a query waits for the projection to apply its
+  // min_position before DEADLINE_EXCEEDED. Default 5 s.
+  absl::Duration max_position_wait = absl::Seconds(5);
+};
+
+// What the server writes on first start.
+struct SeedOptions {
+  // A directory of framework files (measures.textproto and one
+  // <council>.textproto each) to publish at start-up when the log has no
+  // measure library yet, i.e. on first start. Empty (the default): none.
+  std::string frameworks_dir;
+  // On first start (no contract in the log yet), load a demo data set:
+  // contracts for each published council framework with commitments and
+  // two years of deliveries (demo/demo.h). Default false.
+  bool demo = false;
+};
+
+// Prometheus exposition.
+struct MetricsOptions {
+  // host:port for Prometheus to scrape (path /metrics); port 0 picks a free
+  // port (see Server::metrics_port). Default empty: no exposition (the
+  // binary's --metrics-listen defaults to 127.0.0.1:9464).
+  std::string listen;
+  // Per-contract series and their cap (observability/domain_metrics.h).
+  // Default off.
+  observability::DomainMetricsOptions domain;
+};
+
+struct ServerOptions {
+  StorageOptions storage;
+  // The councils served, the standing rule, and the enforcement policy.
+  app::ApplicationOptions app;
+  GrpcOptions grpc;
+  SeedOptions seed;
+  MetricsOptions metrics;
+  // Injected time and randomness. Not owned; must outlive the server.
+  // Default (null): the real ones.
+  Clock* clock = nullptr;
+  RandomSource* random = nullptr;
+};
+
+// A running svledger server: the event log and its read model, the
+// application over them, every gRPC service with the standard health
+// service and server reflection, and the metrics endpoint.
+//
+// Thread-safe.
+class Server {
+ public:
+  // Opens the data directory and starts serving, in named steps: open
+  // storage, build the application, start gRPC, seed (frameworks and demo),
+  // start the policy, start metrics. Errors: the event log's (such as a
+  // locked or foreign data directory); UNAVAILABLE if an address cannot be
+  // bound; a seed step's.
+  static absl::StatusOr<std::unique_ptr<Server>> Start(ServerOptions options);
+
+  // Shutdown()s.
+  ~Server();
+
+  // The port actually bound.
+  int port() const { return port_; }
+  // The metrics port actually bound; 0 without exposition.
+  int metrics_port() const { return metrics_port_; }
+
+  eventstore::EventStore& store() { return *store_; }
+  projections::ContractReadModel& read_model() { return *read_model_; }
+  app::Application& app() { return *app_; }
+
+  // Graceful shutdown: health turns NOT_SERVING, subscriptions end with
+  // UNAVAILABLE, new calls are refused, in-flight appends complete (up to
+  // shutdown_grace), then the event log closes cleanly. Idempotent.
+  void Shutdown();
+
+ private:
+  explicit Server(ServerOptions options);
+
+  absl::Status OpenStorage();
+  absl::Status BuildApplication();
+  absl::Status StartGrpc();
+  absl::Status Seed();
+  absl::Status StartMetrics();
+
+  const ServerOptions options_;
+  Clock* const clock_;
+  // Declared first, destroyed last: the store and the gRPC server report to
+  // them until they are gone.
+  std::shared_ptr<prometheus::Registry> registry_;
+  std::unique_ptr<observability::ServerMetrics> metrics_;
+  std::unique_ptr<eventstore::EventStore> store_;
+  std::unique_ptr<projections::ProjectionDb> projection_db_;
+  std::unique_ptr<projections::ContractReadModel> read_model_;
+  std::unique_ptr<app::Application> app_;
+  struct Services;
+  std::unique_ptr<Services> services_;
+  std::shared_ptr<observability::DomainMetricsCollector> domain_metrics_;
+  std::shared_ptr<observability::OperationalCollector> operational_;
+  std::unique_ptr<prometheus::Exposer> exposer_;
+  int metrics_port_ = 0;
+  std::unique_ptr<grpc::Server> grpc_server_;
+  int port_ = 0;
+  absl::Mutex shutdown_mu_;
+  bool shut_down_ ABSL_GUARDED_BY(shutdown_mu_) = false;
+};
+
+}  // namespace svledger::server
+
+#endif  // SVLEDGER_SERVER_SERVER_H_
