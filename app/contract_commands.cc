@@ -191,19 +191,22 @@ class CommandRun {
     Finish(r.status());
   }
 
+  // Tells `done`, then starts the next command queued on the contract.
+  // Everything that touches the engine for this command happens before
+  // `done`: once told, the caller may destroy the engine (if nothing else
+  // is in flight).
   void Finish(const absl::Status& status) {
-    if (status.ok()) {
-      std::move(done_)(outcome_);
-    } else {
-      std::move(done_)(status);
-    }
     ContractCommands* commands = commands_;
-    const std::string contract_id = contract_id_;
     if (cached_ != nullptr) {
-      commands->PutCached(contract_id, std::move(cached_));
+      commands->PutCached(contract_id_, std::move(cached_));
     }
+    CommandRun* next = commands->TakeNext(contract_id_);
+    CommandDone done = std::move(done_);
+    absl::StatusOr<CommandOutcome> outcome = outcome_;
+    if (!status.ok()) outcome = status;
     delete this;
-    commands->Next(contract_id);
+    std::move(done)(std::move(outcome));
+    if (next != nullptr) commands->Run(next);
   }
 
   ContractCommands* const commands_;
@@ -255,7 +258,39 @@ void ContractCommands::Enqueue(const std::string& contract_id,
       return;
     }
   }
-  run->Attempt();
+  Run(run);
+}
+
+CommandRun* ContractCommands::TakeNext(const std::string& contract_id) {
+  absl::MutexLock lock(&mu_);
+  auto it = busy_.find(contract_id);
+  if (it == busy_.end()) return nullptr;
+  if (it->second.empty()) {
+    busy_.erase(it);
+    return nullptr;
+  }
+  CommandRun* next = it->second.front();
+  it->second.pop_front();
+  return next;
+}
+
+void ContractCommands::Run(CommandRun* run) {
+  // A command that finishes at once (a refusal, a replay) does so inside
+  // Attempt and starts the next one queued: collect those and run them in
+  // this loop instead of recursing once per queued command.
+  thread_local std::vector<CommandRun*>* pending = nullptr;
+  if (pending != nullptr) {
+    pending->push_back(run);
+    return;
+  }
+  std::vector<CommandRun*> work = {run};
+  pending = &work;
+  while (!work.empty()) {
+    CommandRun* next = work.back();
+    work.pop_back();
+    next->Attempt();
+  }
+  pending = nullptr;
 }
 
 std::unique_ptr<ContractCommands::CachedContract> ContractCommands::TakeCached(
@@ -273,37 +308,6 @@ void ContractCommands::PutCached(const std::string& contract_id,
   absl::MutexLock lock(&mu_);
   if (cache_.size() >= kMaxCachedContracts) cache_.clear();
   cache_[contract_id] = std::move(cached);
-}
-
-void ContractCommands::Next(const std::string& contract_id) {
-  // A command that fails at once finishes inside Attempt, which calls Next
-  // again: collect those calls and run them in this loop instead of
-  // recursing once per queued command.
-  thread_local std::vector<std::string>* running = nullptr;
-  if (running != nullptr) {
-    running->push_back(contract_id);
-    return;
-  }
-  std::vector<std::string> work = {contract_id};
-  running = &work;
-  while (!work.empty()) {
-    const std::string id = std::move(work.back());
-    work.pop_back();
-    CommandRun* next = nullptr;
-    {
-      absl::MutexLock lock(&mu_);
-      auto it = busy_.find(id);
-      if (it == busy_.end()) continue;
-      if (it->second.empty()) {
-        busy_.erase(it);
-        continue;
-      }
-      next = it->second.front();
-      it->second.pop_front();
-    }
-    next->Attempt();
-  }
-  running = nullptr;
 }
 
 }  // namespace svledger::app

@@ -57,7 +57,9 @@ using CommandDone = absl::AnyInvocable<void(absl::StatusOr<CommandOutcome>) &&>;
 // else the decision returns; ABORTED after kMaxAttempts lost races; the
 // store's errors (UNAVAILABLE once it is closed).
 //
-// Thread-safe. The store must outlive it.
+// Thread-safe. The store must outlive it, and it must outlive every
+// command in flight (it may be destroyed as soon as the last `done` has
+// been called).
 class ContractCommands {
  public:
   // How many times a command is re-read and decided again after losing a
@@ -95,9 +97,11 @@ class ContractCommands {
   // Starts `run` now, or queues it behind the command running on its
   // contract.
   void Enqueue(const std::string& contract_id, class CommandRun* run);
-  // Called when a contract's running command has finished: starts the next
-  // one queued, if any.
-  void Next(const std::string& contract_id);
+  // Called when a contract's running command has finished: the next one
+  // queued (now running), or null (the contract is idle).
+  class CommandRun* TakeNext(const std::string& contract_id);
+  // Runs `run`'s first attempt.
+  void Run(class CommandRun* run);
 
   // A contract's state as of a stream version. Events never change, so a
   // cached prefix stays true; a command only applies what came after it.

@@ -50,11 +50,14 @@ absl::StatusOr<std::unique_ptr<FrameworkStore>> FrameworkStore::Open(
     eventstore::EventStore* store, std::set<std::string> councils) {
   std::unique_ptr<FrameworkStore> fs(
       new FrameworkStore(store, std::move(councils)));
+  // Read before catching up, so that whatever is appended meanwhile moves
+  // the head past it and is caught up by the follower.
+  const uint64_t head = store->HeadPosition();
   if (absl::Status s = fs->CatchUp(); !s.ok()) return s;
   FrameworkStore* self = fs.get();
-  fs->follower_ = std::thread([self] {
+  fs->follower_ = std::thread([self, head] {
     pthread_setname_np(pthread_self(), "svl-frameworks");
-    self->Follow();
+    self->Follow(head);
   });
   return fs;
 }
@@ -64,8 +67,7 @@ FrameworkStore::~FrameworkStore() {
   if (follower_.joinable()) follower_.join();
 }
 
-void FrameworkStore::Follow() {
-  uint64_t seen = store_->HeadPosition();
+void FrameworkStore::Follow(uint64_t seen) {
   while (!stop_.WaitForNotificationWithTimeout(kFollowInterval)) {
     const uint64_t head = store_->HeadPosition();
     if (head == seen) continue;

@@ -111,8 +111,8 @@ class FrameworkStore {
 
   // Applies whatever the two streams hold beyond what was applied.
   absl::Status CatchUp() ABSL_LOCKS_EXCLUDED(mu_);
-  // The follower thread's loop.
-  void Follow();
+  // The follower thread's loop; everything up to `seen` is caught up.
+  void Follow(uint64_t seen);
 
   // Appends one event to `stream` after its version `last`, catching up
   // and deciding again (`decide`) on a lost race.
