@@ -4,7 +4,9 @@
 
 #include <algorithm>
 #include <future>
+#include <memory>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -42,57 +44,91 @@ EnforcementPolicy::EnforcementPolicy(ContractCommands* contracts,
 
 EnforcementPolicy::~EnforcementPolicy() { Stop(); }
 
+// One contract's evaluation, across the appends it takes.
+struct EnforcementPolicy::Evaluation {
+  std::string contract_id;
+  std::shared_ptr<const v1::MeasureLibrary> library;
+  absl::Time now;
+  int appended = 0;
+  // Set by the decision: the key of the first proposal it left for the
+  // next append (a decision larger than one append takes).
+  std::string rest_key;
+  EvaluateDone done;
+};
+
 absl::StatusOr<int> EnforcementPolicy::Evaluate(
     const std::string& contract_id) {
-  auto library = frameworks_->LibraryOrEmpty();
-  const absl::Time now = clock_->Now();
+  std::promise<absl::StatusOr<int>> promise;
+  std::future<absl::StatusOr<int>> done = promise.get_future();
+  EvaluateAsync(contract_id, [&promise](absl::StatusOr<int> appended) {
+    promise.set_value(std::move(appended));
+  });
+  return done.get();
+}
+
+void EnforcementPolicy::EvaluateAsync(const std::string& contract_id,
+                                      EvaluateDone done) {
+  auto evaluation = std::make_shared<Evaluation>();
+  evaluation->contract_id = contract_id;
+  evaluation->library = frameworks_->LibraryOrEmpty();
+  evaluation->now = clock_->Now();
+  evaluation->done = std::move(done);
   // Judged on the projection first: most contracts have nothing to do, and
   // need not queue behind their commands to say so.
   std::string first_key;
   model_->current()->Read(contract_id, [&](const domain::ContractState& s) {
     std::vector<domain::PolicyEvent> proposed =
-        Propose(s, *library, *frameworks_, now);
+        Propose(s, *evaluation->library, *frameworks_, evaluation->now);
     if (!proposed.empty()) first_key = std::move(proposed.front().key);
   });
-  const size_t most = contracts_->max_events_per_command();
-  int appended = 0;
-  while (!first_key.empty()) {
-    // Decided again on the contract's current state: every proposal, or
-    // the first `most` of them and the key of the rest.
-    std::string rest_key;
-    ContractCommands::Decide decide =
-        [&, now, library](const domain::ContractState& state)
-        -> absl::StatusOr<domain::Decision> {
-      std::vector<domain::PolicyEvent> proposed =
-          Propose(state, *library, *frameworks_, now);
-      rest_key.clear();
-      if (proposed.size() > most) rest_key = proposed[most].key;
-      domain::Decision decision;
-      decision.reserve(std::min(proposed.size(), most));
-      for (domain::PolicyEvent& e : proposed) {
-        if (decision.size() == most) break;
-        decision.push_back({std::move(e.type), std::move(e.payload),
-                            domain::PolicyRequestId(contract_id, e.key)});
-      }
-      return decision;
-    };
-    std::promise<absl::StatusOr<CommandOutcome>> promise;
-    auto future = promise.get_future();
-    contracts_->Execute(contract_id,
-                        domain::PolicyRequestId(contract_id, first_key),
-                        options_.actor, std::move(decide),
-                        [&promise](absl::StatusOr<CommandOutcome> outcome) {
-                          promise.set_value(std::move(outcome));
-                        });
-    absl::StatusOr<CommandOutcome> outcome = future.get();
-    if (!outcome.ok()) return outcome.status();
-    appended += outcome->appended;
-    // A replayed request was appended before (the projection had not
-    // applied it yet); its change brings the contract back here.
-    if (outcome->replayed) break;
-    first_key = std::move(rest_key);
+  if (first_key.empty()) {
+    std::move(evaluation->done)(0);
+    return;
   }
-  return appended;
+  Submit(std::move(evaluation), std::move(first_key));
+}
+
+void EnforcementPolicy::Submit(std::shared_ptr<Evaluation> evaluation,
+                               std::string first_key) {
+  const std::string& contract_id = evaluation->contract_id;
+  const size_t most = contracts_->max_events_per_command();
+  // Decided again on the contract's current state: every proposal, or the
+  // first `most` of them and the key of the rest.
+  ContractCommands::Decide decide = [this, evaluation,
+                                     most](const domain::ContractState& state)
+      -> absl::StatusOr<domain::Decision> {
+    std::vector<domain::PolicyEvent> proposed =
+        Propose(state, *evaluation->library, *frameworks_, evaluation->now);
+    evaluation->rest_key.clear();
+    if (proposed.size() > most) evaluation->rest_key = proposed[most].key;
+    domain::Decision decision;
+    decision.reserve(std::min(proposed.size(), most));
+    for (domain::PolicyEvent& e : proposed) {
+      if (decision.size() == most) break;
+      decision.push_back(
+          {std::move(e.type), std::move(e.payload),
+           domain::PolicyRequestId(evaluation->contract_id, e.key)});
+    }
+    return decision;
+  };
+  contracts_->Execute(
+      contract_id, domain::PolicyRequestId(contract_id, first_key),
+      options_.actor, std::move(decide),
+      [this, evaluation](absl::StatusOr<CommandOutcome> outcome) mutable {
+        if (!outcome.ok()) {
+          std::move(evaluation->done)(outcome.status());
+          return;
+        }
+        evaluation->appended += outcome->appended;
+        // A replayed request was appended before (the projection had not
+        // applied it yet); its change brings the contract back here.
+        if (outcome->replayed || evaluation->rest_key.empty()) {
+          std::move(evaluation->done)(evaluation->appended);
+          return;
+        }
+        std::string rest = std::exchange(evaluation->rest_key, "");
+        Submit(std::move(evaluation), std::move(rest));
+      });
 }
 
 absl::StatusOr<EnforcementPolicy::SweepResult> EnforcementPolicy::Sweep() {
@@ -101,42 +137,52 @@ absl::StatusOr<EnforcementPolicy::SweepResult> EnforcementPolicy::Sweep() {
     ids.push_back(s.contract.contract_id());
     return true;
   });
-  // Contracts are evaluated in parallel: each waits for its own appends,
-  // and the log's group commit syncs those of many contracts at once.
-  absl::Mutex mu;
-  size_t next = 0;
-  SweepResult result;
-  absl::Status first_error;
-  auto work = [&] {
-    while (true) {
-      size_t i;
-      {
-        absl::MutexLock lock(&mu);
-        if (next == ids.size() || !first_error.ok()) return;
-        if (stop_requested_.load(std::memory_order_relaxed)) {
-          first_error = absl::CancelledError("the policy is stopping");
-          return;
-        }
-        i = next++;
+  // Up to sweep_parallelism contracts in flight, their appends synced
+  // together by the log's group commit. Shared with the callbacks, which
+  // may still be releasing the lock when the sweep returns.
+  struct Progress {
+    absl::Mutex mu;
+    size_t in_flight ABSL_GUARDED_BY(mu) = 0;
+    SweepResult result ABSL_GUARDED_BY(mu);
+    absl::Status first_error ABSL_GUARDED_BY(mu);
+  };
+  auto progress = std::make_shared<Progress>();
+  const size_t window =
+      static_cast<size_t>(std::max(1, options_.sweep_parallelism));
+  for (const std::string& id : ids) {
+    {
+      absl::MutexLock lock(&progress->mu);
+      auto room = [&progress,
+                   window]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(progress->mu) {
+        return progress->in_flight < window || !progress->first_error.ok();
+      };
+      progress->mu.Await(absl::Condition(&room));
+      if (!progress->first_error.ok()) break;
+      if (stop_requested_.load(std::memory_order_relaxed)) {
+        progress->first_error = absl::CancelledError("the policy is stopping");
+        break;
       }
-      absl::StatusOr<int> appended = Evaluate(ids[i]);
-      absl::MutexLock lock(&mu);
+      ++progress->in_flight;
+    }
+    EvaluateAsync(id, [progress](absl::StatusOr<int> appended) {
+      absl::MutexLock lock(&progress->mu);
+      --progress->in_flight;
       if (!appended.ok()) {
-        if (first_error.ok()) first_error = appended.status();
+        if (progress->first_error.ok())
+          progress->first_error = appended.status();
         return;
       }
-      ++result.contracts;
-      result.appended += *appended;
-    }
+      ++progress->result.contracts;
+      progress->result.appended += *appended;
+    });
+  }
+  absl::MutexLock lock(&progress->mu);
+  auto idle = [&progress]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(progress->mu) {
+    return progress->in_flight == 0;
   };
-  const int workers = static_cast<int>(
-      std::min<size_t>(std::max(1, options_.sweep_parallelism), ids.size()));
-  std::vector<std::thread> threads;
-  for (int w = 1; w < workers; ++w) threads.emplace_back(work);
-  work();
-  for (std::thread& t : threads) t.join();
-  if (!first_error.ok()) return first_error;
-  return result;
+  progress->mu.Await(absl::Condition(&idle));
+  if (!progress->first_error.ok()) return progress->first_error;
+  return progress->result;
 }
 
 void EnforcementPolicy::Start() {

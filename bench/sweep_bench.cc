@@ -15,6 +15,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <map>
 
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
@@ -32,12 +33,49 @@
 ABSL_FLAG(int, contracts, 20000, "contracts in the log");
 ABSL_FLAG(int, commitments, 10, "commitments per contract");
 ABSL_FLAG(std::string, json, "", "write results as JSON to this file");
+ABSL_FLAG(int, parallelism, 0,
+          "contracts the sweep evaluates at once (0: the policy's default)");
+ABSL_FLAG(bool, digest, false,
+          "after the first sweep, print a digest of every contract stream's "
+          "events (id, type, payload, actor and request id, in stream order; "
+          "not the global positions, which concurrent sweeps interleave "
+          "differently, nor the recorded times, which the set-up takes from "
+          "the real clock): equal digests mean equal log contents");
 ABSL_FLAG(bool, falling_behind, false,
           "judge two years in, when every commitment is short of its "
           "promise: the first sweep opens every case (one status change and "
           "one case per commitment), the next ones find nothing to do");
 
 using namespace svledger;
+
+// FNV-1a over every contract stream's events in (stream, version) order.
+absl::StatusOr<std::pair<uint64_t, size_t>> ContractStreamsDigest(
+    const eventstore::EventStore& store) {
+  std::map<std::pair<std::string, uint64_t>, std::string> events;
+  eventstore::ReadAllOptions options;
+  options.filter.stream_prefixes = {"contract-"};
+  for (uint64_t from = 1;;) {
+    absl::StatusOr<eventstore::AllSlice> slice = store.ReadAll(from, options);
+    if (!slice.ok()) return slice.status();
+    for (const eventstore::RecordedEvent& e : slice->events) {
+      events[{e.stream_id, e.stream_version}] =
+          absl::StrCat(e.id.ToString(), "|", e.type, "|", e.payload, "|",
+                       e.metadata.actor, "|", e.metadata.request_id);
+    }
+    if (slice->next_position > slice->head_position) break;
+    from = slice->next_position;
+  }
+  uint64_t hash = 14695981039346656037ull;
+  auto mix = [&hash](absl::string_view bytes) {
+    for (unsigned char c : bytes) hash = (hash ^ c) * 1099511628211ull;
+  };
+  for (const auto& [key, value] : events) {
+    mix(key.first);
+    mix(absl::StrCat("#", key.second, "=", value.size(), ":"));
+    mix(value);
+  }
+  return std::pair{hash, events.size()};
+}
 
 int main(int argc, char** argv) {
   absl::ParseCommandLine(argc, argv);
@@ -75,9 +113,13 @@ int main(int argc, char** argv) {
       true;  // the policy's appends are measured as in production
   auto server = server::Server::Start(options);
   if (!server.ok()) return 1;
-  app::EnforcementPolicy policy(&(*server)->app().engine(),
-                                &(*server)->read_model(),
-                                &(*server)->app().framework_store(), &clock);
+  app::EnforcementPolicyOptions policy_options;
+  if (const int p = absl::GetFlag(FLAGS_parallelism); p > 0) {
+    policy_options.sweep_parallelism = p;
+  }
+  app::EnforcementPolicy policy(
+      &(*server)->app().engine(), &(*server)->read_model(),
+      &(*server)->app().framework_store(), &clock, policy_options);
   double best = 1e9;
   size_t contracts = 0;
   int appended = 0;
@@ -96,6 +138,16 @@ int main(int argc, char** argv) {
     if (run == 0) first_appended = swept->appended;
     std::printf("sweep %d: %zu contracts, %d events appended, %.3fs\n", run,
                 swept->contracts, swept->appended, s);
+    if (run == 0 && absl::GetFlag(FLAGS_digest)) {
+      auto digest = ContractStreamsDigest((*server)->store());
+      if (!digest.ok()) {
+        std::fprintf(stderr, "%s\n", digest.status().ToString().c_str());
+        return 1;
+      }
+      std::printf("log digest: %016llx over %zu contract-stream events\n",
+                  static_cast<unsigned long long>(digest->first),
+                  digest->second);
+    }
   }
   if (const std::string path = absl::GetFlag(FLAGS_json); !path.empty()) {
     std::ofstream(path) << absl::StrFormat(
