@@ -54,14 +54,16 @@ absl::StatusOr<std::unique_ptr<ContractProjection>> ContractProjection::Load(
     if (!n.ok()) return n.status();
     counter->store(*n);
   }
-  absl::MutexLock lock(&p->mu_);
-  absl::Status s =
-      table.ForEach(format::kContractPrefix,
-                    [&](absl::string_view key, absl::string_view value) {
-                      return format::LoadRecord(key, value, p->contracts_);
-                    });
+  ContractProjection* const self = p.get();
+  absl::MutexLock lock(&self->mu_);
+  // ForEach calls it while `lock` is held.
+  auto load = [&](absl::string_view key, absl::string_view value)
+                  ABSL_EXCLUSIVE_LOCKS_REQUIRED(self->mu_) {
+                    return format::LoadRecord(key, value, self->contracts_);
+                  };
+  absl::Status s = table.ForEach(format::kContractPrefix, load);
   if (!s.ok()) return s;
-  for (const auto& [id, state] : p->contracts_) {
+  for (const auto& [id, state] : self->contracts_) {
     if (!state.registered) {
       return absl::DataLossError(
           absl::StrCat("projection ", table.cf_name(), ": contract '", id,

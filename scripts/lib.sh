@@ -9,6 +9,7 @@ SVLEDGER_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 # Every package a build or test needs, all from Debian 12.
 SVLEDGER_PACKAGES=(
   g++ cmake ninja-build pkg-config
+  clang  # the thread-safety build, svledger_check_thread_safety
   protobuf-compiler libprotobuf-dev
   libgrpc++-dev protobuf-compiler-grpc
   librocksdb-dev
@@ -47,4 +48,19 @@ svledger_build() {
     cmake -S "$SVLEDGER_ROOT" -B "$dir" -G Ninja -DCMAKE_BUILD_TYPE="$type" >/dev/null
   fi
   cmake --build "$dir" -- -j"$(nproc)" "$@"
+}
+
+# svledger_check_thread_safety DIR: builds every library, svledger and svctl
+# with clang, -Wthread-safety and -Werror (SVLEDGER_THREAD_SAFETY), so that
+# the ABSL_GUARDED_BY annotations are checked, not decorative. Unoptimized:
+# only the diagnostics matter.
+svledger_check_thread_safety() {
+  local dir=$1
+  if [[ ! -f "$dir/build.ninja" ]]; then
+    CXX=clang++ cmake -S "$SVLEDGER_ROOT" -B "$dir" -G Ninja \
+      -DCMAKE_BUILD_TYPE=Debug -DSVLEDGER_THREAD_SAFETY=ON \
+      -DSVLEDGER_BUILD_TESTS=OFF -DSVLEDGER_JEMALLOC=OFF >/dev/null
+  fi
+  echo "scripts: thread-safety build (clang -Wthread-safety -Werror)" >&2
+  cmake --build "$dir" -- -j"$(nproc)"
 }
