@@ -192,266 +192,319 @@ void PrintPublished(const v1::PublishResponse& r) {
               static_cast<unsigned long long>(r.position()));
 }
 
+// What every command of this file gets: the stubs, the positional
+// argument after the command, and the flags they share.
+struct Invocation {
+  std::string command;
+  std::shared_ptr<grpc::Channel> channel;
+  std::unique_ptr<v1::ProgressService::Stub> progress;
+  std::unique_ptr<v1::FrameworkService::Stub> frameworks;
+  std::string arg;  // empty if none
+  bool has_as_of = false;
+  v1::Date as_of;
+  uint64_t min_position = 0;
+};
+
+int ShowProgress(const Invocation& in) {
+  if (in.arg.empty()) return Usage("progress needs a CONTRACT");
+  v1::GetContractProgressRequest request;
+  request.set_contract_id(in.arg);
+  request.set_min_position(in.min_position);
+  if (in.has_as_of) *request.mutable_as_of() = in.as_of;
+  return Unary<v1::ContractProgress>(
+      [&](grpc::ClientContext* c, v1::ContractProgress* r) {
+        return in.progress->GetContractProgress(c, request, r);
+      },
+      &PrintProgress);
+}
+
+int ListContracts(const Invocation& in) {
+  v1::ListContractsRequest request;
+  request.set_council(absl::GetFlag(FLAGS_council));
+  request.set_supplier_id(absl::GetFlag(FLAGS_supplier));
+  const std::string status = absl::GetFlag(FLAGS_status);
+  v1::CommitmentStatus parsed = v1::COMMITMENT_STATUS_UNSPECIFIED;
+  if (!status.empty() && !v1::CommitmentStatus_Parse(status, &parsed)) {
+    return Usage("--status: unknown status '" + status + "'");
+  }
+  request.set_status(parsed);
+  request.set_page_size(absl::GetFlag(FLAGS_page_size));
+  request.set_page_token(absl::GetFlag(FLAGS_page_token));
+  request.set_min_position(in.min_position);
+  return Unary<v1::ListContractsResponse>(
+      [&](grpc::ClientContext* c, v1::ListContractsResponse* r) {
+        return in.progress->ListContracts(c, request, r);
+      },
+      +[](const v1::ListContractsResponse& r) {
+        PrintContractRows(r.contracts());
+        std::printf(
+            "(%d contracts%s)\n", r.contracts_size(),
+            r.next_page_token().empty()
+                ? ""
+                : absl::StrCat("; more with --page-token=", r.next_page_token())
+                      .c_str());
+      });
+}
+
+int ShowCouncil(const Invocation& in) {
+  if (in.arg.empty()) return Usage("council needs a COUNCIL (framework id)");
+  v1::GetCouncilSummaryRequest request;
+  request.set_council(in.arg);
+  request.set_min_position(in.min_position);
+  if (in.has_as_of) *request.mutable_as_of() = in.as_of;
+  return Unary<v1::CouncilSummary>(
+      [&](grpc::ClientContext* c, v1::CouncilSummary* r) {
+        return in.progress->GetCouncilSummary(c, request, r);
+      },
+      +[](const v1::CouncilSummary& s) {
+        std::printf("%s (framework %s v%u) · %u contracts\n\n",
+                    s.council_name().c_str(), s.council().c_str(),
+                    s.framework_version(), s.total().contracts());
+        PrintRollupHeader(s.theme_label().empty()
+                              ? "THEME / OUTCOME"
+                              : (s.theme_label() + " / outcome").c_str());
+        for (const v1::ThemeRollup& t : s.themes()) {
+          PrintRollupLine(t.name(), t.rollup());
+          for (const v1::OutcomeRollup& o : t.outcomes()) {
+            PrintRollupLine("  " + o.outcome_id() + " " + o.name(), o.rollup());
+          }
+        }
+        PrintRollupLine("(measures no outcome names)", s.unmapped());
+        PrintRollupLine("TOTAL", s.total());
+      });
+}
+
+int ShowSupplier(const Invocation& in) {
+  if (in.arg.empty()) return Usage("supplier needs a SUPPLIER id");
+  v1::GetSupplierScorecardRequest request;
+  request.set_supplier_id(in.arg);
+  request.set_min_position(in.min_position);
+  return Unary<v1::SupplierScorecard>(
+      [&](grpc::ClientContext* c, v1::SupplierScorecard* r) {
+        return in.progress->GetSupplierScorecard(c, request, r);
+      },
+      +[](const v1::SupplierScorecard& s) {
+        std::printf("%s (%s)\n\n", s.supplier_name().c_str(),
+                    s.supplier_id().c_str());
+        PrintContractRows(s.contracts());
+        std::printf("\n");
+        PrintRollupHeader("MEASURE");
+        for (const v1::MeasureRollup& m : s.measures()) {
+          PrintRollupLine(absl::StrFormat("%s (%.0f of %.0f)", m.measure_id(),
+                                          m.delivered(), m.target()),
+                          m.rollup());
+        }
+        PrintRollupLine("TOTAL", s.total());
+        const v1::SupplierStanding& st = s.standing();
+        std::printf("\n%.0f%% of live commitments on track or met · %s\n",
+                    100 * st.on_track_share(), CasesText(st.cases()).c_str());
+        PrintDecision("endorsement", st.endorsement());
+        for (const v1::ContractExtension& e : st.extensions()) {
+          PrintDecision("extension of " + e.contract_id(), e.decision());
+        }
+      });
+}
+
+int WatchContract(const Invocation& in) {
+  if (in.arg.empty()) return Usage("watch needs a CONTRACT");
+  v1::WatchContractRequest request;
+  request.set_contract_id(in.arg);
+  request.set_min_position(in.min_position);
+  grpc::ClientContext context;
+  auto reader = in.progress->WatchContract(&context, request);
+  v1::ContractProgress view;
+  while (reader->Read(&view)) {
+    if (absl::GetFlag(FLAGS_json)) {
+      PrintJson(view);
+    } else {
+      PrintProgress(view);
+      std::printf("\n");
+    }
+    std::fflush(stdout);
+  }
+  grpc::Status status = reader->Finish();
+  return status.ok() ? 0 : Fail(status);
+}
+
+int ListFrameworks(const Invocation& in) {
+  return Unary<v1::ListFrameworksResponse>(
+      [&](grpc::ClientContext* c, v1::ListFrameworksResponse* r) {
+        return in.progress->ListFrameworks(c, v1::ListFrameworksRequest(), r);
+      },
+      +[](const v1::ListFrameworksResponse& r) {
+        std::printf("%-12s %3s %-32s %6s %8s %8s\n", "ID", "V", "COUNCIL",
+                    "THEMES", "OUTCOMES", "MEASURES");
+        for (const v1::FrameworkSummary& f : r.frameworks()) {
+          std::printf("%-12s %3u %-32s %6u %8u %8u\n", f.id().c_str(),
+                      f.version(), Short(f.council(), 32).c_str(), f.themes(),
+                      f.outcomes(), f.measures());
+        }
+        std::printf("(measure library version %u)\n",
+                    r.measure_library_version());
+      });
+}
+
+int ShowFramework(const Invocation& in) {
+  if (in.arg.empty()) return Usage("framework needs an ID");
+  v1::GetFrameworkRequest request;
+  request.set_id(in.arg);
+  request.set_version(absl::GetFlag(FLAGS_version));
+  return Unary<v1::GetFrameworkResponse>(
+      [&](grpc::ClientContext* c, v1::GetFrameworkResponse* r) {
+        return in.progress->GetFramework(c, request, r);
+      },
+      +[](const v1::GetFrameworkResponse& r) {
+        const v1::Framework& f = r.framework();
+        std::printf("%s v%u: %s\n", f.council().c_str(), f.version(),
+                    f.title().c_str());
+        for (const v1::Theme& t : f.themes()) {
+          std::printf("\n%s %s: %s\n", f.theme_label().c_str(), t.id().c_str(),
+                      t.name().c_str());
+          for (const v1::Outcome& o : t.outcomes()) {
+            std::printf("  %s %s\n", o.id().c_str(), o.name().c_str());
+            for (const v1::MeasureRef& m : o.measures()) {
+              std::printf("      %-34s %s\n", m.measure_id().c_str(),
+                          m.wording().c_str());
+            }
+          }
+        }
+      });
+}
+
+int RecommendWeighting(const Invocation& in) {
+  v1::RecommendWeightingRequest request;
+  const std::string impact = absl::GetFlag(FLAGS_impact);
+  request.set_additional_impact(impact == "none"   ? v1::NO_ADDITIONAL_IMPACT
+                                : impact == "some" ? v1::SOME
+                                : impact == "significant"
+                                    ? v1::SIGNIFICANT
+                                    : v1::ADDITIONAL_IMPACT_UNSPECIFIED);
+  for (const std::string& o : absl::GetFlag(FLAGS_objectives)) {
+    request.add_objectives(o);
+  }
+  request.set_needs_quintile(absl::GetFlag(FLAGS_quintile));
+  request.set_county_wide(absl::GetFlag(FLAGS_county_wide));
+  return Unary<v1::RecommendWeightingResponse>(
+      [&](grpc::ClientContext* c, v1::RecommendWeightingResponse* r) {
+        return in.frameworks->RecommendWeighting(c, request, r);
+      },
+      +[](const v1::RecommendWeightingResponse& r) {
+        std::printf("%u%% of the award criteria on social value%s\n",
+                    r.weighting_percent(),
+                    r.criteria_met() ? "" : " (criteria not met)");
+        for (const std::string& reason : r.reasons()) {
+          std::printf("  - %s\n", reason.c_str());
+        }
+      });
+}
+
+// The text of the FILE argument, or why not.
+bool ReadArgFile(const Invocation& in, std::string* text) {
+  return !in.arg.empty() && ReadFile(in.arg, text);
+}
+
+int PublishLibrary(const Invocation& in) {
+  v1::PublishMeasureLibraryRequest request;
+  if (!ReadArgFile(in, request.mutable_textproto())) {
+    return Usage(in.command + " needs a readable FILE");
+  }
+  return Unary<v1::PublishResponse>(
+      [&](grpc::ClientContext* c, v1::PublishResponse* r) {
+        return in.frameworks->PublishMeasureLibrary(c, request, r);
+      },
+      &PrintPublished);
+}
+
+int PublishFramework(const Invocation& in) {
+  v1::PublishFrameworkRequest request;
+  if (!ReadArgFile(in, request.mutable_textproto())) {
+    return Usage(in.command + " needs a readable FILE");
+  }
+  return Unary<v1::PublishResponse>(
+      [&](grpc::ClientContext* c, v1::PublishResponse* r) {
+        return in.frameworks->PublishFramework(c, request, r);
+      },
+      &PrintPublished);
+}
+
+// The projection the argument names; "contracts" by default.
+std::string ProjectionName(const Invocation& in) {
+  return in.arg.empty() ? "contracts" : in.arg;
+}
+
+int RebuildProjection(const Invocation& in) {
+  auto admin = v1::AdminService::NewStub(in.channel);
+  v1::RebuildProjectionRequest request;
+  request.set_name(ProjectionName(in));
+  return Unary<v1::RebuildProjectionResponse>(
+      [&](grpc::ClientContext* c, v1::RebuildProjectionResponse* r) {
+        return admin->RebuildProjection(c, request, r);
+      },
+      +[](const v1::RebuildProjectionResponse&) {
+        std::printf(
+            "rebuild started; follow it with svctl projection-status\n");
+      });
+}
+
+int ProjectionStatus(const Invocation& in) {
+  auto admin = v1::AdminService::NewStub(in.channel);
+  v1::GetProjectionStatusRequest request;
+  request.set_name(ProjectionName(in));
+  return Unary<v1::ProjectionStatus>(
+      [&](grpc::ClientContext* c, v1::ProjectionStatus* r) {
+        return admin->GetProjectionStatus(c, request, r);
+      },
+      +[](const v1::ProjectionStatus& p) {
+        std::printf("%s: generation %u, applied %llu of %llu, %llu skipped%s\n",
+                    p.name().c_str(), p.generation(),
+                    static_cast<unsigned long long>(p.applied_position()),
+                    static_cast<unsigned long long>(p.head_position()),
+                    static_cast<unsigned long long>(p.skipped_events()),
+                    p.rebuilding() ? absl::StrCat("; rebuilding, at ",
+                                                  p.rebuild_position())
+                                         .c_str()
+                                   : "");
+        if (!p.last_rebuild_error().empty()) {
+          std::printf("last rebuild failed: %s\n",
+                      p.last_rebuild_error().c_str());
+        }
+      });
+}
+
 }  // namespace
 
 int RunProgressCommand(const std::string& command,
                        const std::shared_ptr<grpc::Channel>& channel,
                        const std::vector<char*>& args) {
-  auto progress = v1::ProgressService::NewStub(channel);
-  auto frameworks = v1::FrameworkService::NewStub(channel);
-  const std::string arg = args.size() > 2 ? args[2] : "";
-  v1::Date as_of;
-  const bool has_as_of = !absl::GetFlag(FLAGS_as_of).empty();
-  if (has_as_of && !ParseDate(absl::GetFlag(FLAGS_as_of), &as_of)) {
-    return Usage("--as-of: expected YYYY-MM-DD");
-  }
-  const uint64_t min_position = absl::GetFlag(FLAGS_min_position);
-
-  if (command == "progress") {
-    if (arg.empty()) return Usage("progress needs a CONTRACT");
-    v1::GetContractProgressRequest request;
-    request.set_contract_id(arg);
-    request.set_min_position(min_position);
-    if (has_as_of) *request.mutable_as_of() = as_of;
-    return Unary<v1::ContractProgress>(
-        [&](grpc::ClientContext* c, v1::ContractProgress* r) {
-          return progress->GetContractProgress(c, request, r);
-        },
-        &PrintProgress);
-  }
-  if (command == "contracts") {
-    v1::ListContractsRequest request;
-    request.set_council(absl::GetFlag(FLAGS_council));
-    request.set_supplier_id(absl::GetFlag(FLAGS_supplier));
-    const std::string status = absl::GetFlag(FLAGS_status);
-    v1::CommitmentStatus parsed = v1::COMMITMENT_STATUS_UNSPECIFIED;
-    if (!status.empty() && !v1::CommitmentStatus_Parse(status, &parsed)) {
-      return Usage("--status: unknown status '" + status + "'");
+  static constexpr std::pair<const char*, int (*)(const Invocation&)>
+      kCommands[] = {
+          {"progress", &ShowProgress},
+          {"contracts", &ListContracts},
+          {"council", &ShowCouncil},
+          {"supplier", &ShowSupplier},
+          {"watch", &WatchContract},
+          {"frameworks", &ListFrameworks},
+          {"framework", &ShowFramework},
+          {"weighting", &RecommendWeighting},
+          {"publish-library", &PublishLibrary},
+          {"publish-framework", &PublishFramework},
+          {"projection-status", &ProjectionStatus},
+          {"rebuild-projection", &RebuildProjection},
+      };
+  for (const auto& [name, run] : kCommands) {
+    if (command != name) continue;
+    Invocation in;
+    in.command = command;
+    in.channel = channel;
+    in.progress = v1::ProgressService::NewStub(channel);
+    in.frameworks = v1::FrameworkService::NewStub(channel);
+    in.arg = args.size() > 2 ? args[2] : "";
+    in.has_as_of = !absl::GetFlag(FLAGS_as_of).empty();
+    if (in.has_as_of && !ParseDate(absl::GetFlag(FLAGS_as_of), &in.as_of)) {
+      return Usage("--as-of: expected YYYY-MM-DD");
     }
-    request.set_status(parsed);
-    request.set_page_size(absl::GetFlag(FLAGS_page_size));
-    request.set_page_token(absl::GetFlag(FLAGS_page_token));
-    request.set_min_position(min_position);
-    return Unary<v1::ListContractsResponse>(
-        [&](grpc::ClientContext* c, v1::ListContractsResponse* r) {
-          return progress->ListContracts(c, request, r);
-        },
-        +[](const v1::ListContractsResponse& r) {
-          PrintContractRows(r.contracts());
-          std::printf("(%d contracts%s)\n", r.contracts_size(),
-                      r.next_page_token().empty()
-                          ? ""
-                          : absl::StrCat("; more with --page-token=",
-                                         r.next_page_token())
-                                .c_str());
-        });
-  }
-  if (command == "council") {
-    if (arg.empty()) return Usage("council needs a COUNCIL (framework id)");
-    v1::GetCouncilSummaryRequest request;
-    request.set_council(arg);
-    request.set_min_position(min_position);
-    if (has_as_of) *request.mutable_as_of() = as_of;
-    return Unary<v1::CouncilSummary>(
-        [&](grpc::ClientContext* c, v1::CouncilSummary* r) {
-          return progress->GetCouncilSummary(c, request, r);
-        },
-        +[](const v1::CouncilSummary& s) {
-          std::printf("%s (framework %s v%u) · %u contracts\n\n",
-                      s.council_name().c_str(), s.council().c_str(),
-                      s.framework_version(), s.total().contracts());
-          PrintRollupHeader(s.theme_label().empty()
-                                ? "THEME / OUTCOME"
-                                : (s.theme_label() + " / outcome").c_str());
-          for (const v1::ThemeRollup& t : s.themes()) {
-            PrintRollupLine(t.name(), t.rollup());
-            for (const v1::OutcomeRollup& o : t.outcomes()) {
-              PrintRollupLine("  " + o.outcome_id() + " " + o.name(),
-                              o.rollup());
-            }
-          }
-          PrintRollupLine("(measures no outcome names)", s.unmapped());
-          PrintRollupLine("TOTAL", s.total());
-        });
-  }
-  if (command == "supplier") {
-    if (arg.empty()) return Usage("supplier needs a SUPPLIER id");
-    v1::GetSupplierScorecardRequest request;
-    request.set_supplier_id(arg);
-    request.set_min_position(min_position);
-    return Unary<v1::SupplierScorecard>(
-        [&](grpc::ClientContext* c, v1::SupplierScorecard* r) {
-          return progress->GetSupplierScorecard(c, request, r);
-        },
-        +[](const v1::SupplierScorecard& s) {
-          std::printf("%s (%s)\n\n", s.supplier_name().c_str(),
-                      s.supplier_id().c_str());
-          PrintContractRows(s.contracts());
-          std::printf("\n");
-          PrintRollupHeader("MEASURE");
-          for (const v1::MeasureRollup& m : s.measures()) {
-            PrintRollupLine(absl::StrFormat("%s (%.0f of %.0f)", m.measure_id(),
-                                            m.delivered(), m.target()),
-                            m.rollup());
-          }
-          PrintRollupLine("TOTAL", s.total());
-          const v1::SupplierStanding& st = s.standing();
-          std::printf("\n%.0f%% of live commitments on track or met · %s\n",
-                      100 * st.on_track_share(), CasesText(st.cases()).c_str());
-          PrintDecision("endorsement", st.endorsement());
-          for (const v1::ContractExtension& e : st.extensions()) {
-            PrintDecision("extension of " + e.contract_id(), e.decision());
-          }
-        });
-  }
-  if (command == "watch") {
-    if (arg.empty()) return Usage("watch needs a CONTRACT");
-    v1::WatchContractRequest request;
-    request.set_contract_id(arg);
-    request.set_min_position(min_position);
-    grpc::ClientContext context;
-    auto reader = progress->WatchContract(&context, request);
-    v1::ContractProgress view;
-    while (reader->Read(&view)) {
-      if (absl::GetFlag(FLAGS_json)) {
-        PrintJson(view);
-      } else {
-        PrintProgress(view);
-        std::printf("\n");
-      }
-      std::fflush(stdout);
-    }
-    grpc::Status status = reader->Finish();
-    return status.ok() ? 0 : Fail(status);
-  }
-  if (command == "frameworks") {
-    return Unary<v1::ListFrameworksResponse>(
-        [&](grpc::ClientContext* c, v1::ListFrameworksResponse* r) {
-          return progress->ListFrameworks(c, v1::ListFrameworksRequest(), r);
-        },
-        +[](const v1::ListFrameworksResponse& r) {
-          std::printf("%-12s %3s %-32s %6s %8s %8s\n", "ID", "V", "COUNCIL",
-                      "THEMES", "OUTCOMES", "MEASURES");
-          for (const v1::FrameworkSummary& f : r.frameworks()) {
-            std::printf("%-12s %3u %-32s %6u %8u %8u\n", f.id().c_str(),
-                        f.version(), Short(f.council(), 32).c_str(), f.themes(),
-                        f.outcomes(), f.measures());
-          }
-          std::printf("(measure library version %u)\n",
-                      r.measure_library_version());
-        });
-  }
-  if (command == "framework") {
-    if (arg.empty()) return Usage("framework needs an ID");
-    v1::GetFrameworkRequest request;
-    request.set_id(arg);
-    request.set_version(absl::GetFlag(FLAGS_version));
-    return Unary<v1::GetFrameworkResponse>(
-        [&](grpc::ClientContext* c, v1::GetFrameworkResponse* r) {
-          return progress->GetFramework(c, request, r);
-        },
-        +[](const v1::GetFrameworkResponse& r) {
-          const v1::Framework& f = r.framework();
-          std::printf("%s v%u: %s\n", f.council().c_str(), f.version(),
-                      f.title().c_str());
-          for (const v1::Theme& t : f.themes()) {
-            std::printf("\n%s %s: %s\n", f.theme_label().c_str(),
-                        t.id().c_str(), t.name().c_str());
-            for (const v1::Outcome& o : t.outcomes()) {
-              std::printf("  %s %s\n", o.id().c_str(), o.name().c_str());
-              for (const v1::MeasureRef& m : o.measures()) {
-                std::printf("      %-34s %s\n", m.measure_id().c_str(),
-                            m.wording().c_str());
-              }
-            }
-          }
-        });
-  }
-  if (command == "weighting") {
-    v1::RecommendWeightingRequest request;
-    const std::string impact = absl::GetFlag(FLAGS_impact);
-    request.set_additional_impact(impact == "none"   ? v1::NO_ADDITIONAL_IMPACT
-                                  : impact == "some" ? v1::SOME
-                                  : impact == "significant"
-                                      ? v1::SIGNIFICANT
-                                      : v1::ADDITIONAL_IMPACT_UNSPECIFIED);
-    for (const std::string& o : absl::GetFlag(FLAGS_objectives)) {
-      request.add_objectives(o);
-    }
-    request.set_needs_quintile(absl::GetFlag(FLAGS_quintile));
-    request.set_county_wide(absl::GetFlag(FLAGS_county_wide));
-    return Unary<v1::RecommendWeightingResponse>(
-        [&](grpc::ClientContext* c, v1::RecommendWeightingResponse* r) {
-          return frameworks->RecommendWeighting(c, request, r);
-        },
-        +[](const v1::RecommendWeightingResponse& r) {
-          std::printf("%u%% of the award criteria on social value%s\n",
-                      r.weighting_percent(),
-                      r.criteria_met() ? "" : " (criteria not met)");
-          for (const std::string& reason : r.reasons()) {
-            std::printf("  - %s\n", reason.c_str());
-          }
-        });
-  }
-  if (command == "publish-library" || command == "publish-framework") {
-    std::string text;
-    if (arg.empty() || !ReadFile(arg, &text)) {
-      return Usage(command + " needs a readable FILE");
-    }
-    if (command == "publish-library") {
-      v1::PublishMeasureLibraryRequest request;
-      request.set_textproto(text);
-      return Unary<v1::PublishResponse>(
-          [&](grpc::ClientContext* c, v1::PublishResponse* r) {
-            return frameworks->PublishMeasureLibrary(c, request, r);
-          },
-          &PrintPublished);
-    }
-    v1::PublishFrameworkRequest request;
-    request.set_textproto(text);
-    return Unary<v1::PublishResponse>(
-        [&](grpc::ClientContext* c, v1::PublishResponse* r) {
-          return frameworks->PublishFramework(c, request, r);
-        },
-        &PrintPublished);
-  }
-  if (command == "projection-status" || command == "rebuild-projection") {
-    auto admin = v1::AdminService::NewStub(channel);
-    const std::string name = arg.empty() ? "contracts" : arg;
-    if (command == "rebuild-projection") {
-      v1::RebuildProjectionRequest request;
-      request.set_name(name);
-      return Unary<v1::RebuildProjectionResponse>(
-          [&](grpc::ClientContext* c, v1::RebuildProjectionResponse* r) {
-            return admin->RebuildProjection(c, request, r);
-          },
-          +[](const v1::RebuildProjectionResponse&) {
-            std::printf(
-                "rebuild started; follow it with svctl projection-status\n");
-          });
-    }
-    v1::GetProjectionStatusRequest request;
-    request.set_name(name);
-    return Unary<v1::ProjectionStatus>(
-        [&](grpc::ClientContext* c, v1::ProjectionStatus* r) {
-          return admin->GetProjectionStatus(c, request, r);
-        },
-        +[](const v1::ProjectionStatus& p) {
-          std::printf(
-              "%s: generation %u, applied %llu of %llu, %llu skipped%s\n",
-              p.name().c_str(), p.generation(),
-              static_cast<unsigned long long>(p.applied_position()),
-              static_cast<unsigned long long>(p.head_position()),
-              static_cast<unsigned long long>(p.skipped_events()),
-              p.rebuilding()
-                  ? absl::StrCat("; rebuilding, at ", p.rebuild_position())
-                        .c_str()
-                  : "");
-          if (!p.last_rebuild_error().empty()) {
-            std::printf("last rebuild failed: %s\n",
-                        p.last_rebuild_error().c_str());
-          }
-        });
+    in.min_position = absl::GetFlag(FLAGS_min_position);
+    return run(in);
   }
   return -1;
 }
