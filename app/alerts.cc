@@ -121,17 +121,20 @@ absl::StatusOr<std::optional<v1::Alert>> Alerts::ToAlert(
   }
   std::optional<std::string> contract_id =
       domain::ContractIdOfStream(e.stream_id);
-  std::optional<domain::CaseRef> case_ref;
-  if (parsed && !alert.case_id().empty()) {
-    absl::StatusOr<domain::CaseRef> ref = domain::ParseCaseId(alert.case_id());
-    parsed = ref.ok();
-    if (ref.ok()) case_ref = *std::move(ref);
-  }
   if (!parsed || !contract_id.has_value()) {
     return absl::InvalidArgumentError(
         absl::StrCat("cannot read ", e.type, " at position ", e.position));
   }
-  if (case_ref.has_value()) alert.set_commitment_id(case_ref->commitment_id);
+  // The policy makes every case id; one it did not make (written before
+  // contract streams were the server's own) is shown without a commitment
+  // rather than ending every stream that reaches it.
+  if (!alert.case_id().empty()) {
+    if (absl::StatusOr<domain::CaseRef> ref =
+            domain::ParseCaseId(alert.case_id());
+        ref.ok()) {
+      alert.set_commitment_id(ref->commitment_id);
+    }
+  }
   alert.set_contract_id(*contract_id);
   absl::StatusOr<Parties> parties = PartiesOf(alert.contract_id());
   if (!parties.ok()) return parties.status();

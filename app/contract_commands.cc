@@ -29,10 +29,13 @@ absl::Status CheckContractId(const std::string& id,
 // command queued on its contract.
 class CommandRun {
  public:
+  // `keyed`: the decision's events carry their own request ids
+  // (ContractCommands::ExecuteKeyed); `request_id` is then empty.
   CommandRun(ContractCommands* commands, eventstore::EventStore* store,
              std::string contract_id, std::string request_id, std::string actor,
-             ContractCommands::Decide decide, CommandDone done)
+             ContractCommands::Decide decide, CommandDone done, bool keyed)
       : commands_(commands),
+        keyed_(keyed),
         store_(store),
         done_(std::move(done)),
         contract_id_(std::move(contract_id)),
@@ -55,7 +58,11 @@ class CommandRun {
   // finishes, possibly before this returns, so nothing may touch members
   // after AppendAsync.
   std::optional<absl::Status> ReadAndAppend() {
-    if (absl::Status s = FindEarlier(); !s.ok() || outcome_.replayed) return s;
+    if (!keyed_) {
+      if (absl::Status s = FindEarlier(); !s.ok() || outcome_.replayed) {
+        return s;
+      }
+    }
     if (cached_ == nullptr) cached_ = commands_->TakeCached(contract_id_);
     // A cache this server kept current by its own appends needs no re-read:
     // the append's exact expected version catches anyone else's write, and
@@ -80,6 +87,9 @@ class CommandRun {
       }
       return decided.status();
     }
+    if (keyed_) {
+      if (absl::Status s = DropWritten(*decided); !s.ok()) return s;
+    }
     if (decided->empty()) return absl::OkStatus();
     if (decided->size() > commands_->max_events_per_command()) {
       return absl::InternalError(
@@ -94,7 +104,7 @@ class CommandRun {
     for (size_t i = 0; i < decision_.size(); ++i) {
       const domain::NewEvent& decided_event = decision_[i];
       eventstore::ProposedEvent& event = events.emplace_back();
-      if (decided_event.request_id.empty()) {
+      if (!keyed_) {
         event.id = domain::CommandEventId(contract_id_, request_id_,
                                           static_cast<int>(i));
         event.metadata.request_id = request_id_;
@@ -116,6 +126,29 @@ class CommandRun {
           OnAppended(std::move(r));
         });
     return std::nullopt;
+  }
+
+  // For a keyed decision: INTERNAL for an event without its own request
+  // id; after an append refused ALREADY_EXISTS, leaves out the events whose
+  // ids the stream holds.
+  absl::Status DropWritten(domain::Decision& decision) {
+    for (const domain::NewEvent& e : decision) {
+      if (e.request_id.empty()) {
+        return absl::InternalError(
+            "a keyed decision has an event without a request id");
+      }
+    }
+    if (!drop_written_) return absl::OkStatus();
+    domain::Decision kept;
+    for (domain::NewEvent& e : decision) {
+      absl::StatusOr<std::optional<eventstore::RecordedEvent>> written =
+          store_->FindEvent(
+              stream_, domain::CommandEventId(contract_id_, e.request_id, 0));
+      if (!written.ok()) return written.status();
+      if (!written->has_value()) kept.push_back(std::move(e));
+    }
+    decision = std::move(kept);
+    return absl::OkStatus();
   }
 
   // Whether this request already ran: if so, sets outcome_ to its original
@@ -175,7 +208,13 @@ class CommandRun {
       return;
     }
     cached_->stale = true;  // a lost race, or an unknown outcome
-    if (r.status().code() == absl::StatusCode::kAborted &&
+    // An event of a keyed decision that the stream holds already, with
+    // other content (its time, say): decide again and leave it out.
+    const bool written_before =
+        keyed_ && !drop_written_ &&
+        r.status().code() == absl::StatusCode::kAlreadyExists;
+    if (written_before) drop_written_ = true;
+    if ((written_before || r.status().code() == absl::StatusCode::kAborted) &&
         attempts_ < ContractCommands::kMaxAttempts) {
       // Someone else wrote first. What beat us may be written but not yet
       // readable; re-read and decide again once it is.
@@ -210,6 +249,9 @@ class CommandRun {
   }
 
   ContractCommands* const commands_;
+  const bool keyed_;
+  // Set once an append of a keyed decision was refused ALREADY_EXISTS.
+  bool drop_written_ = false;
   eventstore::EventStore* const store_;
   CommandDone done_;
   const std::string contract_id_;
@@ -236,16 +278,34 @@ void ContractCommands::Execute(const std::string& contract_id,
                                const std::string& request_id,
                                const std::string& actor, Decide decide,
                                CommandDone done) {
-  absl::Status valid = domain::CheckRequestId(request_id);
+  if (absl::Status valid = domain::CheckRequestId(request_id); !valid.ok()) {
+    std::move(done)(valid);
+    return;
+  }
+  Start(contract_id, request_id, actor, std::move(decide), std::move(done),
+        /*keyed=*/false);
+}
+
+void ContractCommands::ExecuteKeyed(const std::string& contract_id,
+                                    const std::string& actor, Decide decide,
+                                    CommandDone done) {
+  Start(contract_id, "", actor, std::move(decide), std::move(done),
+        /*keyed=*/true);
+}
+
+void ContractCommands::Start(const std::string& contract_id,
+                             const std::string& request_id,
+                             const std::string& actor, Decide decide,
+                             CommandDone done, bool keyed) {
   // Checked fully by the domain; here only what the stream name needs.
-  if (valid.ok()) valid = CheckContractId(contract_id, store_->limits());
-  if (!valid.ok()) {
+  if (absl::Status valid = CheckContractId(contract_id, store_->limits());
+      !valid.ok()) {
     std::move(done)(valid);
     return;
   }
   Enqueue(contract_id,
           new CommandRun(this, store_, contract_id, request_id, actor,
-                         std::move(decide), std::move(done)));
+                         std::move(decide), std::move(done), keyed));
 }
 
 void ContractCommands::Enqueue(const std::string& contract_id,

@@ -36,26 +36,29 @@ struct CommandOutcome {
 using CommandDone = absl::AnyInvocable<void(absl::StatusOr<CommandOutcome>) &&>;
 
 // The command engine: every command on a contract's stream, whoever sends
-// it (a front door or the enforcement policy), runs through Execute.
+// it (a front door or the enforcement policy), runs through Execute or
+// ExecuteKeyed.
 //
 // Commands on one contract run one at a time, in arrival order (a single
 // writer per contract inside this server), while different contracts
-// proceed in parallel. Each command answers a retried request id with one
-// indexed lookup (its first event's id is domain::CommandEventId), brings
-// the contract's cached state up to date with the stream's new events,
-// decides against it, and appends every event of the decision in one
-// atomic append with the stream's exact expected version. A lost race is
-// re-read (after an EventStore::Barrier, so the re-read includes what beat
-// it) and decided again: races then come only from other writers of the
-// stream. Appends complete asynchronously, so no caller's thread waits;
-// the next queued command of a contract starts from the completion of the
-// one before.
+// proceed in parallel. Execute answers a retried request id from the log
+// (an indexed lookup of its first event's id, domain::CommandEventId, and
+// one more per further event it wrote), brings the contract's cached state
+// up to date with the stream's new events (unless this server's own
+// appends kept it current), decides against it, and appends every event
+// of the decision in one atomic append with the stream's exact expected
+// version. A lost race is re-read (after an EventStore::Barrier, so the
+// re-read includes what beat it) and decided again: races then come only
+// from other writers of the stream. Appends complete asynchronously, so no
+// caller's thread waits; the next queued command of a contract starts from
+// the completion of the one before, on the store's completer thread.
 //
 // Outcomes of `done`: OK with the outcome; INVALID_ARGUMENT for a bad
 // request_id or contract_id; FAILED_PRECONDITION "contract_id: no
 // contract ..." when the decision needs a registered contract; whatever
-// else the decision returns; ABORTED after kMaxAttempts lost races; the
-// store's errors (UNAVAILABLE once it is closed).
+// else the decision returns; INTERNAL for a decision of more events than
+// one append takes (nothing is written); ABORTED after kMaxAttempts lost
+// races; the store's errors (UNAVAILABLE once it is closed).
 //
 // Thread-safe. The store must outlive it, and it must outlive every
 // command in flight (it may be destroyed as soon as the last `done` has
@@ -74,14 +77,22 @@ class ContractCommands {
 
   explicit ContractCommands(eventstore::EventStore* store);
 
-  // Runs a command on `contract_id` as request `request_id`, recording
-  // `actor` as the events' actor. Event i of the decision gets the id
-  // domain::CommandEventId(contract_id, request_id, i), unless it carries
-  // a request id of its own (domain::NewEvent::request_id). A decision
+  // Runs a front door's command on `contract_id` as request `request_id`,
+  // recording `actor` as the events' actor. Event i of the decision gets
+  // the id domain::CommandEventId(contract_id, request_id, i). A decision
   // with no event writes nothing and is answered OK with appended 0.
-  // REQUIRES: a decision has at most max_events_per_command() events.
   void Execute(const std::string& contract_id, const std::string& request_id,
                const std::string& actor, Decide decide, CommandDone done);
+
+  // Runs a decision whose events each carry a request id of their own
+  // (domain::NewEvent::request_id; the enforcement policy's, keyed by what
+  // they decide), so each is idempotent on its own: there is no request to
+  // answer from the log, the decision is made against the current state,
+  // and an event whose id the stream already holds (written before the
+  // state showed it, say because the domain skipped it) is left out rather
+  // than failing the append. INTERNAL for an event without a request id.
+  void ExecuteKeyed(const std::string& contract_id, const std::string& actor,
+                    Decide decide, CommandDone done);
 
   // The most events one decision may append (the log's limit per append).
   size_t max_events_per_command() const;
@@ -102,6 +113,10 @@ class ContractCommands {
   class CommandRun* TakeNext(const std::string& contract_id);
   // Runs `run`'s first attempt.
   void Run(class CommandRun* run);
+  // Validates the contract id and queues a run.
+  void Start(const std::string& contract_id, const std::string& request_id,
+             const std::string& actor, Decide decide, CommandDone done,
+             bool keyed);
 
   // A contract's state as of a stream version. Events never change, so a
   // cached prefix stays true; a command only applies what came after it.

@@ -50,9 +50,9 @@ struct EnforcementPolicy::Evaluation {
   std::shared_ptr<const v1::MeasureLibrary> library;
   absl::Time now;
   int appended = 0;
-  // Set by the decision: the key of the first proposal it left for the
-  // next append (a decision larger than one append takes).
-  std::string rest_key;
+  // Set by the decision: it left proposals for the next append (it was
+  // larger than one append takes).
+  bool more = false;
   EvaluateDone done;
 };
 
@@ -75,32 +75,28 @@ void EnforcementPolicy::EvaluateAsync(const std::string& contract_id,
   evaluation->done = std::move(done);
   // Judged on the projection first: most contracts have nothing to do, and
   // need not queue behind their commands to say so.
-  std::string first_key;
+  bool proposes = false;
   model_->current()->Read(contract_id, [&](const domain::ContractState& s) {
-    std::vector<domain::PolicyEvent> proposed =
-        Propose(s, *evaluation->library, *frameworks_, evaluation->now);
-    if (!proposed.empty()) first_key = std::move(proposed.front().key);
+    proposes = !Propose(s, *evaluation->library, *frameworks_, evaluation->now)
+                    .empty();
   });
-  if (first_key.empty()) {
+  if (!proposes) {
     std::move(evaluation->done)(0);
     return;
   }
-  Submit(std::move(evaluation), std::move(first_key));
+  Submit(std::move(evaluation));
 }
 
-void EnforcementPolicy::Submit(std::shared_ptr<Evaluation> evaluation,
-                               std::string first_key) {
-  const std::string& contract_id = evaluation->contract_id;
+void EnforcementPolicy::Submit(std::shared_ptr<Evaluation> evaluation) {
   const size_t most = contracts_->max_events_per_command();
-  // Decided again on the contract's current state: every proposal, or the
-  // first `most` of them and the key of the rest.
+  // Decided again on the contract's current state: every proposal, each
+  // under the request id of its own key, or the first `most` of them.
   ContractCommands::Decide decide = [this, evaluation,
                                      most](const domain::ContractState& state)
       -> absl::StatusOr<domain::Decision> {
     std::vector<domain::PolicyEvent> proposed =
         Propose(state, *evaluation->library, *frameworks_, evaluation->now);
-    evaluation->rest_key.clear();
-    if (proposed.size() > most) evaluation->rest_key = proposed[most].key;
+    evaluation->more = proposed.size() > most;
     domain::Decision decision;
     decision.reserve(std::min(proposed.size(), most));
     for (domain::PolicyEvent& e : proposed) {
@@ -111,23 +107,22 @@ void EnforcementPolicy::Submit(std::shared_ptr<Evaluation> evaluation,
     }
     return decision;
   };
-  contracts_->Execute(
-      contract_id, domain::PolicyRequestId(contract_id, first_key),
-      options_.actor, std::move(decide),
+  const std::string contract_id = evaluation->contract_id;
+  contracts_->ExecuteKeyed(
+      contract_id, options_.actor, std::move(decide),
       [this, evaluation](absl::StatusOr<CommandOutcome> outcome) mutable {
         if (!outcome.ok()) {
           std::move(evaluation->done)(outcome.status());
           return;
         }
         evaluation->appended += outcome->appended;
-        // A replayed request was appended before (the projection had not
-        // applied it yet); its change brings the contract back here.
-        if (outcome->replayed || evaluation->rest_key.empty()) {
+        // The rest of a decision larger than one append, judged again on
+        // what this part changed (nothing more if it changed nothing).
+        if (!evaluation->more || outcome->appended == 0) {
           std::move(evaluation->done)(evaluation->appended);
           return;
         }
-        std::string rest = std::exchange(evaluation->rest_key, "");
-        Submit(std::move(evaluation), std::move(rest));
+        Submit(std::move(evaluation));
       });
 }
 
@@ -152,12 +147,9 @@ absl::StatusOr<EnforcementPolicy::SweepResult> EnforcementPolicy::Sweep() {
   for (const std::string& id : ids) {
     {
       absl::MutexLock lock(&progress->mu);
-      auto room = [&progress,
-                   window]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(progress->mu) {
-        return progress->in_flight < window || !progress->first_error.ok();
-      };
+      auto room = [&progress, window]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(
+                      progress->mu) { return progress->in_flight < window; };
       progress->mu.Await(absl::Condition(&room));
-      if (!progress->first_error.ok()) break;
       if (stop_requested_.load(std::memory_order_relaxed)) {
         progress->first_error = absl::CancelledError("the policy is stopping");
         break;

@@ -27,9 +27,10 @@ struct EnforcementPolicyOptions {
   std::string actor = "svledger-policy";
   // Contracts a sweep has in flight at once: decided, their appends
   // waiting to be durable, so that the log's group commit syncs many
-  // together. No thread waits on them. Default 256: over 20,000 contracts
-  // all falling short at once (sweep_bench --falling_behind, 2 cores) a
-  // window of 64 took 3.7-4.4 s, 128 3.9-4.0 s, 256 3.1-4.2 s.
+  // together. No thread waits on them. Default 256. Over 20,000 contracts
+  // all falling short at once (sweep_bench --falling_behind, 2 cores, runs
+  // of 3.1-4.4 s) the window mattered little from 64 up; 16 threads each
+  // waiting on its own append, as before, took 7.1 s and 64 threads 5.2 s.
   int sweep_parallelism = 256;
 };
 
@@ -39,15 +40,16 @@ struct EnforcementPolicyOptions {
 // every contract on a sweep, because time alone turns a commitment from
 // ON_TRACK to OFF_TRACK.
 //
-// It evaluates a contract once and appends everything the policy proposes
-// for it as one command through ContractCommands::Execute: one atomic
-// append, one fsync (a decision larger than one append takes is appended
-// in parts, each judged again). The command decides again against the
-// contract's current state, and each event carries the request id derived
-// from its deterministic key (domain::PolicyRequestId). So a restart, a
-// projection rebuild, a re-delivered change or two sweeps at once never
-// append an event twice, and a manager's command racing the policy wins or
-// loses cleanly.
+// It judges a contract on the read model first (most have nothing to do),
+// then appends everything the policy proposes for it as one command
+// through ContractCommands::ExecuteKeyed: one atomic append, one fsync (a
+// decision larger than one append takes is appended in parts, each judged
+// again). The command decides again against the contract's current stream
+// state, and each event carries the request id derived from its
+// deterministic key (domain::PolicyRequestId), so an event the log holds
+// already is left out. So a restart, a projection rebuild, a re-delivered
+// change or two sweeps at once never append an event twice, and a
+// manager's command racing the policy wins or loses cleanly.
 //
 // Thread-safe. Everything passed in must outlive it.
 class EnforcementPolicy {
@@ -62,8 +64,9 @@ class EnforcementPolicy {
 
   // Starts the thread that evaluates changed contracts and sweeps.
   void Start();
-  // Stops it; waits for the contracts being evaluated (a sweep in progress
-  // takes no more). Idempotent.
+  // Stops it; waits for the contracts its thread is evaluating (a sweep in
+  // progress takes no more). Idempotent. Does not wait for EvaluateAsync
+  // calls made by others.
   void Stop();
 
   // Evaluates one contract at the clock's now and appends what the policy
@@ -71,9 +74,9 @@ class EnforcementPolicy {
   // (not counting ones the log already held). Errors: the command's.
   absl::StatusOr<int> Evaluate(const std::string& contract_id);
 
-  // Evaluate without waiting: `done` is told the outcome once, on this
-  // thread (nothing to do) or the log's completer thread; it must not
-  // block.
+  // Evaluate without waiting: `done` is told the outcome once, on some
+  // thread (this one when there is nothing to do or the command is refused
+  // at once; otherwise the log's completer thread); it must not block.
   using EvaluateDone = absl::AnyInvocable<void(absl::StatusOr<int>) &&>;
   void EvaluateAsync(const std::string& contract_id, EvaluateDone done);
 
@@ -81,8 +84,10 @@ class EnforcementPolicy {
     size_t contracts = 0;  // evaluated
     int appended = 0;      // events appended
   };
-  // Evaluates every contract, sweep_parallelism at once. CANCELLED once
-  // Stop was called (the rest is judged at the next start's sweep).
+  // Evaluates every contract, sweep_parallelism at once. A contract whose
+  // evaluation fails does not hold up the others: every contract is
+  // evaluated, then the first failure is returned. CANCELLED once Stop was
+  // called (the rest is judged at the next start's sweep).
   absl::StatusOr<SweepResult> Sweep();
 
   // Evaluations and sweeps of the background thread that failed (each is
@@ -93,9 +98,9 @@ class EnforcementPolicy {
 
  private:
   struct Evaluation;
-  // Appends the part of `evaluation`'s decision that starts with the
-  // proposal keyed `first_key`, then the rest, then tells its `done`.
-  void Submit(std::shared_ptr<Evaluation> evaluation, std::string first_key);
+  // Decides `evaluation`'s contract again and appends what it proposes (in
+  // parts, if it is more than one append takes), then tells its `done`.
+  void Submit(std::shared_ptr<Evaluation> evaluation);
   void Run();
 
   ContractCommands* const contracts_;

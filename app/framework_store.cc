@@ -141,8 +141,12 @@ absl::StatusOr<FrameworkStore::Published> FrameworkStore::Append(
                                  : eventstore::ExpectedVersion::Exact(next - 1),
                        {event});
     if (r.ok()) {
-      // Seen here by the time the caller is answered.
-      if (absl::Status s = CatchUp(); !s.ok()) return s;
+      // Seen here by the time the caller is answered; if this catch-up
+      // fails, the follower's next one applies it.
+      if (!CatchUp().ok()) {
+        absl::MutexLock lock(&mu_);
+        ++follow_failures_;
+      }
       return Published{r->last_position, r->deduplicated};
     }
     if (r.status().code() != absl::StatusCode::kAborted ||
@@ -162,9 +166,9 @@ absl::StatusOr<FrameworkStore::Published> FrameworkStore::PublishLibrary(
   return Append(domain::kMeasuresStream, kMeasureLibraryPublished,
                 domain::MeasureLibraryEventId(library.version()),
                 library.SerializeAsString(), actor,
-                [&]() -> absl::StatusOr<std::optional<uint64_t>> {
+                [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(
+                    mu_) -> absl::StatusOr<std::optional<uint64_t>> {
                   std::map<uint32_t, domain::PublishedVersion> published;
-                  absl::MutexLock lock(&mu_);
                   for (const auto& [version, entry] : libraries_) {
                     published[version] = {entry.first.get(), entry.second};
                   }
@@ -193,9 +197,9 @@ absl::StatusOr<FrameworkStore::Published> FrameworkStore::PublishFramework(
       domain::kFrameworksStream, kFrameworkPublished,
       domain::FrameworkEventId(framework.id(), framework.version()),
       framework.SerializeAsString(), actor,
-      [&]() -> absl::StatusOr<std::optional<uint64_t>> {
+      [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(
+          mu_) -> absl::StatusOr<std::optional<uint64_t>> {
         std::map<uint32_t, domain::PublishedVersion> published;
-        absl::MutexLock lock(&mu_);
         for (auto it = frameworks_.lower_bound({framework.id(), 0});
              it != frameworks_.end() && it->first.first == framework.id();
              ++it) {

@@ -35,8 +35,8 @@ namespace svledger::app {
 // published is domain::DecidePublication's rule.
 //
 // It follows the log live: a version that another writer of the same log
-// publishes is seen within kFollowInterval, and one published here is seen
-// by the time Publish* returns.
+// publishes is seen within about kFollowInterval (while reading the log
+// succeeds), and one published here by the time Publish* returns.
 //
 // Thread-safe. The event store must outlive it.
 class FrameworkStore {
@@ -114,8 +114,9 @@ class FrameworkStore {
   // The follower thread's loop; everything up to `seen` is caught up.
   void Follow(uint64_t seen);
 
-  // Appends one event to `stream` after its version `last`, catching up
-  // and deciding again (`decide`) on a lost race.
+  // Appends one event to `stream` if `decide` (called with mu_ held, after
+  // catching up) says it is new, after the stream version it saw; on a lost
+  // race, catches up and decides again.
   absl::StatusOr<Published> Append(
       const std::string& stream, const std::string& type, const Uuid& id,
       const std::string& payload, const std::string& actor,

@@ -279,6 +279,10 @@ absl::StatusOr<v1::GetFrameworkResponse> ProgressQueries::GetFramework(
   return out;
 }
 
+absl::Status ProgressQueries::CheckWatch(const std::string& contract_id) const {
+  return domain::CheckId(contract_id, "contract_id");
+}
+
 uint64_t ProgressQueries::WatchContract(std::string contract_id,
                                         std::function<void()> changed) const {
   return model_->AddListener(

@@ -59,6 +59,11 @@ class ProgressQueries {
   // to wait on (a command's position, passed back as min_position).
   eventstore::HeadWatcher& applied() const { return model_->applied(); }
 
+  // OK if `contract_id` is well-formed for a watch (WatchContract);
+  // INVALID_ARGUMENT naming contract_id otherwise. Whether the contract
+  // exists is CurrentProgress's to say (NOT_FOUND).
+  absl::Status CheckWatch(const std::string& contract_id) const;
+
   // Calls `changed` whenever the read model applies a batch that changes
   // contract `contract_id` (and after a rebuild), on the applying thread:
   // it must not block. Returns an id for StopWatching.

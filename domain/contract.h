@@ -67,11 +67,11 @@ absl::Status CheckText(absl::string_view value, absl::string_view field,
 struct NewEvent {
   std::string type;
   std::string payload;
-  // The request id the event is recorded under; empty (the default): the
-  // command's, and its id is CommandEventId(contract, that id, its index).
-  // An event with a request id of its own gets the id
-  // CommandEventId(contract, request_id, 0), so that a decision can carry
-  // events each idempotent on its own (the policy's, domain/ids.h).
+  // For a decision whose events are each idempotent on their own (the
+  // policy's, app::ContractCommands::ExecuteKeyed): the request id the
+  // event is recorded under, its id CommandEventId(contract, request_id,
+  // 0) (domain/ids.h). Empty (the default) for a front door's command,
+  // whose events take the command's request id.
   std::string request_id;
 };
 // What a command decides: the events to append to the contract's stream,

@@ -21,9 +21,10 @@
 //     ladder's next stage, with the reason;
 //   - withdrawn with an open case: EnforcementCaseClosed,
 //     COMMITMENT_WITHDRAWN.
-// Each event comes with a deterministic key (for its event id), so two
-// evaluations of the same state propose the same events and the log's
-// idempotent append keeps one.
+// Each event comes with a deterministic key (for its event id,
+// domain::PolicyRequestId), so two evaluations of the same state propose
+// the same events, and an event the log holds already is never appended
+// again (app::ContractCommands::ExecuteKeyed leaves it out).
 
 #include <optional>
 #include <string>

@@ -28,6 +28,11 @@ absl::Status CheckId(absl::string_view value, absl::string_view field) {
 }
 
 absl::Status CheckRequestId(absl::string_view request_id) {
+  if (absl::StartsWith(request_id, kPolicyRequestPrefix)) {
+    return Invalid("request_id",
+                   absl::StrCat("ids starting \"", kPolicyRequestPrefix,
+                                "\" are the enforcement policy's"));
+  }
   return CheckId(request_id, "request_id");
 }
 

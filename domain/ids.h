@@ -36,7 +36,9 @@ namespace svledger::domain {
 // bytes of [A-Za-z0-9._:-]. Errors: INVALID_ARGUMENT naming `field`.
 absl::Status CheckId(absl::string_view value, absl::string_view field);
 
-// A command's request id: an id as CheckId says, named "request_id".
+// A front door's request id: an id as CheckId says, named "request_id",
+// and not one of the policy's (kPolicyRequestPrefix), whose events it
+// would otherwise be answered with.
 absl::Status CheckRequestId(absl::string_view request_id);
 
 // The stream that holds a contract's events: "contract-<contract id>".
@@ -59,8 +61,9 @@ bool IsReservedStream(absl::string_view stream);
 Uuid CommandEventId(absl::string_view contract_id, absl::string_view request_id,
                     int index);
 
-// The request id under which the policy appends a decision whose first
-// proposal is keyed `key` (domain::PolicyEvent::key).
+// The request id under which the policy records its proposal keyed `key`
+// (domain::PolicyEvent::key): kPolicyRequestPrefix and a name-based UUID.
+inline constexpr char kPolicyRequestPrefix[] = "policy.";
 std::string PolicyRequestId(absl::string_view contract_id,
                             absl::string_view key);
 

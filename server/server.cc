@@ -60,8 +60,8 @@ Server::Server(ServerOptions options)
 absl::StatusOr<std::unique_ptr<Server>> Server::Start(ServerOptions options) {
   std::unique_ptr<Server> server(new Server(std::move(options)));
   for (absl::Status (Server::*step)() :
-       {&Server::OpenStorage, &Server::BuildApplication, &Server::StartGrpc,
-        &Server::Seed, &Server::StartMetrics}) {
+       {&Server::OpenStorage, &Server::BuildApplication, &Server::Seed,
+        &Server::StartGrpc, &Server::StartMetrics}) {
     if (absl::Status s = (server.get()->*step)(); !s.ok()) return s;
   }
   return server;

@@ -92,8 +92,9 @@ struct ServerOptions {
 class Server {
  public:
   // Opens the data directory and starts serving, in named steps: open
-  // storage, build the application, start gRPC, seed (frameworks and demo),
-  // start the policy, start metrics. Errors: the event log's (such as a
+  // storage, build the application, seed (the frameworks and the demo on
+  // first start) and start the policy, start gRPC, start metrics. Clients
+  // are served only once the seed is in. Errors: the event log's (such as a
   // locked or foreign data directory); UNAVAILABLE if an address cannot be
   // bound; a seed step's.
   static absl::StatusOr<std::unique_ptr<Server>> Start(ServerOptions options);

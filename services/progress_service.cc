@@ -98,8 +98,7 @@ grpc::ServerUnaryReactor* ProgressService::GetFramework(
 grpc::ServerWriteReactor<v1::ContractProgress>* ProgressService::WatchContract(
     grpc::CallbackServerContext* context,
     const v1::WatchContractRequest* request) {
-  if (absl::Status s = domain::CheckId(request->contract_id(), "contract_id");
-      !s.ok()) {
+  if (absl::Status s = queries_->CheckWatch(request->contract_id()); !s.ok()) {
     return new RefusedWatch(ToGrpcStatus(s));
   }
   if (watch_count() >= kMaxWatches) {

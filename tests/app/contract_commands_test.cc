@@ -31,6 +31,32 @@ class ContractCommandsTest : public testing::AppFixture {
     return done.get();
   }
 
+  // Runs a keyed decision on K1 through the engine.
+  absl::StatusOr<CommandOutcome> ExecuteKeyed(ContractCommands::Decide decide) {
+    std::promise<absl::StatusOr<CommandOutcome>> promise;
+    auto done = promise.get_future();
+    app_->engine().ExecuteKeyed(
+        "K1", "svledger-policy", std::move(decide),
+        [&promise](absl::StatusOr<CommandOutcome> outcome) {
+          promise.set_value(std::move(outcome));
+        });
+    return done.get();
+  }
+
+  // Two status changes recorded under request ids of their own.
+  static ContractCommands::Decide Keyed() {
+    return
+        [](const domain::ContractState&) -> absl::StatusOr<domain::Decision> {
+          v1::CommitmentStatusChanged changed;
+          changed.set_commitment_id("jobs");
+          domain::NewEvent a = domain::ToNewEvent(changed);
+          a.request_id = "policy.a";
+          domain::NewEvent b = domain::ToNewEvent(changed);
+          b.request_id = "policy.b";
+          return domain::Decision{a, b};
+        };
+  }
+
   void RegisterK1() {
     ASSERT_TRUE(Run(&Commands::RegisterContract, testing::RegisterK1()).ok());
     ASSERT_TRUE(Run(&Commands::AddCommitments, testing::K1Jobs()).ok());
@@ -108,24 +134,39 @@ TEST_F(ContractCommandsTest, NothingToDoWritesNothing) {
 
 TEST_F(ContractCommandsTest, EventsWithTheirOwnRequestIdsGetTheirOwnIds) {
   RegisterK1();
-  auto outcome = Execute(
-      "batch",
-      [](const domain::ContractState&) -> absl::StatusOr<domain::Decision> {
-        v1::CommitmentStatusChanged changed;
-        changed.set_commitment_id("jobs");
-        domain::NewEvent a = domain::ToNewEvent(changed);
-        a.request_id = "policy.a";
-        domain::NewEvent b = domain::ToNewEvent(changed);
-        b.request_id = "policy.b";
-        return domain::Decision{a, b};
-      });
+  auto outcome = ExecuteKeyed(Keyed());
   ASSERT_TRUE(outcome.ok()) << outcome.status();
+  EXPECT_EQ(outcome->appended, 2);
   std::vector<eventstore::RecordedEvent> events = Stream();
   ASSERT_EQ(events.size(), 4u);
   EXPECT_EQ(events[2].id, domain::CommandEventId("K1", "policy.a", 0));
   EXPECT_EQ(events[2].metadata.request_id, "policy.a");
   EXPECT_EQ(events[3].id, domain::CommandEventId("K1", "policy.b", 0));
   EXPECT_EQ(events[3].metadata.request_id, "policy.b");
+  // A front door cannot take the policy's ids.
+  auto front = Execute("policy.a", Changes(1));
+  EXPECT_EQ(front.status().code(), absl::StatusCode::kInvalidArgument);
+}
+
+// An event of a keyed decision that the stream holds already, which the
+// state does not show (here: written with content the domain skips), is
+// left out; the others are appended.
+TEST_F(ContractCommandsTest, AKeyedEventTheStreamHoldsIsLeftOut) {
+  RegisterK1();
+  eventstore::ProposedEvent earlier;
+  earlier.id = domain::CommandEventId("K1", "policy.a", 0);
+  earlier.type = "SomethingTheDomainSkips";
+  ASSERT_TRUE(
+      store_
+          ->Append("contract-K1", eventstore::ExpectedVersion::Any(), {earlier})
+          .ok());
+  auto outcome = ExecuteKeyed(Keyed());
+  ASSERT_TRUE(outcome.ok()) << outcome.status();
+  EXPECT_EQ(outcome->appended, 1);
+  std::vector<eventstore::RecordedEvent> events = Stream();
+  ASSERT_EQ(events.size(), 4u);
+  EXPECT_EQ(events[3].metadata.request_id, "policy.b");
+  EXPECT_EQ(app_->engine().skipped_events(), 1u);
 }
 
 TEST_F(ContractCommandsTest, RefusalsWriteNothingAndNameTheField) {

@@ -60,6 +60,11 @@ TEST(IdsTest, RequestIdsAreIds) {
             "request_id: longer than 100 bytes");
   EXPECT_EQ(CheckRequestId("a/b").message(),
             "request_id: only [A-Za-z0-9._:-] allowed");
+  // The policy's own: a front door's request may not take its events' ids.
+  EXPECT_EQ(CheckRequestId(PolicyRequestId("K1", "open/jobs#1")).message(),
+            "request_id: ids starting \"policy.\" are the enforcement "
+            "policy's");
+  EXPECT_TRUE(CheckRequestId("policy-review-1").ok());
 }
 
 }  // namespace
