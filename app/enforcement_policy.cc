@@ -3,6 +3,7 @@
 #include <pthread.h>
 
 #include <algorithm>
+#include <atomic>
 #include <future>
 #include <memory>
 #include <thread>
@@ -66,25 +67,40 @@ absl::StatusOr<int> EnforcementPolicy::Evaluate(
   return done.get();
 }
 
-void EnforcementPolicy::EvaluateAsync(const std::string& contract_id,
-                                      EvaluateDone done) {
-  auto evaluation = std::make_shared<Evaluation>();
-  evaluation->contract_id = contract_id;
-  evaluation->library = frameworks_->LibraryOrEmpty();
-  evaluation->now = clock_->Now();
-  evaluation->done = std::move(done);
-  // Judged on the projection first: most contracts have nothing to do, and
-  // need not queue behind their commands to say so.
+bool EnforcementPolicy::Proposes(const std::string& contract_id,
+                                 const v1::MeasureLibrary& library,
+                                 absl::Time now) const {
   bool proposes = false;
   model_->current()->Read(contract_id, [&](const domain::ContractState& s) {
-    proposes = !Propose(s, *evaluation->library, *frameworks_, evaluation->now)
-                    .empty();
+    proposes = !Propose(s, library, *frameworks_, now).empty();
   });
-  if (!proposes) {
-    std::move(evaluation->done)(0);
+  return proposes;
+}
+
+std::shared_ptr<EnforcementPolicy::Evaluation> EnforcementPolicy::NewEvaluation(
+    const std::string& contract_id,
+    std::shared_ptr<const v1::MeasureLibrary> library, absl::Time now,
+    EvaluateDone done) const {
+  auto evaluation = std::make_shared<Evaluation>();
+  evaluation->contract_id = contract_id;
+  evaluation->library = std::move(library);
+  evaluation->now = now;
+  evaluation->done = std::move(done);
+  return evaluation;
+}
+
+void EnforcementPolicy::EvaluateAsync(const std::string& contract_id,
+                                      EvaluateDone done) {
+  std::shared_ptr<const v1::MeasureLibrary> library =
+      frameworks_->LibraryOrEmpty();
+  const absl::Time now = clock_->Now();
+  // Judged on the projection first: most contracts have nothing to do, and
+  // need not queue behind their commands to say so.
+  if (!Proposes(contract_id, *library, now)) {
+    std::move(done)(0);
     return;
   }
-  Submit(std::move(evaluation));
+  Submit(NewEvaluation(contract_id, std::move(library), now, std::move(done)));
 }
 
 void EnforcementPolicy::Submit(std::shared_ptr<Evaluation> evaluation) {
@@ -127,14 +143,38 @@ void EnforcementPolicy::Submit(std::shared_ptr<Evaluation> evaluation) {
 }
 
 absl::StatusOr<EnforcementPolicy::SweepResult> EnforcementPolicy::Sweep() {
+  const absl::Status stopping = absl::CancelledError("the policy is stopping");
+  if (stop_requested_.load(std::memory_order_relaxed)) return stopping;
   std::vector<std::string> ids;
   model_->current()->Scan("", [&](const domain::ContractState& s) {
     ids.push_back(s.contract.contract_id());
     return true;
   });
-  // Up to sweep_parallelism contracts in flight, their appends synced
-  // together by the log's group commit. Shared with the callbacks, which
-  // may still be releasing the lock when the sweep returns.
+  std::shared_ptr<const v1::MeasureLibrary> library =
+      frameworks_->LibraryOrEmpty();
+  const absl::Time now = clock_->Now();
+
+  // First every contract is judged on the read model, sweep_threads at a
+  // time: most have nothing to do.
+  std::vector<char> proposes(ids.size(), 0);
+  std::atomic<size_t> next{0};
+  auto judge = [&] {
+    for (size_t i; (i = next.fetch_add(1)) < ids.size();) {
+      proposes[i] = Proposes(ids[i], *library, now);
+    }
+  };
+  std::vector<std::thread> threads;
+  for (int t = 1; t < std::max(1, options_.sweep_threads); ++t) {
+    threads.emplace_back(judge);
+  }
+  judge();
+  for (std::thread& t : threads) t.join();
+  if (stop_requested_.load(std::memory_order_relaxed)) return stopping;
+
+  // Then the others' commands, up to sweep_parallelism in flight, their
+  // appends synced together by the log's group commit. Shared with the
+  // callbacks, which may still be releasing the lock when the sweep
+  // returns.
   struct Progress {
     absl::Mutex mu;
     size_t in_flight ABSL_GUARDED_BY(mu) = 0;
@@ -144,29 +184,35 @@ absl::StatusOr<EnforcementPolicy::SweepResult> EnforcementPolicy::Sweep() {
   auto progress = std::make_shared<Progress>();
   const size_t window =
       static_cast<size_t>(std::max(1, options_.sweep_parallelism));
-  for (const std::string& id : ids) {
-    {
-      absl::MutexLock lock(&progress->mu);
-      auto room = [&progress, window]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(
-                      progress->mu) { return progress->in_flight < window; };
-      progress->mu.Await(absl::Condition(&room));
-      if (stop_requested_.load(std::memory_order_relaxed)) {
-        progress->first_error = absl::CancelledError("the policy is stopping");
-        break;
-      }
-      ++progress->in_flight;
+  size_t quiet = 0;
+  for (size_t i = 0; i < ids.size(); ++i) {
+    if (!proposes[i]) {
+      ++quiet;
+      continue;
     }
-    EvaluateAsync(id, [progress](absl::StatusOr<int> appended) {
-      absl::MutexLock lock(&progress->mu);
-      --progress->in_flight;
-      if (!appended.ok()) {
-        if (progress->first_error.ok())
-          progress->first_error = appended.status();
-        return;
-      }
-      ++progress->result.contracts;
-      progress->result.appended += *appended;
-    });
+    absl::ReleasableMutexLock lock(&progress->mu);
+    auto room = [&progress, window]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(
+                    progress->mu) { return progress->in_flight < window; };
+    progress->mu.Await(absl::Condition(&room));
+    if (stop_requested_.load(std::memory_order_relaxed)) {
+      progress->first_error = stopping;
+      break;
+    }
+    ++progress->in_flight;
+    lock.Release();  // the command may finish, and lock, at once
+    Submit(NewEvaluation(ids[i], library, now,
+                         [progress](absl::StatusOr<int> appended) {
+                           absl::MutexLock lock(&progress->mu);
+                           --progress->in_flight;
+                           if (!appended.ok()) {
+                             if (progress->first_error.ok()) {
+                               progress->first_error = appended.status();
+                             }
+                             return;
+                           }
+                           ++progress->result.contracts;
+                           progress->result.appended += *appended;
+                         }));
   }
   absl::MutexLock lock(&progress->mu);
   auto idle = [&progress]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(progress->mu) {
@@ -174,6 +220,7 @@ absl::StatusOr<EnforcementPolicy::SweepResult> EnforcementPolicy::Sweep() {
   };
   progress->mu.Await(absl::Condition(&idle));
   if (!progress->first_error.ok()) return progress->first_error;
+  progress->result.contracts += quiet;
   return progress->result;
 }
 

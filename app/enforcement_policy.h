@@ -32,6 +32,11 @@ struct EnforcementPolicyOptions {
   // of 3.1-4.4 s) the window mattered little from 64 up; 16 threads each
   // waiting on its own append, as before, took 7.1 s and 64 threads 5.2 s.
   int sweep_parallelism = 256;
+  // Threads a sweep judges contracts with on the read model, before it
+  // starts the commands of those the policy proposes anything for (from one
+  // thread: more only contend with the log's writer). Default 2: a quiet
+  // sweep of 20,000 contracts took 0.08-0.10 s on 2, 0.11-0.16 s on 1.
+  int sweep_threads = 2;
 };
 
 // The enforcement policy as a process manager. What it decides is
@@ -98,6 +103,14 @@ class EnforcementPolicy {
 
  private:
   struct Evaluation;
+  // Whether the policy proposes anything for the contract as the read
+  // model holds it.
+  bool Proposes(const std::string& contract_id,
+                const v1::MeasureLibrary& library, absl::Time now) const;
+  std::shared_ptr<Evaluation> NewEvaluation(
+      const std::string& contract_id,
+      std::shared_ptr<const v1::MeasureLibrary> library, absl::Time now,
+      EvaluateDone done) const;
   // Decides `evaluation`'s contract again and appends what it proposes (in
   // parts, if it is more than one append takes), then tells its `done`.
   void Submit(std::shared_ptr<Evaluation> evaluation);

@@ -35,6 +35,8 @@ ABSL_FLAG(int, commitments, 10, "commitments per contract");
 ABSL_FLAG(std::string, json, "", "write results as JSON to this file");
 ABSL_FLAG(int, parallelism, 0,
           "contracts the sweep evaluates at once (0: the policy's default)");
+ABSL_FLAG(int, threads, 0,
+          "threads the sweep judges contracts with (0: the policy's default)");
 ABSL_FLAG(bool, digest, false,
           "after the first sweep, print a digest of every contract stream's "
           "events (id, type, payload, actor and request id, in stream order; "
@@ -116,6 +118,9 @@ int main(int argc, char** argv) {
   app::EnforcementPolicyOptions policy_options;
   if (const int p = absl::GetFlag(FLAGS_parallelism); p > 0) {
     policy_options.sweep_parallelism = p;
+  }
+  if (const int t = absl::GetFlag(FLAGS_threads); t > 0) {
+    policy_options.sweep_threads = t;
   }
   app::EnforcementPolicy policy(
       &(*server)->app().engine(), &(*server)->read_model(),
