@@ -4,7 +4,7 @@
 // The social value a council's dashboards show, as plain samples: computed
 // at scrape time from the same views the API serves (progress.h, cases.h),
 // so a metric never drifts from the truth after a restart or a rebuild.
-// Pure; the Prometheus exposition is services/metrics_collector.h's.
+// Pure; the Prometheus exposition is observability/domain_metrics.h's.
 //
 // Label sets are bounded by the frameworks (themes, outcomes, measures) and
 // the enums (status, rating, stage): nothing per contract, supplier or

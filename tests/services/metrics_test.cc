@@ -142,6 +142,11 @@ TEST_F(MetricsTest, DomainMetricsFollowTheLogAndSurviveARestart) {
             head);
   EXPECT_EQ(Sample(ops, "svledger_projection_lag_events", {}), 0);
   EXPECT_EQ(Sample(ops, "svledger_streams_open", {"kind=\"watch_alerts\""}), 0);
+  for (const char* reader :
+       {"reader=\"contract_commands\"", "reader=\"frameworks\""}) {
+    EXPECT_EQ(Sample(ops, "svledger_skipped_events", {reader}), 0) << reader;
+  }
+  EXPECT_EQ(Sample(ops, "svledger_framework_follow_failures_total", {}), 0);
   EXPECT_GT(Sample(ops, "svledger_rocksdb_bytes", {"property=\"live_data\""})
                 .value_or(-1),
             -1);

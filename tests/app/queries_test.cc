@@ -1,0 +1,128 @@
+// The application's queries, alert feed, framework front and projection
+// admin, constructed directly over an event log and read model in a
+// temporary directory: no gRPC, no server.
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "tests/app/app_fixture.h"
+#include "tests/services/requests.h"
+
+namespace svledger::app {
+namespace {
+
+v1::Date D(int y, int m, int d) { return domain::MakeDate(y, m, d); }
+
+class QueriesTest : public testing::AppFixture {
+ protected:
+  // K1 with 1 of its 24 jobs reported and verified.
+  void SetUp() override {
+    AppFixture::SetUp();
+    ASSERT_TRUE(Run(&Commands::RegisterContract, testing::RegisterK1()).ok());
+    ASSERT_TRUE(Run(&Commands::AddCommitments, testing::K1Jobs()).ok());
+    ASSERT_TRUE(Run(&Commands::ReportDelivery,
+                    testing::ReportRequest("K1", "q1", "jobs", 1, D(2025, 1, 1),
+                                           D(2025, 3, 31)))
+                    .ok());
+    v1::VerifyDeliveryRequest verify;
+    verify.set_request_id("v1");
+    verify.set_contract_id("K1");
+    verify.mutable_verification()->set_delivery_id("q1");
+    auto verified = Run(&Commands::VerifyDelivery, verify, "j.smith");
+    ASSERT_TRUE(verified.ok()) << verified.status();
+    ASSERT_TRUE(Settle());
+  }
+};
+
+TEST_F(QueriesTest, ProgressIsWhatWasVerified) {
+  v1::GetContractProgressRequest request;
+  request.set_contract_id("K1");
+  auto progress = app_->progress().ContractProgress(request);
+  ASSERT_TRUE(progress.ok()) << progress.status();
+  ASSERT_EQ(progress->commitments_size(), 1);
+  EXPECT_EQ(progress->commitments(0).delivered(), 1);
+  EXPECT_EQ(progress->commitments(0).target(), 24);
+  request.set_contract_id("K9");
+  EXPECT_EQ(app_->progress().ContractProgress(request).status().code(),
+            absl::StatusCode::kNotFound);
+  EXPECT_EQ(app_->progress().CheckWatch("a b").code(),
+            absl::StatusCode::kInvalidArgument);
+}
+
+// Six months without enough jobs: the policy opens a case, which the case
+// queries list and the alert feed reports, with its commitment, council
+// and actor.
+TEST_F(QueriesTest, ACaseIsListedAndAlerted) {
+  clock_.Set(domain::StartOfDay(D(2025, 7, 2)));
+  const uint64_t before = store_->HeadPosition();
+  auto appended = app_->policy()->Evaluate("K1");
+  ASSERT_TRUE(appended.ok()) << appended.status();
+  ASSERT_EQ(*appended, 2);
+  ASSERT_TRUE(Settle());
+
+  v1::ListCasesRequest list;
+  list.set_council("norwich");
+  auto cases = app_->cases().ListCases(list);
+  ASSERT_TRUE(cases.ok()) << cases.status();
+  ASSERT_EQ(cases->cases_size(), 1);
+  EXPECT_EQ(cases->cases(0).case_id(), "jobs#1");
+  v1::GetCaseRequest get;
+  get.set_contract_id("K1");
+  get.set_case_id("jobs#x");
+  EXPECT_EQ(app_->cases().GetCase(get).status().code(),
+            absl::StatusCode::kInvalidArgument);
+
+  v1::WatchAlertsRequest watch_request;
+  watch_request.set_from_position(before + 1);
+  watch_request.set_council("norwich");
+  auto watch = app_->alerts().Watch(watch_request);
+  ASSERT_TRUE(watch.ok()) << watch.status();
+  auto slice = store_->ReadAll(watch->from_position, {.filter = watch->filter});
+  ASSERT_TRUE(slice.ok()) << slice.status();
+  v1::WatchAlertsResponse alerts;
+  ASSERT_TRUE(app_->alerts().Select(*watch, slice->events, alerts).ok());
+  ASSERT_EQ(alerts.alerts_size(), 2);  // the status change, then the case
+  const v1::Alert& opened = alerts.alerts(1);
+  EXPECT_EQ(opened.case_id(), "jobs#1");
+  EXPECT_EQ(opened.commitment_id(), "jobs");
+  EXPECT_EQ(opened.contract_id(), "K1");
+  EXPECT_EQ(opened.supplier_id(), "acme");
+  EXPECT_EQ(opened.actor(), "svledger-policy");
+  // Another council's watch sees none of it; a position past the head is
+  // refused.
+  watch_request.set_council("rutland");
+  watch = app_->alerts().Watch(watch_request);
+  ASSERT_TRUE(watch.ok());
+  alerts.Clear();
+  ASSERT_TRUE(app_->alerts().Select(*watch, slice->events, alerts).ok());
+  EXPECT_EQ(alerts.alerts_size(), 0);
+  watch_request.set_from_position(store_->HeadPosition() + 2);
+  EXPECT_EQ(app_->alerts().Watch(watch_request).status().code(),
+            absl::StatusCode::kInvalidArgument);
+}
+
+TEST_F(QueriesTest, FrameworkFrontAndProjectionAdmin) {
+  v1::PublishFrameworkRequest both;
+  both.mutable_framework()->set_id("x");
+  both.set_textproto("id: \"x\"");
+  auto published = app_->frameworks().PublishFramework(Caller{"admin"}, both);
+  EXPECT_EQ(published.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(published.status().message(),
+            "framework: give exactly one of framework and textproto");
+  // The files published at start are there, and publishing them again
+  // writes nothing.
+  const uint64_t head = store_->HeadPosition();
+  ASSERT_TRUE(app_->frameworks()
+                  .PublishFrameworkFiles(SVLEDGER_FRAMEWORKS_DIR, Caller{"x"})
+                  .ok());
+  EXPECT_EQ(store_->HeadPosition(), head);
+  EXPECT_EQ(app_->framework_store().List().size(), 4u);
+
+  auto status = app_->projection_admin().Status("contracts");
+  ASSERT_TRUE(status.ok()) << status.status();
+  EXPECT_EQ(status->applied_position(), head);
+  EXPECT_EQ(app_->projection_admin().Status("nope").status().code(),
+            absl::StatusCode::kNotFound);
+}
+
+}  // namespace
+}  // namespace svledger::app
