@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <deque>
 #include <functional>
+#include <future>
 #include <memory>
 #include <optional>
 #include <string>
@@ -34,6 +35,20 @@ struct CommandOutcome {
 
 // Told a command's outcome, once, on some thread; must not block.
 using CommandDone = absl::AnyInvocable<void(absl::StatusOr<CommandOutcome>) &&>;
+
+// Calls `start` with a CommandDone and waits for the outcome it is told.
+// For callers that may block (the demo loader, tests); never on the log's
+// own threads, which tell the outcome.
+template <typename Start>
+absl::StatusOr<CommandOutcome> AwaitCommand(Start&& start) {
+  std::promise<absl::StatusOr<CommandOutcome>> promise;
+  std::future<absl::StatusOr<CommandOutcome>> outcome = promise.get_future();
+  std::forward<Start>(start)(
+      CommandDone([&promise](absl::StatusOr<CommandOutcome> told) {
+        promise.set_value(std::move(told));
+      }));
+  return outcome.get();
+}
 
 // The command engine: every command on a contract's stream, whoever sends
 // it (a front door or the enforcement policy), runs through Execute or

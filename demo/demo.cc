@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
-#include <future>
 #include <map>
 #include <thread>
 #include <vector>
@@ -92,13 +91,10 @@ absl::Status Run(app::Commands& commands,
                                                const Request&,
                                                app::CommandDone),
                  const std::string& actor, const Request& request) {
-  std::promise<absl::Status> promise;
-  std::future<absl::Status> done = promise.get_future();
-  (commands.*method)(app::Caller{actor}, request,
-                     [&promise](absl::StatusOr<app::CommandOutcome> outcome) {
-                       promise.set_value(outcome.status());
-                     });
-  return done.get();
+  return app::AwaitCommand([&](app::CommandDone done) {
+           (commands.*method)(app::Caller{actor}, request, std::move(done));
+         })
+      .status();
 }
 
 // One contract's commands, in order.

@@ -6,7 +6,6 @@
 // injected clock at 2025-01-01, and the policy built but not started (the
 // test drives it). Commands run synchronously through Run().
 
-#include <future>
 #include <memory>
 #include <string>
 
@@ -72,14 +71,9 @@ class AppFixture : public ::testing::Test {
       void (app::Commands::*method)(const app::Caller&, const Request&,
                                     app::CommandDone),
       const Request& request, const std::string& actor = "tester") {
-    std::promise<absl::StatusOr<app::CommandOutcome>> promise;
-    auto done = promise.get_future();
-    (app_->commands().*method)(
-        app::Caller{actor}, request,
-        [&promise](absl::StatusOr<app::CommandOutcome> outcome) {
-          promise.set_value(std::move(outcome));
-        });
-    return done.get();
+    return app::AwaitCommand([&](app::CommandDone done) {
+      (app_->commands().*method)(app::Caller{actor}, request, std::move(done));
+    });
   }
 
   // Waits until the read model has applied everything in the log.

@@ -3,8 +3,6 @@
 
 #include "app/contract_commands.h"
 
-#include <future>
-
 #include "domain/ids.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -22,25 +20,18 @@ class ContractCommandsTest : public testing::AppFixture {
   absl::StatusOr<CommandOutcome> Execute(const std::string& request_id,
                                          ContractCommands::Decide decide,
                                          const std::string& contract = "K1") {
-    std::promise<absl::StatusOr<CommandOutcome>> promise;
-    auto done = promise.get_future();
-    app_->engine().Execute(contract, request_id, "tester", std::move(decide),
-                           [&promise](absl::StatusOr<CommandOutcome> outcome) {
-                             promise.set_value(std::move(outcome));
-                           });
-    return done.get();
+    return AwaitCommand([&](CommandDone done) {
+      app_->engine().Execute(contract, request_id, "tester", std::move(decide),
+                             std::move(done));
+    });
   }
 
   // Runs a keyed decision on K1 through the engine.
   absl::StatusOr<CommandOutcome> ExecuteKeyed(ContractCommands::Decide decide) {
-    std::promise<absl::StatusOr<CommandOutcome>> promise;
-    auto done = promise.get_future();
-    app_->engine().ExecuteKeyed(
-        "K1", "svledger-policy", std::move(decide),
-        [&promise](absl::StatusOr<CommandOutcome> outcome) {
-          promise.set_value(std::move(outcome));
-        });
-    return done.get();
+    return AwaitCommand([&](CommandDone done) {
+      app_->engine().ExecuteKeyed("K1", "svledger-policy", std::move(decide),
+                                  std::move(done));
+    });
   }
 
   // Two status changes recorded under request ids of their own.
