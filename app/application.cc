@@ -14,7 +14,8 @@ absl::StatusOr<std::unique_ptr<Application>> Application::Create(
   app->framework_store_ = *std::move(frameworks);
   FrameworkStore* catalogue = app->framework_store_.get();
   app->engine_ = std::make_unique<ContractCommands>(store);
-  app->commands_ = std::make_unique<Commands>(app->engine_.get(), catalogue);
+  app->commands_ =
+      std::make_unique<Commands>(app->engine_.get(), catalogue, clock);
   app->frameworks_ = std::make_unique<Frameworks>(catalogue);
   app->progress_ = std::make_unique<ProgressQueries>(store, model, catalogue,
                                                      clock, options.standing);

@@ -6,7 +6,11 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
+#include "common/digest.h"
 #include "domain/enforcement.h"
+#include "domain/framework_change.h"
+#include "google/protobuf/io/coded_stream.h"
+#include "google/protobuf/io/zero_copy_stream_impl_lite.h"
 
 namespace svledger::app {
 namespace {
@@ -39,29 +43,31 @@ ContractCommands::Decide DecideWith(
   };
 }
 
-// The commands whose decision also needs the published measure library.
-template <typename Command>
-ContractCommands::Decide DecideWithLibrary(
-    const FrameworkStore* frameworks,
-    absl::StatusOr<Command> (*decide)(const domain::ContractState&,
-                                      const Command&,
-                                      const v1::MeasureLibrary&),
-    Command command, absl::string_view field) {
-  return [frameworks, decide, command = std::move(command),
-          field = std::string(field)](const domain::ContractState& state)
-             -> absl::StatusOr<domain::Decision> {
-    std::shared_ptr<const v1::MeasureLibrary> library = frameworks->Library();
-    if (library == nullptr) {
-      return absl::FailedPreconditionError("no measure library is published");
-    }
-    return AsDecision(decide(state, command, *library), field);
-  };
+// The library the contract is judged by, or why there is none.
+absl::StatusOr<std::shared_ptr<const v1::MeasureLibrary>> PinnedLibrary(
+    const FrameworkStore* frameworks, const domain::ContractState& state) {
+  if (frameworks->Library() == nullptr) {
+    return absl::FailedPreconditionError("no measure library is published");
+  }
+  return frameworks->LibraryFor(state.contract.framework());
 }
 
 }  // namespace
 
-Commands::Commands(ContractCommands* engine, const FrameworkStore* frameworks)
-    : engine_(engine), frameworks_(frameworks) {}
+std::string RequestDigest(const google::protobuf::Message& request) {
+  std::string bytes;
+  {
+    google::protobuf::io::StringOutputStream out(&bytes);
+    google::protobuf::io::CodedOutputStream coded(&out);
+    coded.SetSerializationDeterministic(true);
+    request.SerializeToCodedStream(&coded);
+  }
+  return Sha256Hex(bytes);
+}
+
+Commands::Commands(ContractCommands* engine, const FrameworkStore* frameworks,
+                   Clock* clock)
+    : engine_(engine), frameworks_(frameworks), clock_(clock) {}
 
 void Commands::RegisterContract(const Caller& caller,
                                 const v1::RegisterContractRequest& request,
@@ -82,7 +88,7 @@ void Commands::RegisterContract(const Caller& caller,
             domain::DecideRegister(state, command, framework.get()),
             "contract");
       },
-      std::move(done));
+      std::move(done), RequestDigest(request));
 }
 
 void Commands::AddCommitments(const Caller& caller,
@@ -90,19 +96,34 @@ void Commands::AddCommitments(const Caller& caller,
                               CommandDone done) {
   v1::CommitmentsAdded command;
   *command.mutable_commitments() = request.commitments();
-  engine_->Execute(request.contract_id(), request.request_id(), caller.actor,
-                   DecideWithLibrary(frameworks_, &domain::DecideAddCommitments,
-                                     std::move(command), ""),
-                   std::move(done));
+  engine_->Execute(
+      request.contract_id(), request.request_id(), caller.actor,
+      [frameworks = frameworks_,
+       command = std::move(command)](const domain::ContractState& state)
+          -> absl::StatusOr<domain::Decision> {
+        auto library = PinnedLibrary(frameworks, state);
+        if (!library.ok()) return library.status();
+        return AsDecision(
+            domain::DecideAddCommitments(state, command, **library), "");
+      },
+      std::move(done), RequestDigest(request));
 }
 
 void Commands::ReportDelivery(const Caller& caller,
                               const v1::ReportDeliveryRequest& request,
                               CommandDone done) {
-  engine_->Execute(request.contract_id(), request.request_id(), caller.actor,
-                   DecideWithLibrary(frameworks_, &domain::DecideReportDelivery,
-                                     request.delivery(), "delivery"),
-                   std::move(done));
+  engine_->Execute(
+      request.contract_id(), request.request_id(), caller.actor,
+      [frameworks = frameworks_, clock = clock_,
+       command = request.delivery()](const domain::ContractState& state)
+          -> absl::StatusOr<domain::Decision> {
+        auto library = PinnedLibrary(frameworks, state);
+        if (!library.ok()) return library.status();
+        return AsDecision(domain::DecideReportDelivery(state, command,
+                                                       **library, clock->Now()),
+                          "delivery");
+      },
+      std::move(done), RequestDigest(request));
 }
 
 void Commands::VerifyDelivery(const Caller& caller,
@@ -111,7 +132,7 @@ void Commands::VerifyDelivery(const Caller& caller,
   engine_->Execute(request.contract_id(), request.request_id(), caller.actor,
                    DecideWith(&domain::DecideVerifyDelivery,
                               request.verification(), "verification"),
-                   std::move(done));
+                   std::move(done), RequestDigest(request));
 }
 
 void Commands::RejectDelivery(const Caller& caller,
@@ -120,7 +141,7 @@ void Commands::RejectDelivery(const Caller& caller,
   engine_->Execute(request.contract_id(), request.request_id(), caller.actor,
                    DecideWith(&domain::DecideRejectDelivery,
                               request.rejection(), "rejection"),
-                   std::move(done));
+                   std::move(done), RequestDigest(request));
 }
 
 void Commands::AmendCommitment(const Caller& caller,
@@ -129,7 +150,7 @@ void Commands::AmendCommitment(const Caller& caller,
   engine_->Execute(request.contract_id(), request.request_id(), caller.actor,
                    DecideWith(&domain::DecideAmendCommitment,
                               request.amendment(), "amendment"),
-                   std::move(done));
+                   std::move(done), RequestDigest(request));
 }
 
 void Commands::WithdrawCommitment(const Caller& caller,
@@ -138,7 +159,7 @@ void Commands::WithdrawCommitment(const Caller& caller,
   engine_->Execute(request.contract_id(), request.request_id(), caller.actor,
                    DecideWith(&domain::DecideWithdrawCommitment,
                               request.withdrawal(), "withdrawal"),
-                   std::move(done));
+                   std::move(done), RequestDigest(request));
 }
 
 void Commands::CloseContract(const Caller& caller,
@@ -146,8 +167,50 @@ void Commands::CloseContract(const Caller& caller,
                              CommandDone done) {
   engine_->Execute(
       request.contract_id(), request.request_id(), caller.actor,
-      DecideWith(&domain::DecideCloseContract, request.closure(), "closure"),
-      std::move(done));
+      [frameworks = frameworks_, clock = clock_,
+       closure = request.closure()](const domain::ContractState& state)
+          -> absl::StatusOr<domain::Decision> {
+        absl::StatusOr<domain::Decision> decision = domain::DecideCloseContract(
+            state, closure, *frameworks->LibraryFor(state.contract.framework()),
+            domain::LadderStages(
+                frameworks->LadderOf(state.contract.framework())),
+            clock->Now());
+        if (!decision.ok() && absl::IsInvalidArgument(decision.status())) {
+          return absl::InvalidArgumentError(
+              absl::StrCat("closure.", decision.status().message()));
+        }
+        return decision;
+      },
+      std::move(done), RequestDigest(request));
+}
+
+void Commands::ChangeFramework(const Caller& caller,
+                               const v1::ChangeFrameworkRequest& request,
+                               v1::ContractFrameworkChanged* change,
+                               CommandDone done) {
+  engine_->Execute(
+      request.contract_id(), request.request_id(), caller.actor,
+      [frameworks = frameworks_, clock = clock_, request,
+       change](const domain::ContractState& state)
+          -> absl::StatusOr<domain::Decision> {
+        const v1::FrameworkRef& from = state.contract.framework();
+        std::shared_ptr<const v1::Framework> to =
+            frameworks->Get(from.id(), request.version());
+        std::shared_ptr<const v1::MeasureLibrary> to_library =
+            to == nullptr
+                ? frameworks->LibraryOrEmpty()
+                : frameworks->LibraryVersion(to->measure_library_version());
+        if (to_library == nullptr) to_library = frameworks->LibraryOrEmpty();
+        absl::StatusOr<v1::ContractFrameworkChanged> event =
+            domain::DecideChangeFramework(state, request.version(), to.get(),
+                                          *frameworks->LibraryFor(from),
+                                          *to_library, request.reason(),
+                                          clock->Now());
+        if (!event.ok()) return event.status();
+        if (change != nullptr) *change = *event;
+        return domain::Decision{domain::ToNewEvent(*event)};
+      },
+      std::move(done), RequestDigest(request));
 }
 
 void Commands::RecordAction(const Caller& caller,
@@ -164,7 +227,7 @@ void Commands::RecordAction(const Caller& caller,
                                   state.contract.framework()))),
                           "action");
       },
-      std::move(done));
+      std::move(done), RequestDigest(request));
 }
 
 void Commands::CloseCase(const Caller& caller,
@@ -173,16 +236,21 @@ void Commands::CloseCase(const Caller& caller,
   engine_->Execute(
       request.contract_id(), request.request_id(), caller.actor,
       DecideWith(&domain::DecideCloseCase, request.close(), "close"),
-      std::move(done));
+      std::move(done), RequestDigest(request));
 }
 
 void Commands::RecordPerformanceAssessment(
     const Caller& caller, const v1::RecordPerformanceAssessmentRequest& request,
     CommandDone done) {
-  engine_->Execute(request.contract_id(), request.request_id(), caller.actor,
-                   DecideWith(&domain::DecideRecordAssessment,
-                              request.assessment(), "assessment"),
-                   std::move(done));
+  engine_->Execute(
+      request.contract_id(), request.request_id(), caller.actor,
+      [clock = clock_,
+       assessment = request.assessment()](const domain::ContractState& state) {
+        return AsDecision(
+            domain::DecideRecordAssessment(state, assessment, clock->Now()),
+            "assessment");
+      },
+      std::move(done), RequestDigest(request));
 }
 
 }  // namespace svledger::app

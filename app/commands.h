@@ -4,6 +4,7 @@
 #include "app/caller.h"
 #include "app/contract_commands.h"
 #include "app/framework_store.h"
+#include "common/clock.h"
 #include "svledger/v1/contract_service.pb.h"
 #include "svledger/v1/enforcement_service.pb.h"
 
@@ -13,7 +14,11 @@ namespace svledger::app {
 // caller and the API's request message, decides with the domain's Decide
 // function (domain/contract.h, domain/enforcement.h) and runs through
 // ContractCommands, so it queues behind the contract's other commands (the
-// policy's included) and is idempotent by request id.
+// policy's included) and is idempotent by request id: each records the
+// request's digest (RequestDigest), so a request id reused for another
+// request is refused ALREADY_EXISTS. Commitments and deliveries are
+// decided under the measure library the contract's framework version pins
+// (FrameworkStore::LibraryFor), at the clock's now.
 //
 // Errors (through `done`): those of ContractCommands::Execute, with an
 // INVALID_ARGUMENT's field named as in the request ("delivery.quantity");
@@ -23,7 +28,8 @@ namespace svledger::app {
 // Thread-safe. Everything passed in must outlive it.
 class Commands {
  public:
-  Commands(ContractCommands* engine, const FrameworkStore* frameworks);
+  Commands(ContractCommands* engine, const FrameworkStore* frameworks,
+           Clock* clock);
 
   void RegisterContract(const Caller& caller,
                         const v1::RegisterContractRequest& request,
@@ -46,8 +52,16 @@ class Commands {
   void WithdrawCommitment(const Caller& caller,
                           const v1::WithdrawCommitmentRequest& request,
                           CommandDone done);
+  // Closing is a last judgement: it may open cases in the same append
+  // (domain::DecideCloseContract).
   void CloseContract(const Caller& caller,
                      const v1::CloseContractRequest& request, CommandDone done);
+  // Moves the contract to a later version of its framework. `change`, if
+  // not null, is told the event decided (unset when replayed); it must
+  // stay valid until `done` is called.
+  void ChangeFramework(const Caller& caller,
+                       const v1::ChangeFrameworkRequest& request,
+                       v1::ContractFrameworkChanged* change, CommandDone done);
 
   // The contract manager's enforcement commands. An action is checked
   // against the ladder of the contract's own framework version.
@@ -62,7 +76,12 @@ class Commands {
  private:
   ContractCommands* const engine_;
   const FrameworkStore* const frameworks_;
+  Clock* const clock_;
 };
+
+// The SHA-256 of `request`'s deterministic serialization, as hex: what a
+// command records to tell a retry from a reused request id.
+std::string RequestDigest(const google::protobuf::Message& request);
 
 }  // namespace svledger::app
 

@@ -33,7 +33,8 @@ class CommandRun {
   // (ContractCommands::ExecuteKeyed); `request_id` is then empty.
   CommandRun(ContractCommands* commands, eventstore::EventStore* store,
              std::string contract_id, std::string request_id, std::string actor,
-             ContractCommands::Decide decide, CommandDone done, bool keyed)
+             ContractCommands::Decide decide, CommandDone done, bool keyed,
+             std::string request_digest)
       : commands_(commands),
         keyed_(keyed),
         store_(store),
@@ -41,6 +42,7 @@ class CommandRun {
         contract_id_(std::move(contract_id)),
         stream_(domain::ContractStream(contract_id_)),
         request_id_(std::move(request_id)),
+        request_digest_(std::move(request_digest)),
         actor_(std::move(actor)),
         decide_(std::move(decide)) {}
 
@@ -108,6 +110,7 @@ class CommandRun {
         event.id = domain::CommandEventId(contract_id_, request_id_,
                                           static_cast<int>(i));
         event.metadata.request_id = request_id_;
+        event.metadata.request_digest = request_digest_;
       } else {
         event.id =
             domain::CommandEventId(contract_id_, decided_event.request_id, 0);
@@ -160,6 +163,16 @@ class CommandRun {
               stream_, domain::CommandEventId(contract_id_, request_id_, i));
       if (!earlier.ok()) return earlier.status();
       if (!earlier->has_value()) return absl::OkStatus();
+      // Events written before digests carry none: those are taken as the
+      // same request.
+      const std::string& digest = (*earlier)->metadata.request_digest;
+      if (i == 0 && !digest.empty() && !request_digest_.empty() &&
+          digest != request_digest_) {
+        return absl::AlreadyExistsError(absl::StrCat(
+            "request_id: '", request_id_,
+            "' was already used for a different request on this contract; "
+            "use a new request id"));
+      }
       outcome_.replayed = true;
       outcome_.position = (*earlier)->position;
       outcome_.stream_version = (*earlier)->stream_version;
@@ -257,6 +270,7 @@ class CommandRun {
   const std::string contract_id_;
   const std::string stream_;
   const std::string request_id_;
+  const std::string request_digest_;
   const std::string actor_;
   const ContractCommands::Decide decide_;
   // The decision of the attempt in flight.
@@ -277,35 +291,37 @@ size_t ContractCommands::max_events_per_command() const {
 void ContractCommands::Execute(const std::string& contract_id,
                                const std::string& request_id,
                                const std::string& actor, Decide decide,
-                               CommandDone done) {
+                               CommandDone done,
+                               const std::string& request_digest) {
   if (absl::Status valid = domain::CheckRequestId(request_id); !valid.ok()) {
     std::move(done)(valid);
     return;
   }
   Start(contract_id, request_id, actor, std::move(decide), std::move(done),
-        /*keyed=*/false);
+        /*keyed=*/false, request_digest);
 }
 
 void ContractCommands::ExecuteKeyed(const std::string& contract_id,
                                     const std::string& actor, Decide decide,
                                     CommandDone done) {
   Start(contract_id, "", actor, std::move(decide), std::move(done),
-        /*keyed=*/true);
+        /*keyed=*/true, "");
 }
 
 void ContractCommands::Start(const std::string& contract_id,
                              const std::string& request_id,
                              const std::string& actor, Decide decide,
-                             CommandDone done, bool keyed) {
+                             CommandDone done, bool keyed,
+                             const std::string& request_digest) {
   // Checked fully by the domain; here only what the stream name needs.
   if (absl::Status valid = CheckContractId(contract_id, store_->limits());
       !valid.ok()) {
     std::move(done)(valid);
     return;
   }
-  Enqueue(contract_id,
-          new CommandRun(this, store_, contract_id, request_id, actor,
-                         std::move(decide), std::move(done), keyed));
+  Enqueue(contract_id, new CommandRun(this, store_, contract_id, request_id,
+                                      actor, std::move(decide), std::move(done),
+                                      keyed, request_digest));
 }
 
 void ContractCommands::Enqueue(const std::string& contract_id,

@@ -96,8 +96,12 @@ class ContractCommands {
   // recording `actor` as the events' actor. Event i of the decision gets
   // the id domain::CommandEventId(contract_id, request_id, i). A decision
   // with no event writes nothing and is answered OK with appended 0.
+  // `request_digest` (RequestDigest; empty: none) is recorded with the
+  // events: a request id that ran before with another digest is refused
+  // ALREADY_EXISTS naming request_id, and nothing is written.
   void Execute(const std::string& contract_id, const std::string& request_id,
-               const std::string& actor, Decide decide, CommandDone done);
+               const std::string& actor, Decide decide, CommandDone done,
+               const std::string& request_digest = "");
 
   // Runs a decision whose events each carry a request id of their own
   // (domain::NewEvent::request_id; the enforcement policy's, keyed by what
@@ -131,7 +135,7 @@ class ContractCommands {
   // Validates the contract id and queues a run.
   void Start(const std::string& contract_id, const std::string& request_id,
              const std::string& actor, Decide decide, CommandDone done,
-             bool keyed);
+             bool keyed, const std::string& request_digest);
 
   // A contract's state as of a stream version. Events never change, so a
   // cached prefix stays true; a command only applies what came after it.

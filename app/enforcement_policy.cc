@@ -19,15 +19,17 @@
 namespace svledger::app {
 namespace {
 
-// What the policy proposes for `state` at `now`.
+// What the policy proposes for `state` at `now`, judged by the library its
+// framework version pins.
 std::vector<domain::PolicyEvent> Propose(const domain::ContractState& state,
-                                         const v1::MeasureLibrary& library,
                                          const FrameworkStore& frameworks,
                                          absl::Time now) {
   const std::vector<v1::EnforcementStage> stages =
       domain::LadderStages(frameworks.LadderOf(state.contract.framework()));
+  std::shared_ptr<const v1::MeasureLibrary> library =
+      frameworks.LibraryFor(state.contract.framework());
   return domain::EvaluatePolicy(
-      state, domain::BuildContractProgress(state, library, now), stages);
+      state, domain::BuildContractProgress(state, *library, now), stages);
 }
 
 }  // namespace
@@ -48,7 +50,6 @@ EnforcementPolicy::~EnforcementPolicy() { Stop(); }
 // One contract's evaluation, across the appends it takes.
 struct EnforcementPolicy::Evaluation {
   std::string contract_id;
-  std::shared_ptr<const v1::MeasureLibrary> library;
   absl::Time now;
   int appended = 0;
   // Set by the decision: it left proposals for the next append (it was
@@ -68,22 +69,18 @@ absl::StatusOr<int> EnforcementPolicy::Evaluate(
 }
 
 bool EnforcementPolicy::Proposes(const std::string& contract_id,
-                                 const v1::MeasureLibrary& library,
                                  absl::Time now) const {
   bool proposes = false;
   model_->current()->Read(contract_id, [&](const domain::ContractState& s) {
-    proposes = !Propose(s, library, *frameworks_, now).empty();
+    proposes = !Propose(s, *frameworks_, now).empty();
   });
   return proposes;
 }
 
 std::shared_ptr<EnforcementPolicy::Evaluation> EnforcementPolicy::NewEvaluation(
-    const std::string& contract_id,
-    std::shared_ptr<const v1::MeasureLibrary> library, absl::Time now,
-    EvaluateDone done) const {
+    const std::string& contract_id, absl::Time now, EvaluateDone done) const {
   auto evaluation = std::make_shared<Evaluation>();
   evaluation->contract_id = contract_id;
-  evaluation->library = std::move(library);
   evaluation->now = now;
   evaluation->done = std::move(done);
   return evaluation;
@@ -91,16 +88,14 @@ std::shared_ptr<EnforcementPolicy::Evaluation> EnforcementPolicy::NewEvaluation(
 
 void EnforcementPolicy::EvaluateAsync(const std::string& contract_id,
                                       EvaluateDone done) {
-  std::shared_ptr<const v1::MeasureLibrary> library =
-      frameworks_->LibraryOrEmpty();
   const absl::Time now = clock_->Now();
   // Judged on the projection first: most contracts have nothing to do, and
   // need not queue behind their commands to say so.
-  if (!Proposes(contract_id, *library, now)) {
+  if (!Proposes(contract_id, now)) {
     std::move(done)(0);
     return;
   }
-  Submit(NewEvaluation(contract_id, std::move(library), now, std::move(done)));
+  Submit(NewEvaluation(contract_id, now, std::move(done)));
 }
 
 void EnforcementPolicy::Submit(std::shared_ptr<Evaluation> evaluation) {
@@ -111,7 +106,7 @@ void EnforcementPolicy::Submit(std::shared_ptr<Evaluation> evaluation) {
                                      most](const domain::ContractState& state)
       -> absl::StatusOr<domain::Decision> {
     std::vector<domain::PolicyEvent> proposed =
-        Propose(state, *evaluation->library, *frameworks_, evaluation->now);
+        Propose(state, *frameworks_, evaluation->now);
     evaluation->more = proposed.size() > most;
     domain::Decision decision;
     decision.reserve(std::min(proposed.size(), most));
@@ -150,8 +145,6 @@ absl::StatusOr<EnforcementPolicy::SweepResult> EnforcementPolicy::Sweep() {
     ids.push_back(s.contract.contract_id());
     return true;
   });
-  std::shared_ptr<const v1::MeasureLibrary> library =
-      frameworks_->LibraryOrEmpty();
   const absl::Time now = clock_->Now();
 
   // First every contract is judged on the read model, sweep_threads at a
@@ -160,7 +153,7 @@ absl::StatusOr<EnforcementPolicy::SweepResult> EnforcementPolicy::Sweep() {
   std::atomic<size_t> next{0};
   auto judge = [&] {
     for (size_t i; (i = next.fetch_add(1)) < ids.size();) {
-      proposes[i] = Proposes(ids[i], *library, now);
+      proposes[i] = Proposes(ids[i], now);
     }
   };
   std::vector<std::thread> threads;
@@ -200,19 +193,18 @@ absl::StatusOr<EnforcementPolicy::SweepResult> EnforcementPolicy::Sweep() {
     }
     ++progress->in_flight;
     lock.Release();  // the command may finish, and lock, at once
-    Submit(NewEvaluation(ids[i], library, now,
-                         [progress](absl::StatusOr<int> appended) {
-                           absl::MutexLock lock(&progress->mu);
-                           --progress->in_flight;
-                           if (!appended.ok()) {
-                             if (progress->first_error.ok()) {
-                               progress->first_error = appended.status();
-                             }
-                             return;
-                           }
-                           ++progress->result.contracts;
-                           progress->result.appended += *appended;
-                         }));
+    Submit(NewEvaluation(ids[i], now, [progress](absl::StatusOr<int> appended) {
+      absl::MutexLock lock(&progress->mu);
+      --progress->in_flight;
+      if (!appended.ok()) {
+        if (progress->first_error.ok()) {
+          progress->first_error = appended.status();
+        }
+        return;
+      }
+      ++progress->result.contracts;
+      progress->result.appended += *appended;
+    }));
   }
   absl::MutexLock lock(&progress->mu);
   auto idle = [&progress]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(progress->mu) {

@@ -105,12 +105,10 @@ class EnforcementPolicy {
   struct Evaluation;
   // Whether the policy proposes anything for the contract as the read
   // model holds it.
-  bool Proposes(const std::string& contract_id,
-                const v1::MeasureLibrary& library, absl::Time now) const;
-  std::shared_ptr<Evaluation> NewEvaluation(
-      const std::string& contract_id,
-      std::shared_ptr<const v1::MeasureLibrary> library, absl::Time now,
-      EvaluateDone done) const;
+  bool Proposes(const std::string& contract_id, absl::Time now) const;
+  std::shared_ptr<Evaluation> NewEvaluation(const std::string& contract_id,
+                                            absl::Time now,
+                                            EvaluateDone done) const;
   // Decides `evaluation`'s contract again and appends what it proposes (in
   // parts, if it is more than one append takes), then tells its `done`.
   void Submit(std::shared_ptr<Evaluation> evaluation);

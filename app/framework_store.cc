@@ -106,6 +106,14 @@ absl::Status FrameworkStore::CatchUp() {
     libraries_[version] = {std::move(l.message), l.position};
   }
   for (Parsed<v1::Framework>& f : *frameworks) {
+    if (f.message->measure_library_version() == 0) {
+      // Published before pinning: it pins the library latest then.
+      for (const auto& [version, entry] : libraries_) {
+        if (entry.second < f.position) {
+          f.message->set_measure_library_version(version);
+        }
+      }
+    }
     auto key = std::make_pair(f.message->id(), f.message->version());
     frameworks_[std::move(key)] = {std::move(f.message), f.position};
   }
@@ -117,24 +125,24 @@ absl::Status FrameworkStore::CatchUp() {
 
 absl::StatusOr<FrameworkStore::Published> FrameworkStore::Append(
     const std::string& stream, const std::string& type, const Uuid& id,
-    const std::string& payload, const std::string& actor,
+    const std::string* payload, const std::string& actor,
     const std::function<absl::StatusOr<std::optional<uint64_t>>()>& decide) {
   eventstore::ProposedEvent event;
   event.id = id;
   event.type = type;
-  event.payload = payload;
   event.metadata.actor = actor;
   for (int attempt = 0;; ++attempt) {
     if (absl::Status s = CatchUp(); !s.ok()) return s;
-    absl::StatusOr<std::optional<uint64_t>> already = decide();
-    if (!already.ok()) return already.status();
-    if (already->has_value()) return Published{**already, true};
     uint64_t next;
     {
       absl::MutexLock lock(&mu_);
+      absl::StatusOr<std::optional<uint64_t>> already = decide();
+      if (!already.ok()) return already.status();
+      if (already->has_value()) return Published{**already, true};
       next =
           stream == domain::kMeasuresStream ? next_measures_ : next_frameworks_;
     }
+    event.payload = *payload;
     absl::StatusOr<eventstore::AppendResult> r =
         store_->Append(stream,
                        next == 0 ? eventstore::ExpectedVersion::NoStream()
@@ -163,53 +171,111 @@ absl::StatusOr<FrameworkStore::Published> FrameworkStore::PublishLibrary(
     return s;
   }
   absl::MutexLock publishing(&publish_mu_);
-  return Append(domain::kMeasuresStream, kMeasureLibraryPublished,
-                domain::MeasureLibraryEventId(library.version()),
-                library.SerializeAsString(), actor,
-                [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(
-                    mu_) -> absl::StatusOr<std::optional<uint64_t>> {
-                  std::map<uint32_t, domain::PublishedVersion> published;
-                  for (const auto& [version, entry] : libraries_) {
-                    published[version] = {entry.first.get(), entry.second};
-                  }
-                  return domain::DecidePublication(
-                      published, library, library.version(), "measure library");
-                });
-}
-
-absl::StatusOr<FrameworkStore::Published> FrameworkStore::PublishFramework(
-    const v1::Framework& framework, const std::string& actor) {
-  std::shared_ptr<const v1::MeasureLibrary> library = Library();
-  if (library == nullptr) {
-    return absl::FailedPreconditionError(
-        "no measure library is published yet; publish one first");
-  }
-  if (absl::Status s =
-          domain::ValidateFramework(framework, *library, "framework");
-      !s.ok()) {
-    return s;
-  }
-  if (absl::Status s = CheckServed(framework.id(), "framework.id"); !s.ok()) {
-    return s;
-  }
-  absl::MutexLock publishing(&publish_mu_);
+  const std::string payload = library.SerializeAsString();
   return Append(
-      domain::kFrameworksStream, kFrameworkPublished,
-      domain::FrameworkEventId(framework.id(), framework.version()),
-      framework.SerializeAsString(), actor,
+      domain::kMeasuresStream, kMeasureLibraryPublished,
+      domain::MeasureLibraryEventId(library.version()), &payload, actor,
       [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(
           mu_) -> absl::StatusOr<std::optional<uint64_t>> {
         std::map<uint32_t, domain::PublishedVersion> published;
-        for (auto it = frameworks_.lower_bound({framework.id(), 0});
-             it != frameworks_.end() && it->first.first == framework.id();
-             ++it) {
-          published[it->first.second] = {it->second.first.get(),
-                                         it->second.second};
+        for (const auto& [version, entry] : libraries_) {
+          published[version] = {entry.first.get(), entry.second};
         }
-        return domain::DecidePublication(
-            published, framework, framework.version(),
-            absl::StrCat("framework '", framework.id(), "'"));
+        absl::StatusOr<std::optional<uint64_t>> decided =
+            domain::DecidePublication(published, library, library.version(),
+                                      "measure library");
+        if (!decided.ok() || decided->has_value()) return decided;
+        // The latest version of each framework, with the library
+        // it pins.
+        std::vector<domain::PinnedFramework> live;
+        for (auto it = frameworks_.begin(); it != frameworks_.end(); ++it) {
+          auto next = std::next(it);
+          if (next != frameworks_.end() &&
+              next->first.first == it->first.first) {
+            continue;
+          }
+          const v1::Framework* f = it->second.first.get();
+          auto pinned = libraries_.find(f->measure_library_version());
+          live.push_back({f, pinned == libraries_.end()
+                                 ? nullptr
+                                 : pinned->second.first.get()});
+        }
+        if (absl::Status s = domain::CheckLibraryKeepsMeasures(library, live);
+            !s.ok()) {
+          return s;
+        }
+        return decided;
       });
+}
+
+absl::StatusOr<FrameworkStore::Published> FrameworkStore::PublishFramework(
+    const v1::Framework& proposed, const std::string& actor) {
+  if (Library() == nullptr) {
+    return absl::FailedPreconditionError(
+        "no measure library is published yet; publish one first");
+  }
+  if (absl::Status s = CheckServed(proposed.id(), "framework.id"); !s.ok()) {
+    return s;
+  }
+  absl::MutexLock publishing(&publish_mu_);
+  // Filled in by `decide` (the pinned library is known only once caught
+  // up); what Append writes.
+  v1::Framework framework = proposed;
+  std::string payload;
+  auto decide = [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(
+                    mu_) -> absl::StatusOr<std::optional<uint64_t>> {
+    framework = proposed;
+    if (framework.measure_library_version() == 0) {
+      auto same = frameworks_.find({framework.id(), framework.version()});
+      framework.set_measure_library_version(
+          same != frameworks_.end()
+              ? same->second.first->measure_library_version()
+              : libraries_.rbegin()->first);
+    }
+    auto pinned = libraries_.find(framework.measure_library_version());
+    if (pinned == libraries_.end()) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "framework: measure_library_version: library version ",
+          framework.measure_library_version(), " is not published"));
+    }
+    if (absl::Status s = domain::ValidateFramework(
+            framework, *pinned->second.first, "framework");
+        !s.ok()) {
+      return s;
+    }
+    std::map<uint32_t, domain::PublishedVersion> published;
+    for (auto it = frameworks_.lower_bound({framework.id(), 0});
+         it != frameworks_.end() && it->first.first == framework.id(); ++it) {
+      published[it->first.second] = {it->second.first.get(), it->second.second};
+    }
+    payload = framework.SerializeAsString();
+    return domain::DecidePublication(
+        published, framework, framework.version(),
+        absl::StrCat("framework '", framework.id(), "'"));
+  };
+  return Append(domain::kFrameworksStream, kFrameworkPublished,
+                domain::FrameworkEventId(proposed.id(), proposed.version()),
+                &payload, actor, decide);
+}
+
+std::shared_ptr<const v1::MeasureLibrary> FrameworkStore::LibraryFor(
+    const v1::FrameworkRef& ref) const {
+  {
+    absl::MutexLock lock(&mu_);
+    auto f = frameworks_.find({ref.id(), ref.version()});
+    if (f != frameworks_.end()) {
+      auto l = libraries_.find(f->second.first->measure_library_version());
+      if (l != libraries_.end()) return l->second.first;
+    }
+  }
+  return LibraryOrEmpty();
+}
+
+std::shared_ptr<const v1::MeasureLibrary> FrameworkStore::LibraryVersion(
+    uint32_t version) const {
+  absl::MutexLock lock(&mu_);
+  auto it = libraries_.find(version);
+  return it == libraries_.end() ? nullptr : it->second.first;
 }
 
 std::shared_ptr<const v1::MeasureLibrary> FrameworkStore::Library() const {

@@ -69,10 +69,19 @@ class FrameworkStore {
   absl::StatusOr<Published> PublishLibrary(const v1::MeasureLibrary& library,
                                            const std::string& actor);
 
-  // Publishes a council framework version, checked against the latest
-  // library. Same rules as PublishLibrary, per framework id, and
-  // FAILED_PRECONDITION for a council this instance does not serve or
-  // before any library is published.
+  // Publishes a measure library. Besides DecidePublication's rule, a
+  // library that removes or retypes (unit, aggregation) a measure the
+  // latest version of a framework names is refused FAILED_PRECONDITION
+  // (domain::CheckLibraryKeepsMeasures). Publishing a library changes no
+  // existing contract: each is judged by the library its framework version
+  // pins.
+  //
+  // Publishes a council framework version. It pins a measure library
+  // version (framework.measure_library_version; unset: the latest, or for
+  // a version already published, the one it pinned) and is checked against
+  // it. Same rules as PublishLibrary, per framework id, and
+  // FAILED_PRECONDITION for a council this instance does not serve, before
+  // any library is published, or for a pinned version not published.
   absl::StatusOr<Published> PublishFramework(const v1::Framework& framework,
                                              const std::string& actor);
 
@@ -81,6 +90,14 @@ class FrameworkStore {
   // The latest library, or an empty one before any is published (for
   // views, which show an unknown measure by its id). Never null.
   std::shared_ptr<const v1::MeasureLibrary> LibraryOrEmpty() const;
+  // The library a contract under framework version `ref` is judged by: the
+  // one that version pins. The latest library if that framework version is
+  // not published (or an empty one). Never null.
+  std::shared_ptr<const v1::MeasureLibrary> LibraryFor(
+      const v1::FrameworkRef& ref) const;
+  // Library `version`, or null.
+  std::shared_ptr<const v1::MeasureLibrary> LibraryVersion(
+      uint32_t version) const;
   std::shared_ptr<const v1::Framework> Get(const std::string& id,
                                            uint32_t version) const;
   std::shared_ptr<const v1::Framework> Latest(const std::string& id) const;
@@ -114,12 +131,12 @@ class FrameworkStore {
   // The follower thread's loop; everything up to `seen` is caught up.
   void Follow(uint64_t seen);
 
-  // Appends one event to `stream` if `decide` (called with mu_ held, after
-  // catching up) says it is new, after the stream version it saw; on a lost
-  // race, catches up and decides again.
+  // Appends one event, *payload, to `stream` if `decide` (called with mu_
+  // held, after catching up; it may fill in *payload) says it is new, after
+  // the stream version it saw; on a lost race, catches up and decides again.
   absl::StatusOr<Published> Append(
       const std::string& stream, const std::string& type, const Uuid& id,
-      const std::string& payload, const std::string& actor,
+      const std::string* payload, const std::string& actor,
       const std::function<absl::StatusOr<std::optional<uint64_t>>()>& decide);
 
   eventstore::EventStore* const store_;
@@ -130,7 +147,9 @@ class FrameworkStore {
   std::map<uint32_t,
            std::pair<std::shared_ptr<const v1::MeasureLibrary>, uint64_t>>
       libraries_ ABSL_GUARDED_BY(mu_);
-  // (id, version) -> (framework, position)
+  // (id, version) -> (framework, position). measure_library_version is set
+  // on every one (for a version published before pinning, to the library
+  // latest at its position).
   std::map<std::pair<std::string, uint32_t>,
            std::pair<std::shared_ptr<const v1::Framework>, uint64_t>>
       frameworks_ ABSL_GUARDED_BY(mu_);

@@ -69,11 +69,11 @@ absl::StatusOr<v1::ContractProgress> ProgressQueries::CurrentProgress(
     const std::string& contract_id) const {
   auto projection = model_->current();
   const uint64_t position = projection->applied();
-  auto library = frameworks_->LibraryOrEmpty();
   const absl::Time now = clock_->Now();
   v1::ContractProgress out;
   if (!projection->Read(contract_id, [&](const domain::ContractState& state) {
-        out = domain::BuildContractProgress(state, *library, now);
+        out = domain::BuildContractProgress(
+            state, *frameworks_->LibraryFor(state.contract.framework()), now);
       })) {
     return absl::NotFoundError(
         absl::StrCat("contract_id: no contract '", contract_id, "'"));
@@ -96,7 +96,7 @@ absl::StatusOr<v1::ContractProgress> ProgressQueries::ContractProgress(
       StateAsOf(request.contract_id(), *as_of);
   if (!state.ok()) return state.status();
   v1::ContractProgress out = domain::BuildContractProgress(
-      *state, *frameworks_->LibraryOrEmpty(), *as_of);
+      *state, *frameworks_->LibraryFor(state->contract.framework()), *as_of);
   out.set_position(position);
   return out;
 }
@@ -117,7 +117,6 @@ absl::StatusOr<v1::ListContractsResponse> ProgressQueries::ListContracts(
   const uint32_t page_size =
       request.page_size() == 0 ? kDefaultPageSize : request.page_size();
   auto projection = model_->current();
-  auto library = frameworks_->LibraryOrEmpty();
   const absl::Time now = clock_->Now();
   v1::ListContractsResponse out;
   out.set_position(projection->applied());
@@ -130,8 +129,8 @@ absl::StatusOr<v1::ListContractsResponse> ProgressQueries::ListContracts(
         c.supplier_id() != request.supplier_id()) {
       return true;
     }
-    v1::ContractProgress progress =
-        domain::BuildContractProgress(s, *library, now);
+    v1::ContractProgress progress = domain::BuildContractProgress(
+        s, *frameworks_->LibraryFor(s.contract.framework()), now);
     if (request.status() != v1::COMMITMENT_STATUS_UNSPECIFIED &&
         progress.status() != request.status()) {
       return true;
@@ -167,7 +166,6 @@ absl::StatusOr<v1::CouncilSummary> ProgressQueries::CouncilSummary(
   auto projection = model_->current();
   const uint64_t position =
       as_of ? store_->HeadPosition() : projection->applied();
-  auto library = frameworks_->LibraryOrEmpty();
   const absl::Time at = as_of.value_or(clock_->Now());
   std::vector<v1::ContractProgress> progress;
   std::vector<std::string> ids;
@@ -176,7 +174,8 @@ absl::StatusOr<v1::CouncilSummary> ProgressQueries::CouncilSummary(
     if (as_of) {
       ids.push_back(s.contract.contract_id());
     } else {
-      progress.push_back(domain::BuildContractProgress(s, *library, at));
+      progress.push_back(domain::BuildContractProgress(
+          s, *frameworks_->LibraryFor(s.contract.framework()), at));
     }
     return true;
   });
@@ -184,7 +183,8 @@ absl::StatusOr<v1::CouncilSummary> ProgressQueries::CouncilSummary(
     absl::StatusOr<domain::ContractState> state = StateAsOf(id, at);
     if (absl::IsNotFound(state.status())) continue;  // registered later
     if (!state.ok()) return state.status();
-    progress.push_back(domain::BuildContractProgress(*state, *library, at));
+    progress.push_back(domain::BuildContractProgress(
+        *state, *frameworks_->LibraryFor(state->contract.framework()), at));
   }
   // Lookups hold their framework alive for the duration of the build.
   std::vector<std::shared_ptr<const v1::Framework>> held;
@@ -207,12 +207,12 @@ absl::StatusOr<v1::SupplierScorecard> ProgressQueries::SupplierScorecard(
     return s;
   }
   auto projection = model_->current();
-  auto library = frameworks_->LibraryOrEmpty();
   const absl::Time now = clock_->Now();
   std::vector<v1::ContractProgress> progress;
   projection->Scan("", [&](const domain::ContractState& s) {
     if (s.contract.supplier_id() == request.supplier_id()) {
-      progress.push_back(domain::BuildContractProgress(s, *library, now));
+      progress.push_back(domain::BuildContractProgress(
+          s, *frameworks_->LibraryFor(s.contract.framework()), now));
     }
     return true;
   });
@@ -270,7 +270,12 @@ absl::StatusOr<v1::GetFrameworkResponse> ProgressQueries::GetFramework(
       for (const v1::MeasureRef& m : o.measures()) ids.insert(m.measure_id());
     }
   }
-  auto library = frameworks_->LibraryOrEmpty();
+  v1::FrameworkRef ref;
+  ref.set_id(framework->id());
+  ref.set_version(framework->version());
+  // The measures as the version pins them.
+  std::shared_ptr<const v1::MeasureLibrary> library =
+      frameworks_->LibraryFor(ref);
   for (const std::string& id : ids) {
     if (const v1::Measure* m = domain::FindMeasure(*library, id)) {
       *out.add_measures() = *m;

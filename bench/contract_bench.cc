@@ -11,6 +11,7 @@
 
 #include <unistd.h>
 
+#include <atomic>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -73,7 +74,9 @@ int main(int argc, char** argv) {
                           grpc::InsecureChannelCredentials());
   auto stub = v1::ContractService::NewStub(channel);
 
-  // Set-up: each contract with one jobs commitment.
+  // Set-up: each contract with kJobs jobs commitments (so a contract has
+  // kJobs x kReportDays distinct report periods; see FillReport).
+  constexpr int kJobs = 16;
   for (int i = 0; i < contracts; ++i) {
     v1::RegisterContractRequest reg;
     reg.set_request_id("reg");
@@ -93,11 +96,13 @@ int main(int argc, char** argv) {
     v1::AddCommitmentsRequest add;
     add.set_request_id("add");
     add.set_contract_id(ContractId(i));
-    v1::Commitment* jobs = add.add_commitments();
-    jobs->set_commitment_id("jobs");
-    jobs->set_measure_id("jobs.new_local");
-    jobs->set_target(100);
-    *jobs->mutable_due() = D(2029, 3, 31);
+    for (int j = 0; j < kJobs; ++j) {
+      v1::Commitment* jobs = add.add_commitments();
+      jobs->set_commitment_id(absl::StrCat("jobs", j));
+      jobs->set_measure_id("jobs.new_local");
+      jobs->set_target("100");
+      *jobs->mutable_due() = D(2029, 3, 31);
+    }
     grpc::ClientContext c2;
     if (s.ok()) s = stub->AddCommitments(&c2, add, &response);
     if (!s.ok()) {
@@ -111,6 +116,8 @@ int main(int argc, char** argv) {
   const absl::Time measure_until = measure_from + absl::Seconds(seconds);
   // The clients: `clients` reports in flight against random contracts.
   std::vector<uint64_t> state(clients);
+  // Reports so far per contract: the next one's commitment and day.
+  std::vector<std::atomic<uint64_t>> reports(contracts);
   for (int i = 0; i < clients; ++i) state[i] = 0x9e3779b97f4a7c15ull * (i + 1);
   svledger::bench::ClosedLoopResult result = svledger::bench::RunClosedLoop<
       v1::ReportDeliveryRequest, v1::CommandResponse>(
@@ -120,8 +127,11 @@ int main(int argc, char** argv) {
         x ^= x << 13;
         x ^= x >> 7;
         x ^= x << 17;
+        const uint64_t contract = x % contracts;
+        const uint64_t k = reports[contract].fetch_add(1);
         svledger::bench::FillReport(request, absl::StrCat("t", slot, "-", n),
-                                    ContractId(x % contracts), "jobs");
+                                    ContractId(contract),
+                                    absl::StrCat("jobs", k % kJobs), k / kJobs);
       },
       [&](grpc::ClientContext* context,
           const v1::ReportDeliveryRequest& request, grpc::CompletionQueue* cq) {

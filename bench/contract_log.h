@@ -10,6 +10,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
+#include "absl/time/civil_time.h"
 #include "common/uuid.h"
 #include "domain/contract.h"
 #include "eventstore/event_store.h"
@@ -64,7 +65,7 @@ inline absl::Status WriteContractLog(eventstore::EventStore& store,
       v1::Commitment* cm = added.add_commitments();
       cm->set_commitment_id(absl::StrCat("c", c));
       cm->set_measure_id(shape.measures[c % shape.measures.size()]);
-      cm->set_target(shape.ratio[c % shape.ratio.size()] ? 30 : 1000);
+      cm->set_target(shape.ratio[c % shape.ratio.size()] ? "30" : "1000");
       *cm->mutable_start() = domain::MakeDate(2025, 1, 1);
       *cm->mutable_due() = domain::MakeDate(2029, 12, 31);
     }
@@ -74,8 +75,8 @@ inline absl::Status WriteContractLog(eventstore::EventStore& store,
       v1::DeliveryReported report;
       report.set_delivery_id(absl::StrCat("d", d));
       report.set_commitment_id(absl::StrCat("c", c));
-      report.set_quantity(10 + d % 7);
-      if (shape.ratio[c % shape.ratio.size()]) report.set_denominator(50);
+      report.set_quantity(absl::StrCat(10 + d % 7));
+      if (shape.ratio[c % shape.ratio.size()]) report.set_denominator("50");
       *report.mutable_period_start() = domain::MakeDate(2025, 1, 1);
       *report.mutable_period_end() = domain::MakeDate(2025, 3, 31);
       report.mutable_evidence()->set_uri(
@@ -110,19 +111,27 @@ inline absl::Status WriteContractLog(eventstore::EventStore& store,
   return absl::OkStatus();
 }
 
-// A report of one unit against `commitment` for April to June 2025, with
-// `id` as its request id, delivery id and evidence.
+// The most reports FillReport gives one commitment distinct periods.
+inline constexpr int kReportDays = 600;
+
+// A report of one unit against `commitment` for one day, `day` days after
+// 1 April 2025 (REQUIRES: day < kReportDays, so the day has passed and
+// reports of distinct days never overlap), with `id` as its request id,
+// delivery id and evidence.
 inline void FillReport(v1::ReportDeliveryRequest& request,
                        const std::string& id, const std::string& contract,
-                       const std::string& commitment) {
+                       const std::string& commitment, uint64_t day) {
   request.set_request_id(id);
   request.set_contract_id(contract);
   v1::DeliveryReported* d = request.mutable_delivery();
   d->set_delivery_id(id);
   d->set_commitment_id(commitment);
-  d->set_quantity(1);
-  *d->mutable_period_start() = domain::MakeDate(2025, 4, 1);
-  *d->mutable_period_end() = domain::MakeDate(2025, 6, 30);
+  d->set_quantity("1");
+  const absl::CivilDay on =
+      absl::CivilDay(2025, 4, 1) + static_cast<int>(day % kReportDays);
+  *d->mutable_period_start() =
+      domain::MakeDate(static_cast<int>(on.year()), on.month(), on.day());
+  *d->mutable_period_end() = d->period_start();
   d->mutable_evidence()->set_uri("https://evidence.example/" + id);
 }
 

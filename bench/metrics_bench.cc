@@ -154,6 +154,8 @@ int main(int argc, char** argv) {
       {.name = "no scrapes, again"},
   };
   int run = 0;
+  // Reports across every run: each contract's get distinct days.
+  std::atomic<uint64_t> next_report{0};
   for (Phase& phase : phases) {
     const absl::Time from =
         absl::Now() + absl::Seconds(absl::GetFlag(FLAGS_warmup_seconds));
@@ -179,12 +181,14 @@ int main(int argc, char** argv) {
         bench::RunClosedLoop<v1::ReportDeliveryRequest, v1::CommandResponse>(
             clients, from, until,
             [&](v1::ReportDeliveryRequest& request, int slot, uint64_t n) {
-              // The contracts in turn, each report one job.
-              const uint64_t k = n * clients + slot;
+              // The contracts in turn, each report one job, each of a
+              // contract's reports on a day of its own.
+              const uint64_t k = next_report.fetch_add(1);
               bench::FillReport(
                   request, absl::StrCat("m", run, "-", slot, "-", n),
                   bench::BenchContractId(k * 7919 % shape.contracts),
-                  "c0");  // jobs.new_local, a count
+                  "c0",  // jobs.new_local, a count
+                  k / shape.contracts);
             },
             [&](grpc::ClientContext* context,
                 const v1::ReportDeliveryRequest& request,

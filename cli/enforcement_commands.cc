@@ -8,6 +8,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/time/clock.h"
 #include "cli/cli_common.h"
+#include "domain/decimal.h"
 #include "svledger/v1/alert_service.grpc.pb.h"
 #include "svledger/v1/enforcement_service.grpc.pb.h"
 
@@ -19,7 +20,10 @@ ABSL_FLAG(std::string, stage, "",
           "TERMINATION_RECOMMENDED; empty: the case's own)");
 ABSL_FLAG(bool, overdue, false, "cases: only overdue ones");
 ABSL_FLAG(std::string, note, "", "action, close-case: the note");
-ABSL_FLAG(double, amount, 0, "action: FINANCIAL_REMEDY credits in GBP");
+ABSL_FLAG(std::string, amount, "",
+          "action: FINANCIAL_REMEDY credits in GBP, e.g. 1250.50");
+ABSL_FLAG(std::string, skip_reason, "",
+          "action: why the stage skips stages of the ladder (required then)");
 ABSL_FLAG(std::string, agreed_date, "",
           "action: REMEDIATION_PLAN's agreed date, YYYY-MM-DD");
 ABSL_FLAG(std::string, reason, "",
@@ -213,10 +217,16 @@ int RecordAction(v1::EnforcementService::Stub& stub,
   }
   a.set_stage(stage);
   a.set_note(absl::GetFlag(FLAGS_note));
-  const double gbp = absl::GetFlag(FLAGS_amount);
-  if (gbp != 0) {
-    a.mutable_amount()->set_pence(
-        static_cast<int64_t>(std::llround(gbp * 100)));
+  a.set_skip_reason(absl::GetFlag(FLAGS_skip_reason));
+  if (const std::string gbp = absl::GetFlag(FLAGS_amount); !gbp.empty()) {
+    // Pounds exactly: at most two decimal places, no rounding.
+    absl::StatusOr<svledger::domain::Decimal> pounds =
+        svledger::domain::Decimal::Parse(gbp, "--amount");
+    if (!pounds.ok()) return Usage(std::string(pounds.status().message()));
+    if (pounds->micros() % 10'000 != 0) {
+      return Usage("--amount: pounds to the penny, at most two decimals");
+    }
+    a.mutable_amount()->set_pence(pounds->micros() / 10'000);
   }
   if (const std::string d = absl::GetFlag(FLAGS_agreed_date); !d.empty()) {
     if (!ParseDate(d, a.mutable_agreed_date())) {

@@ -12,6 +12,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
 #include "cli/cli_common.h"
+#include "domain/decimal.h"
 #include "svledger/v1/admin_service.grpc.pb.h"
 #include "svledger/v1/framework_service.grpc.pb.h"
 #include "svledger/v1/progress_service.grpc.pb.h"
@@ -31,6 +32,18 @@ namespace svledger::cli {
 namespace {
 
 namespace v1 = svledger::v1;
+
+// A figure (exact decimal text) for a table: at most `places` decimals,
+// cut towards zero (the JSON output, --json, has every digit).
+std::string Figure(const std::string& text, int places = 2) {
+  absl::StatusOr<svledger::domain::Decimal> d =
+      svledger::domain::Decimal::Parse(text, "");
+  if (!d.ok()) return text;
+  int64_t unit = svledger::domain::Decimal::kOne;
+  for (int i = 0; i < places; ++i) unit /= 10;
+  return svledger::domain::Decimal::FromMicros(d->micros() / unit * unit)
+      .ToString();
+}
 
 std::string StatusText(v1::CommitmentStatus status) {
   std::string name = status == v1::COMMITMENT_STATUS_UNSPECIFIED
@@ -142,7 +155,7 @@ void PrintProgress(const v1::ContractProgress& p) {
                 DateText(p.last_assessed_on()).c_str());
   }
   std::printf("\n%s\n\n", CasesText(p.cases()).c_str());
-  std::printf("%-6s %-30s %-12s %10s %10s %10s %10s %6s %-10s %-10s %s\n", "ID",
+  std::printf("%-6s %-30s %-12s %10s %10s %10s %10s %7s %-10s %-10s %s\n", "ID",
               "MEASURE", "UNIT", "TARGET", "DELIVERED", "EXPECTED", "PENDING",
               "%", "STATUS", "DUE", "CASE");
   for (const v1::CommitmentProgress& m : p.commitments()) {
@@ -152,10 +165,11 @@ void PrintProgress(const v1::ContractProgress& p) {
             : absl::StrCat(m.open_case_id(), " ",
                            v1::EnforcementStage_Name(m.case_stage()));
     std::printf(
-        "%-6s %-30s %-12s %10.1f %10.1f %10.1f %10.1f %5.0f%% %s %s %s\n",
+        "%-6s %-30s %-12s %10s %10s %10s %10s %6s%% %s %s %s\n",
         Short(m.commitment_id(), 6).c_str(), Short(m.measure_id(), 30).c_str(),
-        Short(v1::Unit_Name(m.unit()), 12).c_str(), m.target(), m.delivered(),
-        m.expected(), m.pending(), m.percent_of_target(),
+        Short(v1::Unit_Name(m.unit()), 12).c_str(), Figure(m.target()).c_str(),
+        Figure(m.delivered()).c_str(), Figure(m.expected()).c_str(),
+        Figure(m.pending()).c_str(), Figure(m.percent_of_target(), 1).c_str(),
         StatusText(m.status()).c_str(), DateText(m.due()).c_str(),
         open_case.c_str());
   }
@@ -290,9 +304,10 @@ int ShowSupplier(const Invocation& in) {
         std::printf("\n");
         PrintRollupHeader("MEASURE");
         for (const v1::MeasureRollup& m : s.measures()) {
-          PrintRollupLine(absl::StrFormat("%s (%.0f of %.0f)", m.measure_id(),
-                                          m.delivered(), m.target()),
-                          m.rollup());
+          PrintRollupLine(
+              absl::StrFormat("%s (%s of %s)", m.measure_id(),
+                              Figure(m.delivered()), Figure(m.target())),
+              m.rollup());
         }
         PrintRollupLine("TOTAL", s.total());
         const v1::SupplierStanding& st = s.standing();

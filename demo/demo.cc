@@ -13,6 +13,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/civil_time.h"
 #include "common/random.h"
+#include "domain/decimal.h"
 #include "domain/framework_catalog.h"
 
 namespace svledger::demo {
@@ -116,6 +117,13 @@ auto Step(Request request,
   };
 }
 
+// A generated figure as the decimal a person would type: to the penny
+// (two decimal places).
+std::string DecimalText(double value) {
+  return domain::Decimal::FromLegacyDouble(std::round(value * 100) / 100)
+      .ToString();
+}
+
 Script MakeScript(const v1::Framework& framework,
                   const v1::MeasureLibrary& library, int index,
                   absl::CivilDay today, RandomSource& random) {
@@ -186,7 +194,7 @@ Script MakeScript(const v1::Framework& framework,
     v1::Commitment& cm = *add.add_commitments();
     cm.set_commitment_id(p.id);
     cm.set_measure_id(p.measure->id());
-    cm.set_target(p.target);
+    cm.set_target(DecimalText(p.target));
     *cm.mutable_due() = ToDate(p.due);
     cm.set_verification_method("quarterly return with evidence");
     if (i == 0) cm.set_locality(absl::StrCat("within ", framework.council()));
@@ -219,21 +227,21 @@ Script MakeScript(const v1::Framework& framework,
       switch (p.measure->aggregation()) {
         case v1::RATIO: {
           const double total = std::round(Uniform(random, 50, 500)) * 1000;
-          d.set_denominator(total);
-          d.set_quantity(std::round(
-              total * std::min(1.0, p.target / 100 * p.performance * noise)));
+          d.set_denominator(DecimalText(total));
+          d.set_quantity(DecimalText(std::round(
+              total * std::min(1.0, p.target / 100 * p.performance * noise))));
           break;
         }
         case v1::LATEST:
-          d.set_quantity(
-              std::min(100.0, std::round(p.target * p.performance * noise)));
+          d.set_quantity(DecimalText(
+              std::min(100.0, std::round(p.target * p.performance * noise))));
           break;
         default: {
           double q_value = p.target * share * p.performance * noise;
           if (p.measure->unit() != v1::GBP && p.measure->unit() != v1::KWH) {
             q_value = std::round(q_value);
           }
-          d.set_quantity(std::max(0.0, q_value));
+          d.set_quantity(DecimalText(std::max(0.0, q_value)));
         }
       }
       d.mutable_evidence()->set_uri(absl::StrCat("https://evidence.example/",
@@ -267,7 +275,8 @@ Script MakeScript(const v1::Framework& framework,
     v1::AmendCommitmentRequest amend;
     amend.set_contract_id(script.contract_id);
     amend.mutable_amendment()->set_commitment_id(planned.front().id);
-    amend.mutable_amendment()->set_target(planned.front().target * 0.8);
+    amend.mutable_amendment()->set_target(
+        DecimalText(planned.front().target * 0.8));
     amend.mutable_amendment()->set_reason("agreed at annual review");
     script.steps.push_back(Step(amend, &app::Commands::AmendCommitment));
   }

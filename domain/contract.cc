@@ -1,12 +1,16 @@
 #include "domain/contract.h"
 
+#include <algorithm>
 #include <cmath>
+#include <optional>
+#include <tuple>
 
 #include "absl/container/flat_hash_set.h"
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "domain/enforcement.h"
 #include "domain/framework_catalog.h"
+#include "svledger/v1/framework_change.pb.h"
 
 namespace svledger::domain {
 namespace {
@@ -17,11 +21,6 @@ constexpr int kMaxCommitmentsPerCall = 100;
 
 absl::Status Invalid(absl::string_view field, absl::string_view why) {
   return absl::InvalidArgumentError(absl::StrCat(field, ": ", why));
-}
-
-absl::Status CheckFinite(double value, absl::string_view field) {
-  if (!std::isfinite(value)) return Invalid(field, "must be a finite number");
-  return absl::OkStatus();
 }
 
 bool IsHex64(absl::string_view s) {
@@ -90,6 +89,78 @@ bool WithinContract(const v1::ContractRegistered& c, absl::CivilDay from,
          to <= *ToCivilDay(c.end(), "end");
 }
 
+constexpr int kMaxMilestones = 120;  // monthly over ten years
+
+// A delivery plan: dated milestones strictly after the start and on or
+// before the due date, in date order, cumulative figures never falling and
+// none above the target.
+absl::Status CheckPlan(const v1::Commitment& c, Decimal target,
+                       absl::CivilDay start, absl::CivilDay due,
+                       absl::string_view f) {
+  if (c.plan_size() > kMaxMilestones) {
+    return Invalid(absl::StrCat(f, ".plan"),
+                   absl::StrCat("at most ", kMaxMilestones, " milestones"));
+  }
+  std::optional<absl::CivilDay> last_day;
+  Decimal last;
+  for (int i = 0; i < c.plan_size(); ++i) {
+    const std::string m = absl::StrCat(f, ".plan[", i, "]");
+    absl::StatusOr<absl::CivilDay> on = ToCivilDay(c.plan(i).on(), m + ".on");
+    if (!on.ok()) return on.status();
+    if (*on <= start || *on > due) {
+      return Invalid(m + ".on", "must be after start and on or before due");
+    }
+    if (last_day.has_value() && *on <= *last_day) {
+      return Invalid(m + ".on", "milestones must be in date order");
+    }
+    absl::StatusOr<Decimal> cumulative =
+        Decimal::Parse(c.plan(i).cumulative(), m + ".cumulative");
+    if (!cumulative.ok()) return cumulative.status();
+    if (*cumulative < last) {
+      return Invalid(
+          m + ".cumulative",
+          "a cumulative plan never falls below an earlier milestone");
+    }
+    if (*cumulative > target) {
+      return Invalid(m + ".cumulative", "is above the target");
+    }
+    last_day = *on;
+    last = *cumulative;
+  }
+  return absl::OkStatus();
+}
+
+// Whether a delivery still counts towards its commitment (or a new report
+// must not overlap it): pending or verified, and not superseded.
+bool Counts(const DeliveryRecord& d) {
+  return d.state != DeliveryState::kRejected && d.superseded_by.empty();
+}
+
+// The decimal figures of a report, the legacy doubles carried over.
+void CarryOverLegacy(v1::DeliveryReported& e) {
+  if (e.quantity().empty()) {
+    e.set_quantity(Decimal::FromLegacyDouble(e.legacy_quantity()).ToString());
+  }
+  if (e.denominator().empty() && e.legacy_denominator() != 0) {
+    e.set_denominator(
+        Decimal::FromLegacyDouble(e.legacy_denominator()).ToString());
+  }
+  e.clear_legacy_quantity();
+  e.clear_legacy_denominator();
+}
+void CarryOverLegacy(v1::Commitment& c) {
+  if (c.target().empty()) {
+    c.set_target(Decimal::FromLegacyDouble(c.legacy_target()).ToString());
+  }
+  c.clear_legacy_target();
+}
+void CarryOverLegacy(v1::CommitmentAmended& a) {
+  if (a.target().empty() && a.has_legacy_target()) {
+    a.set_target(Decimal::FromLegacyDouble(a.legacy_target()).ToString());
+  }
+  a.clear_legacy_target();
+}
+
 template <typename Message>
 absl::Status ParsePayload(absl::string_view payload, Message* out) {
   if (!out->ParseFromArray(payload.data(), static_cast<int>(payload.size()))) {
@@ -149,8 +220,12 @@ StatusThresholds ThresholdsOf(const v1::ContractRegistered& contract) {
   if (in.has_grace_days()) t.grace = absl::Hours(24 * in.grace_days());
   if (in.has_review_days())
     t.review_period = absl::Hours(24 * in.review_days());
-  if (in.has_on_track_ratio()) t.on_track_ratio = in.on_track_ratio();
-  if (in.has_at_risk_ratio()) t.at_risk_ratio = in.at_risk_ratio();
+  if (in.has_on_track_ratio()) {
+    t.on_track_ratio = Decimal::FromLegacyDouble(in.on_track_ratio());
+  }
+  if (in.has_at_risk_ratio()) {
+    t.at_risk_ratio = Decimal::FromLegacyDouble(in.at_risk_ratio());
+  }
   return t;
 }
 
@@ -205,14 +280,31 @@ absl::StatusOr<v1::ContractRegistered> DecideRegister(
   if (t.has_review_days() && t.review_days() > 3650) {
     return Invalid("thresholds.review_days", "at most 3650");
   }
+  for (const auto& [has, value, field] :
+       {std::tuple{t.has_on_track_ratio(), t.on_track_ratio(),
+                   "thresholds.on_track_ratio"},
+        std::tuple{t.has_at_risk_ratio(), t.at_risk_ratio(),
+                   "thresholds.at_risk_ratio"}}) {
+    if (has && (!std::isfinite(value) || value <= 0 || value > 1000)) {
+      return Invalid(field, "must be above 0 and at most 1000");
+    }
+  }
   const StatusThresholds resolved = ThresholdsOf(command);
-  if (!std::isfinite(resolved.on_track_ratio) || resolved.on_track_ratio <= 0) {
+  if (resolved.on_track_ratio <= Decimal()) {
     return Invalid("thresholds.on_track_ratio", "must be above 0");
   }
-  if (!std::isfinite(resolved.at_risk_ratio) || resolved.at_risk_ratio <= 0 ||
+  if (resolved.at_risk_ratio <= Decimal() ||
       resolved.at_risk_ratio > resolved.on_track_ratio) {
     return Invalid("thresholds.at_risk_ratio",
                    "must be above 0 and at most on_track_ratio");
+  }
+  if (command.has_onboarded()) {
+    absl::StatusOr<absl::CivilDay> onboarded =
+        ToCivilDay(command.onboarded(), "onboarded");
+    if (!onboarded.ok()) return onboarded.status();
+    if (*onboarded < *start || *onboarded > *end) {
+      return Invalid("onboarded", "must lie within the contract's dates");
+    }
   }
   return command;
 }
@@ -252,10 +344,12 @@ absl::StatusOr<v1::CommitmentsAdded> DecideAddCommitments(
                      absl::StrCat("'", c.measure_id(),
                                   "' is not a measure of the library"));
     }
-    if (absl::Status s = CheckFinite(c.target(), f + ".target"); !s.ok()) {
-      return s;
+    if (c.legacy_target() != 0) {
+      return Invalid(f + ".legacy_target", "no longer accepted; use target");
     }
-    if (c.target() <= 0) return Invalid(f + ".target", "must be above 0");
+    absl::StatusOr<Decimal> target = Decimal::Parse(c.target(), f + ".target");
+    if (!target.ok()) return target.status();
+    if (*target <= Decimal()) return Invalid(f + ".target", "must be above 0");
     if (!c.has_start()) *c.mutable_start() = contract.start();
     absl::StatusOr<absl::CivilDay> start = ToCivilDay(c.start(), f + ".start");
     if (!start.ok()) return start.status();
@@ -265,6 +359,9 @@ absl::StatusOr<v1::CommitmentsAdded> DecideAddCommitments(
     if (*due < *start) return Invalid(f + ".due", "is before start");
     if (!WithinContract(contract, *start, *due)) {
       return Invalid(f, "start and due must lie within the contract's dates");
+    }
+    if (absl::Status s = CheckPlan(c, *target, *start, *due, f); !s.ok()) {
+      return s;
     }
     for (const auto& [value, field] :
          {std::pair{&c.locality(), ".locality"},
@@ -279,7 +376,7 @@ absl::StatusOr<v1::CommitmentsAdded> DecideAddCommitments(
 
 absl::StatusOr<v1::DeliveryReported> DecideReportDelivery(
     const ContractState& state, const v1::DeliveryReported& command,
-    const v1::MeasureLibrary& library) {
+    const v1::MeasureLibrary& library, absl::Time now) {
   if (absl::Status s = RequireOpen(state); !s.ok()) return s;
   if (absl::Status s = CheckId(command.delivery_id(), "delivery_id"); !s.ok()) {
     return s;
@@ -294,19 +391,29 @@ absl::StatusOr<v1::DeliveryReported> DecideReportDelivery(
   const v1::Measure* measure =
       FindMeasure(library, (*commitment)->terms.measure_id());
   const bool ratio = measure != nullptr && measure->aggregation() == v1::RATIO;
-  if (absl::Status s = CheckFinite(command.quantity(), "quantity"); !s.ok()) {
-    return s;
+  if (command.legacy_quantity() != 0 || command.legacy_denominator() != 0) {
+    return Invalid("legacy_quantity",
+                   "no longer accepted; use quantity and denominator");
   }
-  if (command.quantity() < 0)
-    return Invalid("quantity", "must not be negative");
-  if (absl::Status s = CheckFinite(command.denominator(), "denominator");
-      !s.ok()) {
-    return s;
-  }
-  if (ratio && command.denominator() <= 0) {
-    return Invalid("denominator", "must be above 0 for a RATIO measure");
-  }
-  if (!ratio && command.denominator() != 0) {
+  absl::StatusOr<Decimal> quantity =
+      Decimal::Parse(command.quantity(), "quantity");
+  if (!quantity.ok()) return quantity.status();
+  if (*quantity < Decimal()) return Invalid("quantity", "must not be negative");
+  if (ratio) {
+    absl::StatusOr<Decimal> denominator =
+        Decimal::Parse(command.denominator(), "denominator");
+    if (!denominator.ok()) return denominator.status();
+    if (*denominator <= Decimal()) {
+      return Invalid("denominator", "must be above 0 for a RATIO measure");
+    }
+    if (measure->unit() == v1::PERCENT && *quantity > *denominator) {
+      return Invalid(
+          "quantity",
+          absl::StrCat("the numerator ", quantity->ToString(),
+                       " is above the denominator ", denominator->ToString(),
+                       ": a share is at most 100%"));
+    }
+  } else if (!command.denominator().empty()) {
     return Invalid("denominator", "only RATIO measures take a denominator");
   }
   absl::StatusOr<absl::CivilDay> from =
@@ -316,9 +423,68 @@ absl::StatusOr<v1::DeliveryReported> DecideReportDelivery(
       ToCivilDay(command.period_end(), "period_end");
   if (!to.ok()) return to.status();
   if (*to < *from) return Invalid("period_end", "is before period_start");
-  if (!WithinContract(state.contract, *from, *to)) {
+  const v1::Commitment& terms = (*commitment)->terms;
+  const absl::CivilDay commitment_start = *ToCivilDay(terms.start(), "start");
+  const int64_t grace_days =
+      absl::ToInt64Hours(ThresholdsOf(state.contract).grace) / 24;
+  const absl::CivilDay last_day = *ToCivilDay(terms.due(), "due") + grace_days;
+  if (*from < commitment_start) {
     return absl::FailedPreconditionError(
-        "period_start: the delivery period lies outside the contract's dates");
+        absl::StrCat("period_start: ", absl::FormatCivilTime(*from),
+                     " is before the commitment's start ",
+                     absl::FormatCivilTime(commitment_start)));
+  }
+  if (*to > last_day) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("period_end: ", absl::FormatCivilTime(*to),
+                     " is after the commitment's due date and grace (",
+                     absl::FormatCivilTime(last_day), ")"));
+  }
+  const absl::CivilDay today = absl::ToCivilDay(now, absl::UTCTimeZone());
+  if (*to > today) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "period_end: ", absl::FormatCivilTime(*to),
+        " has not happened yet (today is ", absl::FormatCivilTime(today), ")"));
+  }
+  const DeliveryRecord* corrected = nullptr;
+  if (!command.corrects().empty()) {
+    auto it = state.deliveries.find(command.corrects());
+    if (it == state.deliveries.end() ||
+        it->second.report.commitment_id() != command.commitment_id()) {
+      return absl::FailedPreconditionError(
+          absl::StrCat("corrects: no delivery '", command.corrects(),
+                       "' of commitment '", command.commitment_id(), "'"));
+    }
+    if (!Counts(it->second)) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "corrects: delivery '", command.corrects(), "' is ",
+          it->second.state == DeliveryState::kRejected ? "rejected"
+                                                       : "already corrected",
+          " and no longer counts"));
+    }
+    corrected = &it->second;
+    for (const auto& [id, d] : state.deliveries) {
+      if (d.report.corrects() == command.corrects() &&
+          d.state == DeliveryState::kPending) {
+        return absl::FailedPreconditionError(
+            absl::StrCat("corrects: delivery '", id, "' already corrects '",
+                         command.corrects(), "' and awaits verification"));
+      }
+    }
+  }
+  for (const auto& [id, d] : state.deliveries) {
+    if (&d == corrected || !Counts(d) ||
+        d.report.commitment_id() != command.commitment_id()) {
+      continue;
+    }
+    const absl::CivilDay d_from = *ToCivilDay(d.report.period_start(), "");
+    const absl::CivilDay d_to = *ToCivilDay(d.report.period_end(), "");
+    if (*from <= d_to && d_from <= *to) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "period_start: the period overlaps delivery '", id, "' (",
+          absl::FormatCivilTime(d_from), " to ", absl::FormatCivilTime(d_to),
+          "); to correct it, report with corrects: \"", id, "\""));
+    }
   }
   const v1::Evidence& evidence = command.evidence();
   if (evidence.uri().empty()) return Invalid("evidence.uri", "required");
@@ -363,14 +529,16 @@ absl::StatusOr<v1::CommitmentAmended> DecideAmendCommitment(
   absl::StatusOr<const CommitmentRecord*> commitment =
       LiveCommitment(state, command.commitment_id(), "commitment_id");
   if (!commitment.ok()) return commitment.status();
-  if (!command.has_target() && !command.has_due()) {
+  if (command.has_legacy_target()) {
+    return Invalid("legacy_target", "no longer accepted; use target");
+  }
+  if (command.target().empty() && !command.has_due()) {
     return Invalid("target", "amend the target, the due date, or both");
   }
-  if (command.has_target()) {
-    if (absl::Status s = CheckFinite(command.target(), "target"); !s.ok()) {
-      return s;
-    }
-    if (command.target() <= 0) return Invalid("target", "must be above 0");
+  if (!command.target().empty()) {
+    absl::StatusOr<Decimal> target = Decimal::Parse(command.target(), "target");
+    if (!target.ok()) return target.status();
+    if (*target <= Decimal()) return Invalid("target", "must be above 0");
   }
   if (command.has_due()) {
     absl::StatusOr<absl::CivilDay> due = ToCivilDay(command.due(), "due");
@@ -394,15 +562,6 @@ absl::StatusOr<v1::CommitmentWithdrawn> DecideWithdrawCommitment(
       LiveCommitment(state, command.commitment_id(), "commitment_id");
   if (!commitment.ok()) return commitment.status();
   if (absl::Status s = CheckText(command.reason(), "reason", true); !s.ok()) {
-    return s;
-  }
-  return command;
-}
-
-absl::StatusOr<v1::ContractClosed> DecideCloseContract(
-    const ContractState& state, const v1::ContractClosed& command) {
-  if (absl::Status s = RequireOpen(state); !s.ok()) return s;
-  if (absl::Status s = CheckText(command.reason(), "reason", false); !s.ok()) {
     return s;
   }
   return command;
@@ -436,29 +595,51 @@ absl::Status Apply(ContractState& state, absl::string_view type,
   if (type == kCommitmentsAdded) {
     v1::CommitmentsAdded e;
     if (absl::Status s = ParsePayload(payload, &e); !s.ok()) return s;
-    for (const v1::Commitment& c : e.commitments()) {
+    std::vector<Decimal> targets;
+    for (v1::Commitment& c : *e.mutable_commitments()) {
+      CarryOverLegacy(c);
+      absl::StatusOr<Decimal> target = Decimal::Parse(c.target(), "target");
       if (state.commitments.contains(c.commitment_id()) ||
           !ToCivilDay(c.start(), "start").ok() ||
-          !ToCivilDay(c.due(), "due").ok() || !(c.target() > 0)) {
+          !ToCivilDay(c.due(), "due").ok() || !target.ok() ||
+          *target <= Decimal()) {
         return cannot(absl::StrCat("bad commitment '", c.commitment_id(), "'"));
       }
+      for (const v1::Milestone& m : c.plan()) {
+        if (!ToCivilDay(m.on(), "on").ok() ||
+            !Decimal::Parse(m.cumulative(), "cumulative").ok()) {
+          return cannot(absl::StrCat("bad plan of '", c.commitment_id(), "'"));
+        }
+      }
+      targets.push_back(*target);
     }
-    for (const v1::Commitment& c : e.commitments()) {
+    for (int i = 0; i < e.commitments_size(); ++i) {
+      v1::Commitment& c = *e.mutable_commitments(i);
       auto it = state.commitments.try_emplace(c.commitment_id()).first;
-      it->second.terms = c;
+      it->second.target = targets[i];
+      it->second.terms = std::move(c);
       t.commitments.push_back(&it->first);
     }
   } else if (type == kDeliveryReported) {
     v1::DeliveryReported e;
     if (absl::Status s = ParsePayload(payload, &e); !s.ok()) return s;
+    CarryOverLegacy(e);
+    absl::StatusOr<Decimal> quantity = Decimal::Parse(e.quantity(), "");
+    absl::StatusOr<Decimal> denominator =
+        e.denominator().empty() ? Decimal()
+                                : Decimal::Parse(e.denominator(), "");
     if (state.deliveries.contains(e.delivery_id()) ||
-        !state.commitments.contains(e.commitment_id())) {
+        !state.commitments.contains(e.commitment_id()) || !quantity.ok() ||
+        !denominator.ok() || !ToCivilDay(e.period_start(), "").ok() ||
+        !ToCivilDay(e.period_end(), "").ok()) {
       return cannot(absl::StrCat("bad delivery '", e.delivery_id(), "'"));
     }
     auto it = state.deliveries.try_emplace(e.delivery_id()).first;
     t.delivery = &it->first;
     DeliveryRecord& d = it->second;
     d.report = std::move(e);
+    d.quantity = *quantity;
+    d.denominator = *denominator;
     d.recorded = recorded;
   } else if (type == kDeliveryVerified || type == kDeliveryRejected) {
     std::string id;
@@ -479,15 +660,32 @@ absl::Status Apply(ContractState& state, absl::string_view type,
     it->second.state = type == kDeliveryVerified ? DeliveryState::kVerified
                                                  : DeliveryState::kRejected;
     t.delivery = &it->first;
+    // A verified correction supersedes what it corrects.
+    const std::string& corrects = it->second.report.corrects();
+    if (type == kDeliveryVerified && !corrects.empty()) {
+      auto old = state.deliveries.find(corrects);
+      if (old != state.deliveries.end() && old->second.superseded_by.empty()) {
+        old->second.superseded_by = id;
+        t.corrected = &old->first;
+      }
+    }
   } else if (type == kCommitmentAmended) {
     v1::CommitmentAmended e;
     if (absl::Status s = ParsePayload(payload, &e); !s.ok()) return s;
+    CarryOverLegacy(e);
     auto it = state.commitments.find(e.commitment_id());
+    absl::StatusOr<Decimal> target = e.target().empty()
+                                         ? Decimal::FromInt(1)
+                                         : Decimal::Parse(e.target(), "target");
     if (it == state.commitments.end() ||
-        (e.has_due() && !ToCivilDay(e.due(), "due").ok())) {
+        (e.has_due() && !ToCivilDay(e.due(), "due").ok()) || !target.ok() ||
+        *target <= Decimal()) {
       return cannot(absl::StrCat("bad amendment of '", e.commitment_id(), "'"));
     }
-    if (e.has_target()) it->second.terms.set_target(e.target());
+    if (!e.target().empty()) {
+      it->second.terms.set_target(e.target());
+      it->second.target = *target;
+    }
     if (e.has_due()) *it->second.terms.mutable_due() = e.due();
     it->second.amendments.push_back(std::move(e));
     t.commitments.push_back(&it->first);
@@ -504,7 +702,18 @@ absl::Status Apply(ContractState& state, absl::string_view type,
   } else if (type == kContractClosed) {
     v1::ContractClosed e;
     if (absl::Status s = ParsePayload(payload, &e); !s.ok()) return s;
+    if (state.closed) return cannot("contract already closed");
     state.closed = true;
+    state.closed_at = recorded;
+    t.contract = true;
+  } else if (type == kContractFrameworkChanged) {
+    v1::ContractFrameworkChanged e;
+    if (absl::Status s = ParsePayload(payload, &e); !s.ok()) return s;
+    if (e.to().id() != state.contract.framework().id() ||
+        e.to().version() <= state.contract.framework().version()) {
+      return cannot("not a later version of the contract's framework");
+    }
+    *state.contract.mutable_framework() = e.to();
     t.contract = true;
   } else {
     return cannot("unknown event type");
@@ -515,19 +724,22 @@ absl::Status Apply(ContractState& state, absl::string_view type,
 std::vector<CommitmentProgress> AssessContract(
     const ContractState& state, const v1::MeasureLibrary& library,
     absl::Time as_of) {
+  const bool final_judgement = state.closed;
+  if (final_judgement) as_of = std::min(as_of, state.closed_at);
   // Per commitment, its deliveries by state, as the rules need them.
   struct ByState {
     std::vector<VerifiedDelivery> verified, pending, rejected;
   };
   std::map<std::string, ByState> deliveries;
   for (const auto& [id, d] : state.deliveries) {
+    if (!d.superseded_by.empty()) continue;  // a verified correction counts
     ByState& by = deliveries[d.report.commitment_id()];
     std::vector<VerifiedDelivery>& list =
         d.state == DeliveryState::kVerified  ? by.verified
         : d.state == DeliveryState::kPending ? by.pending
                                              : by.rejected;
-    list.push_back({.quantity = d.report.quantity(),
-                    .denominator = d.report.denominator(),
+    list.push_back({.quantity = d.quantity,
+                    .denominator = d.denominator,
                     .period_end = StartOfDay(d.report.period_end()),
                     .recorded = d.recorded});
   }
@@ -541,15 +753,21 @@ std::vector<CommitmentProgress> AssessContract(
         : measure->aggregation() == v1::LATEST ? Aggregation::kLatest
         : measure->aggregation() == v1::RATIO  ? Aggregation::kRatio
                                                : Aggregation::kSum;
-    terms.target = c.terms.target();
+    terms.target = c.target;
     terms.start = StartOfDay(c.terms.start());
-    // Due at the end of the due date.
+    // Due at the end of the due date; a milestone at the end of its day.
     terms.due = StartOfDay(c.terms.due()) + absl::Hours(24);
+    for (const v1::Milestone& m : c.terms.plan()) {
+      terms.plan.push_back(
+          {.at = StartOfDay(m.on()) + absl::Hours(24),
+           .cumulative = *Decimal::Parse(m.cumulative(), "cumulative")});
+    }
     terms.withdrawn = c.withdrawn;
+    terms.final_judgement = final_judgement;
     CommitmentProgress p;
     p.commitment_id = id;
     p.measure_id = c.terms.measure_id();
-    p.target = c.terms.target();
+    p.target = c.target;
     const ByState& by = deliveries[id];
     p.pending = Delivered(terms.aggregation, by.pending);
     p.rejected = Delivered(terms.aggregation, by.rejected);

@@ -24,6 +24,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
+#include "domain/decimal.h"
 #include "domain/enforcement_state.h"
 #include "domain/ids.h"
 #include "domain/status_rules.h"
@@ -35,13 +36,21 @@ namespace svledger::domain {
 enum class DeliveryState { kPending, kVerified, kRejected };
 
 struct DeliveryRecord {
+  // As reported; a report from before decimals has its legacy doubles
+  // carried over into the decimal text fields when applied.
   v1::DeliveryReported report;
+  Decimal quantity;     // report.quantity(), parsed
+  Decimal denominator;  // report.denominator(), parsed (0 if none)
   DeliveryState state = DeliveryState::kPending;
   absl::Time recorded;  // when the report was recorded in the log
+  // The verified report that corrects this one, which then no longer
+  // counts; empty if none.
+  std::string superseded_by;
 };
 
 struct CommitmentRecord {
-  v1::Commitment terms;  // as amended
+  v1::Commitment terms;  // as amended (target as decimal text)
+  Decimal target;        // terms.target(), parsed
   bool withdrawn = false;
   std::vector<v1::CommitmentAmended> amendments;  // history, oldest first
 };
@@ -51,6 +60,8 @@ struct CommitmentRecord {
 struct ContractState {
   bool registered = false;
   bool closed = false;
+  absl::Time closed_at;  // when ContractClosed was recorded
+  // As registered, its framework as last changed (ContractFrameworkChanged).
   v1::ContractRegistered contract;
   std::map<std::string, CommitmentRecord> commitments;
   std::map<std::string, DeliveryRecord> deliveries;
@@ -98,6 +109,7 @@ inline constexpr char kDeliveryRejected[] = "DeliveryRejected";
 inline constexpr char kCommitmentAmended[] = "CommitmentAmended";
 inline constexpr char kCommitmentWithdrawn[] = "CommitmentWithdrawn";
 inline constexpr char kContractClosed[] = "ContractClosed";
+inline constexpr char kContractFrameworkChanged[] = "ContractFrameworkChanged";
 
 // What an applied event changed: for a reader that persists the state piece
 // by piece (the progress projection).
@@ -108,6 +120,8 @@ struct Touched {
   // lives.
   std::vector<const std::string*> commitments;
   const std::string* delivery = nullptr;
+  // A delivery a verified correction superseded, or null.
+  const std::string* corrected = nullptr;
 };
 
 // Applies one event of the contract's stream. An event that cannot be
@@ -135,9 +149,14 @@ absl::StatusOr<v1::CommitmentsAdded> DecideAddCommitments(
     const ContractState& state, const v1::CommitmentsAdded& command,
     const v1::MeasureLibrary& library);
 
+// A return is guarded: quantities are exact decimals; its period lies
+// within the commitment's start and due date plus the grace period, and
+// has ended by `now`; it overlaps no other report of the commitment that
+// still counts (pending or verified, not superseded), unless it `corrects`
+// that report; a PERCENT share's numerator is at most its denominator.
 absl::StatusOr<v1::DeliveryReported> DecideReportDelivery(
     const ContractState& state, const v1::DeliveryReported& command,
-    const v1::MeasureLibrary& library);
+    const v1::MeasureLibrary& library, absl::Time now);
 
 // Pending deliveries may still be decided after the contract closed: late
 // reports are part of closing the books.
@@ -150,20 +169,24 @@ absl::StatusOr<v1::CommitmentAmended> DecideAmendCommitment(
     const ContractState& state, const v1::CommitmentAmended& command);
 absl::StatusOr<v1::CommitmentWithdrawn> DecideWithdrawCommitment(
     const ContractState& state, const v1::CommitmentWithdrawn& command);
-absl::StatusOr<v1::ContractClosed> DecideCloseContract(
-    const ContractState& state, const v1::ContractClosed& command);
+// Closing: see DecideCloseContract in domain/enforcement.h. Changing
+// framework version: domain/framework_change.h.
 
 // The status rules applied to every commitment of the contract at `as_of`,
 // in commitment id order, with the figures they were judged on.
+// A closed contract is judged as of its close, for ever (a later `as_of`
+// is taken back to closed_at), as a final judgement (no grace after due
+// dates: no report is accepted after the close); deliveries verified after
+// the close count.
 struct CommitmentProgress {
   std::string commitment_id;
   std::string measure_id;
-  double target = 0;
+  Decimal target;
   // What the claims awaiting verification, and the rejected claims, come to
   // on their own, aggregated as the measure is (summed for SUM, the latest
   // for LATEST, their share for RATIO). Never counted as delivered.
-  double pending = 0;
-  double rejected = 0;
+  Decimal pending;
+  Decimal rejected;
   Assessment assessment;
 };
 std::vector<CommitmentProgress> AssessContract(

@@ -5,6 +5,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/time/civil_time.h"
+#include "domain/progress.h"
 
 namespace svledger::domain {
 namespace {
@@ -54,6 +55,45 @@ absl::StatusOr<CaseRecord*> OpenCaseById(EnforcementState& e,
   return &it->second;
 }
 
+// Whether the policy may open cases on `state` at `as_of`: not before the
+// contract's onboarding date (its first returns are the baseline).
+bool Onboarded(const ContractState& state, const v1::Instant& as_of) {
+  if (!state.contract.has_onboarded()) return true;
+  return absl::FromUnixMicros(as_of.unix_micros()) >=
+         StartOfDay(state.contract.onboarded());
+}
+
+// The case to open for commitment `c`, judged at `as_of`, if it is short
+// (OFF_TRACK or MISSED), has no open case, and the contract is onboarded.
+std::optional<v1::EnforcementCaseOpened> CaseToOpen(
+    const ContractState& state, const v1::CommitmentProgress& c,
+    const std::vector<v1::EnforcementStage>& stages, const v1::Instant& as_of,
+    bool at_close) {
+  if (!ShortOf(c.status()) || stages.empty() || !Onboarded(state, as_of) ||
+      OpenCase(state.enforcement, c.commitment_id()) != nullptr) {
+    return std::nullopt;
+  }
+  const std::string& id = c.commitment_id();
+  auto n = state.enforcement.cases_opened.find(id);
+  const std::string case_id = CaseId(
+      id, (n == state.enforcement.cases_opened.end() ? 0 : n->second) + 1);
+  v1::EnforcementCaseOpened opened;
+  opened.set_case_id(case_id);
+  opened.set_commitment_id(id);
+  opened.set_stage(stages.front());
+  v1::EnforcementTrigger& t = *opened.mutable_trigger();
+  t.set_status(c.status());
+  t.set_delivered(c.delivered());
+  t.set_expected(c.expected());
+  const Decimal delivered = *Decimal::Parse(c.delivered(), "delivered");
+  const Decimal owed = *Decimal::Parse(
+      c.status() == v1::MISSED ? c.target() : c.expected(), "owed");
+  t.set_shortfall(std::max(Decimal(), owed - delivered).ToString());
+  *t.mutable_as_of() = as_of;
+  t.set_at_close(at_close);
+  return opened;
+}
+
 template <typename Message>
 PolicyEvent Propose(const Message& event, std::string key) {
   return {std::string(event.GetDescriptor()->name()), event.SerializeAsString(),
@@ -80,6 +120,18 @@ absl::Status ApplyEnforcement(ContractState& state, absl::string_view type,
   if (type == kEnforcementCaseOpened) {
     v1::EnforcementCaseOpened ev;
     if (absl::Status s = Parse(type, payload, &ev); !s.ok()) return s;
+    v1::EnforcementTrigger& trigger = *ev.mutable_trigger();
+    if (trigger.delivered().empty()) {
+      trigger.set_delivered(
+          Decimal::FromLegacyDouble(trigger.legacy_delivered()).ToString());
+      trigger.set_expected(
+          Decimal::FromLegacyDouble(trigger.legacy_expected()).ToString());
+      trigger.set_shortfall(
+          Decimal::FromLegacyDouble(trigger.legacy_shortfall()).ToString());
+    }
+    trigger.clear_legacy_delivered();
+    trigger.clear_legacy_expected();
+    trigger.clear_legacy_shortfall();
     if (!state.commitments.contains(ev.commitment_id()) ||
         e.cases.contains(ev.case_id()) ||
         OpenCase(e, ev.commitment_id()) != nullptr) {
@@ -200,24 +252,12 @@ std::vector<PolicyEvent> EvaluatePolicy(
     if (open == nullptr) {
       // A council's close holds until the status changes (here or before).
       const bool held = e.held.contains(id) && c.status() == before;
-      if (ShortOf(c.status()) && !held && !state.closed && !stages.empty()) {
-        auto n = e.cases_opened.find(id);
-        const std::string case_id =
-            CaseId(id, (n == e.cases_opened.end() ? 0 : n->second) + 1);
-        v1::EnforcementCaseOpened opened;
-        opened.set_case_id(case_id);
-        opened.set_commitment_id(id);
-        opened.set_stage(stages.front());
-        v1::EnforcementTrigger& t = *opened.mutable_trigger();
-        t.set_status(c.status());
-        t.set_delivered(c.delivered());
-        t.set_expected(c.expected());
-        const double owed =
-            c.status() == v1::MISSED ? c.target() : c.expected();
-        t.set_shortfall(std::max(0.0, owed - c.delivered()));
-        *t.mutable_as_of() = progress.as_of();
-        out.push_back(
-            Propose(opened, absl::StrCat("case/", case_id, "/opened")));
+      if (!held && !state.closed) {
+        if (std::optional<v1::EnforcementCaseOpened> opened =
+                CaseToOpen(state, c, stages, progress.as_of(), false)) {
+          out.push_back(Propose(
+              *opened, absl::StrCat("case/", opened->case_id(), "/opened")));
+        }
       }
       continue;
     }
@@ -305,10 +345,26 @@ absl::StatusOr<v1::EnforcementActionRecorded> DecideRecordAction(
     return Invalid("stage", absl::StrCat(v1::EnforcementStage_Name(out.stage()),
                                          " is not on this framework's ladder"));
   }
-  if (at < std::find(stages.begin(), stages.end(), (*c)->stage)) {
+  const auto current = std::find(stages.begin(), stages.end(), (*c)->stage);
+  if (at < current) {
     return Invalid("stage",
                    absl::StrCat("the case is already at ",
                                 v1::EnforcementStage_Name((*c)->stage)));
+  }
+  if (absl::Status s = CheckText(command.skip_reason(), "skip_reason", false);
+      !s.ok()) {
+    return s;
+  }
+  if (current != stages.end() && at > current + 1 &&
+      command.skip_reason().empty()) {
+    return Invalid(
+        "skip_reason",
+        absl::StrCat("required: ", v1::EnforcementStage_Name(out.stage()),
+                     " skips stages after ",
+                     v1::EnforcementStage_Name((*c)->stage)));
+  }
+  if (at <= current + 1 && !command.skip_reason().empty()) {
+    return Invalid("skip_reason", "only for an action that skips stages");
   }
   if (out.stage() == v1::REMEDIATION_PLAN && !out.has_agreed_date() &&
       !(*c)->agreed_date) {
@@ -352,7 +408,7 @@ absl::StatusOr<v1::EnforcementCaseClosed> DecideCloseCase(
 
 absl::StatusOr<v1::PerformanceAssessmentRecorded> DecideRecordAssessment(
     const ContractState& state,
-    const v1::PerformanceAssessmentRecorded& command) {
+    const v1::PerformanceAssessmentRecorded& command, absl::Time now) {
   if (!state.registered) return NotRegisteredError();
   if (command.rating() == v1::KPI_RATING_UNSPECIFIED ||
       !v1::KpiRating_IsValid(command.rating())) {
@@ -371,6 +427,13 @@ absl::StatusOr<v1::PerformanceAssessmentRecorded> DecideRecordAssessment(
       ToCivilDay(state.contract.start(), "start");
   if (start.ok() && *day < *start) {
     return Invalid("assessed_on", "before the contract's start");
+  }
+  const absl::CivilDay today = absl::ToCivilDay(now, absl::UTCTimeZone());
+  if (*day > today) {
+    return Invalid("assessed_on",
+                   absl::StrCat(absl::FormatCivilTime(*day),
+                                " is in the future (today is ",
+                                absl::FormatCivilTime(today), ")"));
   }
   return command;
 }
@@ -404,8 +467,47 @@ v1::Date NextAssessmentDue(const ContractState& state) {
       from = a.assessed_on();
     }
   }
-  const absl::CivilDay due(from.year(), from.month() + 12, from.day());
+  const absl::CivilDay due =
+      AddMonths(absl::CivilDay(from.year(), from.month(), from.day()), 12);
   return MakeDate(static_cast<int>(due.year()), due.month(), due.day());
+}
+
+absl::CivilDay AddMonths(absl::CivilDay day, int months) {
+  const absl::CivilMonth month = absl::CivilMonth(day) + months;
+  // The month's last day: the day before the next month's first.
+  const absl::CivilDay last = absl::CivilDay(month + 1) - 1;
+  if (day.day() > last.day()) return last;
+  return absl::CivilDay(month.year(), month.month(), day.day());
+}
+
+absl::StatusOr<Decision> DecideCloseContract(
+    const ContractState& state, const v1::ContractClosed& command,
+    const v1::MeasureLibrary& library,
+    const std::vector<v1::EnforcementStage>& stages, absl::Time now) {
+  if (!state.registered) return NotRegisteredError();
+  if (state.closed) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "contract '", state.contract.contract_id(), "' is closed"));
+  }
+  if (absl::Status s = CheckText(command.reason(), "reason", false); !s.ok()) {
+    return s;
+  }
+  Decision decision{ToNewEvent(command)};
+  // Judged as the projection will judge it once closed: as of now, finally.
+  ContractState closed = state;
+  closed.closed = true;
+  closed.closed_at = now;
+  const v1::ContractProgress progress =
+      BuildContractProgress(closed, library, now);
+  for (const v1::CommitmentProgress& c : progress.commitments()) {
+    // The council's own close of an earlier case does not hold here: the
+    // close is a new judgement.
+    if (std::optional<v1::EnforcementCaseOpened> opened =
+            CaseToOpen(state, c, stages, progress.as_of(), true)) {
+      decision.push_back(ToNewEvent(*opened));
+    }
+  }
+  return decision;
 }
 
 }  // namespace svledger::domain

@@ -21,6 +21,21 @@
 //     ladder's next stage, with the reason;
 //   - withdrawn with an open case: EnforcementCaseClosed,
 //     COMMITMENT_WITHDRAWN.
+// A contract with an onboarding date (ContractRegistered.onboarded) gets no
+// case before that day: its first returns are the baseline.
+//
+// Closing (DecideCloseContract) is a last judgement, whatever the timing
+// of the commands before it: the contract is judged as of the close as a
+// final judgement (domain/contract.h, AssessContract: a commitment due by
+// then is MET or MISSED, the grace for late reports ending with the close;
+// one due later is judged on its expected-to-date), and every commitment
+// OFF_TRACK or MISSED then without an open case gets one, in the same
+// atomic append as the ContractClosed event (trigger.at_close set). After
+// the close no new case opens (the policy only records status changes and
+// closes cases that recover or whose commitment is withdrawn); pending
+// deliveries can still be verified or rejected; new reports, commitments
+// and amendments are refused; open cases stay with the contract manager.
+//
 // Each event comes with a deterministic key (for its event id,
 // domain::PolicyRequestId), so two evaluations of the same state propose
 // the same events, and an event the log holds already is never appended
@@ -32,6 +47,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "absl/time/civil_time.h"
 #include "absl/time/time.h"
 #include "domain/contract.h"
 #include "svledger/v1/enforcement.pb.h"
@@ -91,7 +107,8 @@ std::vector<PolicyEvent> EvaluatePolicy(
 // An action on an open case: at a stage of `stages` no lower than the
 // case's (unspecified: the case's own stage, a note only). A
 // REMEDIATION_PLAN needs its agreed_date, a FINANCIAL_REMEDY an amount
-// above 0; a stage above the case's escalates it.
+// above 0; a stage above the case's escalates it; one that skips stages
+// of the ladder needs a skip_reason, recorded with it.
 absl::StatusOr<v1::EnforcementActionRecorded> DecideRecordAction(
     const ContractState& state, const v1::EnforcementActionRecorded& command,
     const std::vector<v1::EnforcementStage>& stages);
@@ -101,10 +118,19 @@ absl::StatusOr<v1::EnforcementActionRecorded> DecideRecordAction(
 absl::StatusOr<v1::EnforcementCaseClosed> DecideCloseCase(
     const ContractState& state, const v1::EnforcementCaseClosed& command);
 
-// An annual performance assessment: a rating, its evidence, its date.
+// An annual performance assessment: a rating, its evidence, its date (on
+// or after the contract's start and not after `now`'s day).
 absl::StatusOr<v1::PerformanceAssessmentRecorded> DecideRecordAssessment(
     const ContractState& state,
-    const v1::PerformanceAssessmentRecorded& command);
+    const v1::PerformanceAssessmentRecorded& command, absl::Time now);
+
+// Closes the contract: the ContractClosed event, then the cases the last
+// judgement opens (above). `library`: the one the contract is judged by;
+// `stages`: its framework's ladder; `now`: the close.
+absl::StatusOr<Decision> DecideCloseContract(
+    const ContractState& state, const v1::ContractClosed& command,
+    const v1::MeasureLibrary& library,
+    const std::vector<v1::EnforcementStage>& stages, absl::Time now);
 
 // The KPI rating from the share of live commitments ON_TRACK or MET;
 // unspecified when the contract has no live commitment.
@@ -113,6 +139,11 @@ v1::KpiRating RateKpis(const v1::ContractProgress& progress);
 // The next annual contract performance assessment: 12 months after the
 // latest one recorded, or after the contract's start.
 v1::Date NextAssessmentDue(const ContractState& state);
+
+// `day` plus `months` calendar months, on the same day of the month or the
+// month's last day if it is shorter (12 months after 29 February is 28
+// February).
+absl::CivilDay AddMonths(absl::CivilDay day, int months);
 
 }  // namespace svledger::domain
 

@@ -2,6 +2,8 @@
 
 #include <map>
 
+#include "domain/decimal.h"
+
 namespace svledger::domain {
 CouncilMetrics BuildCouncilMetrics(
     const v1::CouncilSummary& summary,
@@ -18,8 +20,8 @@ CouncilMetrics BuildCouncilMetrics(
             {"outcome", outcome.outcome_id()},
             {"measure", m.measure_id()},
             {"unit", v1::Unit_Name(m.unit())}};
-        out.delivered.push_back({labels, m.delivered()});
-        out.target.push_back({std::move(labels), m.target()});
+        out.delivered.push_back({labels, DisplayDouble(m.delivered())});
+        out.target.push_back({std::move(labels), DisplayDouble(m.target())});
       }
     }
     const v1::Rollup& r = theme.rollup();

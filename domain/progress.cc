@@ -13,7 +13,10 @@
 namespace svledger::domain {
 namespace {
 
-int64_t Pence(double gbp) { return std::llround(gbp * 100); }
+// A figure the rules wrote (always decimal text).
+Decimal Figure(const std::string& text) {
+  return Decimal::Parse(text, "").value_or(Decimal());
+}
 
 bool IsMeanMeasure(v1::Aggregation aggregation) {
   return aggregation == v1::LATEST || aggregation == v1::RATIO;
@@ -56,7 +59,7 @@ class RollupBuilder {
     }
     if (c.status() == v1::WITHDRAWN) return;
     ++live_;
-    score_sum_ += std::min(1.0, c.delivered() / c.target());
+    score_sum_ += CappedShare(Figure(c.delivered()), Figure(c.target()));
     promised_ += c.gbp_promised().pence();
     delivered_ += c.gbp_delivered().pence();
   }
@@ -96,9 +99,9 @@ class MeasureBuilder {
     rollup_.Add(contract_id, c);
     if (c.status() == v1::WITHDRAWN) return;
     ++live_;
-    target_ += c.target();
-    delivered_ += c.delivered();
-    pending_ += c.pending();
+    target_ += Figure(c.target());
+    delivered_ += Figure(c.delivered());
+    pending_ += Figure(c.pending());
   }
 
   // `measure_id`, `wording`: for a measure no commitment names yet.
@@ -110,10 +113,10 @@ class MeasureBuilder {
     m.set_unit(unit_);
     m.set_aggregation(aggregation_);
     *m.mutable_rollup() = rollup_.Build();
-    const double n = IsMeanMeasure(aggregation_) && live_ > 0 ? live_ : 1;
-    m.set_target(target_ / n);
-    m.set_delivered(delivered_ / n);
-    m.set_pending(pending_ / n);
+    const int64_t n = IsMeanMeasure(aggregation_) && live_ > 0 ? live_ : 1;
+    m.set_target(MulDiv(target_, 1, n).ToString());
+    m.set_delivered(MulDiv(delivered_, 1, n).ToString());
+    m.set_pending(MulDiv(pending_, 1, n).ToString());
     return m;
   }
 
@@ -124,9 +127,9 @@ class MeasureBuilder {
   v1::Aggregation aggregation_ = v1::AGGREGATION_UNSPECIFIED;
   RollupBuilder rollup_;
   uint32_t live_ = 0;
-  double target_ = 0;
-  double delivered_ = 0;
-  double pending_ = 0;
+  Decimal target_;
+  Decimal delivered_;
+  Decimal pending_;
 };
 
 // The measures of `contracts` (or of those of one supplier) by measure id.
@@ -161,12 +164,6 @@ v1::CommitmentStatus ToProto(CommitmentStatus status) {
       return v1::WITHDRAWN;
   }
   return v1::COMMITMENT_STATUS_UNSPECIFIED;
-}
-
-v1::Money Pounds(double gbp) {
-  v1::Money money;
-  money.set_pence(Pence(gbp));
-  return money;
 }
 
 namespace {
@@ -255,23 +252,27 @@ v1::ContractProgress BuildContractProgress(const ContractState& state,
       c.set_aggregation(measure->aggregation());
     }
     const Assessment& a = p.assessment;
-    c.set_target(p.target);
-    c.set_delivered(a.delivered);
-    c.set_pending(p.pending);
-    c.set_rejected(p.rejected);
-    c.set_expected(a.expected);
+    c.set_target(p.target.ToString());
+    c.set_delivered(a.delivered.ToString());
+    c.set_pending(p.pending.ToString());
+    c.set_rejected(p.rejected.ToString());
+    c.set_expected(a.expected.ToString());
     c.set_elapsed(a.elapsed);
-    c.set_percent_of_target(100 * a.delivered / p.target);
+    c.set_percent_of_target(PercentOf(a.delivered, p.target).ToString());
     c.set_status(ToProto(a.status));
+    c.set_measure_library_version(library.version());
+    c.set_has_plan(record.terms.plan_size() > 0);
     *c.mutable_start() = record.terms.start();
     *c.mutable_due() = record.terms.due();
     c.set_locality(record.terms.locality());
     c.set_amendments(record.amendments.size());
     if (measure != nullptr && measure->has_proxy()) {
-      const double rate = measure->proxy().gbp_per_unit();
+      const Decimal rate =
+          Decimal::FromLegacyDouble(measure->proxy().gbp_per_unit());
       c.set_has_proxy_value(true);
-      *c.mutable_gbp_promised() = Pounds(p.target * rate);
-      *c.mutable_gbp_delivered() = Pounds(a.delivered * rate);
+      c.set_proxy_edition(measure->proxy().edition());
+      c.mutable_gbp_promised()->set_pence(RoundToPence(p.target, rate));
+      c.mutable_gbp_delivered()->set_pence(RoundToPence(a.delivered, rate));
       if (!record.withdrawn) {
         promised += c.gbp_promised().pence();
         delivered += c.gbp_delivered().pence();

@@ -7,6 +7,10 @@
 // the contract state, the measure library, the frameworks and an as-of
 // time; no RocksDB, no gRPC, no clock.
 //
+// £ of social value: each commitment's quantity x its measure's proxy value
+// (read exactly, Decimal::FromLegacyDouble), rounded to the penny, halves
+// away from zero (RoundToPence); totals add those pence.
+//
 // Quantities of different units are never added together: a theme or an
 // outcome is summarised by its commitments' statuses, its delivery score and
 // its £ (where measures have proxy values). Only a measure's own rollup adds
@@ -28,9 +32,6 @@
 namespace svledger::domain {
 
 v1::CommitmentStatus ToProto(CommitmentStatus status);
-
-// Pounds as exact pence, rounded to the nearest penny.
-v1::Money Pounds(double gbp);
 
 // The progress of every commitment of `state` judged at `as_of`, with the
 // contract's worst status, delivery score and £ totals. Measures are looked

@@ -12,9 +12,11 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "google/protobuf/message.h"
+#include "svledger/v1/framework.pb.h"
 
 namespace svledger::domain {
 
@@ -37,6 +39,23 @@ absl::StatusOr<std::optional<uint64_t>> DecidePublication(
     const std::map<uint32_t, PublishedVersion>& published,
     const google::protobuf::Message& proposed, uint32_t version,
     const std::string& what);
+
+// A framework version and the library version it pins (null if that is
+// not published).
+struct PinnedFramework {
+  const v1::Framework* framework = nullptr;
+  const v1::MeasureLibrary* library = nullptr;
+};
+
+// Whether `proposed`, a new measure library version, keeps every measure
+// that `live` (the latest version of each framework) names, counted as its
+// pinned library counts it: same unit, same aggregation. A measure's id is
+// never reused for something counted differently (a new id is added
+// instead). Errors: FAILED_PRECONDITION naming the measure and the
+// framework that uses it.
+absl::Status CheckLibraryKeepsMeasures(
+    const v1::MeasureLibrary& proposed,
+    const std::vector<PinnedFramework>& live);
 
 }  // namespace svledger::domain
 

@@ -1,6 +1,7 @@
 #include "domain/status_rules.h"
 
 #include <algorithm>
+#include <tuple>
 
 namespace svledger::domain {
 
@@ -22,36 +23,35 @@ const char* StatusName(CommitmentStatus status) {
   return "UNKNOWN";
 }
 
-double Delivered(Aggregation aggregation,
-                 const std::vector<VerifiedDelivery>& deliveries) {
-  if (deliveries.empty()) return 0;
+Decimal Delivered(Aggregation aggregation,
+                  const std::vector<VerifiedDelivery>& deliveries) {
+  if (deliveries.empty()) return Decimal();
   switch (aggregation) {
     case Aggregation::kSum: {
-      double sum = 0;
+      Decimal sum;
       for (const VerifiedDelivery& d : deliveries) sum += d.quantity;
       return sum;
     }
     case Aggregation::kLatest: {
       const VerifiedDelivery* latest = &deliveries.front();
       for (const VerifiedDelivery& d : deliveries) {
-        if (d.period_end > latest->period_end ||
-            (d.period_end == latest->period_end &&
-             d.recorded > latest->recorded)) {
+        if (std::tie(d.period_end, d.recorded, d.quantity) >
+            std::tie(latest->period_end, latest->recorded, latest->quantity)) {
           latest = &d;
         }
       }
       return latest->quantity;
     }
     case Aggregation::kRatio: {
-      double numerator = 0, denominator = 0;
+      Decimal numerator, denominator;
       for (const VerifiedDelivery& d : deliveries) {
         numerator += d.quantity;
         denominator += d.denominator;
       }
-      return denominator > 0 ? 100 * numerator / denominator : 0;
+      return PercentOf(numerator, denominator);
     }
   }
-  return 0;
+  return Decimal();
 }
 
 double Elapsed(const CommitmentTerms& terms, absl::Time as_of) {
@@ -61,28 +61,64 @@ double Elapsed(const CommitmentTerms& terms, absl::Time as_of) {
   return std::clamp(f, 0.0, 1.0);
 }
 
-Assessment Assess(const CommitmentTerms& terms, double delivered,
+namespace {
+
+// from + (to - from) x (t - t0) / (t1 - t0), for t in [t0, t1], rounded
+// towards zero; exact in microseconds.
+Decimal Interpolate(Decimal from, Decimal to, absl::Time t0, absl::Time t1,
+                    absl::Time t) {
+  if (t >= t1) return to;
+  if (t <= t0) return from;
+  const int64_t span = absl::ToInt64Microseconds(t1 - t0);
+  const int64_t done = absl::ToInt64Microseconds(t - t0);
+  return from + MulDiv(to - from, done, span);
+}
+
+}  // namespace
+
+Decimal Expected(const CommitmentTerms& terms, absl::Time as_of) {
+  if (terms.plan.empty()) {
+    if (terms.aggregation != Aggregation::kSum) return terms.target;
+    if (terms.due <= terms.start) {
+      return as_of >= terms.due ? terms.target : Decimal();
+    }
+    return Interpolate(Decimal(), terms.target, terms.start, terms.due, as_of);
+  }
+  absl::Time t0 = terms.start;
+  Decimal from;
+  for (const PlanPoint& p : terms.plan) {
+    if (as_of < p.at) return Interpolate(from, p.cumulative, t0, p.at, as_of);
+    t0 = p.at;
+    from = p.cumulative;
+  }
+  if (t0 >= terms.due) return from;
+  return Interpolate(from, terms.target, t0, terms.due, as_of);
+}
+
+Assessment Assess(const CommitmentTerms& terms, Decimal delivered,
                   absl::Time as_of, const StatusThresholds& thresholds) {
   Assessment a;
   a.delivered = delivered;
   a.elapsed = Elapsed(terms, as_of);
-  a.expected = terms.aggregation == Aggregation::kSum ? terms.target * a.elapsed
-                                                      : terms.target;
+  a.expected = Expected(terms, as_of);
   const bool reached = delivered >= terms.target;
+  const absl::Time judged_by =
+      terms.final_judgement ? terms.due : terms.due + thresholds.grace;
   if (terms.withdrawn) {
     a.status = CommitmentStatus::kWithdrawn;
   } else if (terms.aggregation == Aggregation::kSum && reached) {
     a.status = CommitmentStatus::kMet;
-  } else if (as_of > terms.due + thresholds.grace) {
+  } else if (as_of > judged_by) {
     a.status = reached ? CommitmentStatus::kMet : CommitmentStatus::kMissed;
   } else if (as_of < terms.start + thresholds.review_period ||
-             a.expected <= 0) {
+             a.expected <= Decimal()) {
     a.status = CommitmentStatus::kOnTrack;  // too early to judge
   } else {
-    const double r = delivered / a.expected;
-    a.status = r >= thresholds.on_track_ratio  ? CommitmentStatus::kOnTrack
-               : r >= thresholds.at_risk_ratio ? CommitmentStatus::kAtRisk
-                                               : CommitmentStatus::kOffTrack;
+    a.status = RatioAtLeast(delivered, a.expected, thresholds.on_track_ratio)
+                   ? CommitmentStatus::kOnTrack
+               : RatioAtLeast(delivered, a.expected, thresholds.at_risk_ratio)
+                   ? CommitmentStatus::kAtRisk
+                   : CommitmentStatus::kOffTrack;
   }
   return a;
 }
@@ -103,8 +139,10 @@ std::optional<double> DeliveryScore(
   double sum = 0;
   int counted = 0;
   for (const CommitmentOutcome& c : commitments) {
-    if (c.status == CommitmentStatus::kWithdrawn || c.target <= 0) continue;
-    sum += std::min(1.0, c.delivered / c.target);
+    if (c.status == CommitmentStatus::kWithdrawn || c.target <= Decimal()) {
+      continue;
+    }
+    sum += CappedShare(c.delivered, c.target);
     ++counted;
   }
   if (counted == 0) return std::nullopt;

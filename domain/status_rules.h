@@ -8,20 +8,26 @@
 // For a commitment with target T, start S, due D and an as-of time t:
 //   delivered  SUM: the sum of verified quantities; LATEST: the verified
 //              quantity with the latest period end (ties: the later
-//              recorded); RATIO: 100 x sum of numerators / sum of
-//              denominators.
+//              recorded, then the larger); RATIO: 100 x sum of numerators /
+//              sum of denominators. Exact (domain/decimal.h): the same
+//              deliveries give the same figure in any order.
 //   elapsed    f = clamp((t - S) / (D - S), 0, 1).
-//   expected   E = T x f for SUM; E = T for LATEST and RATIO.
+//   expected   with a delivery plan: the plan's cumulative figure at t,
+//              linear between milestones, from 0 at S (and from the last
+//              milestone to T at D). Without one: E = T x f for SUM,
+//              E = T for LATEST and RATIO. Rounded towards zero.
 //   status     WITHDRAWN if withdrawn. Else SUM with delivered >= T: MET.
-//              Else if t > D + grace: MET if delivered >= T, else MISSED.
+//              Else if t > D + grace (or, for a final judgement, t > D):
+//              MET if delivered >= T, else MISSED.
 //              Else if t < S + review period: ON_TRACK (too early to judge).
-//              Else r = delivered / E: r >= on_track ON_TRACK,
-//              r >= at_risk AT_RISK, else OFF_TRACK.
+//              Else r = delivered / E, compared exactly: r >= on_track
+//              ON_TRACK, r >= at_risk AT_RISK, else OFF_TRACK.
 
 #include <optional>
 #include <vector>
 
 #include "absl/time/time.h"
+#include "domain/decimal.h"
 
 namespace svledger::domain {
 
@@ -46,8 +52,8 @@ const char* StatusName(CommitmentStatus status);
 
 // One verified delivery, as the rules need it.
 struct VerifiedDelivery {
-  double quantity = 0;     // for RATIO, the numerator
-  double denominator = 0;  // RATIO only; > 0
+  Decimal quantity;     // for RATIO, the numerator
+  Decimal denominator;  // RATIO only; > 0
   absl::Time period_end;
   absl::Time recorded;  // breaks LATEST ties: the later recorded wins
 };
@@ -58,47 +64,60 @@ struct StatusThresholds {
   absl::Duration grace = absl::Hours(24 * 30);
   // Too early to judge before start + this. Default 90 days.
   absl::Duration review_period = absl::Hours(24 * 90);
-  // delivered / expected at or above this is ON_TRACK. Default 1.0.
-  double on_track_ratio = 1.0;
+  // delivered / expected at or above this is ON_TRACK. Default 1.
+  Decimal on_track_ratio = Decimal::FromInt(1);
   // ... at or above this (and below on_track_ratio) is AT_RISK. Default 0.8.
-  double at_risk_ratio = 0.8;
+  Decimal at_risk_ratio = Decimal::FromMicros(800'000);
+};
+
+// A point of a delivery plan: `cumulative` expected by `at`.
+struct PlanPoint {
+  absl::Time at;
+  Decimal cumulative;
 };
 
 // What was promised.
 struct CommitmentTerms {
   Aggregation aggregation = Aggregation::kSum;
-  double target = 0;  // > 0
+  Decimal target;  // > 0
   absl::Time start;
   absl::Time due;  // >= start
   bool withdrawn = false;
+  // Optional delivery plan, in time order, each point in (start, due].
+  std::vector<PlanPoint> plan;
+  // A final judgement (a closed contract's): no grace after the due date.
+  bool final_judgement = false;
 };
 
 // The judgement of one commitment at one time.
 struct Assessment {
-  double delivered = 0;
-  double elapsed = 0;   // f, in [0, 1]
-  double expected = 0;  // E
+  Decimal delivered;
+  double elapsed = 0;  // f, in [0, 1]; for display
+  Decimal expected;    // E
   CommitmentStatus status = CommitmentStatus::kOnTrack;
 };
 
 // The delivered figure of `deliveries` under `aggregation`; 0 when there are
 // none (or, for RATIO, when the denominators sum to 0).
-double Delivered(Aggregation aggregation,
-                 const std::vector<VerifiedDelivery>& deliveries);
+Decimal Delivered(Aggregation aggregation,
+                  const std::vector<VerifiedDelivery>& deliveries);
+
+// E at `as_of`, as above.
+Decimal Expected(const CommitmentTerms& terms, absl::Time as_of);
 
 // The share of the commitment's period elapsed at `as_of`, in [0, 1]. A
 // commitment due at its start is wholly elapsed from that moment.
 double Elapsed(const CommitmentTerms& terms, absl::Time as_of);
 
 // Applies the rules. REQUIRES: terms.target > 0 and terms.due >= terms.start.
-Assessment Assess(const CommitmentTerms& terms, double delivered,
+Assessment Assess(const CommitmentTerms& terms, Decimal delivered,
                   absl::Time as_of, const StatusThresholds& thresholds);
 
 // One commitment's part in a contract's figures.
 struct CommitmentOutcome {
   CommitmentStatus status = CommitmentStatus::kOnTrack;
-  double delivered = 0;
-  double target = 0;  // > 0
+  Decimal delivered;
+  Decimal target;  // > 0
 };
 
 // The worst status among non-withdrawn commitments (MISSED, OFF_TRACK,

@@ -19,6 +19,9 @@ struct EventMetadata {
   std::string request_id;      // the client's id for the originating request
   std::string correlation_id;  // groups the events of one transaction
   std::string causation_id;    // the event or command that caused this one
+  // A digest of the originating request's content (empty if none), so a
+  // request id reused for a different request can be told apart.
+  std::string request_digest;
 
   friend bool operator==(const EventMetadata&, const EventMetadata&) = default;
 };

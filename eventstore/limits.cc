@@ -99,7 +99,7 @@ size_t AppendBytes(const std::vector<ProposedEvent>& events) {
   for (const ProposedEvent& e : events) {
     total += 16 + e.type.size() + e.payload.size() + e.metadata.actor.size() +
              e.metadata.request_id.size() + e.metadata.correlation_id.size() +
-             e.metadata.causation_id.size();
+             e.metadata.causation_id.size() + e.metadata.request_digest.size();
   }
   return total;
 }
@@ -150,7 +150,8 @@ absl::StatusOr<size_t> ValidateAppend(absl::string_view stream_id,
          {std::pair{"actor", &e.metadata.actor},
           std::pair{"request_id", &e.metadata.request_id},
           std::pair{"correlation_id", &e.metadata.correlation_id},
-          std::pair{"causation_id", &e.metadata.causation_id}}) {
+          std::pair{"causation_id", &e.metadata.causation_id},
+          std::pair{"request_digest", &e.metadata.request_digest}}) {
       if (absl::Status s = ValidateMetadataField(
               *value, m, absl::StrCat(prefix, "metadata.", name));
           !s.ok()) {

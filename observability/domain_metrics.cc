@@ -55,7 +55,6 @@ DomainMetricsCollector::DomainMetricsCollector(
 std::vector<prometheus::MetricFamily> DomainMetricsCollector::Collect() const {
   const absl::Time started = absl::Now();
   const absl::Time now = clock_->Now();
-  auto library = frameworks_->LibraryOrEmpty();
   std::map<std::string, Council> councils;
   // The projection is read a few contracts at a time, so that a scrape
   // never holds its lock for long: the projection goes on applying the log
@@ -73,8 +72,8 @@ std::vector<prometheus::MetricFamily> DomainMetricsCollector::Collect() const {
       }
       after = s.contract.contract_id();
       Council& council = councils[s.contract.framework().id()];
-      council.contracts.push_back(
-          domain::BuildContractProgress(s, *library, now));
+      council.contracts.push_back(domain::BuildContractProgress(
+          s, *frameworks_->LibraryFor(s.contract.framework()), now));
       const int stage_days =
           domain::StageDays(frameworks_->LadderOf(s.contract.framework()));
       for (const auto& [id, c] : s.enforcement.cases) {

@@ -152,6 +152,7 @@ absl::Status ContractProjection::ApplyBatch(Batch batch,
         touched.push_back({'m', id, c});
       }
       if (t.delivery != nullptr) touched.push_back({'d', id, t.delivery});
+      if (t.corrected != nullptr) touched.push_back({'d', id, t.corrected});
       if (changed.empty() || changed.back() != id) changed.push_back(id);
       if (domain::CanChangeJudgement(e.type) &&
           (judged.empty() || judged.back() != id)) {

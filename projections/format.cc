@@ -32,6 +32,7 @@ std::string EncodeContract(const domain::ContractState& state) {
   StoredContract stored;
   *stored.mutable_contract() = state.contract;
   stored.set_closed(state.closed);
+  stored.set_closed_unix_micros(absl::ToUnixMicros(state.closed_at));
   const domain::EnforcementState& e = state.enforcement;
   for (const auto& [id, c] : e.cases) {
     StoredCase& sc = *stored.add_cases();
@@ -92,6 +93,7 @@ std::string EncodeDelivery(const domain::DeliveryRecord& record) {
       break;
   }
   stored.set_recorded_unix_micros(absl::ToUnixMicros(record.recorded));
+  stored.set_superseded_by(record.superseded_by);
   return stored.SerializeAsString();
 }
 
@@ -115,6 +117,7 @@ absl::Status LoadRecord(
     }
     state.registered = true;
     state.closed = stored.closed();
+    state.closed_at = absl::FromUnixMicros(stored.closed_unix_micros());
     state.contract = std::move(*stored.mutable_contract());
     domain::EnforcementState& e = state.enforcement;
     for (StoredCase& sc : *stored.mutable_cases()) {
@@ -147,6 +150,11 @@ absl::Status LoadRecord(
     }
     domain::CommitmentRecord& record = state.commitments[std::string(rest)];
     record.terms = std::move(*stored.mutable_terms());
+    // Written by Apply, which carried any legacy target over.
+    absl::StatusOr<domain::Decimal> target =
+        domain::Decimal::Parse(record.terms.target(), "target");
+    if (!target.ok()) return Corrupt(key, "commitment target not a decimal");
+    record.target = *target;
     record.withdrawn = stored.withdrawn();
     record.amendments.assign(stored.amendments().begin(),
                              stored.amendments().end());
@@ -163,6 +171,18 @@ absl::Status LoadRecord(
                        ? domain::DeliveryState::kRejected
                        : domain::DeliveryState::kPending;
     record.recorded = absl::FromUnixMicros(stored.recorded_unix_micros());
+    record.superseded_by = stored.superseded_by();
+    absl::StatusOr<domain::Decimal> quantity =
+        domain::Decimal::Parse(record.report.quantity(), "quantity");
+    absl::StatusOr<domain::Decimal> denominator =
+        record.report.denominator().empty()
+            ? domain::Decimal()
+            : domain::Decimal::Parse(record.report.denominator(), "");
+    if (!quantity.ok() || !denominator.ok()) {
+      return Corrupt(key, "delivery figures not decimals");
+    }
+    record.quantity = *quantity;
+    record.denominator = *denominator;
   } else {
     return Corrupt(key, "unknown record kind");
   }

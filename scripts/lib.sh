@@ -15,6 +15,7 @@ SVLEDGER_PACKAGES=(
   librocksdb-dev
   prometheus-cpp-dev
   libabsl-dev
+  libssl-dev  # SHA-256 of requests, common/digest.h
   libjemalloc-dev
   libgtest-dev libgmock-dev
   prometheus  # promtool and the server, for the metrics tests

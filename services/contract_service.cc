@@ -78,4 +78,22 @@ grpc::ServerUnaryReactor* ContractService::CloseContract(
   return reactor;
 }
 
+grpc::ServerUnaryReactor* ContractService::ChangeFramework(
+    grpc::CallbackServerContext* context,
+    const v1::ChangeFrameworkRequest* request,
+    v1::ChangeFrameworkResponse* response) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  // gRPC keeps `response` until Finish, so the decided change can be
+  // written into it directly.
+  commands_->ChangeFramework(
+      CallerOf(context), *request, response->mutable_change(),
+      [reactor, response,
+       reply = ReplyTo(reactor, response->mutable_command())](
+          absl::StatusOr<app::CommandOutcome> outcome) mutable {
+        if (outcome.ok() && outcome->replayed) response->clear_change();
+        std::move(reply)(std::move(outcome));
+      });
+  return reactor;
+}
+
 }  // namespace svledger::services

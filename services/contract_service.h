@@ -47,6 +47,10 @@ class ContractService final : public v1::ContractService::CallbackService {
       grpc::CallbackServerContext* context,
       const v1::CloseContractRequest* request,
       v1::CommandResponse* response) override;
+  grpc::ServerUnaryReactor* ChangeFramework(
+      grpc::CallbackServerContext* context,
+      const v1::ChangeFrameworkRequest* request,
+      v1::ChangeFrameworkResponse* response) override;
 
  private:
   app::Commands* const commands_;

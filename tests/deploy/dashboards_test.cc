@@ -64,6 +64,25 @@ TEST_F(DashboardsTest, EveryQueryNamesAnExportedMetric) {
   }
   ASSERT_TRUE(
       server_->app().framework_store().PublishLibrary(library, "test").ok());
+  // A library version changes no existing contract: K1 takes the proxy
+  // value only once moved to a framework version pinning the new library.
+  v1::Framework norwich = *server_->app().framework_store().Latest("norwich");
+  norwich.set_version(norwich.version() + 1);
+  norwich.clear_measure_library_version();  // the latest: the new library
+  ASSERT_TRUE(
+      server_->app().framework_store().PublishFramework(norwich, "test").ok());
+  v1::ChangeFrameworkRequest move;
+  move.set_request_id("move");
+  move.set_contract_id("K1");
+  move.set_version(norwich.version());
+  move.set_reason("the council's proxy values");
+  grpc::ClientContext context;
+  v1::ChangeFrameworkResponse moved;
+  grpc::Status s = stub_->ChangeFramework(&context, move, &moved);
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  ASSERT_EQ(moved.change().after_size(), 1);
+  EXPECT_FALSE(moved.change().before(0).has_proxy_value());
+  EXPECT_TRUE(moved.change().after(0).has_proxy_value());
   clock_.Set(domain::StartOfDay(domain::MakeDate(2025, 7, 2)));
   ASSERT_TRUE(policy_->Sweep().ok());
   ASSERT_TRUE(Settle());

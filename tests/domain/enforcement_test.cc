@@ -28,7 +28,7 @@ class EnforcementTest : public ::testing::Test {
     v1::Commitment* c = add.add_commitments();
     c->set_commitment_id("jobs");
     c->set_measure_id("jobs");
-    c->set_target(24);
+    c->set_target("24");
     *c->mutable_start() = D(2025, 1, 1);
     *c->mutable_due() = D(2026, 12, 31);
     ASSERT_TRUE(Record(add).ok());
@@ -39,11 +39,12 @@ class EnforcementTest : public ::testing::Test {
                  event.SerializeAsString(), absl::UnixEpoch());
   }
 
-  void Deliver(double quantity) {
+  void Deliver(int quantity) {
     v1::DeliveryReported d;
     d.set_delivery_id("d" + std::to_string(++deliveries_));
     d.set_commitment_id("jobs");
-    d.set_quantity(quantity);
+    d.set_quantity(std::to_string(quantity));
+    *d.mutable_period_start() = D(2025, 1, 1);
     *d.mutable_period_end() = D(2025, 3, 31);
     ASSERT_TRUE(Record(d).ok());
     v1::DeliveryVerified v;
@@ -92,8 +93,10 @@ TEST_F(EnforcementTest, ALifeOfFallingBehindEscalatingAndRecovering) {
   const CaseRecord& c = Case("jobs#1");
   EXPECT_EQ(c.stage, v1::NOTICE);
   EXPECT_EQ(c.opened.trigger().status(), v1::OFF_TRACK);
-  EXPECT_EQ(c.opened.trigger().delivered(), 3);
-  EXPECT_NEAR(c.opened.trigger().shortfall(), 6 - 3, 0.1);
+  EXPECT_EQ(c.opened.trigger().delivered(), "3");
+  // Expected 24 x 182 / 730 days.
+  EXPECT_EQ(c.opened.trigger().expected(), "5.983561");
+  EXPECT_EQ(c.opened.trigger().shortfall(), "2.983561");
   // Judged again (a restart, a second sweep): nothing new, no second case.
   EXPECT_THAT(Sweep(D(2025, 7, 3)), IsEmpty());
 
@@ -152,7 +155,7 @@ TEST_F(EnforcementTest, MissedAtTheEndAndWithdrawn) {
   // target.
   EXPECT_THAT(Sweep(D(2027, 3, 1)),
               ElementsAre(kCommitmentStatusChanged, kEnforcementCaseOpened));
-  EXPECT_EQ(Case("jobs#1").opened.trigger().shortfall(), 4);
+  EXPECT_EQ(Case("jobs#1").opened.trigger().shortfall(), "4");
   v1::CommitmentWithdrawn withdrawn;
   withdrawn.set_commitment_id("jobs");
   ASSERT_TRUE(Record(withdrawn).ok());
@@ -238,17 +241,114 @@ TEST_F(EnforcementTest, ManagerCommandsAreChecked) {
             absl::StatusCode::kFailedPrecondition);
 
   v1::PerformanceAssessmentRecorded assessment;
-  EXPECT_THAT(DecideRecordAssessment(state_, assessment).status().message(),
-              HasSubstr("rating"));
+  const absl::Time now = StartOfDay(D(2026, 1, 10)) + absl::Hours(9);
+  EXPECT_THAT(
+      DecideRecordAssessment(state_, assessment, now).status().message(),
+      HasSubstr("rating"));
   assessment.set_rating(v1::REQUIRES_IMPROVEMENT);
   assessment.set_evidence("KPI report Q4");
   *assessment.mutable_assessed_on() = D(2024, 12, 1);
-  EXPECT_THAT(DecideRecordAssessment(state_, assessment).status().message(),
-              HasSubstr("before the contract's start"));
+  EXPECT_THAT(
+      DecideRecordAssessment(state_, assessment, now).status().message(),
+      HasSubstr("before the contract's start"));
+  *assessment.mutable_assessed_on() = D(2026, 1, 11);
+  EXPECT_EQ(DecideRecordAssessment(state_, assessment, now).status().message(),
+            "assessed_on: 2026-01-11 is in the future (today is 2026-01-10)");
   *assessment.mutable_assessed_on() = D(2026, 1, 10);
-  ASSERT_TRUE(DecideRecordAssessment(state_, assessment).ok());
+  ASSERT_TRUE(DecideRecordAssessment(state_, assessment, now).ok());
   ASSERT_TRUE(Record(assessment).ok());
   EXPECT_EQ(NextAssessmentDue(state_).year(), 2027);
+}
+
+TEST_F(EnforcementTest, EscalationThatSkipsStagesNeedsAReason) {
+  Deliver(1);
+  Sweep(D(2025, 7, 2));  // opens jobs#1 at NOTICE
+  v1::EnforcementActionRecorded jump;
+  jump.set_case_id("jobs#1");
+  jump.set_stage(v1::TERMINATION_RECOMMENDED);
+  const auto stages = LadderStages({});
+  EXPECT_EQ(DecideRecordAction(state_, jump, stages).status().message(),
+            "skip_reason: required: TERMINATION_RECOMMENDED skips stages "
+            "after NOTICE");
+  jump.set_skip_reason("supplier has ceased trading");
+  absl::StatusOr<v1::EnforcementActionRecorded> decided =
+      DecideRecordAction(state_, jump, stages);
+  ASSERT_TRUE(decided.ok()) << decided.status();
+  EXPECT_EQ(decided->skip_reason(), "supplier has ceased trading");
+  // The next stage needs none, and may not carry one.
+  v1::EnforcementActionRecorded next;
+  next.set_case_id("jobs#1");
+  next.set_stage(v1::REMEDIATION_PLAN);
+  *next.mutable_agreed_date() = D(2025, 9, 30);
+  EXPECT_TRUE(DecideRecordAction(state_, next, stages).ok());
+  next.set_skip_reason("because");
+  EXPECT_EQ(DecideRecordAction(state_, next, stages).status().code(),
+            absl::StatusCode::kInvalidArgument);
+}
+
+// Closing is a last judgement, whatever the timing of the commands: a
+// commitment short at the close gets its case in the close's decision.
+TEST_F(EnforcementTest, ClosingJudgesOneLastTime) {
+  Deliver(3);
+  // The policy has not swept since; the contract closes in July 2025 with
+  // 3 of an expected 6.
+  absl::StatusOr<Decision> closed =
+      DecideCloseContract(state_, v1::ContractClosed(), library_,
+                          LadderStages({}), StartOfDay(D(2025, 7, 2)));
+  ASSERT_TRUE(closed.ok()) << closed.status();
+  ASSERT_EQ(closed->size(), 2u);
+  EXPECT_EQ((*closed)[0].type, kContractClosed);
+  EXPECT_EQ((*closed)[1].type, kEnforcementCaseOpened);
+  for (const NewEvent& e : *closed) {
+    ASSERT_TRUE(
+        Apply(state_, e.type, e.payload, StartOfDay(D(2025, 7, 2))).ok());
+  }
+  EXPECT_TRUE(Case("jobs#1").opened.trigger().at_close());
+  // After the close the policy opens nothing and the figures stay as of
+  // the close: a year later nothing new is proposed but the status change.
+  EXPECT_THAT(Sweep(D(2026, 7, 2)), ElementsAre(kCommitmentStatusChanged));
+  EXPECT_THAT(Sweep(D(2027, 7, 2)), IsEmpty());
+  const v1::ContractProgress late =
+      BuildContractProgress(state_, library_, StartOfDay(D(2030, 1, 1)));
+  EXPECT_EQ(late.commitments(0).status(), v1::OFF_TRACK);
+  EXPECT_EQ(late.as_of().unix_micros(),
+            absl::ToUnixMicros(StartOfDay(D(2030, 1, 1))));
+}
+
+TEST_F(EnforcementTest, ClosingAfterThePolicyOpenedTheCaseAddsNone) {
+  Deliver(3);
+  EXPECT_THAT(Sweep(D(2025, 7, 2)),
+              ElementsAre(kCommitmentStatusChanged, kEnforcementCaseOpened));
+  absl::StatusOr<Decision> closed =
+      DecideCloseContract(state_, v1::ContractClosed(), library_,
+                          LadderStages({}), StartOfDay(D(2025, 7, 3)));
+  ASSERT_TRUE(closed.ok());
+  EXPECT_EQ(closed->size(), 1u);  // the case is open already
+}
+
+TEST_F(EnforcementTest, NoCaseBeforeOnboarding) {
+  // Registered part-way through: svledger judges it from 2025-10-01.
+  *state_.contract.mutable_onboarded() = D(2025, 10, 1);
+  Deliver(1);
+  EXPECT_THAT(Sweep(D(2025, 7, 2)), ElementsAre(kCommitmentStatusChanged));
+  EXPECT_THAT(Sweep(D(2025, 10, 1)), ElementsAre(kEnforcementCaseOpened));
+}
+
+TEST(AddMonthsTest, ClampsToTheMonthsLastDay) {
+  struct Case {
+    absl::CivilDay from;
+    int months;
+    absl::CivilDay want;
+  };
+  for (const Case& c : std::vector<Case>{
+           {absl::CivilDay(2024, 2, 29), 12, absl::CivilDay(2025, 2, 28)},
+           {absl::CivilDay(2024, 2, 29), 48, absl::CivilDay(2028, 2, 29)},
+           {absl::CivilDay(2025, 1, 31), 1, absl::CivilDay(2025, 2, 28)},
+           {absl::CivilDay(2025, 3, 31), 12, absl::CivilDay(2026, 3, 31)},
+           {absl::CivilDay(2025, 8, 31), 1, absl::CivilDay(2025, 9, 30)},
+       }) {
+    EXPECT_EQ(AddMonths(c.from, c.months), c.want) << c.from;
+  }
 }
 
 TEST(KpiRatingTest, ShareOnTrackOrMet) {
@@ -286,8 +386,8 @@ TEST(NextAssessmentDueTest, AYearAfterStartThenAfterTheLatest) {
   *s.contract.mutable_start() = D(2024, 2, 29);
   v1::Date due = NextAssessmentDue(s);
   EXPECT_EQ(due.year(), 2025);
-  EXPECT_EQ(due.month(), 3);  // 2025 has no 29 February
-  EXPECT_EQ(due.day(), 1);
+  EXPECT_EQ(due.month(), 2);  // 2025 has no 29 February: the 28th
+  EXPECT_EQ(due.day(), 28);
   v1::PerformanceAssessmentRecorded a;
   *a.mutable_assessed_on() = D(2025, 6, 15);
   s.enforcement.assessments.push_back(a);

@@ -31,8 +31,8 @@ TEST(CouncilMetricsTest, FromTheSummaryContractsAndCases) {
   v1::MeasureRollup* m = outcome->add_measures();
   m->set_measure_id("jobs.new_local");
   m->set_unit(v1::FTE);
-  m->set_target(40);
-  m->set_delivered(12.5);
+  m->set_target("40");
+  m->set_delivered("12.5");
   summary.mutable_total()->mutable_statuses()->set_on_track(3);
   summary.mutable_total()->mutable_statuses()->set_missed(1);
   // A theme without proxy values has no £ samples.

@@ -50,7 +50,8 @@ ContractState Contract(
     CommitmentRecord& c = s.commitments[cid];
     c.terms.set_commitment_id(cid);
     c.terms.set_measure_id(measure);
-    c.terms.set_target(target);
+    c.terms.set_target(Decimal::FromLegacyDouble(target).ToString());
+    c.target = Decimal::FromLegacyDouble(target);
     *c.terms.mutable_start() = D(2025, 1, 1);
     *c.terms.mutable_due() = D(2026, 12, 31);
   }
@@ -58,8 +59,9 @@ ContractState Contract(
   for (const auto& [cid, quantity, denominator] : deliveries) {
     DeliveryRecord& d = s.deliveries["d" + std::to_string(++n)];
     d.report.set_commitment_id(cid);
-    d.report.set_quantity(quantity);
-    d.report.set_denominator(denominator);
+    d.quantity = Decimal::FromLegacyDouble(quantity);
+    d.denominator = Decimal::FromLegacyDouble(denominator);
+    d.report.set_quantity(d.quantity.ToString());
     *d.report.mutable_period_end() = D(2025, 6, 30);
     d.state = DeliveryState::kVerified;
   }
@@ -75,21 +77,21 @@ TEST(ProgressTest, ContractFiguresStatusScoreAndPounds) {
       Contract("K1", "acme", {{"a", "jobs", 10}, {"b", "hours", 100}},
                {{"a", 6, 0}, {"b", 20, 0}});
   s.deliveries["p"].report.set_commitment_id("b");
-  s.deliveries["p"].report.set_quantity(7);  // pending
+  s.deliveries["p"].quantity = Decimal::FromInt(7);  // pending
   v1::ContractProgress p = BuildContractProgress(s, library, kMidway);
   ASSERT_EQ(p.commitments_size(), 2);
   const v1::CommitmentProgress& jobs = p.commitments(0);
-  EXPECT_EQ(jobs.delivered(), 6);
-  EXPECT_NEAR(jobs.expected(), 5, 0.05);  // half of 10
+  EXPECT_EQ(jobs.delivered(), "6");
+  EXPECT_EQ(jobs.expected(), "5");  // half of 10
   EXPECT_EQ(jobs.status(), v1::ON_TRACK);
-  EXPECT_DOUBLE_EQ(jobs.percent_of_target(), 60);
+  EXPECT_EQ(jobs.percent_of_target(), "60");
   EXPECT_TRUE(jobs.has_proxy_value());
   EXPECT_EQ(jobs.gbp_promised().pence(), 1000500);  // 10 x £1000.50
   EXPECT_EQ(jobs.gbp_delivered().pence(), 600300);  // 6 x £1000.50
   EXPECT_EQ(jobs.unit(), v1::PEOPLE);
   const v1::CommitmentProgress& hours = p.commitments(1);
-  EXPECT_EQ(hours.delivered(), 20);
-  EXPECT_EQ(hours.pending(), 7);
+  EXPECT_EQ(hours.delivered(), "20");
+  EXPECT_EQ(hours.pending(), "7");
   EXPECT_EQ(hours.status(), v1::OFF_TRACK);  // 20 of an expected ~50
   EXPECT_FALSE(hours.has_proxy_value());
   EXPECT_EQ(p.status(), v1::OFF_TRACK);  // the worst
@@ -143,11 +145,11 @@ TEST(ProgressTest, CouncilRollupByThemeOutcomeAndMeasure) {
   ASSERT_EQ(s.measures_size(), 3);
   const v1::MeasureRollup& jobs = s.measures(1);  // hours, jobs, spend
   EXPECT_EQ(jobs.measure_id(), "jobs");
-  EXPECT_EQ(jobs.target(), 40);
-  EXPECT_EQ(jobs.delivered(), 36);
+  EXPECT_EQ(jobs.target(), "40");
+  EXPECT_EQ(jobs.delivered(), "36");
   const v1::MeasureRollup& spend = s.measures(2);
-  EXPECT_EQ(spend.target(), 40);
-  EXPECT_DOUBLE_EQ(spend.delivered(), 20);  // 100 x 40 / 200
+  EXPECT_EQ(spend.target(), "40");
+  EXPECT_EQ(spend.delivered(), "20");  // 100 x 40 / 200
   // The outcome lists every measure it names, committed to or not.
   EXPECT_EQ(s.themes(0).outcomes(1).measures_size(), 2);
 }
@@ -166,8 +168,8 @@ TEST(ProgressTest, SupplierScorecardAcrossContracts) {
   EXPECT_EQ(s.contracts_size(), 2);
   EXPECT_EQ(s.total().contracts(), 2u);
   ASSERT_EQ(s.measures_size(), 1);
-  EXPECT_EQ(s.measures(0).target(), 30);
-  EXPECT_EQ(s.measures(0).delivered(), 24);
+  EXPECT_EQ(s.measures(0).target(), "30");
+  EXPECT_EQ(s.measures(0).delivered(), "24");
   EXPECT_EQ(s.total().gbp_delivered().pence(), 2401200);  // 24 x £1000.50
 }
 
@@ -177,13 +179,13 @@ TEST(ProgressTest, PendingClaimsAreAggregatedLikeTheMeasure) {
   for (auto [id, q, d] : {std::tuple{"p1", 30.0, 100.0}, {"p2", 10.0, 100.0}}) {
     DeliveryRecord& r = s.deliveries[id];
     r.report.set_commitment_id("s");
-    r.report.set_quantity(q);
-    r.report.set_denominator(d);
+    r.quantity = Decimal::FromLegacyDouble(q);
+    r.denominator = Decimal::FromLegacyDouble(d);
   }
   v1::ContractProgress p = BuildContractProgress(s, library, kMidway);
   // A share of the pending claims (40 of 200 = 20%), not a sum of pounds.
-  EXPECT_DOUBLE_EQ(p.commitments(0).pending(), 20);
-  EXPECT_EQ(p.commitments(0).delivered(), 0);
+  EXPECT_EQ(p.commitments(0).pending(), "20");
+  EXPECT_EQ(p.commitments(0).delivered(), "0");
 }
 
 TEST(ProgressTest, WithdrawnCommitmentsCountApart) {

@@ -183,7 +183,7 @@ TEST_F(ContractProjectionTest, ListenersHearWhichContractsChanged) {
   v1::DeliveryReported report;
   report.set_delivery_id("late");
   report.set_commitment_id("jobs");
-  report.set_quantity(1);
+  report.set_quantity("1");
   *report.mutable_period_start() = domain::MakeDate(2025, 1, 1);
   *report.mutable_period_end() = domain::MakeDate(2025, 3, 31);
   ASSERT_TRUE(testing::AppendContractEvent(*store_, "K7", report).ok());

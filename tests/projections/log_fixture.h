@@ -47,7 +47,7 @@ inline absl::Status WriteContract(eventstore::EventStore& store,
     v1::Commitment* cm = add.add_commitments();
     cm->set_commitment_id(c);
     cm->set_measure_id(absl::StrCat("m.", c));
-    cm->set_target(100);
+    cm->set_target("100");
     *cm->mutable_start() = domain::MakeDate(2025, 1, 1);
     *cm->mutable_due() = domain::MakeDate(2027, 12, 31);
   }
@@ -56,7 +56,7 @@ inline absl::Status WriteContract(eventstore::EventStore& store,
     v1::DeliveryReported d;
     d.set_delivery_id(absl::StrCat("d", i));
     d.set_commitment_id(i % 2 == 0 ? "jobs" : "hours");
-    d.set_quantity(i + 1);
+    d.set_quantity(absl::StrCat(i + 1));
     *d.mutable_period_start() = domain::MakeDate(2025, 1, 1);
     *d.mutable_period_end() = domain::MakeDate(2025, 3, 31);
     if (auto s = AppendContractEvent(store, id, d); !s.ok()) return s;

@@ -76,7 +76,7 @@ class ContractServiceTest : public ::testing::Test {
     v1::Commitment* c = request.add_commitments();
     c->set_commitment_id("jobs");
     c->set_measure_id("jobs.new_local");
-    c->set_target(25);
+    c->set_target("25");
     *c->mutable_due() = D(2027, 3, 31);
     grpc::ClientContext context;
     return stub_->AddCommitments(&context, request, response);
@@ -88,8 +88,17 @@ class ContractServiceTest : public ::testing::Test {
     return stub_->ReportDelivery(&context, request, response);
   }
 
+  // A report for April to June 2025, or with `day` >= 0 for the one day
+  // `day` days after 1 July 2025 (reports of one commitment never overlap).
   static v1::ReportDeliveryRequest Delivery(const std::string& id,
-                                            double quantity) {
+                                            double quantity, int day = -1) {
+    if (day >= 0) {
+      const absl::CivilDay on = absl::CivilDay(2025, 7, 1) + day;
+      const v1::Date date =
+          D(static_cast<int>(on.year()), on.month(), on.day());
+      return testing::ReportRequest("NCC-2025-7", id, "jobs", quantity, date,
+                                    date);
+    }
     return testing::ReportRequest("NCC-2025-7", id, "jobs", quantity,
                                   D(2025, 4, 1), D(2025, 6, 30));
   }
@@ -142,6 +151,14 @@ TEST_F(ContractServiceTest, ARetriedRequestReturnsTheFirstAnswer) {
   duplicate.set_request_id("another");
   EXPECT_EQ(Report(duplicate, &again).error_code(),
             grpc::StatusCode::ALREADY_EXISTS);
+  // The same request id with different content is refused, naming
+  // request_id, and writes nothing: it is not answered "replayed".
+  v1::ReportDeliveryRequest changed = Delivery("q1-new", 7, 3);
+  changed.set_request_id("report-q1");
+  grpc::Status s = Report(changed, &again);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::ALREADY_EXISTS);
+  EXPECT_THAT(s.error_message(), StartsWith("request_id: 'report-q1'"));
+  EXPECT_EQ(server_->store().HeadPosition(), head);
 }
 
 TEST_F(ContractServiceTest, ErrorsUseTheRightCodeAndWriteNothing) {
@@ -250,8 +267,10 @@ TEST_F(ContractServiceTest, ConcurrentReportsOnOneContractAllLand) {
     threads.emplace_back([&, t] {
       for (int i = 0; i < kEach; ++i) {
         v1::CommandResponse r;
-        grpc::Status s = Report(
-            Delivery("t" + std::to_string(t) + "-" + std::to_string(i), 1), &r);
+        grpc::Status s =
+            Report(Delivery("t" + std::to_string(t) + "-" + std::to_string(i),
+                            1, t * kEach + i),
+                   &r);
         if (!s.ok()) {
           ADD_FAILURE() << s.error_message();
           failures++;
@@ -289,7 +308,7 @@ TEST_F(ContractServiceTest, EveryCommandsErrorsThroughGrpc) {
       v1::Commitment* cm = r.add_commitments();
       cm->set_commitment_id("hours");
       cm->set_measure_id("volunteering.hours");
-      cm->set_target(100);
+      cm->set_target("100");
       *cm->mutable_due() = D(2027, 3, 31);
       edit(r);
       v1::CommandResponse out;
@@ -298,7 +317,7 @@ TEST_F(ContractServiceTest, EveryCommandsErrorsThroughGrpc) {
   };
   auto report = [&](std::function<void(v1::ReportDeliveryRequest&)> edit) {
     return [this, edit](grpc::ClientContext* c) {
-      v1::ReportDeliveryRequest r = Delivery("q9", 1);
+      v1::ReportDeliveryRequest r = Delivery("q9", 1, 0);
       edit(r);
       v1::CommandResponse out;
       return stub_->ReportDelivery(c, r, &out);
@@ -325,7 +344,7 @@ TEST_F(ContractServiceTest, EveryCommandsErrorsThroughGrpc) {
       return stub_->RejectDelivery(c, r, &out);
     };
   };
-  auto amend = [&](std::string id, std::optional<double> target) {
+  auto amend = [&](std::string id, std::optional<std::string> target) {
     return [this, id, target](grpc::ClientContext* c) {
       v1::AmendCommitmentRequest r;
       r.set_request_id("a-" + id);
@@ -351,7 +370,7 @@ TEST_F(ContractServiceTest, EveryCommandsErrorsThroughGrpc) {
   using enum grpc::StatusCode;
   const Case cases[] = {
       {"add: target 0",
-       add([](auto& r) { r.mutable_commitments(0)->set_target(0); }),
+       add([](auto& r) { r.mutable_commitments(0)->set_target("0"); }),
        INVALID_ARGUMENT, "commitments[0].target"},
       {"add: unknown measure",
        add([](auto& r) { r.mutable_commitments(0)->set_measure_id("x.y"); }),
@@ -368,7 +387,7 @@ TEST_F(ContractServiceTest, EveryCommandsErrorsThroughGrpc) {
        add([](auto& r) { r.set_contract_id("NCC-0"); }), FAILED_PRECONDITION,
        "NCC-0"},
       {"report: negative",
-       report([](auto& r) { r.mutable_delivery()->set_quantity(-1); }),
+       report([](auto& r) { r.mutable_delivery()->set_quantity("-1"); }),
        INVALID_ARGUMENT, "delivery.quantity"},
       {"report: unknown commitment",
        report([](auto& r) { r.mutable_delivery()->set_commitment_id("nope"); }),
@@ -380,9 +399,16 @@ TEST_F(ContractServiceTest, EveryCommandsErrorsThroughGrpc) {
       {"report: id taken",
        report([](auto& r) { r.mutable_delivery()->set_delivery_id("q1"); }),
        ALREADY_EXISTS, "q1"},
+      {"report: the period of another report", report([](auto& r) {
+         *r.mutable_delivery()->mutable_period_start() = D(2025, 6, 1);
+       }),
+       FAILED_PRECONDITION, "period_start: the period overlaps delivery 'q1'"},
+      {"report: more than six decimals",
+       report([](auto& r) { r.mutable_delivery()->set_quantity("1.0000001"); }),
+       INVALID_ARGUMENT, "delivery.quantity: \"1.0000001\" is not a decimal"},
       {"verify: unknown delivery", verify("q7"), FAILED_PRECONDITION, "q7"},
       {"reject: no reason", reject("q1", ""), INVALID_ARGUMENT, "reason"},
-      {"amend: unknown commitment", amend("nope", 5), FAILED_PRECONDITION,
+      {"amend: unknown commitment", amend("nope", "5"), FAILED_PRECONDITION,
        "nope"},
       {"amend: nothing to change", amend("jobs", std::nullopt),
        INVALID_ARGUMENT, ""},

@@ -206,8 +206,9 @@ TEST_F(EnforcementServiceTest, ACaseFromShortfallThroughEscalationToRecovery) {
   EXPECT_EQ(opened.state(), v1::CASE_OPEN);
   EXPECT_EQ(opened.stage(), v1::NOTICE);
   EXPECT_EQ(opened.trigger().status(), v1::OFF_TRACK);
-  EXPECT_EQ(opened.trigger().delivered(), 0);
-  EXPECT_GT(opened.trigger().expected(), 5);  // about half of 24
+  EXPECT_EQ(opened.trigger().delivered(), "0");
+  EXPECT_GT(domain::DisplayDouble(opened.trigger().expected()),
+            5);  // ~half of 24
   EXPECT_EQ(opened.trigger().shortfall(), opened.trigger().expected());
   EXPECT_FALSE(opened.overdue());
 
@@ -357,6 +358,7 @@ TEST_F(EnforcementServiceTest, KpiRatingAssessmentsAndSupplierStanding) {
   waive.mutable_close()->set_reason(v1::WAIVED);
   waive.mutable_close()->set_note("recruitment freeze agreed with the council");
   ASSERT_TRUE(Ok(Enforce(&v1::EnforcementService::Stub::CloseCase, waive)));
+  clock_.Set(domain::StartOfDay(D(2026, 7, 2)));  // the period has ended
   ASSERT_TRUE(
       Ok(Command(&v1::ContractService::Stub::ReportDelivery,
                  testing::ReportRequest("K1", "y1", "jobs", 20, D(2025, 1, 1),
@@ -481,7 +483,7 @@ TEST_F(EnforcementServiceTest, ListCasesPagesInOrderOfSeverity) {
   v1::Commitment* hours = add.add_commitments();
   hours->set_commitment_id("hours");
   hours->set_measure_id("jobs.new_local");
-  hours->set_target(10);
+  hours->set_target("10");
   *hours->mutable_due() = D(2026, 12, 31);
   ASSERT_TRUE(Ok(Command(&v1::ContractService::Stub::AddCommitments, add)));
   SweepAt(domain::StartOfDay(D(2025, 7, 2)));
@@ -618,8 +620,13 @@ TEST_F(EnforcementServiceTest, EveryErrorOfTheNewRpcs) {
        INVALID_ARGUMENT, "action.agreed_date"},
       {"remedy without amount", action([](auto& r) {
          r.mutable_action()->set_stage(v1::FINANCIAL_REMEDY);
+         r.mutable_action()->set_skip_reason("no plan is possible");
        }),
        INVALID_ARGUMENT, "action.amount"},
+      {"skipping stages without a reason", action([](auto& r) {
+         r.mutable_action()->set_stage(v1::TERMINATION_RECOMMENDED);
+       }),
+       INVALID_ARGUMENT, "action.skip_reason: required"},
       {"negative amount", action([](auto& r) {
          r.mutable_action()->mutable_amount()->set_pence(-1);
        }),
@@ -643,6 +650,10 @@ TEST_F(EnforcementServiceTest, EveryErrorOfTheNewRpcs) {
          *r.mutable_assessment()->mutable_assessed_on() = D(2024, 12, 31);
        }),
        INVALID_ARGUMENT, "assessment.assessed_on"},
+      {"assessment in the future", assess([](auto& r) {
+         *r.mutable_assessment()->mutable_assessed_on() = D(2030, 1, 1);
+       }),
+       INVALID_ARGUMENT, "assessment.assessed_on: 2030-01-01 is in the future"},
       {"list bad council", list([](auto& r) { r.set_council("a b"); }),
        INVALID_ARGUMENT, "council"},
       {"list page too big", list([](auto& r) { r.set_page_size(501); }),

@@ -100,10 +100,10 @@ TEST_F(MetricsTest, DomainMetricsFollowTheLogAndSurviveARestart) {
   // A verified delivery counts; a pending one does not.
   ASSERT_TRUE(Command(&v1::ContractService::Stub::ReportDelivery,
                       testing::ReportRequest("K1", "q1", "jobs", 2,
-                                             D(2025, 1, 1), D(2025, 6, 30))));
+                                             D(2025, 1, 1), D(2025, 3, 31))));
   ASSERT_TRUE(Command(&v1::ContractService::Stub::ReportDelivery,
                       testing::ReportRequest("K1", "q2", "jobs", 5,
-                                             D(2025, 1, 1), D(2025, 6, 30))));
+                                             D(2025, 4, 1), D(2025, 6, 30))));
   v1::VerifyDeliveryRequest verify;
   verify.set_request_id("verify-q1");
   verify.set_contract_id("K1");
@@ -152,7 +152,7 @@ TEST_F(MetricsTest, DomainMetricsFollowTheLogAndSurviveARestart) {
             -1);
   ASSERT_TRUE(Command(&v1::ContractService::Stub::ReportDelivery,
                       testing::ReportRequest("K1", "q3", "jobs", 1,
-                                             D(2025, 1, 1), D(2025, 6, 30))));
+                                             D(2025, 7, 1), D(2025, 7, 31))));
   const std::string after = Scrape();
   EXPECT_EQ(Sample(after, "svledger_events_appended_total", {}), 1);
   EXPECT_EQ(Sample(after, "svledger_append_duration_seconds_count", {}), 1);

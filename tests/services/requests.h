@@ -6,6 +6,7 @@
 #include <string>
 
 #include "domain/contract.h"
+#include "domain/decimal.h"
 #include "svledger/v1/contract_service.pb.h"
 
 namespace svledger::testing {
@@ -22,8 +23,12 @@ inline v1::ReportDeliveryRequest ReportRequest(
   v1::DeliveryReported* d = request.mutable_delivery();
   d->set_delivery_id(id);
   d->set_commitment_id(commitment);
-  d->set_quantity(quantity);
-  d->set_denominator(denominator);
+  // Test figures are exact in binary; sent as the decimal text they are.
+  d->set_quantity(domain::Decimal::FromLegacyDouble(quantity).ToString());
+  if (denominator != 0) {
+    d->set_denominator(
+        domain::Decimal::FromLegacyDouble(denominator).ToString());
+  }
   *d->mutable_period_start() = start;
   *d->mutable_period_end() = end;
   d->mutable_evidence()->set_uri("https://evidence.example/" + id);
@@ -55,7 +60,7 @@ inline v1::AddCommitmentsRequest K1Jobs() {
   v1::Commitment* jobs = add.add_commitments();
   jobs->set_commitment_id("jobs");
   jobs->set_measure_id("jobs.new_local");
-  jobs->set_target(24);
+  jobs->set_target("24");
   *jobs->mutable_due() = domain::MakeDate(2026, 12, 31);
   return add;
 }
