@@ -17,6 +17,7 @@ namespace svledger::cli {
 //   case CONTRACT CASE       one case with its history
 //   action CONTRACT CASE     --stage=NAME --note=TEXT --amount=GBP
 //                            --agreed-date=YYYY-MM-DD
+//                            --skip-reason=TEXT (required to skip stages)
 //   close-case CONTRACT CASE --reason=REMEDIED|WAIVED|TERMINATED --note=TEXT
 //   assess CONTRACT          --rating=GOOD|... --evidence=TEXT
 //                            --assessed-on=YYYY-MM-DD

@@ -4,6 +4,7 @@
 #include <sstream>
 
 #include "domain/framework_catalog.h"
+#include "domain/ids.h"
 #include "gtest/gtest.h"
 #include "tests/testing/temp_dir.h"
 #include "tests/testing/wait.h"
@@ -60,6 +61,52 @@ TEST_F(FrameworkStoreTest, PublishesTheFourCouncilsAndReloadsThem) {
   EXPECT_EQ(derbyshire->themes_size(), 5);
   EXPECT_EQ(frameworks_->Get("derbyshire", 2), nullptr);
   EXPECT_EQ(frameworks_->skipped(), 0u);
+}
+
+// A framework version pins the library latest when it is published, for
+// ever; one published before pinning existed (no measure_library_version
+// in its event) pins the library latest at its log position.
+TEST_F(FrameworkStoreTest, AFrameworkVersionPinsItsLibrary) {
+  ASSERT_TRUE(frameworks_->PublishLibrary(Library(), "admin").ok());
+  ASSERT_TRUE(frameworks_->PublishFramework(Council("norwich"), "admin").ok());
+  // A Rutland version as written before pinning: straight into the log.
+  eventstore::ProposedEvent legacy;
+  legacy.id = domain::FrameworkEventId("rutland", 1);
+  legacy.type = FrameworkStore::kFrameworkPublished;
+  legacy.payload = Council("rutland").SerializeAsString();
+  ASSERT_TRUE(log_->Append(domain::kFrameworksStream,
+                           eventstore::ExpectedVersion::Exact(0), {legacy})
+                  .ok());
+  v1::MeasureLibrary v2 = Library();
+  v2.set_version(2);
+  v2.mutable_measures(0)->set_wording("Reworded in version 2");
+  ASSERT_TRUE(frameworks_->PublishLibrary(v2, "admin").ok());
+  Open();
+  for (const char* id : {"norwich", "rutland"}) {
+    v1::FrameworkRef ref;
+    ref.set_id(id);
+    ref.set_version(1);
+    EXPECT_EQ(frameworks_->Get(id, 1)->measure_library_version(), 1u) << id;
+    EXPECT_EQ(frameworks_->LibraryFor(ref)->version(), 1u) << id;
+  }
+  // A new version, unpinned when sent, pins the latest; one naming a
+  // library that is not published is refused.
+  v1::Framework next = Council("norwich");
+  next.set_version(2);
+  ASSERT_TRUE(frameworks_->PublishFramework(next, "admin").ok());
+  EXPECT_EQ(frameworks_->Get("norwich", 2)->measure_library_version(), 2u);
+  next.set_version(3);
+  next.set_measure_library_version(9);
+  absl::Status refused = frameworks_->PublishFramework(next, "admin").status();
+  EXPECT_EQ(refused.code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(refused.message(),
+            "framework: measure_library_version: library version 9 is not "
+            "published");
+  // Publishing the same version again, unpinned, is the same publication.
+  next = Council("norwich");
+  auto again = frameworks_->PublishFramework(next, "admin");
+  ASSERT_TRUE(again.ok()) << again.status();
+  EXPECT_TRUE(again->already);
 }
 
 // A deployment sharded by council: an instance serving Norwich refuses
