@@ -127,7 +127,7 @@ void PrintCaseEvent(const v1::CaseEvent& e) {
   switch (e.change_case()) {
     case v1::CaseEvent::kOpened:
       what = absl::StrFormat(
-          "opened at %s: %s, %.4g delivered of %.4g expected (short %.4g)",
+          "opened at %s: %s, %s delivered of %s expected (short %s)",
           StageText(e.opened().stage()),
           v1::CommitmentStatus_Name(e.opened().trigger().status()),
           e.opened().trigger().delivered(), e.opened().trigger().expected(),

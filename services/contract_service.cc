@@ -87,8 +87,7 @@ grpc::ServerUnaryReactor* ContractService::ChangeFramework(
   // written into it directly.
   commands_->ChangeFramework(
       CallerOf(context), *request, response->mutable_change(),
-      [reactor, response,
-       reply = ReplyTo(reactor, response->mutable_command())](
+      [response, reply = ReplyTo(reactor, response->mutable_command())](
           absl::StatusOr<app::CommandOutcome> outcome) mutable {
         if (outcome.ok() && outcome->replayed) response->clear_change();
         std::move(reply)(std::move(outcome));
