@@ -463,7 +463,8 @@ absl::StatusOr<v1::DeliveryReported> DecideReportDelivery(
           " and no longer counts"));
     }
     corrected = &it->second;
-    for (const auto& [id, d] : state.deliveries) {
+    for (const std::string& id : (*commitment)->deliveries) {
+      const DeliveryRecord& d = state.deliveries.at(id);
       if (d.report.corrects() == command.corrects() &&
           d.state == DeliveryState::kPending) {
         return absl::FailedPreconditionError(
@@ -472,17 +473,13 @@ absl::StatusOr<v1::DeliveryReported> DecideReportDelivery(
       }
     }
   }
-  for (const auto& [id, d] : state.deliveries) {
-    if (&d == corrected || !Counts(d) ||
-        d.report.commitment_id() != command.commitment_id()) {
-      continue;
-    }
-    const absl::CivilDay d_from = *ToCivilDay(d.report.period_start(), "");
-    const absl::CivilDay d_to = *ToCivilDay(d.report.period_end(), "");
-    if (*from <= d_to && d_from <= *to) {
+  for (const std::string& id : (*commitment)->deliveries) {
+    const DeliveryRecord& d = state.deliveries.at(id);
+    if (&d == corrected || !Counts(d)) continue;
+    if (*from <= d.to && d.from <= *to) {
       return absl::FailedPreconditionError(absl::StrCat(
           "period_start: the period overlaps delivery '", id, "' (",
-          absl::FormatCivilTime(d_from), " to ", absl::FormatCivilTime(d_to),
+          absl::FormatCivilTime(d.from), " to ", absl::FormatCivilTime(d.to),
           "); to correct it, report with corrects: \"", id, "\""));
     }
   }
@@ -640,7 +637,10 @@ absl::Status Apply(ContractState& state, absl::string_view type,
     d.report = std::move(e);
     d.quantity = *quantity;
     d.denominator = *denominator;
+    d.from = *ToCivilDay(d.report.period_start(), "");
+    d.to = *ToCivilDay(d.report.period_end(), "");
     d.recorded = recorded;
+    state.commitments[d.report.commitment_id()].deliveries.push_back(it->first);
   } else if (type == kDeliveryVerified || type == kDeliveryRejected) {
     std::string id;
     if (type == kDeliveryVerified) {

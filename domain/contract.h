@@ -39,8 +39,9 @@ struct DeliveryRecord {
   // As reported; a report from before decimals has its legacy doubles
   // carried over into the decimal text fields when applied.
   v1::DeliveryReported report;
-  Decimal quantity;     // report.quantity(), parsed
-  Decimal denominator;  // report.denominator(), parsed (0 if none)
+  Decimal quantity;         // report.quantity(), parsed
+  Decimal denominator;      // report.denominator(), parsed (0 if none)
+  absl::CivilDay from, to;  // the report's period, parsed
   DeliveryState state = DeliveryState::kPending;
   absl::Time recorded;  // when the report was recorded in the log
   // The verified report that corrects this one, which then no longer
@@ -51,6 +52,9 @@ struct DeliveryRecord {
 struct CommitmentRecord {
   v1::Commitment terms;  // as amended (target as decimal text)
   Decimal target;        // terms.target(), parsed
+  // The ids of the commitment's deliveries (keys of state.deliveries), so
+  // a new report is checked against its commitment's only.
+  std::vector<std::string> deliveries;
   bool withdrawn = false;
   std::vector<v1::CommitmentAmended> amendments;  // history, oldest first
 };

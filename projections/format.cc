@@ -172,6 +172,17 @@ absl::Status LoadRecord(
                        : domain::DeliveryState::kPending;
     record.recorded = absl::FromUnixMicros(stored.recorded_unix_micros());
     record.superseded_by = stored.superseded_by();
+    absl::StatusOr<absl::CivilDay> from =
+        domain::ToCivilDay(record.report.period_start(), "");
+    absl::StatusOr<absl::CivilDay> to =
+        domain::ToCivilDay(record.report.period_end(), "");
+    if (!from.ok() || !to.ok()) return Corrupt(key, "delivery period");
+    record.from = *from;
+    record.to = *to;
+    // Delivery keys sort before commitment keys ('d' < 'm'): the record is
+    // created here and filled when its own key is read.
+    state.commitments[record.report.commitment_id()].deliveries.push_back(
+        std::string(rest));
     absl::StatusOr<domain::Decimal> quantity =
         domain::Decimal::Parse(record.report.quantity(), "quantity");
     absl::StatusOr<domain::Decimal> denominator =
