@@ -252,7 +252,7 @@ v1::ContractProgress BuildContractProgress(const ContractState& state,
       c.set_aggregation(measure->aggregation());
     }
     const Assessment& a = p.assessment;
-    c.set_target(p.target.ToString());
+    c.set_target(record.terms.target());  // as typed (and amended)
     c.set_delivered(a.delivered.ToString());
     c.set_pending(p.pending.ToString());
     c.set_rejected(p.rejected.ToString());

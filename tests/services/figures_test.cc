@@ -119,7 +119,7 @@ TEST_F(FiguresTest, DecimalsAreExactThroughTheApi) {
   const v1::ContractProgress p = Progress();
   const v1::CommitmentProgress& tenths = p.commitments(1);
   ASSERT_EQ(tenths.commitment_id(), "tenths");
-  EXPECT_EQ(tenths.target(), "0.8");
+  EXPECT_EQ(tenths.target(), "0.80");  // as typed
   EXPECT_EQ(tenths.delivered(), "0.8");
   EXPECT_EQ(tenths.percent_of_target(), "100");
   EXPECT_EQ(tenths.status(), v1::MET);
