@@ -546,6 +546,19 @@ absl::StatusOr<v1::CommitmentAmended> DecideAmendCommitment(
       return Invalid("due", "must lie within the contract's dates");
     }
   }
+  // The delivery plan must still fit the amended target and due date.
+  const v1::Commitment& terms = (*commitment)->terms;
+  const Decimal target = command.target().empty()
+                             ? (*commitment)->target
+                             : *Decimal::Parse(command.target(), "target");
+  const absl::CivilDay due =
+      *ToCivilDay(command.has_due() ? command.due() : terms.due(), "due");
+  if (absl::Status s =
+          CheckPlan(terms, target, *ToCivilDay(terms.start(), "start"), due,
+                    "commitment");
+      !s.ok()) {
+    return s;
+  }
   if (absl::Status s = CheckText(command.reason(), "reason", true); !s.ok()) {
     return s;
   }

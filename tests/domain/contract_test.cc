@@ -373,6 +373,28 @@ TEST_F(ContractTest, ReturnsAreGuarded) {
   EXPECT_EQ(state_.deliveries.size(), 2u);
 }
 
+TEST_F(ContractTest, AnAmendmentKeepsThePlanWithinTheTerms) {
+  Register();
+  v1::CommitmentsAdded add = Commitments();
+  v1::Milestone* m = add.mutable_commitments(0)->add_plan();
+  *m->mutable_on() = D(2025, 12, 31);
+  m->set_cumulative("6");
+  ASSERT_TRUE(Record(DecideAddCommitments(state_, add, library_)).ok());
+  v1::CommitmentAmended amend;
+  amend.set_commitment_id("jobs");
+  amend.set_reason("variation");
+  amend.set_target("5");
+  EXPECT_EQ(DecideAmendCommitment(state_, amend).status().message(),
+            "commitment.plan[0].cumulative: is above the target");
+  amend.clear_target();
+  *amend.mutable_due() = D(2025, 11, 30);
+  EXPECT_EQ(DecideAmendCommitment(state_, amend).status().message(),
+            "commitment.plan[0].on: must be after start and on or before due");
+  amend.set_target("8");
+  *amend.mutable_due() = D(2026, 1, 31);
+  EXPECT_TRUE(DecideAmendCommitment(state_, amend).ok());
+}
+
 TEST_F(ContractTest, LegacyDoublesAreReadExactly) {
   Register();
   // Events as written before decimals: doubles in the legacy fields.
