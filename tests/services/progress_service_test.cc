@@ -45,6 +45,9 @@ class ProgressServiceTest : public ::testing::Test {
     options.seed.frameworks_dir = SVLEDGER_FRAMEWORKS_DIR;
     options.clock = &clock_;
     options.grpc.max_position_wait = max_position_wait_;
+    // Views only: the policy (tested in enforcement_service_test) would
+    // append its own events as the test moves the clock.
+    options.app.enforcement = false;
     auto server = Server::Start(options);
     ASSERT_TRUE(server.ok()) << server.status();
     server_ = *std::move(server);
@@ -280,8 +283,8 @@ TEST_F(ProgressServiceTest, CouncilSummaryFollowsTheFramework) {
 }
 
 TEST_F(ProgressServiceTest, WatchSendsTheViewThenEveryChange) {
-  // After the quarter reported below, so Deliver leaves the clock alone
-  // (a moving clock is a change the watch reports too).
+  // After the quarter reported below, so Deliver leaves the clock alone:
+  // the watch sends a new view when the clock moves too.
   clock_.Set(domain::StartOfDay(D(2025, 7, 1)));
   uint64_t pos = Register("K1", "norwich", "acme");
   v1::WatchContractRequest request;
