@@ -96,12 +96,9 @@ absl::StatusOr<v1::PublishResponse> Frameworks::PublishFramework(
   }
   v1::Framework framework;
   if (request.has_framework()) {
+    // Checked by the store against the library it pins (the latest unless
+    // measure_library_version names another).
     framework = request.framework();
-    if (absl::Status s =
-            domain::ValidateFramework(framework, *library, "framework");
-        !s.ok()) {
-      return s;
-    }
   } else {
     absl::StatusOr<v1::Framework> parsed =
         domain::ParseFramework(request.textproto(), *library, "textproto");

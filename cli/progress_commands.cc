@@ -36,13 +36,11 @@ namespace v1 = svledger::v1;
 // A figure (exact decimal text) for a table: at most `places` decimals,
 // cut towards zero (the JSON output, --json, has every digit).
 std::string Figure(const std::string& text, int places = 2) {
-  absl::StatusOr<svledger::domain::Decimal> d =
-      svledger::domain::Decimal::Parse(text, "");
-  if (!d.ok()) return text;
-  int64_t unit = svledger::domain::Decimal::kOne;
+  using svledger::domain::Decimal;
+  const int64_t micros = Decimal::ParseFigure(text).micros();
+  int64_t unit = Decimal::kOne;
   for (int i = 0; i < places; ++i) unit /= 10;
-  return svledger::domain::Decimal::FromMicros(d->micros() / unit * unit)
-      .ToString();
+  return Decimal::FromMicros(micros / unit * unit).ToString();
 }
 
 std::string StatusText(v1::CommitmentStatus status) {

@@ -350,6 +350,10 @@ absl::StatusOr<v1::CommitmentsAdded> DecideAddCommitments(
     absl::StatusOr<Decimal> target = Decimal::Parse(c.target(), f + ".target");
     if (!target.ok()) return target.status();
     if (*target <= Decimal()) return Invalid(f + ".target", "must be above 0");
+    const v1::Measure* measure = FindMeasure(library, c.measure_id());
+    if (measure->unit() == v1::PERCENT && *target > Decimal::FromInt(100)) {
+      return Invalid(f + ".target", "a percentage is at most 100");
+    }
     if (!c.has_start()) *c.mutable_start() = contract.start();
     absl::StatusOr<absl::CivilDay> start = ToCivilDay(c.start(), f + ".start");
     if (!start.ok()) return start.status();
@@ -415,6 +419,9 @@ absl::StatusOr<v1::DeliveryReported> DecideReportDelivery(
     }
   } else if (!command.denominator().empty()) {
     return Invalid("denominator", "only RATIO measures take a denominator");
+  } else if (measure != nullptr && measure->unit() == v1::PERCENT &&
+             *quantity > Decimal::FromInt(100)) {
+    return Invalid("quantity", "a level in percent is at most 100");
   }
   absl::StatusOr<absl::CivilDay> from =
       ToCivilDay(command.period_start(), "period_start");
@@ -557,7 +564,10 @@ absl::StatusOr<v1::CommitmentAmended> DecideAmendCommitment(
           CheckPlan(terms, target, *ToCivilDay(terms.start(), "start"), due,
                     "commitment");
       !s.ok()) {
-    return s;
+    // The request is well formed; the commitment's plan is what conflicts.
+    return absl::FailedPreconditionError(absl::StrCat(
+        command.target().empty() ? "due" : "target",
+        ": the commitment's delivery plan would not fit (", s.message(), ")"));
   }
   if (absl::Status s = CheckText(command.reason(), "reason", true); !s.ok()) {
     return s;
@@ -653,7 +663,10 @@ absl::Status Apply(ContractState& state, absl::string_view type,
     d.from = *ToCivilDay(d.report.period_start(), "");
     d.to = *ToCivilDay(d.report.period_end(), "");
     d.recorded = recorded;
-    state.commitments[d.report.commitment_id()].deliveries.push_back(it->first);
+    // Kept in id order, as a state loaded from the projection has them.
+    std::vector<std::string>& ids =
+        state.commitments[d.report.commitment_id()].deliveries;
+    ids.insert(std::lower_bound(ids.begin(), ids.end(), it->first), it->first);
   } else if (type == kDeliveryVerified || type == kDeliveryRejected) {
     std::string id;
     if (type == kDeliveryVerified) {
@@ -717,7 +730,10 @@ absl::Status Apply(ContractState& state, absl::string_view type,
     if (absl::Status s = ParsePayload(payload, &e); !s.ok()) return s;
     if (state.closed) return cannot("contract already closed");
     state.closed = true;
-    state.closed_at = recorded;
+    // As of the closing judgement; the recorded time for older events.
+    state.closed_at = e.closed_at_unix_micros() != 0
+                          ? absl::FromUnixMicros(e.closed_at_unix_micros())
+                          : recorded;
     t.contract = true;
   } else if (type == kContractFrameworkChanged) {
     v1::ContractFrameworkChanged e;

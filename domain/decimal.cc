@@ -42,6 +42,32 @@ int128 RoundHalfEven(int128 value, int128 divisor) {
 
 }  // namespace
 
+Decimal Decimal::ParseFigure(absl::string_view text) {
+  const bool negative = !text.empty() && text.front() == '-';
+  if (negative) text.remove_prefix(1);
+  const size_t dot = text.find('.');
+  absl::string_view integer = text.substr(0, dot);
+  absl::string_view fraction =
+      dot == absl::string_view::npos ? "" : text.substr(dot + 1);
+  if (integer.empty() || integer.size() > 19 ||
+      fraction.size() > kMaxFractionDigits) {
+    return Decimal();
+  }
+  int128 micros = 0;
+  for (char c : integer) {
+    if (c < '0' || c > '9') return Decimal();
+    micros = micros * 10 + (c - '0');
+  }
+  micros *= kOne;
+  int64_t scale = kOne;
+  for (char c : fraction) {
+    if (c < '0' || c > '9') return Decimal();
+    scale /= 10;
+    micros += (c - '0') * scale;
+  }
+  return Saturate(negative ? -micros : micros);
+}
+
 absl::StatusOr<Decimal> Decimal::Parse(absl::string_view text,
                                        absl::string_view field) {
   if (text.empty()) return NotDecimal(text, field, "empty");
@@ -88,7 +114,7 @@ absl::StatusOr<Decimal> Decimal::Parse(absl::string_view text,
 
 Decimal Decimal::FromLegacyDouble(double value) {
   if (std::isnan(value)) return Decimal();
-  if (std::isinf(value)) return Saturate(value > 0 ? Decimal::kMax : -kMax);
+  if (std::isinf(value)) return Decimal(value > 0 ? kMaxParsed : -kMaxParsed);
   // The shortest decimal that round-trips, e.g. "0.7" or "1.25e-07".
   char buf[64];
   std::to_chars_result r = std::to_chars(buf, buf + sizeof buf, value);
@@ -127,7 +153,10 @@ Decimal Decimal::FromLegacyDouble(double value) {
     for (int i = 0; i < -shift; ++i) divisor *= 10;
     micros = RoundHalfEven(mantissa, divisor);
   }
-  return Saturate(negative ? -micros : micros);
+  micros = negative ? -micros : micros;
+  if (micros > kMaxParsed) micros = kMaxParsed;
+  if (micros < -kMaxParsed) micros = -kMaxParsed;
+  return Decimal(static_cast<int64_t>(micros));
 }
 
 std::string Decimal::ToString() const {
@@ -194,8 +223,7 @@ int64_t RoundToPence(Decimal quantity, Decimal gbp_per_unit) {
 }
 
 double DisplayDouble(absl::string_view text) {
-  absl::StatusOr<Decimal> d = Decimal::Parse(text, "");
-  return d.ok() ? d->ToDouble() : 0;
+  return Decimal::ParseFigure(text).ToDouble();
 }
 
 absl::StatusOr<Decimal> DecimalOr(absl::string_view text, double legacy,

@@ -46,6 +46,9 @@ class Decimal {
   // starts with `field` (e.g. "quantity: not a decimal number ...").
   static absl::StatusOr<Decimal> Parse(absl::string_view text,
                                        absl::string_view field);
+  // Parses a figure the rules wrote (ToString of any value, up to kMax, so
+  // a saturated sum reads back); 0 for text that is not one. Not for input.
+  static Decimal ParseFigure(absl::string_view text);
   static constexpr Decimal FromMicros(int64_t micros) {
     return Decimal(micros);
   }
@@ -54,8 +57,8 @@ class Decimal {
   }
   // A double written before decimals: the shortest decimal that reads back
   // as the same double (what was typed, for up to 15 significant digits),
-  // then rounded to 6 fractional digits, halves to even. NaN reads as 0,
-  // infinities saturate.
+  // then rounded to 6 fractional digits, halves to even, and clamped to
+  // +-kMaxParsed (so its text parses). NaN reads as 0.
   static Decimal FromLegacyDouble(double value);
 
   constexpr int64_t micros() const { return micros_; }

@@ -85,9 +85,9 @@ std::optional<v1::EnforcementCaseOpened> CaseToOpen(
   t.set_status(c.status());
   t.set_delivered(c.delivered());
   t.set_expected(c.expected());
-  const Decimal delivered = *Decimal::Parse(c.delivered(), "delivered");
-  const Decimal owed = *Decimal::Parse(
-      c.status() == v1::MISSED ? c.target() : c.expected(), "owed");
+  const Decimal delivered = Decimal::ParseFigure(c.delivered());
+  const Decimal owed = Decimal::ParseFigure(
+      c.status() == v1::MISSED ? c.target() : c.expected());
   t.set_shortfall(std::max(Decimal(), owed - delivered).ToString());
   *t.mutable_as_of() = as_of;
   t.set_at_close(at_close);
@@ -274,7 +274,8 @@ std::vector<PolicyEvent> EvaluatePolicy(
       out.push_back(Propose(closed, absl::StrCat("case/", case_id, "/closed")));
       continue;
     }
-    if (record.stage == v1::REMEDIATION_PLAN && record.agreed_date &&
+    if (!state.closed && record.stage == v1::REMEDIATION_PLAN &&
+        record.agreed_date &&
         as_of >= StartOfDay(*record.agreed_date) + absl::Hours(24)) {
       if (std::optional<v1::EnforcementStage> next =
               NextStage(stages, record.stage)) {
@@ -492,7 +493,9 @@ absl::StatusOr<Decision> DecideCloseContract(
   if (absl::Status s = CheckText(command.reason(), "reason", false); !s.ok()) {
     return s;
   }
-  Decision decision{ToNewEvent(command)};
+  v1::ContractClosed event = command;
+  event.set_closed_at_unix_micros(absl::ToUnixMicros(now));
+  Decision decision{ToNewEvent(event)};
   // Judged as the projection will judge it once closed: as of now, finally.
   ContractState closed = state;
   closed.closed = true;

@@ -1,6 +1,9 @@
 #include "domain/framework_change.h"
 
+#include <algorithm>
+
 #include "absl/strings/str_cat.h"
+#include "domain/enforcement.h"
 #include "domain/framework_catalog.h"
 #include "domain/progress.h"
 
@@ -51,6 +54,19 @@ absl::StatusOr<v1::ContractFrameworkChanged> DecideChangeFramework(
           v1::Aggregation_Name(now_measure->aggregation()), ")"));
     }
   }
+  // Open cases climb the new version's ladder from where they are.
+  const std::vector<v1::EnforcementStage> stages =
+      LadderStages(to->escalation());
+  for (const auto& [case_id, c] : state.enforcement.cases) {
+    if (c.closed) continue;
+    if (std::find(stages.begin(), stages.end(), c.stage) == stages.end()) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "version: open case '", case_id, "' is at ",
+          v1::EnforcementStage_Name(c.stage),
+          ", which that version's escalation ladder does not have; close "
+          "the case first"));
+    }
+  }
   v1::ContractFrameworkChanged event;
   *event.mutable_from() = from;
   event.mutable_to()->set_id(from.id());
@@ -65,8 +81,12 @@ absl::StatusOr<v1::ContractFrameworkChanged> DecideChangeFramework(
   for (auto [from_view, into] : {std::pair{&before, event.mutable_before()},
                                  std::pair{&after, event.mutable_after()}}) {
     for (v1::CommitmentProgress& c : *from_view->mutable_commitments()) {
+      // The figures only: the free text is in the commitment's own events
+      // (and would make a large contract's event too big to record).
       c.clear_open_case_id();
       c.clear_case_stage();
+      c.clear_measure_wording();
+      c.clear_locality();
       *into->Add() = std::move(c);
     }
   }

@@ -20,9 +20,11 @@ namespace svledger::domain {
 // `from_library` (the library it is judged by now) and under `to_library`
 // (the one `to` pins). Errors: INVALID_ARGUMENT for a missing `reason` or
 // a version of 0 ("version"); FAILED_PRECONDITION for a closed contract, a
-// version not published or not later than the contract's ("version"), or
-// a commitment whose measure `to_library` lacks or measures in another
-// unit or aggregation ("version", naming the commitment).
+// version not published or not later than the contract's ("version"), a
+// commitment whose measure `to_library` lacks or measures in another unit
+// or aggregation ("version", naming the commitment), or an open case at a
+// stage `to`'s ladder lacks. The event's figures carry no free text
+// (wording, locality).
 absl::StatusOr<v1::ContractFrameworkChanged> DecideChangeFramework(
     const ContractState& state, uint32_t version, const v1::Framework* to,
     const v1::MeasureLibrary& from_library,

@@ -14,9 +14,7 @@ namespace svledger::domain {
 namespace {
 
 // A figure the rules wrote (always decimal text).
-Decimal Figure(const std::string& text) {
-  return Decimal::Parse(text, "").value_or(Decimal());
-}
+Decimal Figure(const std::string& text) { return Decimal::ParseFigure(text); }
 
 bool IsMeanMeasure(v1::Aggregation aggregation) {
   return aggregation == v1::LATEST || aggregation == v1::RATIO;

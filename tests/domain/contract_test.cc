@@ -343,6 +343,21 @@ TEST_F(ContractTest, ReturnsAreGuarded) {
     EXPECT_EQ(s.message().substr(0, c.field.size()), c.field)
         << c.name << ": " << s;
   }
+  // A level in percent is at most 100, as is a target in percent.
+  v1::CommitmentsAdded wage;
+  v1::Commitment* w = wage.add_commitments();
+  w->set_commitment_id("wage");
+  w->set_measure_id("staff.living_wage_percent");
+  w->set_target("101");
+  *w->mutable_due() = D(2026, 3, 31);
+  EXPECT_EQ(DecideAddCommitments(state_, wage, library_).status().message(),
+            "commitments[0].target: a percentage is at most 100");
+  w->set_target("95");
+  ASSERT_TRUE(Record(DecideAddCommitments(state_, wage, library_)).ok());
+  EXPECT_EQ(Report(Delivery("w1", "wage", "150")).status().message(),
+            "quantity: a level in percent is at most 100");
+  EXPECT_TRUE(Report(Delivery("w1", "wage", "100")).ok());
+
   // The last day of grace and today's day both pass.
   v1::DeliveryReported grace = Delivery("grace", "jobs", "1");
   *grace.mutable_period_start() = D(2026, 4, 1);
@@ -385,11 +400,16 @@ TEST_F(ContractTest, AnAmendmentKeepsThePlanWithinTheTerms) {
   amend.set_reason("variation");
   amend.set_target("5");
   EXPECT_EQ(DecideAmendCommitment(state_, amend).status().message(),
-            "commitment.plan[0].cumulative: is above the target");
+            "target: the commitment's delivery plan would not fit "
+            "(commitment.plan[0].cumulative: is above the target)");
+  EXPECT_EQ(DecideAmendCommitment(state_, amend).status().code(),
+            absl::StatusCode::kFailedPrecondition);
   amend.clear_target();
   *amend.mutable_due() = D(2025, 11, 30);
   EXPECT_EQ(DecideAmendCommitment(state_, amend).status().message(),
-            "commitment.plan[0].on: must be after start and on or before due");
+            "due: the commitment's delivery plan would not fit "
+            "(commitment.plan[0].on: must be after start and on or before "
+            "due)");
   amend.set_target("8");
   *amend.mutable_due() = D(2026, 1, 31);
   EXPECT_TRUE(DecideAmendCommitment(state_, amend).ok());

@@ -54,7 +54,11 @@ TEST(DecimalTest, LegacyDoublesReadAsTyped) {
   EXPECT_EQ(Decimal::FromLegacyDouble(0.1 + 0.2), Dec("0.3"));
   EXPECT_EQ(Decimal::FromLegacyDouble(0.0000005), Dec("0"));
   EXPECT_EQ(Decimal::FromLegacyDouble(0.0000015), Dec("0.000002"));
-  EXPECT_EQ(Decimal::FromLegacyDouble(1e300).micros(), Decimal::kMax);
+  // Clamped so that the text of what is read always parses again.
+  EXPECT_EQ(Decimal::FromLegacyDouble(1e300).micros(), Decimal::kMaxParsed);
+  EXPECT_EQ(Decimal::FromLegacyDouble(-1e15).micros(), -Decimal::kMaxParsed);
+  EXPECT_TRUE(
+      Decimal::Parse(Decimal::FromLegacyDouble(1e300).ToString(), "x").ok());
 }
 
 TEST(DecimalTest, ArithmeticIsExactAndSaturates) {
@@ -67,6 +71,16 @@ TEST(DecimalTest, ArithmeticIsExactAndSaturates) {
   EXPECT_EQ(PercentOf(Dec("1"), Dec("0")), Dec("0"));
   EXPECT_TRUE(RatioAtLeast(Dec("0.8"), Dec("1"), Dec("0.8")));
   EXPECT_FALSE(RatioAtLeast(Dec("0.799999"), Dec("1"), Dec("0.8")));
+}
+
+TEST(DecimalTest, ComputedFiguresReadBackEvenWhenSaturated) {
+  const Decimal max = Decimal::FromMicros(Decimal::kMax);
+  EXPECT_EQ(Decimal::ParseFigure(max.ToString()), max);
+  EXPECT_EQ(Decimal::ParseFigure("-12.5"), Dec("-12.5"));
+  EXPECT_EQ(Decimal::ParseFigure("not a figure"), Decimal());
+  // A sum past what a person may type still reads back.
+  const Decimal big = Dec("999999999999") + Dec("999999999999");
+  EXPECT_EQ(Decimal::ParseFigure(big.ToString()), big);
 }
 
 TEST(DecimalTest, PenceRoundHalfAwayFromZero) {

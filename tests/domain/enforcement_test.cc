@@ -299,10 +299,18 @@ TEST_F(EnforcementTest, ClosingJudgesOneLastTime) {
   ASSERT_EQ(closed->size(), 2u);
   EXPECT_EQ((*closed)[0].type, kContractClosed);
   EXPECT_EQ((*closed)[1].type, kEnforcementCaseOpened);
+  // Judged as of the decision, recorded a little later: the state keeps
+  // the decision's time.
+  v1::ContractClosed event;
+  ASSERT_TRUE(event.ParseFromString((*closed)[0].payload));
+  EXPECT_EQ(event.closed_at_unix_micros(),
+            absl::ToUnixMicros(StartOfDay(D(2025, 7, 2))));
   for (const NewEvent& e : *closed) {
-    ASSERT_TRUE(
-        Apply(state_, e.type, e.payload, StartOfDay(D(2025, 7, 2))).ok());
+    ASSERT_TRUE(Apply(state_, e.type, e.payload,
+                      StartOfDay(D(2025, 7, 2)) + absl::Seconds(1))
+                    .ok());
   }
+  EXPECT_EQ(state_.closed_at, StartOfDay(D(2025, 7, 2)));
   EXPECT_TRUE(Case("jobs#1").opened.trigger().at_close());
   // After the close the policy opens nothing and the figures stay as of
   // the close: a year later nothing new is proposed but the status change.
