@@ -2,7 +2,6 @@
 
 #include <charconv>
 #include <cmath>
-#include <cstdlib>
 #include <system_error>
 
 #include "absl/strings/str_cat.h"
@@ -28,135 +27,115 @@ absl::Status NotDecimal(absl::string_view text, absl::string_view field,
       "\" is not a decimal number: ", why));
 }
 
-// Rounds value / divisor to the nearest integer, halves to even.
-int128 RoundHalfEven(int128 value, int128 divisor) {
-  int128 q = value / divisor;
-  int128 r = value % divisor;
-  if (r < 0) r = -r;
-  const int128 twice = 2 * r;
-  if (twice > divisor || (twice == divisor && (q % 2 != 0))) {
-    q += value < 0 ? -1 : 1;
+// "[-]integer[.fraction]", split; nothing checked.
+struct Parts {
+  bool negative = false;
+  bool has_point = false;
+  absl::string_view integer, fraction;
+};
+Parts Split(absl::string_view text) {
+  Parts p;
+  p.negative = !text.empty() && text.front() == '-';
+  if (p.negative) text.remove_prefix(1);
+  const size_t point = text.find('.');
+  p.has_point = point != absl::string_view::npos;
+  p.integer = text.substr(0, point);
+  p.fraction = p.has_point ? text.substr(point + 1) : "";
+  return p;
+}
+
+bool AllDigits(absl::string_view s) {
+  for (char c : s) {
+    if (c < '0' || c > '9') return false;
   }
-  return q;
+  return true;
+}
+
+// integer.fraction in millionths. REQUIRES: digits only, at most 19
+// integer and 6 fractional digits.
+int128 Micros(absl::string_view integer, absl::string_view fraction) {
+  int128 micros = 0;
+  for (char c : integer) micros = micros * 10 + (c - '0');
+  micros *= Decimal::kOne;
+  int64_t scale = Decimal::kOne;
+  for (char c : fraction) {
+    scale /= 10;
+    micros += (c - '0') * scale;
+  }
+  return micros;
 }
 
 }  // namespace
 
 Decimal Decimal::ParseFigure(absl::string_view text) {
-  const bool negative = !text.empty() && text.front() == '-';
-  if (negative) text.remove_prefix(1);
-  const size_t dot = text.find('.');
-  absl::string_view integer = text.substr(0, dot);
-  absl::string_view fraction =
-      dot == absl::string_view::npos ? "" : text.substr(dot + 1);
-  if (integer.empty() || integer.size() > 19 ||
-      fraction.size() > kMaxFractionDigits) {
+  const Parts p = Split(text);
+  if (p.integer.empty() || p.integer.size() > 19 ||
+      p.fraction.size() > kMaxFractionDigits || !AllDigits(p.integer) ||
+      !AllDigits(p.fraction)) {
     return Decimal();
   }
-  int128 micros = 0;
-  for (char c : integer) {
-    if (c < '0' || c > '9') return Decimal();
-    micros = micros * 10 + (c - '0');
-  }
-  micros *= kOne;
-  int64_t scale = kOne;
-  for (char c : fraction) {
-    if (c < '0' || c > '9') return Decimal();
-    scale /= 10;
-    micros += (c - '0') * scale;
-  }
-  return Saturate(negative ? -micros : micros);
+  const int128 micros = Micros(p.integer, p.fraction);
+  return Saturate(p.negative ? -micros : micros);
 }
 
 absl::StatusOr<Decimal> Decimal::Parse(absl::string_view text,
                                        absl::string_view field) {
   if (text.empty()) return NotDecimal(text, field, "empty");
-  absl::string_view rest = text;
-  const bool negative = rest.front() == '-';
-  if (negative) rest.remove_prefix(1);
-  const size_t dot = rest.find('.');
-  absl::string_view integer = rest.substr(0, dot);
-  absl::string_view fraction =
-      dot == absl::string_view::npos ? "" : rest.substr(dot + 1);
-  if (integer.empty()) return NotDecimal(text, field, "no digit before '.'");
-  if (dot != absl::string_view::npos && fraction.empty()) {
+  Parts p = Split(text);
+  if (p.integer.empty()) return NotDecimal(text, field, "no digit before '.'");
+  if (p.has_point && p.fraction.empty()) {
     return NotDecimal(text, field, "no digit after '.'");
   }
-  for (absl::string_view part : {integer, fraction}) {
-    for (char c : part) {
-      if (c < '0' || c > '9') {
-        return NotDecimal(text, field,
-                          "only digits, one '.' and a leading '-' are allowed");
-      }
-    }
+  if (!AllDigits(p.integer) || !AllDigits(p.fraction)) {
+    return NotDecimal(text, field,
+                      "only digits, one '.' and a leading '-' are allowed");
   }
-  while (integer.size() > 1 && integer.front() == '0') integer.remove_prefix(1);
-  if (integer.size() > kMaxIntegerDigits) {
+  while (p.integer.size() > 1 && p.integer.front() == '0') {
+    p.integer.remove_prefix(1);
+  }
+  if (p.integer.size() > kMaxIntegerDigits) {
     return NotDecimal(text, field,
                       absl::StrCat("more than ", kMaxIntegerDigits,
                                    " digits before the point"));
   }
-  if (fraction.size() > kMaxFractionDigits) {
+  if (p.fraction.size() > kMaxFractionDigits) {
     return NotDecimal(text, field,
                       absl::StrCat("more than ", kMaxFractionDigits,
                                    " digits after the point"));
   }
-  int64_t micros = 0;
-  for (char c : integer) micros = micros * 10 + (c - '0');
-  micros *= kOne;
-  int64_t scale = kOne;
-  for (char c : fraction) {
-    scale /= 10;
-    micros += (c - '0') * scale;
-  }
-  return Decimal(negative ? -micros : micros);
+  const int128 micros = Micros(p.integer, p.fraction);
+  return Decimal(static_cast<int64_t>(p.negative ? -micros : micros));
 }
 
 Decimal Decimal::FromLegacyDouble(double value) {
   if (std::isnan(value)) return Decimal();
-  if (std::isinf(value)) return Decimal(value > 0 ? kMaxParsed : -kMaxParsed);
-  // The shortest decimal that round-trips, e.g. "0.7" or "1.25e-07".
+  // Beyond what a person may type (infinities too): clamped.
+  if (std::fabs(value) >= 1e12) {
+    return Decimal(value > 0 ? kMaxParsed : -kMaxParsed);
+  }
+  // Rounds to 0 at 6 places (halves to even), and would need a long text.
+  if (std::fabs(value) < 5e-7) return Decimal();
+  // The shortest text that reads back as `value`, without an exponent
+  // ("0.7", "0.000000125"): at most 12 integer and 17 significant digits.
   char buf[64];
-  std::to_chars_result r = std::to_chars(buf, buf + sizeof buf, value);
-  std::string shortest(buf, r.ptr);
-  // Split into digits and a power of ten: value = digits x 10^exponent.
-  int exponent = 0;
-  if (size_t e = shortest.find('e'); e != std::string::npos) {
-    exponent = std::atoi(shortest.c_str() + e + 1);
-    shortest.resize(e);
+  const std::to_chars_result r =
+      std::to_chars(buf, buf + sizeof buf, value, std::chars_format::fixed);
+  if (r.ec != std::errc()) return Decimal();  // cannot happen in range
+  const Parts p = Split(absl::string_view(buf, r.ptr - buf));
+  const absl::string_view kept = p.fraction.substr(0, kMaxFractionDigits);
+  const absl::string_view rest = p.fraction.substr(kept.size());
+  int128 micros = Micros(p.integer, kept);
+  // Halves to even on the first digit dropped.
+  if (!rest.empty()) {
+    const bool above_half =
+        rest.front() > '5' ||
+        (rest.front() == '5' &&
+         rest.substr(1).find_first_not_of('0') != absl::string_view::npos);
+    const bool half = rest.front() == '5' && !above_half;
+    if (above_half || (half && micros % 2 != 0)) ++micros;
   }
-  const bool negative = !shortest.empty() && shortest.front() == '-';
-  if (negative) shortest.erase(0, 1);
-  std::string digits;
-  for (char c : shortest) {
-    if (c == '.') {
-      exponent -= static_cast<int>(shortest.size() - shortest.find('.') - 1);
-    } else {
-      digits.push_back(c);
-    }
-  }
-  // micros = digits x 10^(exponent + 6), rounded half to even.
-  int128 mantissa = 0;
-  for (char c : digits) {
-    mantissa = mantissa * 10 + (c - '0');
-    if (mantissa > (static_cast<int128>(1) << 100)) break;  // saturates below
-  }
-  int shift = exponent + kMaxFractionDigits;
-  int128 micros;
-  if (shift >= 0) {
-    micros = mantissa;
-    for (int i = 0; i < shift && micros <= kMax; ++i) micros *= 10;
-  } else if (shift < -30) {
-    micros = 0;
-  } else {
-    int128 divisor = 1;
-    for (int i = 0; i < -shift; ++i) divisor *= 10;
-    micros = RoundHalfEven(mantissa, divisor);
-  }
-  micros = negative ? -micros : micros;
   if (micros > kMaxParsed) micros = kMaxParsed;
-  if (micros < -kMaxParsed) micros = -kMaxParsed;
-  return Decimal(static_cast<int64_t>(micros));
+  return Decimal(static_cast<int64_t>(p.negative ? -micros : micros));
 }
 
 std::string Decimal::ToString() const {

@@ -48,6 +48,20 @@ class FiguresTest : public testing::K1Fixture {
     return r;
   }
 
+  // Adds commitment `id` to K1, due at its end, with `target` as typed.
+  bool AddToK1(const std::string& id, const std::string& measure,
+               const std::string& target) {
+    v1::AddCommitmentsRequest add;
+    add.set_request_id("add-" + id);
+    add.set_contract_id("K1");
+    v1::Commitment* c = add.add_commitments();
+    c->set_commitment_id(id);
+    c->set_measure_id(measure);
+    c->set_target(target);
+    *c->mutable_due() = MakeDate(2026, 12, 31);
+    return Command(&v1::ContractService::Stub::AddCommitments, add);
+  }
+
   void Verify(const std::string& id) {
     v1::VerifyDeliveryRequest v;
     v.set_request_id("verify-" + id);
@@ -98,15 +112,8 @@ class FiguresTest : public testing::K1Fixture {
 // 0.7 + 0.1 against a target of 0.8 is 0.8, 100% and MET, whatever the
 // delivery ids or the order of the reports.
 TEST_F(FiguresTest, DecimalsAreExactThroughTheApi) {
-  v1::AddCommitmentsRequest add;
-  add.set_request_id("add-fte");
-  add.set_contract_id("K1");
-  v1::Commitment* c = add.add_commitments();
-  c->set_commitment_id("tenths");
-  c->set_measure_id("volunteering.hours");
-  c->set_target("0.80");  // kept as typed
-  *c->mutable_due() = MakeDate(2026, 12, 31);
-  ASSERT_TRUE(Command(&v1::ContractService::Stub::AddCommitments, add));
+  ASSERT_TRUE(
+      AddToK1("tenths", "volunteering.hours", "0.80"));  // kept as typed
   clock_.Set(domain::StartOfDay(MakeDate(2025, 7, 1)));
   ASSERT_TRUE(Report(Return("z", "tenths", "0.7", MakeDate(2025, 1, 1),
                             MakeDate(2025, 3, 31)))
@@ -299,15 +306,7 @@ TEST_F(FiguresTest, ReturnsAreGuardedThroughGrpc) {
 }
 
 TEST_F(FiguresTest, ASharesNumeratorIsAtMostItsDenominator) {
-  v1::AddCommitmentsRequest add;
-  add.set_request_id("add-spend");
-  add.set_contract_id("K1");
-  v1::Commitment* c = add.add_commitments();
-  c->set_commitment_id("spend");
-  c->set_measure_id("spend.local_percent");
-  c->set_target("30");
-  *c->mutable_due() = MakeDate(2026, 12, 31);
-  ASSERT_TRUE(Command(&v1::ContractService::Stub::AddCommitments, add));
+  ASSERT_TRUE(AddToK1("spend", "spend.local_percent", "30"));
   clock_.Set(domain::StartOfDay(MakeDate(2025, 7, 2)));
   const uint64_t head = server_->store().HeadPosition();
   v1::ReportDeliveryRequest share =
