@@ -20,15 +20,29 @@ bool Parse(const eventstore::RecordedEvent& e, Message* out) {
 }  // namespace
 
 absl::StatusOr<AlertWatch> Alerts::Watch(
-    const v1::WatchAlertsRequest& request) const {
+    const Caller& caller, const v1::WatchAlertsRequest& request) const {
   for (auto [value, field] :
        {std::pair{&request.council(), "council"},
         std::pair{&request.contract_id(), "contract_id"}}) {
     if (value->empty()) continue;
     if (absl::Status s = domain::CheckId(*value, field); !s.ok()) return s;
   }
+  absl::StatusOr<Visibility> visible =
+      VisibleListing(caller, Operation::kReadContract, request.council(), "");
+  if (!visible.ok()) return visible.status();
+  if (!request.contract_id().empty() && !visible->all) {
+    // A contract outside the caller's scope is refused; one not yet
+    // registered is filtered alert by alert like the rest.
+    absl::StatusOr<Parties> parties = PartiesOf(request.contract_id());
+    if (parties.ok() &&
+        !visible->Sees({parties->council, parties->supplier_id})) {
+      return MayDoOn(caller, Operation::kReadContract,
+                     {parties->council, parties->supplier_id});
+    }
+  }
   const uint64_t head = store_->HeadPosition();
   AlertWatch watch;
+  watch.visible = *std::move(visible);
   watch.from_position = request.from_position();
   if (watch.from_position == 0) watch.from_position = head + 1;
   if (watch.from_position > head + 1) {
@@ -65,13 +79,16 @@ absl::Status Alerts::Select(
     if (!watch.council.empty() && (*alert)->council() != watch.council) {
       continue;
     }
+    if (!watch.visible.Sees({(*alert)->council(), (*alert)->supplier_id()})) {
+      continue;
+    }
     *out.add_alerts() = **std::move(alert);
   }
   return absl::OkStatus();
 }
 
 absl::StatusOr<Alerts::Parties> Alerts::PartiesOf(
-    const std::string& contract_id) {
+    const std::string& contract_id) const {
   {
     absl::MutexLock lock(&parties_mu_);
     if (auto it = parties_.find(contract_id); it != parties_.end()) {

@@ -9,6 +9,8 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
+#include "app/access_policy.h"
+#include "app/caller.h"
 #include "eventstore/event_store.h"
 #include "svledger/v1/alert_service.pb.h"
 
@@ -21,6 +23,8 @@ struct AlertWatch {
   eventstore::EventFilter filter;
   std::string council;          // empty: every council
   std::string contract_stream;  // empty: every contract
+  // What the caller who opened the watch may see; other alerts are left out.
+  Visibility visible;
 };
 
 // The alert feed: the log's commitment status changes and case changes
@@ -36,10 +40,12 @@ class Alerts {
  public:
   explicit Alerts(const eventstore::EventStore* store) : store_(store) {}
 
-  // The watch a request asks for. Errors: INVALID_ARGUMENT naming council,
-  // contract_id, or from_position beyond the log's head. from_position 0:
-  // from the next event on.
-  absl::StatusOr<AlertWatch> Watch(const v1::WatchAlertsRequest& request) const;
+  // The watch a request asks for, limited to what `caller` may see.
+  // Errors: INVALID_ARGUMENT naming council, contract_id, or from_position
+  // beyond the log's head; PERMISSION_DENIED for a council or contract
+  // outside the caller's scope. from_position 0: from the next event on.
+  absl::StatusOr<AlertWatch> Watch(const Caller& caller,
+                                   const v1::WatchAlertsRequest& request) const;
 
   // Adds to `out` the alerts that `events` (read with watch.filter) make
   // for `watch`. Errors: those of ToAlert.
@@ -63,12 +69,12 @@ class Alerts {
     std::string council;
     std::string supplier_id;
   };
-  absl::StatusOr<Parties> PartiesOf(const std::string& contract_id);
+  absl::StatusOr<Parties> PartiesOf(const std::string& contract_id) const;
 
   const eventstore::EventStore* const store_;
 
-  absl::Mutex parties_mu_;
-  absl::flat_hash_map<std::string, Parties> parties_
+  mutable absl::Mutex parties_mu_;
+  mutable absl::flat_hash_map<std::string, Parties> parties_
       ABSL_GUARDED_BY(parties_mu_);
 };
 

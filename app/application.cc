@@ -12,6 +12,10 @@ absl::StatusOr<std::unique_ptr<Application>> Application::Create(
       FrameworkStore::Open(store, std::move(options.councils));
   if (!frameworks.ok()) return frameworks.status();
   app->framework_store_ = *std::move(frameworks);
+  absl::StatusOr<std::unique_ptr<RoleBindings>> roles =
+      RoleBindings::Open(store);
+  if (!roles.ok()) return roles.status();
+  app->roles_ = *std::move(roles);
   FrameworkStore* catalogue = app->framework_store_.get();
   app->engine_ = std::make_unique<ContractCommands>(store);
   app->commands_ =

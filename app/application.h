@@ -16,6 +16,7 @@
 #include "app/frameworks.h"
 #include "app/progress_queries.h"
 #include "app/projection_admin.h"
+#include "app/role_bindings.h"
 #include "common/clock.h"
 #include "domain/standing.h"
 #include "eventstore/event_store.h"
@@ -47,7 +48,8 @@ struct ApplicationOptions {
 // Thread-safe. `store`, `model` and `clock` must outlive it.
 class Application {
  public:
-  // Reads the framework catalogue from the log and builds the rest. The
+  // Reads the framework catalogue and the role bindings from the log and
+  // builds the rest. The
   // policy is built (unless options.enforcement is false) but not started.
   // Errors: the framework catalogue's.
   static absl::StatusOr<std::unique_ptr<Application>> Create(
@@ -72,6 +74,7 @@ class Application {
   Alerts& alerts() { return *alerts_; }
   EventLog& event_log() { return *event_log_; }
   ProjectionAdmin& projection_admin() { return *projection_admin_; }
+  RoleBindings& roles() { return *roles_; }
   // Null when options.enforcement is false.
   EnforcementPolicy* policy() { return policy_.get(); }
 
@@ -87,6 +90,7 @@ class Application {
   std::unique_ptr<Alerts> alerts_;
   std::unique_ptr<EventLog> event_log_;
   std::unique_ptr<ProjectionAdmin> projection_admin_;
+  std::unique_ptr<RoleBindings> roles_;
   std::unique_ptr<EnforcementPolicy> policy_;
 };
 

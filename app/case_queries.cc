@@ -30,7 +30,7 @@ int CaseQueries::StageDaysOf(const domain::ContractState& state) const {
 }
 
 absl::StatusOr<v1::ListCasesResponse> CaseQueries::ListCases(
-    const v1::ListCasesRequest& request) const {
+    const Caller& caller, const v1::ListCasesRequest& request) const {
   for (auto [value, field] :
        {std::pair{&request.council(), "council"},
         std::pair{&request.contract_id(), "contract_id"},
@@ -56,6 +56,10 @@ absl::StatusOr<v1::ListCasesResponse> CaseQueries::ListCases(
     if (!place.ok()) return place.status();
     after = *std::move(place);
   }
+  absl::StatusOr<Visibility> visible =
+      VisibleListing(caller, Operation::kReadContract, request.council(),
+                     request.supplier_id());
+  if (!visible.ok()) return visible.status();
   const uint32_t page_size =
       request.page_size() == 0 ? kDefaultPageSize : request.page_size();
   const domain::CaseFilter filter{
@@ -65,8 +69,16 @@ absl::StatusOr<v1::ListCasesResponse> CaseQueries::ListCases(
   auto projection = model_->current();
   const absl::Time now = clock_->Now();
   std::vector<v1::EnforcementCase> cases;
+  absl::Status denied;
   auto collect = [&](const domain::ContractState& s) {
     const v1::ContractRegistered& c = s.contract;
+    if (!visible->Sees(TargetOf(c))) {
+      // Asked by contract id: refused, not answered empty.
+      if (!request.contract_id().empty()) {
+        denied = MayDoOn(caller, Operation::kReadContract, TargetOf(c));
+      }
+      return;
+    }
     if ((!filter.council.empty() && c.framework().id() != filter.council) ||
         (!filter.supplier_id.empty() &&
          c.supplier_id() != filter.supplier_id) ||
@@ -91,6 +103,7 @@ absl::StatusOr<v1::ListCasesResponse> CaseQueries::ListCases(
       return true;
     });
   }
+  if (!denied.ok()) return denied;
   v1::ListCasesResponse out;
   const size_t shown = std::min<size_t>(cases.size(), page_size);
   std::partial_sort(cases.begin(), cases.begin() + shown, cases.end(),
@@ -106,7 +119,10 @@ absl::StatusOr<v1::ListCasesResponse> CaseQueries::ListCases(
 }
 
 absl::StatusOr<v1::EnforcementCase> CaseQueries::GetCase(
-    const v1::GetCaseRequest& request) const {
+    const Caller& caller, const v1::GetCaseRequest& request) const {
+  if (absl::Status s = MayDo(caller, Operation::kReadContract); !s.ok()) {
+    return s;
+  }
   if (absl::Status s = domain::CheckId(request.contract_id(), "contract_id");
       !s.ok()) {
     return s;
@@ -120,8 +136,12 @@ absl::StatusOr<v1::EnforcementCase> CaseQueries::GetCase(
   const uint64_t applied = projection->applied();
   const absl::Time now = clock_->Now();
   std::optional<v1::EnforcementCase> view;
+  absl::Status allowed;
   const bool contract_found = projection->Read(
       request.contract_id(), [&](const domain::ContractState& s) {
+        allowed =
+            MayDoOn(caller, Operation::kReadContract, TargetOf(s.contract));
+        if (!allowed.ok()) return;
         auto it = s.enforcement.cases.find(request.case_id());
         if (it != s.enforcement.cases.end()) {
           view =
@@ -132,6 +152,7 @@ absl::StatusOr<v1::EnforcementCase> CaseQueries::GetCase(
     return absl::NotFoundError(
         absl::StrCat("contract_id: no contract '", request.contract_id(), "'"));
   }
+  if (!allowed.ok()) return allowed;
   if (!view) {
     return absl::NotFoundError(absl::StrCat("case_id: no case '",
                                             request.case_id(), "' on '",

@@ -2,6 +2,7 @@
 #define SVLEDGER_APP_CASE_QUERIES_H_
 
 #include "absl/status/statusor.h"
+#include "app/caller.h"
 #include "app/framework_store.h"
 #include "common/clock.h"
 #include "eventstore/event_store.h"
@@ -14,6 +15,9 @@ namespace svledger::app {
 // and one case with its history, built by domain/cases.h from the contract
 // read model, judged at the clock's now. min_position is the gRPC edge's
 // business.
+//
+// The caller's scope applies as in ProgressQueries: PERMISSION_DENIED for a
+// contract outside it; a list leaves out what the caller may not see.
 //
 // Errors: INVALID_ARGUMENT naming the field; NOT_FOUND for an unknown
 // contract or case.
@@ -28,12 +32,12 @@ class CaseQueries {
   // Cases matching the request's filters, most severe first, paged (at
   // most kMaxPageSize a page).
   absl::StatusOr<v1::ListCasesResponse> ListCases(
-      const v1::ListCasesRequest& request) const;
+      const Caller& caller, const v1::ListCasesRequest& request) const;
 
   // The case with every event of its history up to the read model's
   // applied position, read from the contract's stream.
   absl::StatusOr<v1::EnforcementCase> GetCase(
-      const v1::GetCaseRequest& request) const;
+      const Caller& caller, const v1::GetCaseRequest& request) const;
 
  private:
   // Days a case of `state` may stay at a stage, by its framework's ladder.

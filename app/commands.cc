@@ -6,6 +6,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
+#include "app/access_policy.h"
 #include "common/digest.h"
 #include "domain/enforcement.h"
 #include "domain/framework_change.h"
@@ -69,12 +70,50 @@ Commands::Commands(ContractCommands* engine, const FrameworkStore* frameworks,
                    Clock* clock)
     : engine_(engine), frameworks_(frameworks), clock_(clock) {}
 
+void Commands::Run(const Caller& caller, Operation op,
+                   const std::string& contract_id,
+                   const std::string& request_id,
+                   ContractCommands::Decide decide, CommandDone done,
+                   const std::string& request_digest) {
+  // Refused at once when no role of the caller may do `op` at all.
+  if (absl::Status s = MayDo(caller, op); !s.ok()) {
+    std::move(done)(s);
+    return;
+  }
+  // In scope of the contract as the command finds it: its council and
+  // supplier never change, so this is exact. An unregistered contract has
+  // no parties yet; the decision says it does not exist (or registers it,
+  // checked against the request by RegisterContract).
+  engine_->Execute(
+      contract_id, request_id, caller,
+      [caller, op,
+       decide = std::move(decide)](const domain::ContractState& state)
+          -> absl::StatusOr<domain::Decision> {
+        if (state.registered) {
+          if (absl::Status s = MayDoOn(caller, op, TargetOf(state.contract));
+              !s.ok()) {
+            return s;
+          }
+        }
+        return decide(state);
+      },
+      std::move(done), request_digest);
+}
+
 void Commands::RegisterContract(const Caller& caller,
                                 const v1::RegisterContractRequest& request,
                                 CommandDone done) {
   const v1::ContractRegistered& command = request.contract();
-  engine_->Execute(
-      command.contract_id(), request.request_id(), caller.actor,
+  if (absl::Status s =
+          MayDoOn(caller, Operation::kRegisterContract,
+                  {command.framework().id(), command.supplier_id()});
+      !s.ok()) {
+    std::move(done)(s);
+    return;
+  }
+  Run(
+      caller, Operation::kRegisterContract, command.contract_id(),
+      request.request_id(),
       [frameworks = frameworks_, command](const domain::ContractState& state)
           -> absl::StatusOr<domain::Decision> {
         if (absl::Status s = frameworks->CheckServed(command.framework().id(),
@@ -96,8 +135,9 @@ void Commands::AddCommitments(const Caller& caller,
                               CommandDone done) {
   v1::CommitmentsAdded command;
   *command.mutable_commitments() = request.commitments();
-  engine_->Execute(
-      request.contract_id(), request.request_id(), caller.actor,
+  Run(
+      caller, Operation::kManageContract, request.contract_id(),
+      request.request_id(),
       [frameworks = frameworks_,
        command = std::move(command)](const domain::ContractState& state)
           -> absl::StatusOr<domain::Decision> {
@@ -112,16 +152,27 @@ void Commands::AddCommitments(const Caller& caller,
 void Commands::ReportDelivery(const Caller& caller,
                               const v1::ReportDeliveryRequest& request,
                               CommandDone done) {
-  engine_->Execute(
-      request.contract_id(), request.request_id(), caller.actor,
-      [frameworks = frameworks_, clock = clock_,
-       command = request.delivery()](const domain::ContractState& state)
+  Run(
+      caller, Operation::kReportDelivery, request.contract_id(),
+      request.request_id(),
+      [frameworks = frameworks_, clock = clock_, command = request.delivery(),
+       suppliers = caller.grants.suppliers](const domain::ContractState& state)
           -> absl::StatusOr<domain::Decision> {
         auto library = PinnedLibrary(frameworks, state);
         if (!library.ok()) return library.status();
-        return AsDecision(domain::DecideReportDelivery(state, command,
-                                                       **library, clock->Now()),
-                          "delivery");
+        absl::StatusOr<domain::Decision> decision =
+            AsDecision(domain::DecideReportDelivery(state, command, **library,
+                                                    clock->Now()),
+                       "delivery");
+        // A return entered by anyone but the supplier itself (its contract
+        // manager, an admin) is recorded as entered on its behalf.
+        const std::string& supplier = state.contract.supplier_id();
+        if (decision.ok() && !suppliers.contains(supplier)) {
+          for (domain::NewEvent& event : *decision) {
+            event.on_behalf_of = supplier;
+          }
+        }
+        return decision;
       },
       std::move(done), RequestDigest(request));
 }
@@ -129,44 +180,49 @@ void Commands::ReportDelivery(const Caller& caller,
 void Commands::VerifyDelivery(const Caller& caller,
                               const v1::VerifyDeliveryRequest& request,
                               CommandDone done) {
-  engine_->Execute(request.contract_id(), request.request_id(), caller.actor,
-                   DecideWith(&domain::DecideVerifyDelivery,
-                              request.verification(), "verification"),
-                   std::move(done), RequestDigest(request));
+  Run(caller, Operation::kVerifyDelivery, request.contract_id(),
+      request.request_id(),
+      DecideWith(&domain::DecideVerifyDelivery, request.verification(),
+                 "verification"),
+      std::move(done), RequestDigest(request));
 }
 
 void Commands::RejectDelivery(const Caller& caller,
                               const v1::RejectDeliveryRequest& request,
                               CommandDone done) {
-  engine_->Execute(request.contract_id(), request.request_id(), caller.actor,
-                   DecideWith(&domain::DecideRejectDelivery,
-                              request.rejection(), "rejection"),
-                   std::move(done), RequestDigest(request));
+  Run(caller, Operation::kVerifyDelivery, request.contract_id(),
+      request.request_id(),
+      DecideWith(&domain::DecideRejectDelivery, request.rejection(),
+                 "rejection"),
+      std::move(done), RequestDigest(request));
 }
 
 void Commands::AmendCommitment(const Caller& caller,
                                const v1::AmendCommitmentRequest& request,
                                CommandDone done) {
-  engine_->Execute(request.contract_id(), request.request_id(), caller.actor,
-                   DecideWith(&domain::DecideAmendCommitment,
-                              request.amendment(), "amendment"),
-                   std::move(done), RequestDigest(request));
+  Run(caller, Operation::kManageContract, request.contract_id(),
+      request.request_id(),
+      DecideWith(&domain::DecideAmendCommitment, request.amendment(),
+                 "amendment"),
+      std::move(done), RequestDigest(request));
 }
 
 void Commands::WithdrawCommitment(const Caller& caller,
                                   const v1::WithdrawCommitmentRequest& request,
                                   CommandDone done) {
-  engine_->Execute(request.contract_id(), request.request_id(), caller.actor,
-                   DecideWith(&domain::DecideWithdrawCommitment,
-                              request.withdrawal(), "withdrawal"),
-                   std::move(done), RequestDigest(request));
+  Run(caller, Operation::kManageContract, request.contract_id(),
+      request.request_id(),
+      DecideWith(&domain::DecideWithdrawCommitment, request.withdrawal(),
+                 "withdrawal"),
+      std::move(done), RequestDigest(request));
 }
 
 void Commands::CloseContract(const Caller& caller,
                              const v1::CloseContractRequest& request,
                              CommandDone done) {
-  engine_->Execute(
-      request.contract_id(), request.request_id(), caller.actor,
+  Run(
+      caller, Operation::kManageContract, request.contract_id(),
+      request.request_id(),
       [frameworks = frameworks_, clock = clock_,
        closure = request.closure()](const domain::ContractState& state)
           -> absl::StatusOr<domain::Decision> {
@@ -188,8 +244,9 @@ void Commands::ChangeFramework(const Caller& caller,
                                const v1::ChangeFrameworkRequest& request,
                                v1::ContractFrameworkChanged* change,
                                CommandDone done) {
-  engine_->Execute(
-      request.contract_id(), request.request_id(), caller.actor,
+  Run(
+      caller, Operation::kManageContract, request.contract_id(),
+      request.request_id(),
       [frameworks = frameworks_, clock = clock_, request,
        change](const domain::ContractState& state)
           -> absl::StatusOr<domain::Decision> {
@@ -216,8 +273,8 @@ void Commands::ChangeFramework(const Caller& caller,
 void Commands::RecordAction(const Caller& caller,
                             const v1::RecordActionRequest& request,
                             CommandDone done) {
-  engine_->Execute(
-      request.contract_id(), request.request_id(), caller.actor,
+  Run(
+      caller, Operation::kEnforce, request.contract_id(), request.request_id(),
       [frameworks = frameworks_,
        action = request.action()](const domain::ContractState& state) {
         // The ladder of the contract's own framework version.
@@ -233,8 +290,7 @@ void Commands::RecordAction(const Caller& caller,
 void Commands::CloseCase(const Caller& caller,
                          const v1::CloseCaseRequest& request,
                          CommandDone done) {
-  engine_->Execute(
-      request.contract_id(), request.request_id(), caller.actor,
+  Run(caller, Operation::kEnforce, request.contract_id(), request.request_id(),
       DecideWith(&domain::DecideCloseCase, request.close(), "close"),
       std::move(done), RequestDigest(request));
 }
@@ -242,8 +298,8 @@ void Commands::CloseCase(const Caller& caller,
 void Commands::RecordPerformanceAssessment(
     const Caller& caller, const v1::RecordPerformanceAssessmentRequest& request,
     CommandDone done) {
-  engine_->Execute(
-      request.contract_id(), request.request_id(), caller.actor,
+  Run(
+      caller, Operation::kEnforce, request.contract_id(), request.request_id(),
       [clock = clock_,
        assessment = request.assessment()](const domain::ContractState& state) {
         return AsDecision(

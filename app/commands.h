@@ -1,6 +1,7 @@
 #ifndef SVLEDGER_APP_COMMANDS_H_
 #define SVLEDGER_APP_COMMANDS_H_
 
+#include "app/access_policy.h"
 #include "app/caller.h"
 #include "app/contract_commands.h"
 #include "app/framework_store.h"
@@ -19,6 +20,12 @@ namespace svledger::app {
 // request is refused ALREADY_EXISTS. Commitments and deliveries are
 // decided under the measure library the contract's framework version pins
 // (FrameworkStore::LibraryFor), at the clock's now.
+//
+// Each asks the access policy (app/access_policy.h) first: PERMISSION_DENIED
+// when no role of the caller may do the command, or the contract (for
+// RegisterContract, the request's framework and supplier) is outside its
+// scope; nothing is written. A delivery entered by anyone but the contract's
+// supplier is recorded on its behalf (EventMetadata::on_behalf_of).
 //
 // Errors (through `done`): those of ContractCommands::Execute, with an
 // INVALID_ARGUMENT's field named as in the request ("delivery.quantity");
@@ -74,6 +81,12 @@ class Commands {
       const v1::RecordPerformanceAssessmentRequest& request, CommandDone done);
 
  private:
+  // Runs `decide` through the engine if the caller may do `op` on the
+  // contract; otherwise answers PERMISSION_DENIED.
+  void Run(const Caller& caller, Operation op, const std::string& contract_id,
+           const std::string& request_id, ContractCommands::Decide decide,
+           CommandDone done, const std::string& request_digest);
+
   ContractCommands* const engine_;
   const FrameworkStore* const frameworks_;
   Clock* const clock_;

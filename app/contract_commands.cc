@@ -32,7 +32,7 @@ class CommandRun {
   // `keyed`: the decision's events carry their own request ids
   // (ContractCommands::ExecuteKeyed); `request_id` is then empty.
   CommandRun(ContractCommands* commands, eventstore::EventStore* store,
-             std::string contract_id, std::string request_id, std::string actor,
+             std::string contract_id, std::string request_id, Caller caller,
              ContractCommands::Decide decide, CommandDone done, bool keyed,
              std::string request_digest)
       : commands_(commands),
@@ -43,7 +43,7 @@ class CommandRun {
         stream_(domain::ContractStream(contract_id_)),
         request_id_(std::move(request_id)),
         request_digest_(std::move(request_digest)),
-        actor_(std::move(actor)),
+        caller_(std::move(caller)),
         decide_(std::move(decide)) {}
 
   // Runs one attempt. May delete this object before returning.
@@ -118,7 +118,9 @@ class CommandRun {
       }
       event.type = decided_event.type;
       event.payload = decided_event.payload;
-      event.metadata.actor = actor_;
+      event.metadata.actor = caller_.actor;
+      event.metadata.authenticated_by = caller_.authenticated_by;
+      event.metadata.on_behalf_of = decided_event.on_behalf_of;
     }
     const std::optional<uint64_t> last = cached_->last_version;
     store_->AppendAsync(
@@ -271,7 +273,7 @@ class CommandRun {
   const std::string stream_;
   const std::string request_id_;
   const std::string request_digest_;
-  const std::string actor_;
+  const Caller caller_;
   const ContractCommands::Decide decide_;
   // The decision of the attempt in flight.
   domain::Decision decision_;
@@ -290,27 +292,27 @@ size_t ContractCommands::max_events_per_command() const {
 
 void ContractCommands::Execute(const std::string& contract_id,
                                const std::string& request_id,
-                               const std::string& actor, Decide decide,
+                               const Caller& caller, Decide decide,
                                CommandDone done,
                                const std::string& request_digest) {
   if (absl::Status valid = domain::CheckRequestId(request_id); !valid.ok()) {
     std::move(done)(valid);
     return;
   }
-  Start(contract_id, request_id, actor, std::move(decide), std::move(done),
+  Start(contract_id, request_id, caller, std::move(decide), std::move(done),
         /*keyed=*/false, request_digest);
 }
 
 void ContractCommands::ExecuteKeyed(const std::string& contract_id,
-                                    const std::string& actor, Decide decide,
+                                    const Caller& caller, Decide decide,
                                     CommandDone done) {
-  Start(contract_id, "", actor, std::move(decide), std::move(done),
+  Start(contract_id, "", caller, std::move(decide), std::move(done),
         /*keyed=*/true, "");
 }
 
 void ContractCommands::Start(const std::string& contract_id,
                              const std::string& request_id,
-                             const std::string& actor, Decide decide,
+                             const Caller& caller, Decide decide,
                              CommandDone done, bool keyed,
                              const std::string& request_digest) {
   // Checked fully by the domain; here only what the stream name needs.
@@ -320,8 +322,8 @@ void ContractCommands::Start(const std::string& contract_id,
     return;
   }
   Enqueue(contract_id, new CommandRun(this, store_, contract_id, request_id,
-                                      actor, std::move(decide), std::move(done),
-                                      keyed, request_digest));
+                                      caller, std::move(decide),
+                                      std::move(done), keyed, request_digest));
 }
 
 void ContractCommands::Enqueue(const std::string& contract_id,

@@ -15,6 +15,7 @@
 #include "absl/functional/any_invocable.h"
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
+#include "app/caller.h"
 #include "domain/contract.h"
 #include "eventstore/event_store.h"
 
@@ -93,14 +94,16 @@ class ContractCommands {
   explicit ContractCommands(eventstore::EventStore* store);
 
   // Runs a front door's command on `contract_id` as request `request_id`,
-  // recording `actor` as the events' actor. Event i of the decision gets
+  // recording `caller`'s actor and how it authenticated on the events (and
+  // each event's on_behalf_of). Whether the caller may is for `decide` to
+  // say (Commands asks the access policy). Event i of the decision gets
   // the id domain::CommandEventId(contract_id, request_id, i). A decision
   // with no event writes nothing and is answered OK with appended 0.
   // `request_digest` (RequestDigest; empty: none) is recorded with the
   // events: a request id that ran before with another digest is refused
   // ALREADY_EXISTS naming request_id, and nothing is written.
   void Execute(const std::string& contract_id, const std::string& request_id,
-               const std::string& actor, Decide decide, CommandDone done,
+               const Caller& caller, Decide decide, CommandDone done,
                const std::string& request_digest = "");
 
   // Runs a decision whose events each carry a request id of their own
@@ -110,7 +113,7 @@ class ContractCommands {
   // and an event whose id the stream already holds (written before the
   // state showed it, say because the domain skipped it) is left out rather
   // than failing the append. INTERNAL for an event without a request id.
-  void ExecuteKeyed(const std::string& contract_id, const std::string& actor,
+  void ExecuteKeyed(const std::string& contract_id, const Caller& caller,
                     Decide decide, CommandDone done);
 
   // The most events one decision may append (the log's limit per append).
@@ -134,8 +137,8 @@ class ContractCommands {
   void Run(class CommandRun* run);
   // Validates the contract id and queues a run.
   void Start(const std::string& contract_id, const std::string& request_id,
-             const std::string& actor, Decide decide, CommandDone done,
-             bool keyed, const std::string& request_digest);
+             const Caller& caller, Decide decide, CommandDone done, bool keyed,
+             const std::string& request_digest);
 
   // A contract's state as of a stream version. Events never change, so a
   // cached prefix stays true; a command only applies what came after it.

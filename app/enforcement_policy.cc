@@ -120,7 +120,7 @@ void EnforcementPolicy::Submit(std::shared_ptr<Evaluation> evaluation) {
   };
   const std::string contract_id = evaluation->contract_id;
   contracts_->ExecuteKeyed(
-      contract_id, options_.actor, std::move(decide),
+      contract_id, Caller::System(options_.actor), std::move(decide),
       [this, evaluation](absl::StatusOr<CommandOutcome> outcome) mutable {
         if (!outcome.ok()) {
           std::move(evaluation->done)(outcome.status());

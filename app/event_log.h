@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "app/caller.h"
 #include "eventstore/event_store.h"
 
 namespace svledger::app {
@@ -15,6 +16,9 @@ namespace svledger::app {
 // only by the application's commands, so a raw append can never put into a
 // contract's history an event that no rule checked.
 //
+// Appending is kAppendEvents and reading kReadLog (app/access_policy.h):
+// PERMISSION_DENIED otherwise, and nothing is written.
+//
 // Thread-safe. The store must outlive it.
 class EventLog {
  public:
@@ -22,24 +26,29 @@ class EventLog {
 
   // Appends as EventStore::AppendAsync does, and with its outcomes, except
   // that a reserved stream is refused at once with PERMISSION_DENIED naming
-  // stream_id, and nothing is written.
-  void Append(std::string stream_id, eventstore::ExpectedVersion expected,
+  // stream_id, and nothing is written. Each event records the caller as its
+  // actor: an actor the client named is kept only while authentication is
+  // off (caller.authenticated_by "none").
+  void Append(const Caller& caller, std::string stream_id,
+              eventstore::ExpectedVersion expected,
               std::vector<eventstore::ProposedEvent> events,
               eventstore::EventStore::AppendCallback done);
 
   // EventStore::ReadStream, and INVALID_ARGUMENT naming from_end when it is
   // asked of a forwards read.
   absl::StatusOr<eventstore::StreamSlice> ReadStream(
-      const std::string& stream_id,
+      const Caller& caller, const std::string& stream_id,
       const eventstore::ReadStreamOptions& options) const;
 
   // EventStore::ReadAll.
   absl::StatusOr<eventstore::AllSlice> ReadAll(
-      uint64_t from_position, const eventstore::ReadAllOptions& options) const;
+      const Caller& caller, uint64_t from_position,
+      const eventstore::ReadAllOptions& options) const;
 
-  // OK if `filter` may be used to read or follow the log; INVALID_ARGUMENT
-  // naming the field otherwise.
-  absl::Status CheckFilter(const eventstore::EventFilter& filter) const;
+  // OK if the caller may follow the log through `filter`; PERMISSION_DENIED
+  // or INVALID_ARGUMENT naming the field otherwise.
+  absl::Status CheckFilter(const Caller& caller,
+                           const eventstore::EventFilter& filter) const;
 
   // The log, read-only, for following it live (eventstore::Subscription).
   const eventstore::EventStore& log() const { return *store_; }

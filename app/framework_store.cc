@@ -126,11 +126,13 @@ absl::Status FrameworkStore::CatchUp() {
 absl::StatusOr<FrameworkStore::Published> FrameworkStore::Append(
     const std::string& stream, const std::string& type, const Uuid& id,
     const std::string* payload, const std::string& actor,
+    const std::string& authenticated_by,
     const std::function<absl::StatusOr<std::optional<uint64_t>>()>& decide) {
   eventstore::ProposedEvent event;
   event.id = id;
   event.type = type;
   event.metadata.actor = actor;
+  event.metadata.authenticated_by = authenticated_by;
   for (int attempt = 0;; ++attempt) {
     if (absl::Status s = CatchUp(); !s.ok()) return s;
     uint64_t next;
@@ -165,7 +167,8 @@ absl::StatusOr<FrameworkStore::Published> FrameworkStore::Append(
 }
 
 absl::StatusOr<FrameworkStore::Published> FrameworkStore::PublishLibrary(
-    const v1::MeasureLibrary& library, const std::string& actor) {
+    const v1::MeasureLibrary& library, const std::string& actor,
+    const std::string& authenticated_by) {
   if (absl::Status s = domain::ValidateMeasureLibrary(library, "library");
       !s.ok()) {
     return s;
@@ -175,6 +178,7 @@ absl::StatusOr<FrameworkStore::Published> FrameworkStore::PublishLibrary(
   return Append(
       domain::kMeasuresStream, kMeasureLibraryPublished,
       domain::MeasureLibraryEventId(library.version()), &payload, actor,
+      authenticated_by,
       [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(
           mu_) -> absl::StatusOr<std::optional<uint64_t>> {
         std::map<uint32_t, domain::PublishedVersion> published;
@@ -209,7 +213,8 @@ absl::StatusOr<FrameworkStore::Published> FrameworkStore::PublishLibrary(
 }
 
 absl::StatusOr<FrameworkStore::Published> FrameworkStore::PublishFramework(
-    const v1::Framework& proposed, const std::string& actor) {
+    const v1::Framework& proposed, const std::string& actor,
+    const std::string& authenticated_by) {
   if (Library() == nullptr) {
     return absl::FailedPreconditionError(
         "no measure library is published yet; publish one first");
@@ -255,7 +260,7 @@ absl::StatusOr<FrameworkStore::Published> FrameworkStore::PublishFramework(
   };
   return Append(domain::kFrameworksStream, kFrameworkPublished,
                 domain::FrameworkEventId(proposed.id(), proposed.version()),
-                &payload, actor, decide);
+                &payload, actor, authenticated_by, decide);
 }
 
 std::shared_ptr<const v1::MeasureLibrary> FrameworkStore::LibraryFor(

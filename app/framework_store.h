@@ -66,8 +66,10 @@ class FrameworkStore {
 
   // Publishes a measure library. Errors: INVALID_ARGUMENT naming the field;
   // ALREADY_EXISTS or FAILED_PRECONDITION as domain::DecidePublication.
-  absl::StatusOr<Published> PublishLibrary(const v1::MeasureLibrary& library,
-                                           const std::string& actor);
+  // `authenticated_by` is recorded with `actor` (EventMetadata).
+  absl::StatusOr<Published> PublishLibrary(
+      const v1::MeasureLibrary& library, const std::string& actor,
+      const std::string& authenticated_by = "system");
 
   // Publishes a measure library. Besides DecidePublication's rule, a
   // library that removes or retypes (unit, aggregation) a measure the
@@ -82,8 +84,9 @@ class FrameworkStore {
   // it. Same rules as PublishLibrary, per framework id, and
   // FAILED_PRECONDITION for a council this instance does not serve, before
   // any library is published, or for a pinned version not published.
-  absl::StatusOr<Published> PublishFramework(const v1::Framework& framework,
-                                             const std::string& actor);
+  absl::StatusOr<Published> PublishFramework(
+      const v1::Framework& framework, const std::string& actor,
+      const std::string& authenticated_by = "system");
 
   // Lookups; null when absent.
   std::shared_ptr<const v1::MeasureLibrary> Library() const;
@@ -137,6 +140,7 @@ class FrameworkStore {
   absl::StatusOr<Published> Append(
       const std::string& stream, const std::string& type, const Uuid& id,
       const std::string* payload, const std::string& actor,
+      const std::string& authenticated_by,
       const std::function<absl::StatusOr<std::optional<uint64_t>>()>& decide);
 
   eventstore::EventStore* const store_;

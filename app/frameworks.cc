@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "app/access_policy.h"
 #include "domain/framework_catalog.h"
 #include "domain/weighting.h"
 
@@ -58,6 +59,9 @@ v1::PublishResponse ToResponse(const FrameworkStore::Published& published,
 
 absl::StatusOr<v1::PublishResponse> Frameworks::PublishMeasureLibrary(
     const Caller& caller, const v1::PublishMeasureLibraryRequest& request) {
+  if (absl::Status s = MayDo(caller, Operation::kPublishFrameworks); !s.ok()) {
+    return s;
+  }
   if (absl::Status s =
           ExactlyOne(request.has_library(), request.textproto(), "library");
       !s.ok()) {
@@ -77,13 +81,17 @@ absl::StatusOr<v1::PublishResponse> Frameworks::PublishMeasureLibrary(
     library = *std::move(parsed);
   }
   absl::StatusOr<FrameworkStore::Published> published =
-      frameworks_->PublishLibrary(library, caller.actor);
+      frameworks_->PublishLibrary(library, caller.actor,
+                                  caller.authenticated_by);
   if (!published.ok()) return published.status();
   return ToResponse(*published, library.version());
 }
 
 absl::StatusOr<v1::PublishResponse> Frameworks::PublishFramework(
     const Caller& caller, const v1::PublishFrameworkRequest& request) {
+  if (absl::Status s = MayDo(caller, Operation::kPublishFrameworks); !s.ok()) {
+    return s;
+  }
   if (absl::Status s =
           ExactlyOne(request.has_framework(), request.textproto(), "framework");
       !s.ok()) {
@@ -106,20 +114,26 @@ absl::StatusOr<v1::PublishResponse> Frameworks::PublishFramework(
     framework = *std::move(parsed);
   }
   absl::StatusOr<FrameworkStore::Published> published =
-      frameworks_->PublishFramework(framework, caller.actor);
+      frameworks_->PublishFramework(framework, caller.actor,
+                                    caller.authenticated_by);
   if (!published.ok()) return published.status();
   return ToResponse(*published, framework.version());
 }
 
 absl::Status Frameworks::PublishFrameworkFiles(const std::string& dir,
                                                const Caller& caller) {
+  if (absl::Status s = MayDo(caller, Operation::kPublishFrameworks); !s.ok()) {
+    return s;
+  }
   const std::filesystem::path root(dir);
   absl::StatusOr<std::string> text = ReadFile(root / "measures.textproto");
   if (!text.ok()) return text.status();
   absl::StatusOr<v1::MeasureLibrary> library =
       domain::ParseMeasureLibrary(*text, "measures.textproto");
   if (!library.ok()) return library.status();
-  if (auto s = frameworks_->PublishLibrary(*library, caller.actor); !s.ok()) {
+  if (auto s = frameworks_->PublishLibrary(*library, caller.actor,
+                                           caller.authenticated_by);
+      !s.ok()) {
     return s.status();
   }
   std::vector<std::filesystem::path> files;
@@ -139,7 +153,8 @@ absl::Status Frameworks::PublishFrameworkFiles(const std::string& dir,
         domain::ParseFramework(*text, *library, file.filename().string());
     if (!framework.ok()) return framework.status();
     if (!frameworks_->Serves(framework->id())) continue;  // another shard's
-    if (auto s = frameworks_->PublishFramework(*framework, caller.actor);
+    if (auto s = frameworks_->PublishFramework(*framework, caller.actor,
+                                               caller.authenticated_by);
         !s.ok()) {
       return s.status();
     }
@@ -148,7 +163,10 @@ absl::Status Frameworks::PublishFrameworkFiles(const std::string& dir,
 }
 
 absl::StatusOr<v1::RecommendWeightingResponse> Frameworks::RecommendWeighting(
-    const v1::RecommendWeightingRequest& request) const {
+    const Caller& caller, const v1::RecommendWeightingRequest& request) const {
+  if (absl::Status s = MayDo(caller, Operation::kReadFrameworks); !s.ok()) {
+    return s;
+  }
   v1::RecommendWeightingResponse response;
   domain::WeightingInput in;
   switch (request.additional_impact()) {

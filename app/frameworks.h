@@ -15,6 +15,9 @@ namespace svledger::app {
 // framework files published on first start, and the weighting advice of
 // Lancashire's framework.
 //
+// Publishing is kPublishFrameworks, advice kReadFrameworks
+// (app/access_policy.h): PERMISSION_DENIED otherwise.
+//
 // Errors: INVALID_ARGUMENT naming the field (give exactly one of the
 // message and textproto; textproto at most 4 MiB and parsable; the content
 // valid); FrameworkStore's for the publication itself.
@@ -40,7 +43,7 @@ class Frameworks {
   // Objectives are checked against the latest Lancashire framework, if
   // published. Errors: INVALID_ARGUMENT naming the field.
   absl::StatusOr<v1::RecommendWeightingResponse> RecommendWeighting(
-      const v1::RecommendWeightingRequest& request) const;
+      const Caller& caller, const v1::RecommendWeightingRequest& request) const;
 
  private:
   FrameworkStore* const frameworks_;

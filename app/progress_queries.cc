@@ -66,35 +66,53 @@ absl::StatusOr<domain::ContractState> ProgressQueries::StateAsOf(
 }
 
 absl::StatusOr<v1::ContractProgress> ProgressQueries::CurrentProgress(
-    const std::string& contract_id) const {
+    const Caller& caller, const std::string& contract_id) const {
+  if (absl::Status s = MayDo(caller, Operation::kReadContract); !s.ok()) {
+    return s;
+  }
   auto projection = model_->current();
   const uint64_t position = projection->applied();
   const absl::Time now = clock_->Now();
   v1::ContractProgress out;
+  absl::Status allowed;
   if (!projection->Read(contract_id, [&](const domain::ContractState& state) {
+        allowed =
+            MayDoOn(caller, Operation::kReadContract, TargetOf(state.contract));
+        if (!allowed.ok()) return;
         out = domain::BuildContractProgress(
             state, *frameworks_->LibraryFor(state.contract.framework()), now);
       })) {
     return absl::NotFoundError(
         absl::StrCat("contract_id: no contract '", contract_id, "'"));
   }
+  if (!allowed.ok()) return allowed;
   out.set_position(position);
   return out;
 }
 
 absl::StatusOr<v1::ContractProgress> ProgressQueries::ContractProgress(
-    const v1::GetContractProgressRequest& request) const {
+    const Caller& caller, const v1::GetContractProgressRequest& request) const {
   if (absl::Status s = domain::CheckId(request.contract_id(), "contract_id");
       !s.ok()) {
     return s;
   }
-  if (!request.has_as_of()) return CurrentProgress(request.contract_id());
+  if (!request.has_as_of()) {
+    return CurrentProgress(caller, request.contract_id());
+  }
+  if (absl::Status s = MayDo(caller, Operation::kReadContract); !s.ok()) {
+    return s;
+  }
   absl::StatusOr<absl::Time> as_of = EndOfDay(request.as_of(), "as_of");
   if (!as_of.ok()) return as_of.status();
   const uint64_t position = store_->HeadPosition();
   absl::StatusOr<domain::ContractState> state =
       StateAsOf(request.contract_id(), *as_of);
   if (!state.ok()) return state.status();
+  if (absl::Status s =
+          MayDoOn(caller, Operation::kReadContract, TargetOf(state->contract));
+      !s.ok()) {
+    return s;
+  }
   v1::ContractProgress out = domain::BuildContractProgress(
       *state, *frameworks_->LibraryFor(state->contract.framework()), *as_of);
   out.set_position(position);
@@ -102,7 +120,7 @@ absl::StatusOr<v1::ContractProgress> ProgressQueries::ContractProgress(
 }
 
 absl::StatusOr<v1::ListContractsResponse> ProgressQueries::ListContracts(
-    const v1::ListContractsRequest& request) const {
+    const Caller& caller, const v1::ListContractsRequest& request) const {
   if (request.page_size() > kMaxPageSize) {
     return absl::InvalidArgumentError(
         absl::StrCat("page_size: at most ", kMaxPageSize));
@@ -114,6 +132,10 @@ absl::StatusOr<v1::ListContractsResponse> ProgressQueries::ListContracts(
     if (absl::Status s = domain::CheckId(*value, field); !s.ok()) return s;
   }
   if (absl::Status s = CheckStatusFilter(request.status()); !s.ok()) return s;
+  absl::StatusOr<Visibility> visible =
+      VisibleListing(caller, Operation::kReadContract, request.council(),
+                     request.supplier_id());
+  if (!visible.ok()) return visible.status();
   const uint32_t page_size =
       request.page_size() == 0 ? kDefaultPageSize : request.page_size();
   auto projection = model_->current();
@@ -129,6 +151,7 @@ absl::StatusOr<v1::ListContractsResponse> ProgressQueries::ListContracts(
         c.supplier_id() != request.supplier_id()) {
       return true;
     }
+    if (!visible->Sees(TargetOf(c))) return true;
     v1::ContractProgress progress = domain::BuildContractProgress(
         s, *frameworks_->LibraryFor(s.contract.framework()), now);
     if (request.status() != v1::COMMITMENT_STATUS_UNSPECIFIED &&
@@ -147,8 +170,13 @@ absl::StatusOr<v1::ListContractsResponse> ProgressQueries::ListContracts(
 }
 
 absl::StatusOr<v1::CouncilSummary> ProgressQueries::CouncilSummary(
-    const v1::GetCouncilSummaryRequest& request) const {
+    const Caller& caller, const v1::GetCouncilSummaryRequest& request) const {
   if (absl::Status s = domain::CheckId(request.council(), "council"); !s.ok()) {
+    return s;
+  }
+  if (absl::Status s =
+          MayDoOn(caller, Operation::kReadCouncil, {request.council(), ""});
+      !s.ok()) {
     return s;
   }
   std::optional<absl::Time> as_of;
@@ -201,8 +229,14 @@ absl::StatusOr<v1::CouncilSummary> ProgressQueries::CouncilSummary(
 }
 
 absl::StatusOr<v1::SupplierScorecard> ProgressQueries::SupplierScorecard(
+    const Caller& caller,
     const v1::GetSupplierScorecardRequest& request) const {
   if (absl::Status s = domain::CheckId(request.supplier_id(), "supplier_id");
+      !s.ok()) {
+    return s;
+  }
+  if (absl::Status s = MayDoOn(caller, Operation::kReadSupplier,
+                               {"", request.supplier_id()});
       !s.ok()) {
     return s;
   }
@@ -228,7 +262,11 @@ absl::StatusOr<v1::SupplierScorecard> ProgressQueries::SupplierScorecard(
   return out;
 }
 
-v1::ListFrameworksResponse ProgressQueries::ListFrameworks() const {
+absl::StatusOr<v1::ListFrameworksResponse> ProgressQueries::ListFrameworks(
+    const Caller& caller) const {
+  if (absl::Status s = MayDo(caller, Operation::kReadFrameworks); !s.ok()) {
+    return s;
+  }
   v1::ListFrameworksResponse out;
   if (auto library = frameworks_->Library()) {
     out.set_measure_library_version(library->version());
@@ -249,7 +287,10 @@ v1::ListFrameworksResponse ProgressQueries::ListFrameworks() const {
 }
 
 absl::StatusOr<v1::GetFrameworkResponse> ProgressQueries::GetFramework(
-    const v1::GetFrameworkRequest& request) const {
+    const Caller& caller, const v1::GetFrameworkRequest& request) const {
+  if (absl::Status s = MayDo(caller, Operation::kReadFrameworks); !s.ok()) {
+    return s;
+  }
   if (absl::Status s = domain::CheckId(request.id(), "id"); !s.ok()) return s;
   std::shared_ptr<const v1::Framework> framework =
       request.version() == 0
@@ -284,8 +325,15 @@ absl::StatusOr<v1::GetFrameworkResponse> ProgressQueries::GetFramework(
   return out;
 }
 
-absl::Status ProgressQueries::CheckWatch(const std::string& contract_id) const {
-  return domain::CheckId(contract_id, "contract_id");
+absl::Status ProgressQueries::CheckWatch(const Caller& caller,
+                                         const std::string& contract_id) const {
+  if (absl::Status s = domain::CheckId(contract_id, "contract_id"); !s.ok()) {
+    return s;
+  }
+  absl::StatusOr<v1::ContractProgress> now =
+      CurrentProgress(caller, contract_id);
+  // An unknown contract is for the watch to report (NOT_FOUND).
+  return absl::IsNotFound(now.status()) ? absl::OkStatus() : now.status();
 }
 
 uint64_t ProgressQueries::WatchContract(std::string contract_id,

@@ -3,6 +3,8 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "app/access_policy.h"
+#include "app/caller.h"
 #include "app/framework_store.h"
 #include "common/clock.h"
 #include "domain/standing.h"
@@ -20,6 +22,11 @@ inline constexpr uint32_t kMaxPageSize = 500;
 // and builds its view from the contract read model (now) or from the log
 // (as of a past date). min_position is the gRPC edge's business.
 //
+// Each takes the caller and asks the access policy: PERMISSION_DENIED for
+// a contract, council or supplier outside the caller's scope (naming the
+// role and scope needed); lists leave out what the caller may not see,
+// and refuse a filter wholly outside its scope.
+//
 // Errors: INVALID_ARGUMENT naming the field; NOT_FOUND for an unknown
 // contract, council framework, framework version or supplier.
 //
@@ -35,34 +42,39 @@ class ProgressQueries {
   // contract's stream replayed up to the end of that date (UTC) and judged
   // then.
   absl::StatusOr<v1::ContractProgress> ContractProgress(
+      const Caller& caller,
       const v1::GetContractProgressRequest& request) const;
 
   absl::StatusOr<v1::ListContractsResponse> ListContracts(
-      const v1::ListContractsRequest& request) const;
+      const Caller& caller, const v1::ListContractsRequest& request) const;
 
   // With as_of, each of the council's contracts is replayed as above.
   absl::StatusOr<v1::CouncilSummary> CouncilSummary(
-      const v1::GetCouncilSummaryRequest& request) const;
+      const Caller& caller, const v1::GetCouncilSummaryRequest& request) const;
 
   absl::StatusOr<v1::SupplierScorecard> SupplierScorecard(
+      const Caller& caller,
       const v1::GetSupplierScorecardRequest& request) const;
 
   // Progress of one contract now, for WatchContract. NOT_FOUND if unknown.
   absl::StatusOr<v1::ContractProgress> CurrentProgress(
-      const std::string& contract_id) const;
+      const Caller& caller, const std::string& contract_id) const;
 
-  v1::ListFrameworksResponse ListFrameworks() const;
+  absl::StatusOr<v1::ListFrameworksResponse> ListFrameworks(
+      const Caller& caller) const;
   absl::StatusOr<v1::GetFrameworkResponse> GetFramework(
-      const v1::GetFrameworkRequest& request) const;
+      const Caller& caller, const v1::GetFrameworkRequest& request) const;
 
   // Reading your own writes: the log position the read model has applied,
   // to wait on (a command's position, passed back as min_position).
   eventstore::HeadWatcher& applied() const { return model_->applied(); }
 
-  // OK if `contract_id` is well-formed for a watch (WatchContract);
-  // INVALID_ARGUMENT naming contract_id otherwise. Whether the contract
-  // exists is CurrentProgress's to say (NOT_FOUND).
-  absl::Status CheckWatch(const std::string& contract_id) const;
+  // OK if `contract_id` is well-formed for a watch (WatchContract) and the
+  // caller may read it; INVALID_ARGUMENT naming contract_id or
+  // PERMISSION_DENIED otherwise. Whether the contract exists is
+  // CurrentProgress's to say (NOT_FOUND).
+  absl::Status CheckWatch(const Caller& caller,
+                          const std::string& contract_id) const;
 
   // Calls `changed` whenever the read model applies a batch that changes
   // contract `contract_id` (and after a rebuild), on the applying thread:

@@ -1,6 +1,7 @@
 #include "app/projection_admin.h"
 
 #include "absl/strings/str_cat.h"
+#include "app/access_policy.h"
 
 namespace svledger::app {
 namespace {
@@ -17,13 +18,21 @@ absl::Status CheckName(const std::string& name) {
 
 }  // namespace
 
-absl::Status ProjectionAdmin::Rebuild(const std::string& name) {
+absl::Status ProjectionAdmin::Rebuild(const Caller& caller,
+                                      const std::string& name) {
+  if (absl::Status s = MayDo(caller, Operation::kOperateProjections); !s.ok()) {
+    return s;
+  }
   if (absl::Status s = CheckName(name); !s.ok()) return s;
   return model_->StartRebuild();
 }
 
 absl::StatusOr<v1::ProjectionStatus> ProjectionAdmin::Status(
-    const std::string& name) const {
+    const Caller& caller, const std::string& name) const {
+  if (absl::Status s = MayDo(caller, Operation::kReadProjectionStatus);
+      !s.ok()) {
+    return s;
+  }
   if (absl::Status s = CheckName(name); !s.ok()) return s;
   const projections::ReadModelStatus status = model_->status();
   v1::ProjectionStatus out;

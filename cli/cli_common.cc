@@ -2,22 +2,41 @@
 
 #include <unistd.h>
 
+#include <cstdlib>
+#include <fstream>
 #include <iostream>
+#include <sstream>
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
+#include "grpcpp/create_channel.h"
+#include "grpcpp/security/credentials.h"
 
 ABSL_FLAG(bool, json, false, "print responses as JSON");
 ABSL_FLAG(absl::Duration, timeout, absl::Seconds(10),
           "deadline of each unary call");
 ABSL_FLAG(std::string, actor, "svctl",
-          "append: metadata.actor; call: sent as the caller's name until "
-          "authentication lands");
+          "the caller's name while the server runs without authentication "
+          "(ignored once it is on: the token names the caller)");
 
+ABSL_FLAG(std::string, server, "127.0.0.1:50051", "svledger address");
+ABSL_FLAG(std::string, as, "",
+          "call as this demo persona: its token from --tokens-dir (admin, "
+          "auditor, manager-<council>, supplier-<supplier id>)");
+ABSL_FLAG(std::string, token_file, "",
+          "a file holding the bearer token (JWT) to call with");
+ABSL_FLAG(std::string, tokens_dir, "./var/data/dev-auth/tokens",
+          "where --as finds PERSONA.jwt (./scripts/run's demo tokens)");
+ABSL_FLAG(std::string, tls_ca, "",
+          "PEM CA to verify the server's TLS certificate (turns TLS on)");
+ABSL_FLAG(std::string, tls_cert, "",
+          "PEM client certificate for mTLS (with --tls-key; turns TLS on)");
+ABSL_FLAG(std::string, tls_key, "", "PEM private key of --tls-cert");
 ABSL_FLAG(uint64_t, from, 0,
           "read: first version (with --backwards, 0 means from the end); "
           "read-all, subscribe, alerts: first position (alerts: 0 means "
@@ -93,6 +112,62 @@ void PrintJson(const google::protobuf::Message& message) {
           .ok()) {
     std::cout << out << "\n";
   }
+}
+
+namespace {
+
+// The file's text without surrounding whitespace; exits 2 naming `flag`.
+std::string ReadOrExit(const std::string& path, const char* flag) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    std::fprintf(stderr, "svctl: %s: cannot read '%s'\n", flag, path.c_str());
+    std::exit(2);
+  }
+  std::ostringstream text;
+  text << in.rdbuf();
+  return std::string(absl::StripAsciiWhitespace(text.str()));
+}
+
+}  // namespace
+
+void AddCredentials(grpc::ClientContext& context) {
+  context.AddMetadata("svledger-actor", absl::GetFlag(FLAGS_actor));
+  static const std::string* const token = [] {
+    std::string text;
+    if (const std::string file = absl::GetFlag(FLAGS_token_file);
+        !file.empty()) {
+      text = ReadOrExit(file, "--token-file");
+    } else if (const std::string as = absl::GetFlag(FLAGS_as); !as.empty()) {
+      if (as.find('/') != std::string::npos) {
+        std::fprintf(stderr, "svctl: --as: a persona name, not a path\n");
+        std::exit(2);
+      }
+      text = ReadOrExit(absl::GetFlag(FLAGS_tokens_dir) + "/" + as + ".jwt",
+                        "--as");
+    }
+    return new std::string(text);
+  }();
+  if (!token->empty()) context.AddMetadata("authorization", "Bearer " + *token);
+}
+
+std::shared_ptr<grpc::Channel> OpenChannel() {
+  grpc::ChannelArguments args;
+  args.SetMaxReceiveMessageSize(64 << 20);
+  const std::string ca = absl::GetFlag(FLAGS_tls_ca);
+  const std::string cert = absl::GetFlag(FLAGS_tls_cert);
+  const std::string key = absl::GetFlag(FLAGS_tls_key);
+  if (ca.empty() && cert.empty()) {
+    return grpc::CreateCustomChannel(absl::GetFlag(FLAGS_server),
+                                     grpc::InsecureChannelCredentials(), args);
+  }
+  grpc::SslCredentialsOptions ssl;
+  if (!ca.empty()) ssl.pem_root_certs = ReadOrExit(ca, "--tls-ca");
+  if (!cert.empty()) {
+    ssl.pem_cert_chain = ReadOrExit(cert, "--tls-cert");
+    ssl.pem_private_key = ReadOrExit(key, "--tls-key");
+  }
+  return grpc::CreateCustomChannel(absl::GetFlag(FLAGS_server),
+                                   grpc::SslCredentials(ssl), args);
 }
 
 void SetDeadline(grpc::ClientContext& context) {

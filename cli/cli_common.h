@@ -11,6 +11,7 @@
 #include "absl/time/time.h"
 #include "google/protobuf/message.h"
 #include "google/protobuf/util/json_util.h"
+#include "grpcpp/channel.h"
 #include "grpcpp/client_context.h"
 #include "grpcpp/support/status.h"
 #include "svledger/v1/contract.pb.h"
@@ -19,6 +20,8 @@
 ABSL_DECLARE_FLAG(bool, json);
 ABSL_DECLARE_FLAG(absl::Duration, timeout);
 ABSL_DECLARE_FLAG(std::string, actor);
+ABSL_DECLARE_FLAG(std::string, as);
+ABSL_DECLARE_FLAG(std::string, token_file);
 ABSL_DECLARE_FLAG(uint64_t, from);
 ABSL_DECLARE_FLAG(uint64_t, count);
 ABSL_DECLARE_FLAG(uint64_t, min_position);
@@ -50,6 +53,16 @@ int Usage(const std::string& why);
 void PrintJson(const google::protobuf::Message& message);
 // Sets --timeout as the call's deadline.
 void SetDeadline(grpc::ClientContext& context);
+// Adds the caller's credential to a call: the bearer token of --token-file,
+// or of --as=PERSONA (PERSONA.jwt in --tokens-dir, where ./scripts/run's
+// demo writes them), and the --actor header (which the server ignores once
+// authentication is on). An unreadable token file ends svctl with status 2,
+// naming the flag.
+void AddCredentials(grpc::ClientContext& context);
+// The channel to --server: TLS when --tls-ca (or a client certificate,
+// --tls-cert and --tls-key) is given, plaintext otherwise. Exits 2 naming
+// the flag of an unreadable file.
+std::shared_ptr<grpc::Channel> OpenChannel();
 
 // Parses `json` into a Request, calls `rpc` and prints the response as JSON.
 template <typename Request, typename Response, typename Rpc>
@@ -62,8 +75,8 @@ int CallJson(const std::string& json, Rpc rpc) {
     return Usage("request JSON: " + std::string(s.message()));
   }
   grpc::ClientContext context;
+  AddCredentials(context);
   SetDeadline(context);
-  context.AddMetadata("svledger-actor", absl::GetFlag(FLAGS_actor));
   Response response;
   grpc::Status status = rpc(&context, request, &response);
   if (!status.ok()) return Fail(status);

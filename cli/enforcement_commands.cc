@@ -88,6 +88,7 @@ int ListCases(v1::EnforcementService::Stub& stub) {
   request.set_page_token(absl::GetFlag(FLAGS_page_token));
   request.set_min_position(absl::GetFlag(FLAGS_min_position));
   grpc::ClientContext context;
+  AddCredentials(context);
   SetDeadline(context);
   v1::ListCasesResponse response;
   grpc::Status status = stub.ListCases(&context, request, &response);
@@ -170,6 +171,7 @@ int GetCase(v1::EnforcementService::Stub& stub,
   request.set_case_id(args[3]);
   request.set_min_position(absl::GetFlag(FLAGS_min_position));
   grpc::ClientContext context;
+  AddCredentials(context);
   SetDeadline(context);
   v1::EnforcementCase c;
   grpc::Status status = stub.GetCase(&context, request, &c);
@@ -234,8 +236,8 @@ int RecordAction(v1::EnforcementService::Stub& stub,
     }
   }
   grpc::ClientContext context;
+  AddCredentials(context);
   SetDeadline(context);
-  context.AddMetadata("svledger-actor", absl::GetFlag(FLAGS_actor));
   v1::CommandResponse response;
   return Answered(stub.RecordAction(&context, request, &response), response);
 }
@@ -255,8 +257,8 @@ int CloseCase(v1::EnforcementService::Stub& stub,
   request.mutable_close()->set_reason(reason);
   request.mutable_close()->set_note(absl::GetFlag(FLAGS_note));
   grpc::ClientContext context;
+  AddCredentials(context);
   SetDeadline(context);
-  context.AddMetadata("svledger-actor", absl::GetFlag(FLAGS_actor));
   v1::CommandResponse response;
   return Answered(stub.CloseCase(&context, request, &response), response);
 }
@@ -280,8 +282,8 @@ int Assess(v1::EnforcementService::Stub& stub, const std::vector<char*>& args) {
     }
   }
   grpc::ClientContext context;
+  AddCredentials(context);
   SetDeadline(context);
-  context.AddMetadata("svledger-actor", absl::GetFlag(FLAGS_actor));
   v1::CommandResponse response;
   return Answered(
       stub.RecordPerformanceAssessment(&context, request, &response), response);
@@ -320,6 +322,7 @@ int WatchAlerts(const std::shared_ptr<grpc::Channel>& channel) {
   request.set_council(absl::GetFlag(FLAGS_council));
   request.set_contract_id(absl::GetFlag(FLAGS_contract));
   grpc::ClientContext context;  // no deadline: a watch runs until stopped
+  AddCredentials(context);
   auto reader = stub->WatchAlerts(&context, request);
   const bool json = absl::GetFlag(FLAGS_json);
   const uint64_t count = absl::GetFlag(FLAGS_count);

@@ -176,8 +176,8 @@ void PrintProgress(const v1::ContractProgress& p) {
 template <typename Response, typename Rpc>
 int Unary(Rpc rpc, void (*print)(const Response&)) {
   grpc::ClientContext context;
+  AddCredentials(context);
   SetDeadline(context);
-  context.AddMetadata("svledger-actor", absl::GetFlag(FLAGS_actor));
   Response response;
   grpc::Status status = rpc(&context, &response);
   if (!status.ok()) return Fail(status);
@@ -324,6 +324,7 @@ int WatchContract(const Invocation& in) {
   request.set_contract_id(in.arg);
   request.set_min_position(in.min_position);
   grpc::ClientContext context;
+  AddCredentials(context);
   auto reader = in.progress->WatchContract(&context, request);
   v1::ContractProgress view;
   while (reader->Read(&view)) {

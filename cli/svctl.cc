@@ -1,6 +1,8 @@
 // svctl: the command-line client of svledger.
 //
-//   svctl [--server=HOST:PORT] [--json] COMMAND [ARGS]
+//   svctl [--server=HOST:PORT] [--as=PERSONA | --token-file=F]
+//         [--tls-ca=CA.pem [--tls-cert=C.pem --tls-key=K.pem]] [--json]
+//         COMMAND [ARGS]
 //
 // Commands:
 //   health [SERVICE]                 the standard gRPC health check
@@ -15,6 +17,7 @@
 //   rebuild-projection: see progress_commands.h
 //   cases, case, action, close-case, assess, alerts: see
 //   enforcement_commands.h
+//   whoami, roles, grant, revoke: see access_commands.h
 //   call SERVICE.METHOD JSON         any ContractService, ProgressService or
 //                                    FrameworkService unary RPC, request and
 //                                    response as JSON, e.g.
@@ -38,6 +41,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "absl/time/time.h"
+#include "cli/access_commands.h"
 #include "cli/cli_common.h"
 #include "cli/enforcement_commands.h"
 #include "cli/progress_commands.h"
@@ -51,7 +55,6 @@
 #include "svledger/v1/contract_service.grpc.pb.h"
 #include "svledger/v1/event_log.grpc.pb.h"
 
-ABSL_FLAG(std::string, server, "127.0.0.1:50051", "svledger address");
 ABSL_FLAG(std::string, expect, "any",
           "append: expected version (any, no-stream, exists or a number)");
 ABSL_FLAG(std::string, id, "", "append: event id (UUID); empty: generated");
@@ -115,6 +118,7 @@ int CheckHealth(const std::shared_ptr<grpc::Channel>& channel,
                 const std::vector<char*>& args) {
   auto stub = Health::NewStub(channel);
   grpc::ClientContext context;
+  AddCredentials(context);
   SetDeadline(context);
   grpc::health::v1::HealthCheckRequest request;
   if (args.size() > 2) request.set_service(args[2]);
@@ -141,6 +145,7 @@ grpc::Status Reflect(
     grpc::reflection::v1alpha::ServerReflectionResponse* response) {
   auto stub = ServerReflection::NewStub(channel);
   grpc::ClientContext context;
+  AddCredentials(context);
   SetDeadline(context);
   auto stream = stub->ServerReflectionInfo(&context);
   if (!stream->Write(request) || !stream->Read(response)) {
@@ -228,6 +233,7 @@ int Append(v1::EventLog::Stub& stub, const std::vector<char*>& args) {
   if (args.size() > 4) event->set_payload(args[4]);
   event->mutable_metadata()->set_actor(absl::GetFlag(FLAGS_actor));
   grpc::ClientContext context;
+  AddCredentials(context);
   SetDeadline(context);
   v1::AppendResponse response;
   grpc::Status status = stub.Append(&context, request, &response);
@@ -254,6 +260,7 @@ int Read(v1::EventLog::Stub& stub, const std::vector<char*>& args) {
     request.set_from_end(absl::GetFlag(FLAGS_from) == 0);
   }
   grpc::ClientContext context;
+  AddCredentials(context);
   SetDeadline(context);
   v1::ReadStreamResponse response;
   grpc::Status status = stub.ReadStream(&context, request, &response);
@@ -271,6 +278,7 @@ int ReadAll(v1::EventLog::Stub& stub) {
   request.set_limit(absl::GetFlag(FLAGS_limit));
   FillFilter(request.mutable_filter());
   grpc::ClientContext context;
+  AddCredentials(context);
   SetDeadline(context);
   v1::ReadAllResponse response;
   grpc::Status status = stub.ReadAll(&context, request, &response);
@@ -288,6 +296,7 @@ int Subscribe(v1::EventLog::Stub& stub) {
   FillFilter(request.mutable_filter());
   const uint64_t count = absl::GetFlag(FLAGS_count);
   grpc::ClientContext context;
+  AddCredentials(context);
   auto reader = stub.Subscribe(&context, request);
   v1::SubscribeResponse message;
   uint64_t seen = 0;
@@ -345,7 +354,8 @@ int main(int argc, char** argv) {
       "health|list|describe|append|read|read-all|subscribe|call|progress|"
       "contracts|council|supplier|watch|frameworks|framework|weighting|"
       "publish-library|publish-framework|projection-status|"
-      "rebuild-projection|cases|case|action|close-case|assess|alerts ...");
+      "rebuild-projection|cases|case|action|close-case|assess|alerts|"
+      "whoami|roles|grant|revoke ...");
   std::vector<std::string> normalized =
       svledger::NormalizeFlagNames(argc, argv);
   std::vector<char*> ptrs = svledger::ArgvPointers(normalized);
@@ -354,11 +364,7 @@ int main(int argc, char** argv) {
   if (args.size() < 2) return Usage("missing command");
   const std::string command = args[1];
 
-  grpc::ChannelArguments channel_args;
-  channel_args.SetMaxReceiveMessageSize(64 << 20);
-  auto channel = grpc::CreateCustomChannel(absl::GetFlag(FLAGS_server),
-                                           grpc::InsecureChannelCredentials(),
-                                           channel_args);
+  std::shared_ptr<grpc::Channel> channel = OpenChannel();
   auto stub = v1::EventLog::NewStub(channel);
   if (command == "health") return CheckHealth(channel, args);
   if (command == "list") return List(channel);
@@ -369,6 +375,7 @@ int main(int argc, char** argv) {
   if (command == "subscribe") return Subscribe(*stub);
   if (command == "call") return Call(channel, args);
   if (int rc = RunProgressCommand(command, channel, args); rc >= 0) return rc;
+  if (int rc = RunAccessCommand(command, channel, args); rc >= 0) return rc;
   if (int rc = RunEnforcementCommand(command, channel, args); rc >= 0) {
     return rc;
   }

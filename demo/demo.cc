@@ -93,7 +93,8 @@ absl::Status Run(app::Commands& commands,
                                                app::CommandDone),
                  const std::string& actor, const Request& request) {
   return app::AwaitCommand([&](app::CommandDone done) {
-           (commands.*method)(app::Caller{actor}, request, std::move(done));
+           (commands.*method)(app::Caller::System(actor), request,
+                              std::move(done));
          })
       .status();
 }
@@ -357,7 +358,8 @@ absl::Status LoadDemoEnforcement(app::Application& app, absl::CivilDay today,
   v1::ListCasesRequest list;
   list.set_state(v1::CASE_OPEN);
   list.set_page_size(500);
-  absl::StatusOr<v1::ListCasesResponse> cases = app.cases().ListCases(list);
+  absl::StatusOr<v1::ListCasesResponse> cases =
+      app.cases().ListCases(app::Caller::System("svledger-demo"), list);
   if (!cases.ok()) return DemoError("cases", cases.status());
   // The first three open cases of each council, oldest first.
   std::map<std::string, int> per_council;

@@ -88,6 +88,9 @@ struct NewEvent {
   // 0) (domain/ids.h). Empty (the default) for a front door's command,
   // whose events take the command's request id.
   std::string request_id;
+  // The party the actor enters the event for (EventMetadata::on_behalf_of):
+  // the supplier, when a contract manager enters its return. Empty: itself.
+  std::string on_behalf_of;
 };
 // What a command decides: the events to append to the contract's stream,
 // in order and in one atomic append; empty when there is nothing to do.

@@ -47,7 +47,8 @@ std::optional<std::string> ContractIdOfStream(absl::string_view stream) {
 
 bool IsReservedStream(absl::string_view stream) {
   return absl::StartsWith(stream, kContractStreamPrefix) ||
-         stream == kMeasuresStream || stream == kFrameworksStream;
+         stream == kMeasuresStream || stream == kFrameworksStream ||
+         stream == kRolesStream;
 }
 
 Uuid CommandEventId(absl::string_view contract_id, absl::string_view request_id,

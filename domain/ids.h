@@ -50,10 +50,12 @@ std::optional<std::string> ContractIdOfStream(absl::string_view stream);
 // The streams of published measure libraries and council frameworks.
 inline constexpr char kMeasuresStream[] = "measures";
 inline constexpr char kFrameworksStream[] = "frameworks";
+// The stream of role grants and revocations (app/role_bindings.h).
+inline constexpr char kRolesStream[] = "roles";
 
 // Whether `stream` is one the server owns (every contract stream, the
-// measures and frameworks streams): written only through the application's
-// commands, never by a raw append.
+// measures, frameworks and roles streams): written only through the
+// application's commands, never by a raw append.
 bool IsReservedStream(absl::string_view stream);
 
 // The id of event `index` (0-based) of the command `request_id` on a

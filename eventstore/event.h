@@ -22,6 +22,14 @@ struct EventMetadata {
   // A digest of the originating request's content (empty if none), so a
   // request id reused for a different request can be told apart.
   std::string request_digest;
+  // How the actor proved who it is: "oidc" (a bearer token), "mtls" (a
+  // client certificate), "system" (the server itself), or "none"
+  // (authentication off, the actor as the client named itself). Empty for
+  // events written before authentication.
+  std::string authenticated_by;
+  // Set when the actor entered the event for another party, e.g. a council
+  // contract manager entering a supplier's return: that party's id.
+  std::string on_behalf_of;
 
   friend bool operator==(const EventMetadata&, const EventMetadata&) = default;
 };

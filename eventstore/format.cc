@@ -53,6 +53,8 @@ std::string EncodeEvent(absl::string_view stream_id, uint64_t stream_version,
   stored.set_correlation_id(event.metadata.correlation_id);
   stored.set_causation_id(event.metadata.causation_id);
   stored.set_request_digest(event.metadata.request_digest);
+  stored.set_authenticated_by(event.metadata.authenticated_by);
+  stored.set_on_behalf_of(event.metadata.on_behalf_of);
   stored.set_recorded_time_micros(absl::ToUnixMicros(recorded_time));
   stored.set_stream_id(std::string(stream_id));
   stored.set_stream_version(stream_version);
@@ -76,6 +78,9 @@ absl::StatusOr<RecordedEvent> DecodeEvent(uint64_t position,
   event.metadata.correlation_id = std::move(*stored.mutable_correlation_id());
   event.metadata.causation_id = std::move(*stored.mutable_causation_id());
   event.metadata.request_digest = std::move(*stored.mutable_request_digest());
+  event.metadata.authenticated_by =
+      std::move(*stored.mutable_authenticated_by());
+  event.metadata.on_behalf_of = std::move(*stored.mutable_on_behalf_of());
   event.recorded_time = absl::FromUnixMicros(stored.recorded_time_micros());
   event.stream_id = std::move(*stored.mutable_stream_id());
   event.stream_version = stored.stream_version();

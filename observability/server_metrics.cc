@@ -1,8 +1,12 @@
 #include "observability/server_metrics.h"
 
+#include <cstdio>
+
 #include "absl/status/status.h"
+#include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "grpcpp/server_context.h"
 #include "grpcpp/support/interceptor.h"
 
 namespace svledger::observability {
@@ -16,15 +20,19 @@ prometheus::Histogram::BucketBoundaries LatencyBuckets() {
 
 class MetricsInterceptor final : public grpc::experimental::Interceptor {
  public:
-  MetricsInterceptor(ServerMetrics* metrics, const char* method)
-      : metrics_(metrics), method_(method), start_(absl::Now()) {}
+  MetricsInterceptor(ServerMetrics* metrics, const char* method,
+                     std::string peer)
+      : metrics_(metrics),
+        method_(method),
+        peer_(std::move(peer)),
+        start_(absl::Now()) {}
 
   void Intercept(
       grpc::experimental::InterceptorBatchMethods* methods) override {
     if (methods->QueryInterceptionHookPoint(
             grpc::experimental::InterceptionHookPoints::PRE_SEND_STATUS)) {
-      metrics_->OnRpc(method_, methods->GetSendStatus().error_code(),
-                      absl::Now() - start_);
+      metrics_->OnRpc(method_, methods->GetSendStatus(), absl::Now() - start_,
+                      peer_);
     }
     methods->Proceed();
   }
@@ -32,6 +40,7 @@ class MetricsInterceptor final : public grpc::experimental::Interceptor {
  private:
   ServerMetrics* const metrics_;
   const std::string method_;
+  const std::string peer_;
   const absl::Time start_;
 };
 
@@ -41,7 +50,8 @@ class Factory final
   explicit Factory(ServerMetrics* metrics) : metrics_(metrics) {}
   grpc::experimental::Interceptor* CreateServerInterceptor(
       grpc::experimental::ServerRpcInfo* info) override {
-    return new MetricsInterceptor(metrics_, info->method());
+    return new MetricsInterceptor(metrics_, info->method(),
+                                  info->server_context()->peer());
   }
 
  private:
@@ -67,6 +77,25 @@ void AddValue(prometheus::MetricFamily& f, double value,
     m.gauge.value = value;
   }
   f.metric.push_back(std::move(m));
+}
+
+// The reason label of a refusal: an UNAUTHENTICATED message starts with
+// its auth::Refusal name ("expired: ..."); anything else is the code.
+std::string DenialReason(const grpc::Status& status) {
+  if (status.error_code() == grpc::StatusCode::PERMISSION_DENIED) {
+    return "permission_denied";
+  }
+  const std::string& message = status.error_message();
+  const size_t colon = message.find(':');
+  const std::string head =
+      colon == std::string::npos ? "" : message.substr(0, colon);
+  for (const char* known :
+       {"missing_credential", "malformed", "too_large", "algorithm",
+        "unknown_key", "bad_signature", "wrong_issuer", "wrong_audience",
+        "expired", "not_yet_valid", "no_principal", "untrusted_certificate"}) {
+    if (head == known) return head;
+  }
+  return "unauthenticated";
 }
 
 }  // namespace
@@ -95,7 +124,12 @@ ServerMetrics::ServerMetrics(prometheus::Registry& registry)
                         .Name("svledger_grpc_request_duration_seconds")
                         .Help("gRPC call latency (streams: their lifetime), "
                               "by service and method.")
-                        .Register(registry)) {}
+                        .Register(registry)),
+      auth_denied_(prometheus::BuildCounter()
+                       .Name("svledger_auth_denied_total")
+                       .Help("Calls refused UNAUTHENTICATED or "
+                             "PERMISSION_DENIED, by method and reason.")
+                       .Register(registry)) {}
 
 void ServerMetrics::OnCommit(const eventstore::CommitReport& report) {
   commit_appends_.Observe(static_cast<double>(report.appends));
@@ -104,8 +138,10 @@ void ServerMetrics::OnCommit(const eventstore::CommitReport& report) {
   }
 }
 
-void ServerMetrics::OnRpc(const std::string& full_method, grpc::StatusCode code,
-                          absl::Duration latency) {
+void ServerMetrics::OnRpc(const std::string& full_method,
+                          const grpc::Status& status, absl::Duration latency,
+                          const std::string& peer) {
+  const grpc::StatusCode code = status.error_code();
   // "/svledger.v1.ContractService/ReportDelivery": the service's last dotted
   // part and the method.
   const size_t slash = full_method.rfind('/');
@@ -122,6 +158,19 @@ void ServerMetrics::OnRpc(const std::string& full_method, grpc::StatusCode code,
   rpc_duration_
       .Add({{"service", service}, {"method", method}}, LatencyBuckets())
       .Observe(absl::ToDoubleSeconds(latency));
+  if (code == grpc::StatusCode::UNAUTHENTICATED ||
+      code == grpc::StatusCode::PERMISSION_DENIED) {
+    const std::string reason = DenialReason(status);
+    auth_denied_.Add({{"method", method}, {"reason", reason}}).Increment();
+    std::fprintf(
+        stderr,
+        "svledger: auth_denied method=%s code=%s reason=%s peer=%s "
+        "message=\"%s\"\n",
+        full_method.c_str(),
+        absl::StatusCodeToString(static_cast<absl::StatusCode>(code)).c_str(),
+        reason.c_str(), peer.c_str(),
+        absl::CEscape(status.error_message().substr(0, 300)).c_str());
+  }
 }
 
 std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>

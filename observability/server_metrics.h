@@ -30,15 +30,20 @@ class ServerMetrics {
   // For EventStoreOptions::on_commit.
   void OnCommit(const eventstore::CommitReport& report);
 
-  // One finished call of `full_method` ("/package.Service/Method").
-  void OnRpc(const std::string& full_method, grpc::StatusCode code,
-             absl::Duration latency);
+  // One finished call of `full_method` ("/package.Service/Method"). A call
+  // refused UNAUTHENTICATED or PERMISSION_DENIED is also counted in
+  // svledger_auth_denied_total{method,reason} and logged as one structured
+  // line on stderr (the status message names no token; `peer` is the
+  // client's address).
+  void OnRpc(const std::string& full_method, const grpc::Status& status,
+             absl::Duration latency, const std::string& peer = "");
 
  private:
   prometheus::Histogram& append_duration_;
   prometheus::Histogram& commit_appends_;
   prometheus::Family<prometheus::Counter>& rpcs_;
   prometheus::Family<prometheus::Histogram>& rpc_duration_;
+  prometheus::Family<prometheus::Counter>& auth_denied_;
 };
 
 // Creates an interceptor per call that reports it to `metrics` when its

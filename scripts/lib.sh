@@ -16,6 +16,8 @@ SVLEDGER_PACKAGES=(
   prometheus-cpp-dev
   libabsl-dev
   libssl-dev  # SHA-256 of requests, common/digest.h
+  libcjose-dev libjansson-dev libcurl4-openssl-dev  # OIDC tokens, auth/
+  openssl  # test certificates
   libjemalloc-dev
   libgtest-dev libgmock-dev
   prometheus  # promtool and the server, for the metrics tests

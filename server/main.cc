@@ -4,6 +4,7 @@
 #include <signal.h>
 
 #include <cstdio>
+#include <fstream>
 #include <string>
 #include <vector>
 
@@ -44,6 +45,33 @@ ABSL_FLAG(double, endorse_min_on_track, 0.9,
           "commitments on track or met");
 ABSL_FLAG(int, extension_min_months, 12,
           "contract extension: the least months a contract has run");
+ABSL_FLAG(std::string, tls_cert, "",
+          "PEM certificate chain for TLS on the gRPC port (watched for "
+          "renewal)");
+ABSL_FLAG(std::string, tls_key, "", "PEM private key for --tls-cert");
+ABSL_FLAG(std::string, client_ca, "",
+          "PEM CAs whose client certificates authenticate callers (mTLS; "
+          "the certificate's SAN is the principal)");
+ABSL_FLAG(std::string, oidc_issuer, "",
+          "accept bearer tokens from this OIDC issuer (the tokens' iss)");
+ABSL_FLAG(std::string, oidc_audience, "",
+          "the audience bearer tokens must name (aud)");
+ABSL_FLAG(std::string, oidc_jwks_file, "",
+          "the issuer's signing keys as a JWKS file (re-read when it "
+          "changes); empty: fetched from the issuer's discovery document");
+ABSL_FLAG(std::string, oidc_principal_claim, "sub",
+          "the token claim naming the principal: sub, email, groups, ...");
+ABSL_FLAG(absl::Duration, oidc_clock_skew, absl::Seconds(60),
+          "allowed clock difference for a token's exp and nbf");
+ABSL_FLAG(bool, dev_auth, false,
+          "run a local development token issuer under DATA_DIR/dev-auth and "
+          "write the demo personas' tokens to DATA_DIR/dev-auth/tokens");
+ABSL_FLAG(std::vector<std::string>, bootstrap_admin, {},
+          "principals granted the admin role at start (comma-separated)");
+ABSL_FLAG(std::string, bootstrap_admin_file, "",
+          "a file of principals (one a line) granted the admin role at start");
+ABSL_FLAG(bool, insecure, false,
+          "allow a non-loopback address without TLS or authentication");
 
 int main(int argc, char** argv) {
   absl::SetProgramUsageMessage(
@@ -90,6 +118,45 @@ int main(int argc, char** argv) {
       absl::GetFlag(FLAGS_endorse_min_on_track);
   options.app.standing.extension_min_months =
       absl::GetFlag(FLAGS_extension_min_months);
+  options.tls.cert_file = absl::GetFlag(FLAGS_tls_cert);
+  options.tls.key_file = absl::GetFlag(FLAGS_tls_key);
+  options.tls.client_ca_file = absl::GetFlag(FLAGS_client_ca);
+  svledger::server::AuthOptions& auth = options.auth;
+  auth.oidc.issuer = absl::GetFlag(FLAGS_oidc_issuer);
+  auth.oidc.audience = absl::GetFlag(FLAGS_oidc_audience);
+  auth.oidc.principal_claim = absl::GetFlag(FLAGS_oidc_principal_claim);
+  auth.oidc.clock_skew = absl::GetFlag(FLAGS_oidc_clock_skew);
+  if (!auth.oidc.issuer.empty()) {
+    auth.keys.jwks_file = absl::GetFlag(FLAGS_oidc_jwks_file);
+    if (auth.keys.jwks_file.empty()) auth.keys.issuer_url = auth.oidc.issuer;
+  } else if (!absl::GetFlag(FLAGS_oidc_jwks_file).empty()) {
+    std::fprintf(stderr, "svledger: --oidc-jwks-file needs --oidc-issuer\n");
+    return 2;
+  }
+  if (absl::GetFlag(FLAGS_dev_auth)) {
+    if (!auth.oidc.issuer.empty()) {
+      std::fprintf(stderr,
+                   "svledger: --dev-auth and --oidc-issuer: give one\n");
+      return 2;
+    }
+    auth.dev_issuer_dir = options.storage.data_dir + "/dev-auth";
+  }
+  auth.bootstrap_admins = absl::GetFlag(FLAGS_bootstrap_admin);
+  if (const std::string file = absl::GetFlag(FLAGS_bootstrap_admin_file);
+      !file.empty()) {
+    std::ifstream in(file);
+    if (!in) {
+      std::fprintf(stderr,
+                   "svledger: --bootstrap-admin-file: cannot read '%s'\n",
+                   file.c_str());
+      return 2;
+    }
+    for (std::string line; std::getline(in, line);) {
+      if (!line.empty() && line[0] != '#')
+        auth.bootstrap_admins.push_back(line);
+    }
+  }
+  auth.insecure = absl::GetFlag(FLAGS_insecure);
   auto server = svledger::server::Server::Start(options);
   if (!server.ok()) {
     std::fprintf(stderr, "svledger: %s\n", server.status().ToString().c_str());
@@ -104,6 +171,18 @@ int main(int argc, char** argv) {
         options.metrics.listen.substr(0, options.metrics.listen.rfind(':'));
     std::printf("svledger metrics on http://%s:%d/metrics\n",
                 metrics_host.c_str(), (*server)->metrics_port());
+  }
+  if (!(*server)->authentication_on()) {
+    std::printf(
+        "svledger: authentication is OFF: every caller is an admin naming "
+        "itself (svledger-actor header)\n");
+  } else if ((*server)->dev_issuer() != nullptr) {
+    std::printf(
+        "svledger: authentication on; demo tokens in %s/dev-auth/tokens "
+        "(svctl --as=<persona>)\n",
+        options.storage.data_dir.c_str());
+  } else {
+    std::printf("svledger: authentication on\n");
   }
   std::fflush(stdout);
 

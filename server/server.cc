@@ -1,14 +1,20 @@
 #include "server/server.h"
 
+#include <algorithm>
+#include <fstream>
 #include <utility>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "demo/demo.h"
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
 #include "grpcpp/health_check_service_interface.h"
 #include "grpcpp/security/server_credentials.h"
+#include "grpcpp/security/tls_certificate_provider.h"
+#include "grpcpp/security/tls_credentials_options.h"
 #include "grpcpp/server_builder.h"
+#include "server/dev_auth.h"
 #include "services/admin_service.h"
 #include "services/alert_service.h"
 #include "services/contract_service.h"
@@ -29,20 +35,100 @@ constexpr const char* kServiceNames[] = {
     "svledger.v1.AdminService",    "svledger.v1.EnforcementService",
     "svledger.v1.AlertService"};
 
+bool IsLoopback(const std::string& listen) {
+  const std::string host = listen.substr(0, listen.rfind(':'));
+  return host == "127.0.0.1" || host == "localhost" || host == "[::1]" ||
+         absl::StartsWith(host, "127.");
+}
+
+// TLS with certificates watched on disk, or plaintext.
+std::shared_ptr<grpc::ServerCredentials> ServerCredentials(
+    const TlsOptions& tls) {
+  if (tls.cert_file.empty()) return grpc::InsecureServerCredentials();
+  const unsigned reload = static_cast<unsigned>(
+      std::max<int64_t>(1, absl::ToInt64Seconds(tls.reload)));
+  std::shared_ptr<grpc::experimental::CertificateProviderInterface> provider =
+      tls.client_ca_file.empty()
+          ? std::make_shared<
+                grpc::experimental::FileWatcherCertificateProvider>(
+                tls.key_file, tls.cert_file, reload)
+          : std::make_shared<
+                grpc::experimental::FileWatcherCertificateProvider>(
+                tls.key_file, tls.cert_file, tls.client_ca_file, reload);
+  grpc::experimental::TlsServerCredentialsOptions options(provider);
+  options.watch_identity_key_cert_pairs();
+  if (tls.client_ca_file.empty()) {
+    options.set_cert_request_type(GRPC_SSL_DONT_REQUEST_CLIENT_CERTIFICATE);
+  } else {
+    options.watch_root_certs();
+    // Requested and, when sent, verified against the client CA; a caller
+    // without one may still present a bearer token.
+    options.set_cert_request_type(
+        GRPC_SSL_REQUEST_CLIENT_CERTIFICATE_AND_VERIFY);
+  }
+  return grpc::experimental::TlsServerCredentials(options);
+}
+
+// Cancels a reflection call whose caller does not authenticate: the
+// reflection service is gRPC's, so it cannot ask itself.
+class ReflectionGate final : public grpc::experimental::Interceptor {
+ public:
+  ReflectionGate(grpc::experimental::ServerRpcInfo* info,
+                 const services::CallAuthenticator* auth)
+      : info_(info), auth_(auth) {}
+  void Intercept(
+      grpc::experimental::InterceptorBatchMethods* methods) override {
+    if (methods->QueryInterceptionHookPoint(
+            grpc::experimental::InterceptionHookPoints::
+                POST_RECV_INITIAL_METADATA) &&
+        !auth_->Authenticate(*info_->server_context()).ok()) {
+      info_->server_context()->TryCancel();
+    }
+    methods->Proceed();
+  }
+
+ private:
+  grpc::experimental::ServerRpcInfo* const info_;
+  const services::CallAuthenticator* const auth_;
+};
+
+class ReflectionGateFactory_ final
+    : public grpc::experimental::ServerInterceptorFactoryInterface {
+ public:
+  explicit ReflectionGateFactory_(const services::CallAuthenticator* auth)
+      : auth_(auth) {}
+  grpc::experimental::Interceptor* CreateServerInterceptor(
+      grpc::experimental::ServerRpcInfo* info) override {
+    if (!auth_->enabled() ||
+        !absl::StartsWith(info->method(), "/grpc.reflection.")) {
+      return nullptr;
+    }
+    return new ReflectionGate(info, auth_);
+  }
+
+ private:
+  const services::CallAuthenticator* const auth_;
+};
+
+std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>
+ReflectionGateFactory(const services::CallAuthenticator* auth) {
+  return std::make_unique<ReflectionGateFactory_>(auth);
+}
+
 }  // namespace
 
 // The gRPC adapters over the application.
 struct Server::Services {
   Services(app::Application& app, RandomSource* random,
-           const GrpcOptions& options)
-      : event_log(&app.event_log(), random),
-        contracts(&app.commands()),
-        progress(&app.progress(), options.max_position_wait),
-        frameworks(&app.frameworks()),
-        admin(&app.projection_admin()),
+           const GrpcOptions& options, const services::CallAuthenticator* auth)
+      : event_log(&app.event_log(), random, auth),
+        contracts(&app.commands(), auth),
+        progress(&app.progress(), options.max_position_wait, auth),
+        frameworks(&app.frameworks(), auth),
+        admin(&app.projection_admin(), &app.roles(), auth),
         enforcement(&app.commands(), &app.cases(), &app.progress().applied(),
-                    options.max_position_wait),
-        alerts(&app.alerts()) {}
+                    options.max_position_wait, auth),
+        alerts(&app.alerts(), auth) {}
 
   services::EventLogService event_log;
   services::ContractService contracts;
@@ -60,8 +146,9 @@ Server::Server(ServerOptions options)
 absl::StatusOr<std::unique_ptr<Server>> Server::Start(ServerOptions options) {
   std::unique_ptr<Server> server(new Server(std::move(options)));
   for (absl::Status (Server::*step)() :
-       {&Server::OpenStorage, &Server::BuildApplication, &Server::Seed,
-        &Server::StartGrpc, &Server::StartMetrics}) {
+       {&Server::CheckOptions, &Server::OpenStorage, &Server::BuildApplication,
+        &Server::Seed, &Server::StartAuth, &Server::StartGrpc,
+        &Server::StartMetrics}) {
     if (absl::Status s = (server.get()->*step)(); !s.ok()) return s;
   }
   return server;
@@ -104,9 +191,98 @@ absl::Status Server::BuildApplication() {
                                options_.app);
   if (!app.ok()) return app.status();
   app_ = *std::move(app);
+  return absl::OkStatus();
+}
+
+absl::Status Server::CheckOptions() {
+  const TlsOptions& tls = options_.tls;
+  const AuthOptions& auth = options_.auth;
+  if (tls.cert_file.empty() != tls.key_file.empty()) {
+    return absl::InvalidArgumentError(
+        "--tls-cert and --tls-key: give both or neither");
+  }
+  if (!tls.client_ca_file.empty() && tls.cert_file.empty()) {
+    return absl::InvalidArgumentError(
+        "--client-ca: client certificates need TLS (--tls-cert, --tls-key)");
+  }
+  for (const std::string* file :
+       {&tls.cert_file, &tls.key_file, &tls.client_ca_file}) {
+    if (!file->empty() && !std::ifstream(*file).good()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("TLS: cannot read '", *file, "'"));
+    }
+  }
+  const bool tokens = !auth.dev_issuer_dir.empty() ||
+                      !auth.keys.jwks_file.empty() ||
+                      !auth.keys.issuer_url.empty();
+  if (tokens && auth.dev_issuer_dir.empty() &&
+      (auth.oidc.issuer.empty() || auth.oidc.audience.empty())) {
+    return absl::InvalidArgumentError(
+        "--oidc-issuer and --oidc-audience: both are needed to take tokens");
+  }
+  const bool authenticated = tokens || !tls.client_ca_file.empty();
+  const bool secure = authenticated && !tls.cert_file.empty();
+  if (!secure && !auth.insecure && !IsLoopback(options_.grpc.listen)) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "refusing to listen on ", options_.grpc.listen, " without ",
+        tls.cert_file.empty() ? "TLS" : "authentication",
+        " (give --tls-cert, --tls-key and --oidc-* or --client-ca; or "
+        "--insecure to accept the risk)"));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status Server::StartAuth() {
+  AuthOptions auth = options_.auth;
+  if (!auth.dev_issuer_dir.empty()) {
+    absl::StatusOr<std::unique_ptr<auth::DevIssuer>> issuer =
+        auth::DevIssuer::Open(auth.dev_issuer_dir);
+    if (!issuer.ok()) return issuer.status();
+    dev_issuer_ = *std::move(issuer);
+    auth.oidc.issuer = auth::DevIssuer::kIssuer;
+    auth.oidc.audience = auth::DevIssuer::kAudience;
+    auth.keys = {};
+    auth.keys.jwks_file = dev_issuer_->jwks_path();
+  }
+  const bool tokens =
+      !auth.keys.jwks_file.empty() || !auth.keys.issuer_url.empty();
+  if (tokens) {
+    absl::StatusOr<std::unique_ptr<auth::KeySource>> keys =
+        auth::KeySource::Start(auth.keys);
+    if (!keys.ok()) return keys.status();
+    keys_ = *std::move(keys);
+  }
+  if (tokens || !options_.tls.client_ca_file.empty()) {
+    auth::AuthenticatorOptions authenticator;
+    authenticator.oidc = auth.oidc;
+    authenticator.keys = keys_.get();
+    authenticator.client_certificates = !options_.tls.client_ca_file.empty();
+    authenticator_ =
+        std::make_unique<auth::Authenticator>(authenticator, clock_);
+  }
+  for (const std::string& principal : auth.bootstrap_admins) {
+    v1::RoleBinding admin;
+    admin.set_principal(principal);
+    admin.set_role(v1::ROLE_ADMIN);
+    if (absl::Status s = app_->roles().Bootstrap(admin); !s.ok()) return s;
+  }
+  if (dev_issuer_ != nullptr) {
+    std::vector<std::string> councils;
+    for (const auto& framework : app_->framework_store().List()) {
+      councils.push_back(framework->id());
+    }
+    if (absl::Status s = SetUpDevPersonas(DevPersonas(councils), *dev_issuer_,
+                                          app_->roles(), clock_->Now());
+        !s.ok()) {
+      return s;
+    }
+  }
+  call_auth_ = std::make_unique<services::CallAuthenticator>(
+      authenticator_.get(), &app_->roles());
   RandomSource* random =
       options_.random != nullptr ? options_.random : RandomSource::Real();
-  services_ = std::make_unique<Services>(*app_, random, options_.grpc);
+  services_ = std::make_unique<Services>(*app_, random, options_.grpc,
+                                         call_auth_.get());
   return absl::OkStatus();
 }
 
@@ -114,15 +290,16 @@ absl::Status Server::StartGrpc() {
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
-  // TLS comes with authentication; until then, plaintext (bind to loopback).
   builder.AddListeningPort(options_.grpc.listen,
-                           grpc::InsecureServerCredentials(), &port_);
+                           ServerCredentials(options_.tls), &port_);
   builder.SetMaxReceiveMessageSize(options_.grpc.max_receive_message_bytes);
   std::vector<
       std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>>
       interceptors;
   interceptors.push_back(
       observability::MetricsInterceptorFactory(metrics_.get()));
+  // Reflection is gRPC's own service: a principal is needed to use it.
+  interceptors.push_back(ReflectionGateFactory(call_auth_.get()));
   builder.experimental().SetInterceptorCreators(std::move(interceptors));
   builder.RegisterService(&services_->event_log);
   builder.RegisterService(&services_->contracts);
@@ -144,7 +321,7 @@ absl::Status Server::StartGrpc() {
 }
 
 absl::Status Server::Seed() {
-  const app::Caller seeder{kSeedActor};
+  const app::Caller seeder = app::Caller::System(kSeedActor);
   if (!options_.seed.frameworks_dir.empty() &&
       app_->framework_store().Library() == nullptr) {
     if (absl::Status s = app_->frameworks().PublishFrameworkFiles(

@@ -9,6 +9,9 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "app/application.h"
+#include "auth/authenticator.h"
+#include "auth/dev_issuer.h"
+#include "auth/key_source.h"
 #include "common/clock.h"
 #include "common/random.h"
 #include "eventstore/event_store.h"
@@ -18,6 +21,7 @@
 #include "projections/contract_read_model.h"
 #include "projections/projection_db.h"
 #include "prometheus/exposer.h"
+#include "services/authenticate.h"
 
 namespace svledger::server {
 
@@ -48,6 +52,44 @@ struct GrpcOptions {
   absl::Duration max_position_wait = absl::Seconds(5);
 };
 
+// TLS on the gRPC port. Without cert_file, plaintext.
+struct TlsOptions {
+  // PEM files of the server's certificate chain and private key. Both or
+  // neither. They are watched (gRPC's FileWatcherCertificateProvider) and
+  // re-read every `reload`, so a renewed certificate is served without a
+  // restart.
+  std::string cert_file;
+  std::string key_file;
+  // PEM file of the CAs whose client certificates are accepted (mTLS). A
+  // client certificate is then requested and, if sent, verified; its SANs
+  // name the principal. Empty (the default): none requested.
+  std::string client_ca_file;
+  // Default 60 s.
+  absl::Duration reload = absl::Seconds(60);
+};
+
+// Who callers are (auth/, services/authenticate.h) and the first admins.
+struct AuthOptions {
+  // Bearer tokens: the OIDC issuer, audience and principal claim, and
+  // where its keys come from (auth::KeySourceOptions: a JWKS file or the
+  // issuer's discovery document). Empty keys (the default): no tokens.
+  auth::OidcOptions oidc;
+  auth::KeySourceOptions keys;
+  // A local development issuer kept in this directory (auth/dev_issuer.h):
+  // it supplies oidc and keys, and at every start grants the demo's
+  // personas their roles and writes their tokens (server/dev_auth.h).
+  // Empty (the default): none.
+  std::string dev_issuer_dir;
+  // Principals granted ROLE_ADMIN at start unless they hold it: the first
+  // admin of a new deployment. Default none.
+  std::vector<std::string> bootstrap_admins;
+  // Without tokens and without client certificates, authentication is off:
+  // every caller is an admin that names itself (svledger-actor header).
+  // That, or plaintext, is allowed on a loopback address only, unless
+  // `insecure`. Default false: Start refuses, in one line saying why.
+  bool insecure = false;
+};
+
 // What the server writes on first start.
 struct SeedOptions {
   // A directory of framework files (measures.textproto and one
@@ -76,6 +118,8 @@ struct ServerOptions {
   // The councils served, the standing rule, and the enforcement policy.
   app::ApplicationOptions app;
   GrpcOptions grpc;
+  TlsOptions tls;
+  AuthOptions auth;
   SeedOptions seed;
   MetricsOptions metrics;
   // Injected time and randomness. Not owned; must outlive the server.
@@ -91,16 +135,24 @@ struct ServerOptions {
 // Thread-safe.
 class Server {
  public:
-  // Opens the data directory and starts serving, in named steps: open
-  // storage, build the application, seed (the frameworks and the demo on
-  // first start) and start the policy, start gRPC, start metrics. Clients
-  // are served only once the seed is in. Errors: the event log's (such as a
-  // locked or foreign data directory); UNAVAILABLE if an address cannot be
-  // bound; a seed step's.
+  // Opens the data directory and starts serving, in named steps: check the
+  // options, open storage, build the application, seed (the frameworks and
+  // the demo on first start) and start the policy, set up authentication
+  // (keys, bootstrap admins, the dev personas), start gRPC, start metrics.
+  // Clients are served only once the seed is in. Errors: FAILED_PRECONDITION
+  // for a non-loopback address without TLS and authentication (unless
+  // auth.insecure), INVALID_ARGUMENT for unusable TLS or auth options; the
+  // event log's (such as a locked or foreign data directory); UNAVAILABLE if
+  // an address cannot be bound; a seed step's.
   static absl::StatusOr<std::unique_ptr<Server>> Start(ServerOptions options);
 
   // Shutdown()s.
   ~Server();
+
+  // Whether callers must authenticate.
+  bool authentication_on() const { return authenticator_ != nullptr; }
+  // The development issuer, if options.auth.dev_issuer_dir is set.
+  const auth::DevIssuer* dev_issuer() const { return dev_issuer_.get(); }
 
   // The port actually bound.
   int port() const { return port_; }
@@ -119,7 +171,9 @@ class Server {
  private:
   explicit Server(ServerOptions options);
 
+  absl::Status CheckOptions();
   absl::Status OpenStorage();
+  absl::Status StartAuth();
   absl::Status BuildApplication();
   absl::Status StartGrpc();
   absl::Status Seed();
@@ -135,6 +189,10 @@ class Server {
   std::unique_ptr<projections::ProjectionDb> projection_db_;
   std::unique_ptr<projections::ContractReadModel> read_model_;
   std::unique_ptr<app::Application> app_;
+  std::unique_ptr<auth::DevIssuer> dev_issuer_;
+  std::unique_ptr<auth::KeySource> keys_;
+  std::unique_ptr<auth::Authenticator> authenticator_;
+  std::unique_ptr<services::CallAuthenticator> call_auth_;
   struct Services;
   std::unique_ptr<Services> services_;
   std::shared_ptr<observability::DomainMetricsCollector> domain_metrics_;

@@ -1,27 +1,100 @@
 #include "services/admin_service.h"
 
+#include <utility>
+
+#include "app/access_policy.h"
 #include "services/grpc_status.h"
 
 namespace svledger::services {
+namespace {
+
+grpc::ServerUnaryReactor* Finish(grpc::CallbackServerContext* context,
+                                 const absl::Status& status) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  reactor->Finish(ToGrpcStatus(status));
+  return reactor;
+}
+
+void ToProto(const app::RoleBindings::Change& change,
+             v1::RoleChangeResponse* response) {
+  response->set_position(change.position);
+  response->set_already(change.already);
+}
+
+}  // namespace
 
 grpc::ServerUnaryReactor* AdminService::RebuildProjection(
     grpc::CallbackServerContext* context,
     const v1::RebuildProjectionRequest* request,
     v1::RebuildProjectionResponse* response) {
-  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  reactor->Finish(ToGrpcStatus(admin_->Rebuild(request->name())));
-  return reactor;
+  absl::StatusOr<app::Caller> caller = auth_->Authenticate(*context);
+  if (!caller.ok()) return Finish(context, caller.status());
+  return Finish(context, admin_->Rebuild(*caller, request->name()));
 }
 
 grpc::ServerUnaryReactor* AdminService::GetProjectionStatus(
     grpc::CallbackServerContext* context,
     const v1::GetProjectionStatusRequest* request,
     v1::ProjectionStatus* response) {
-  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  absl::StatusOr<v1::ProjectionStatus> status = admin_->Status(request->name());
+  absl::StatusOr<app::Caller> caller = auth_->Authenticate(*context);
+  if (!caller.ok()) return Finish(context, caller.status());
+  absl::StatusOr<v1::ProjectionStatus> status =
+      admin_->Status(*caller, request->name());
   if (status.ok()) *response = *std::move(status);
-  reactor->Finish(ToGrpcStatus(status.status()));
-  return reactor;
+  return Finish(context, status.status());
+}
+
+grpc::ServerUnaryReactor* AdminService::GrantRole(
+    grpc::CallbackServerContext* context, const v1::GrantRoleRequest* request,
+    v1::RoleChangeResponse* response) {
+  absl::StatusOr<app::Caller> caller = auth_->Authenticate(*context);
+  if (!caller.ok()) return Finish(context, caller.status());
+  // A synchronous append of one event: rare, admin-only.
+  absl::StatusOr<app::RoleBindings::Change> change =
+      roles_->Grant(*caller, request->binding(), request->reason());
+  if (change.ok()) ToProto(*change, response);
+  return Finish(context, change.status());
+}
+
+grpc::ServerUnaryReactor* AdminService::RevokeRole(
+    grpc::CallbackServerContext* context, const v1::RevokeRoleRequest* request,
+    v1::RoleChangeResponse* response) {
+  absl::StatusOr<app::Caller> caller = auth_->Authenticate(*context);
+  if (!caller.ok()) return Finish(context, caller.status());
+  absl::StatusOr<app::RoleBindings::Change> change =
+      roles_->Revoke(*caller, request->binding(), request->reason());
+  if (change.ok()) ToProto(*change, response);
+  return Finish(context, change.status());
+}
+
+grpc::ServerUnaryReactor* AdminService::ListRoleBindings(
+    grpc::CallbackServerContext* context,
+    const v1::ListRoleBindingsRequest* request,
+    v1::ListRoleBindingsResponse* response) {
+  absl::StatusOr<app::Caller> caller = auth_->Authenticate(*context);
+  if (!caller.ok()) return Finish(context, caller.status());
+  absl::StatusOr<std::vector<v1::RoleBinding>> bindings = roles_->List(*caller);
+  if (bindings.ok()) {
+    for (v1::RoleBinding& b : *bindings)
+      *response->add_bindings() = std::move(b);
+  }
+  return Finish(context, bindings.status());
+}
+
+grpc::ServerUnaryReactor* AdminService::WhoAmI(
+    grpc::CallbackServerContext* context, const v1::WhoAmIRequest* request,
+    v1::WhoAmIResponse* response) {
+  absl::StatusOr<app::Caller> caller = auth_->Authenticate(*context);
+  if (!caller.ok()) return Finish(context, caller.status());
+  if (absl::Status s = app::MayDo(*caller, app::Operation::kWhoAmI); !s.ok()) {
+    return Finish(context, s);
+  }
+  response->set_principal(caller->actor);
+  response->set_authenticated_by(caller->authenticated_by);
+  for (v1::RoleBinding& b : roles_->BindingsOf(caller->actor)) {
+    *response->add_bindings() = std::move(b);
+  }
+  return Finish(context, absl::OkStatus());
 }
 
 }  // namespace svledger::services

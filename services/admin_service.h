@@ -2,17 +2,21 @@
 #define SVLEDGER_SERVICES_ADMIN_SERVICE_H_
 
 #include "app/projection_admin.h"
+#include "app/role_bindings.h"
+#include "services/authenticate.h"
 #include "svledger/v1/admin_service.grpc.pb.h"
 
 namespace svledger::services {
 
-// svledger.v1.AdminService: app::ProjectionAdmin over gRPC (rebuilding and
-// inspecting projections).
+// svledger.v1.AdminService: the projections and the role bindings, each
+// call answered at once (a grant waits only for its own durable append).
 //
-// Thread-safe. `admin` must outlive it.
+// Thread-safe. Everything passed in must outlive it.
 class AdminService final : public v1::AdminService::CallbackService {
  public:
-  explicit AdminService(app::ProjectionAdmin* admin) : admin_(admin) {}
+  AdminService(app::ProjectionAdmin* admin, app::RoleBindings* roles,
+               const CallAuthenticator* auth)
+      : admin_(admin), roles_(roles), auth_(auth) {}
 
   grpc::ServerUnaryReactor* RebuildProjection(
       grpc::CallbackServerContext* context,
@@ -22,9 +26,25 @@ class AdminService final : public v1::AdminService::CallbackService {
       grpc::CallbackServerContext* context,
       const v1::GetProjectionStatusRequest* request,
       v1::ProjectionStatus* response) override;
+  grpc::ServerUnaryReactor* GrantRole(
+      grpc::CallbackServerContext* context, const v1::GrantRoleRequest* request,
+      v1::RoleChangeResponse* response) override;
+  grpc::ServerUnaryReactor* RevokeRole(
+      grpc::CallbackServerContext* context,
+      const v1::RevokeRoleRequest* request,
+      v1::RoleChangeResponse* response) override;
+  grpc::ServerUnaryReactor* ListRoleBindings(
+      grpc::CallbackServerContext* context,
+      const v1::ListRoleBindingsRequest* request,
+      v1::ListRoleBindingsResponse* response) override;
+  grpc::ServerUnaryReactor* WhoAmI(grpc::CallbackServerContext* context,
+                                   const v1::WhoAmIRequest* request,
+                                   v1::WhoAmIResponse* response) override;
 
  private:
   app::ProjectionAdmin* const admin_;
+  app::RoleBindings* const roles_;
+  const CallAuthenticator* const auth_;
 };
 
 }  // namespace svledger::services

@@ -6,16 +6,20 @@
 
 namespace svledger::services {
 
-AlertService::AlertService(app::Alerts* alerts)
-    : alerts_(alerts), watches_(&alerts->log(), kMaxWatches) {}
+AlertService::AlertService(app::Alerts* alerts, const CallAuthenticator* auth)
+    : alerts_(alerts), auth_(auth), watches_(&alerts->log(), kMaxWatches) {}
 
 AlertService::~AlertService() { StopWatches(); }
 
 grpc::ServerWriteReactor<v1::WatchAlertsResponse>* AlertService::WatchAlerts(
     grpc::CallbackServerContext* context,
     const v1::WatchAlertsRequest* request) {
-  (void)context;
-  absl::StatusOr<app::AlertWatch> watch = alerts_->Watch(*request);
+  absl::StatusOr<app::Caller> caller = auth_->Authenticate(*context);
+  if (!caller.ok()) {
+    return new RefusedStream<v1::WatchAlertsResponse>(
+        ToGrpcStatus(caller.status()));
+  }
+  absl::StatusOr<app::AlertWatch> watch = alerts_->Watch(*caller, *request);
   if (!watch.ok()) {
     return new RefusedStream<v1::WatchAlertsResponse>(
         ToGrpcStatus(watch.status()));

@@ -2,6 +2,7 @@
 #define SVLEDGER_SERVICES_ALERT_SERVICE_H_
 
 #include "app/alerts.h"
+#include "services/authenticate.h"
 #include "services/log_stream.h"
 #include "svledger/v1/alert_service.grpc.pb.h"
 
@@ -17,7 +18,7 @@ class AlertService final : public v1::AlertService::CallbackService {
   // Most WatchAlerts streams open at once; beyond it RESOURCE_EXHAUSTED.
   static constexpr size_t kMaxWatches = 10000;
 
-  explicit AlertService(app::Alerts* alerts);
+  AlertService(app::Alerts* alerts, const CallAuthenticator* auth);
   ~AlertService() override;
 
   grpc::ServerWriteReactor<v1::WatchAlertsResponse>* WatchAlerts(
@@ -32,6 +33,7 @@ class AlertService final : public v1::AlertService::CallbackService {
 
  private:
   app::Alerts* const alerts_;
+  const CallAuthenticator* const auth_;
   LogStreams<v1::WatchAlertsResponse> watches_;
 };
 

@@ -9,6 +9,7 @@
 #include "eventstore/head_watcher.h"
 #include "grpcpp/server_context.h"
 #include "grpcpp/support/server_callback.h"
+#include "services/authenticate.h"
 
 namespace svledger::services {
 
@@ -40,6 +41,25 @@ class AppliedWait {
   eventstore::HeadWatcher* const applied_;
   const absl::Duration max_wait_;
 };
+
+// Authenticates the call, then answers it through `wait` with `query`, a
+// callable taking the app::Caller and returning absl::StatusOr<Response>.
+// An unauthenticated call is refused at once, without waiting.
+template <typename Response, typename Query>
+grpc::ServerUnaryReactor* AnswerFor(grpc::CallbackServerContext* context,
+                                    const CallAuthenticator& auth,
+                                    AppliedWait& wait, uint64_t min_position,
+                                    Response* response, Query query) {
+  absl::StatusOr<app::Caller> caller = auth.Authenticate(*context);
+  if (!caller.ok()) return Refuse(context, caller.status());
+  return wait.Answer(context, min_position,
+                     [caller = *std::move(caller), response,
+                      query = std::move(query)]() mutable {
+                       absl::StatusOr<Response> out = query(caller);
+                       if (out.ok()) *response = *std::move(out);
+                       return out.status();
+                     });
+}
 
 }  // namespace svledger::services
 

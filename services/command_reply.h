@@ -1,8 +1,10 @@
 #ifndef SVLEDGER_SERVICES_COMMAND_REPLY_H_
 #define SVLEDGER_SERVICES_COMMAND_REPLY_H_
 
+#include "app/commands.h"
 #include "app/contract_commands.h"
 #include "grpcpp/support/server_callback.h"
+#include "services/authenticate.h"
 #include "services/grpc_status.h"
 #include "svledger/v1/contract_service.pb.h"
 
@@ -21,6 +23,22 @@ inline app::CommandDone ReplyTo(grpc::ServerUnaryReactor* reactor,
     }
     reactor->Finish(ToGrpcStatus(outcome.status()));
   };
+}
+
+// Authenticates the call and runs `method` of `commands` as the caller,
+// answering with its outcome. An unauthenticated call is refused at once.
+template <typename Request>
+grpc::ServerUnaryReactor* RunCommand(
+    grpc::CallbackServerContext* context, const CallAuthenticator& auth,
+    app::Commands* commands,
+    void (app::Commands::*method)(const app::Caller&, const Request&,
+                                  app::CommandDone),
+    const Request& request, v1::CommandResponse* response) {
+  absl::StatusOr<app::Caller> caller = auth.Authenticate(*context);
+  if (!caller.ok()) return Refuse(context, caller.status());
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  (commands->*method)(*caller, request, ReplyTo(reactor, response));
+  return reactor;
 }
 
 }  // namespace svledger::services

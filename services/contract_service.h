@@ -2,18 +2,20 @@
 #define SVLEDGER_SERVICES_CONTRACT_SERVICE_H_
 
 #include "app/commands.h"
+#include "services/authenticate.h"
 #include "svledger/v1/contract_service.grpc.pb.h"
 
 namespace svledger::services {
 
 // svledger.v1.ContractService on the callback API: each RPC hands its
-// request and caller to app::Commands, which decides and appends, and
-// answers when the append is durable; no gRPC thread waits.
+// request and authenticated caller to app::Commands, which decides and appends,
+// and answers when the append is durable; no gRPC thread waits.
 //
-// Thread-safe. `commands` must outlive it.
+// Thread-safe. `commands` and `auth` must outlive it.
 class ContractService final : public v1::ContractService::CallbackService {
  public:
-  explicit ContractService(app::Commands* commands) : commands_(commands) {}
+  ContractService(app::Commands* commands, const CallAuthenticator* auth)
+      : commands_(commands), auth_(auth) {}
 
   grpc::ServerUnaryReactor* RegisterContract(
       grpc::CallbackServerContext* context,
@@ -54,6 +56,7 @@ class ContractService final : public v1::ContractService::CallbackService {
 
  private:
   app::Commands* const commands_;
+  const CallAuthenticator* const auth_;
 };
 
 }  // namespace svledger::services

@@ -5,6 +5,7 @@
 #include "app/case_queries.h"
 #include "app/commands.h"
 #include "services/applied_wait.h"
+#include "services/authenticate.h"
 #include "svledger/v1/enforcement_service.grpc.pb.h"
 
 namespace svledger::services {
@@ -21,7 +22,8 @@ class EnforcementService final
  public:
   EnforcementService(app::Commands* commands, const app::CaseQueries* queries,
                      eventstore::HeadWatcher* applied,
-                     absl::Duration max_position_wait = absl::Seconds(5));
+                     absl::Duration max_position_wait,
+                     const CallAuthenticator* auth);
 
   grpc::ServerUnaryReactor* RecordAction(
       grpc::CallbackServerContext* context,
@@ -43,6 +45,7 @@ class EnforcementService final
 
  private:
   app::Commands* const commands_;
+  const CallAuthenticator* const auth_;
   const app::CaseQueries* const queries_;
   AppliedWait wait_;
 };

@@ -71,6 +71,8 @@ void RecordedEventToProto(const eventstore::RecordedEvent& event,
   m->set_request_id(event.metadata.request_id);
   m->set_correlation_id(event.metadata.correlation_id);
   m->set_causation_id(event.metadata.causation_id);
+  m->set_authenticated_by(event.metadata.authenticated_by);
+  m->set_on_behalf_of(event.metadata.on_behalf_of);
   const int64_t micros = absl::ToUnixMicros(event.recorded_time);
   out->mutable_recorded_time()->set_seconds(
       micros >= 0 ? micros / 1000000 : (micros - 999999) / 1000000);

@@ -5,9 +5,11 @@
 
 namespace svledger::services {
 
-EventLogService::EventLogService(app::EventLog* log, RandomSource* random)
+EventLogService::EventLogService(app::EventLog* log, RandomSource* random,
+                                 const CallAuthenticator* auth)
     : log_(log),
       random_(random),
+      auth_(auth),
       subscriptions_(&log->log(), kMaxSubscriptions) {}
 
 EventLogService::~EventLogService() { StopSubscriptions(); }
@@ -15,6 +17,8 @@ EventLogService::~EventLogService() { StopSubscriptions(); }
 grpc::ServerUnaryReactor* EventLogService::Append(
     grpc::CallbackServerContext* context, const v1::AppendRequest* request,
     v1::AppendResponse* response) {
+  absl::StatusOr<app::Caller> caller = auth_->Authenticate(*context);
+  if (!caller.ok()) return Refuse(context, caller.status());
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
   absl::StatusOr<eventstore::ExpectedVersion> expected =
       ExpectedVersionFromProto(*request);
@@ -31,7 +35,7 @@ grpc::ServerUnaryReactor* EventLogService::Append(
   // Completes on the store's writer thread once durable; Finish does not
   // block.
   log_->Append(
-      request->stream_id(), *expected, *std::move(events),
+      *caller, request->stream_id(), *expected, *std::move(events),
       [reactor, response](absl::StatusOr<eventstore::AppendResult> result) {
         if (result.ok()) {
           response->set_first_position(result->first_position);
@@ -46,6 +50,8 @@ grpc::ServerUnaryReactor* EventLogService::Append(
 grpc::ServerUnaryReactor* EventLogService::ReadStream(
     grpc::CallbackServerContext* context, const v1::ReadStreamRequest* request,
     v1::ReadStreamResponse* response) {
+  absl::StatusOr<app::Caller> caller = auth_->Authenticate(*context);
+  if (!caller.ok()) return Refuse(context, caller.status());
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
   eventstore::ReadStreamOptions options;
   options.direction = request->direction() == v1::BACKWARDS
@@ -55,7 +61,7 @@ grpc::ServerUnaryReactor* EventLogService::ReadStream(
   options.from_end = request->from_end();
   options.limit = request->limit();
   absl::StatusOr<eventstore::StreamSlice> slice =
-      log_->ReadStream(request->stream_id(), options);
+      log_->ReadStream(*caller, request->stream_id(), options);
   if (slice.ok()) {
     for (const eventstore::RecordedEvent& e : slice->events) {
       RecordedEventToProto(e, response->add_events());
@@ -70,12 +76,14 @@ grpc::ServerUnaryReactor* EventLogService::ReadStream(
 grpc::ServerUnaryReactor* EventLogService::ReadAll(
     grpc::CallbackServerContext* context, const v1::ReadAllRequest* request,
     v1::ReadAllResponse* response) {
+  absl::StatusOr<app::Caller> caller = auth_->Authenticate(*context);
+  if (!caller.ok()) return Refuse(context, caller.status());
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
   eventstore::ReadAllOptions options;
   options.limit = request->limit();
   options.filter = FilterFromProto(request->filter());
   absl::StatusOr<eventstore::AllSlice> slice =
-      log_->ReadAll(request->from_position(), options);
+      log_->ReadAll(*caller, request->from_position(), options);
   if (slice.ok()) {
     for (const eventstore::RecordedEvent& e : slice->events) {
       RecordedEventToProto(e, response->add_events());
@@ -89,9 +97,13 @@ grpc::ServerUnaryReactor* EventLogService::ReadAll(
 
 grpc::ServerWriteReactor<v1::SubscribeResponse>* EventLogService::Subscribe(
     grpc::CallbackServerContext* context, const v1::SubscribeRequest* request) {
-  (void)context;
+  absl::StatusOr<app::Caller> caller = auth_->Authenticate(*context);
+  if (!caller.ok()) {
+    return new RefusedStream<v1::SubscribeResponse>(
+        ToGrpcStatus(caller.status()));
+  }
   eventstore::EventFilter filter = FilterFromProto(request->filter());
-  if (absl::Status valid = log_->CheckFilter(filter); !valid.ok()) {
+  if (absl::Status valid = log_->CheckFilter(*caller, filter); !valid.ok()) {
     return new RefusedStream<v1::SubscribeResponse>(ToGrpcStatus(valid));
   }
   return subscriptions_.Open(

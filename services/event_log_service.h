@@ -5,6 +5,7 @@
 
 #include "app/event_log.h"
 #include "common/random.h"
+#include "services/authenticate.h"
 #include "services/log_stream.h"
 #include "svledger/v1/event_log.grpc.pb.h"
 
@@ -24,7 +25,8 @@ class EventLogService final : public v1::EventLog::CallbackService {
   // read byte budget).
   static constexpr uint32_t kEventsPerResponse = 256;
 
-  EventLogService(app::EventLog* log, RandomSource* random);
+  EventLogService(app::EventLog* log, RandomSource* random,
+                  const CallAuthenticator* auth);
   ~EventLogService() override;
 
   grpc::ServerUnaryReactor* Append(grpc::CallbackServerContext* context,
@@ -52,6 +54,7 @@ class EventLogService final : public v1::EventLog::CallbackService {
  private:
   app::EventLog* const log_;
   RandomSource* const random_;
+  const CallAuthenticator* const auth_;
   LogStreams<v1::SubscribeResponse> subscriptions_;
 };
 

@@ -1,6 +1,6 @@
 #include "services/framework_service.h"
 
-#include "services/caller.h"
+#include "services/authenticate.h"
 #include "services/grpc_status.h"
 
 namespace svledger::services {
@@ -23,16 +23,18 @@ grpc::ServerUnaryReactor* FrameworkService::PublishMeasureLibrary(
     grpc::CallbackServerContext* context,
     const v1::PublishMeasureLibraryRequest* request,
     v1::PublishResponse* response) {
-  return Answer(context,
-                frameworks_->PublishMeasureLibrary(CallerOf(context), *request),
+  absl::StatusOr<app::Caller> caller = auth_->Authenticate(*context);
+  if (!caller.ok()) return Refuse(context, caller.status());
+  return Answer(context, frameworks_->PublishMeasureLibrary(*caller, *request),
                 response);
 }
 
 grpc::ServerUnaryReactor* FrameworkService::PublishFramework(
     grpc::CallbackServerContext* context,
     const v1::PublishFrameworkRequest* request, v1::PublishResponse* response) {
-  return Answer(context,
-                frameworks_->PublishFramework(CallerOf(context), *request),
+  absl::StatusOr<app::Caller> caller = auth_->Authenticate(*context);
+  if (!caller.ok()) return Refuse(context, caller.status());
+  return Answer(context, frameworks_->PublishFramework(*caller, *request),
                 response);
 }
 
@@ -40,7 +42,10 @@ grpc::ServerUnaryReactor* FrameworkService::RecommendWeighting(
     grpc::CallbackServerContext* context,
     const v1::RecommendWeightingRequest* request,
     v1::RecommendWeightingResponse* response) {
-  return Answer(context, frameworks_->RecommendWeighting(*request), response);
+  absl::StatusOr<app::Caller> caller = auth_->Authenticate(*context);
+  if (!caller.ok()) return Refuse(context, caller.status());
+  return Answer(context, frameworks_->RecommendWeighting(*caller, *request),
+                response);
 }
 
 }  // namespace svledger::services

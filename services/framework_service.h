@@ -2,6 +2,7 @@
 #define SVLEDGER_SERVICES_FRAMEWORK_SERVICE_H_
 
 #include "app/frameworks.h"
+#include "services/authenticate.h"
 #include "svledger/v1/framework_service.grpc.pb.h"
 
 namespace svledger::services {
@@ -13,8 +14,8 @@ namespace svledger::services {
 // Thread-safe. `frameworks` must outlive it.
 class FrameworkService final : public v1::FrameworkService::CallbackService {
  public:
-  explicit FrameworkService(app::Frameworks* frameworks)
-      : frameworks_(frameworks) {}
+  FrameworkService(app::Frameworks* frameworks, const CallAuthenticator* auth)
+      : frameworks_(frameworks), auth_(auth) {}
 
   grpc::ServerUnaryReactor* PublishMeasureLibrary(
       grpc::CallbackServerContext* context,
@@ -31,6 +32,7 @@ class FrameworkService final : public v1::FrameworkService::CallbackService {
 
  private:
   app::Frameworks* const frameworks_;
+  const CallAuthenticator* const auth_;
 };
 
 }  // namespace svledger::services

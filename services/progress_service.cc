@@ -22,8 +22,11 @@ class RefusedWatch final
 }  // namespace
 
 ProgressService::ProgressService(const app::ProgressQueries* queries,
-                                 absl::Duration max_position_wait)
-    : queries_(queries), wait_(&queries->applied(), max_position_wait) {}
+                                 absl::Duration max_position_wait,
+                                 const CallAuthenticator* auth)
+    : queries_(queries),
+      auth_(auth),
+      wait_(&queries->applied(), max_position_wait) {}
 
 ProgressService::~ProgressService() { StopWatches(); }
 
@@ -31,74 +34,68 @@ grpc::ServerUnaryReactor* ProgressService::GetContractProgress(
     grpc::CallbackServerContext* context,
     const v1::GetContractProgressRequest* request,
     v1::ContractProgress* response) {
-  return wait_.Answer(context, request->min_position(), [=, this] {
-    absl::StatusOr<v1::ContractProgress> out =
-        queries_->ContractProgress(*request);
-    if (out.ok()) *response = *std::move(out);
-    return out.status();
-  });
+  return AnswerFor(context, *auth_, wait_, request->min_position(), response,
+                   [this, request](const app::Caller& caller) {
+                     return queries_->ContractProgress(caller, *request);
+                   });
 }
 
 grpc::ServerUnaryReactor* ProgressService::ListContracts(
     grpc::CallbackServerContext* context,
     const v1::ListContractsRequest* request,
     v1::ListContractsResponse* response) {
-  return wait_.Answer(context, request->min_position(), [=, this] {
-    absl::StatusOr<v1::ListContractsResponse> out =
-        queries_->ListContracts(*request);
-    if (out.ok()) *response = *std::move(out);
-    return out.status();
-  });
+  return AnswerFor(context, *auth_, wait_, request->min_position(), response,
+                   [this, request](const app::Caller& caller) {
+                     return queries_->ListContracts(caller, *request);
+                   });
 }
 
 grpc::ServerUnaryReactor* ProgressService::GetCouncilSummary(
     grpc::CallbackServerContext* context,
     const v1::GetCouncilSummaryRequest* request, v1::CouncilSummary* response) {
-  return wait_.Answer(context, request->min_position(), [=, this] {
-    absl::StatusOr<v1::CouncilSummary> out = queries_->CouncilSummary(*request);
-    if (out.ok()) *response = *std::move(out);
-    return out.status();
-  });
+  return AnswerFor(context, *auth_, wait_, request->min_position(), response,
+                   [this, request](const app::Caller& caller) {
+                     return queries_->CouncilSummary(caller, *request);
+                   });
 }
 
 grpc::ServerUnaryReactor* ProgressService::GetSupplierScorecard(
     grpc::CallbackServerContext* context,
     const v1::GetSupplierScorecardRequest* request,
     v1::SupplierScorecard* response) {
-  return wait_.Answer(context, request->min_position(), [=, this] {
-    absl::StatusOr<v1::SupplierScorecard> out =
-        queries_->SupplierScorecard(*request);
-    if (out.ok()) *response = *std::move(out);
-    return out.status();
-  });
+  return AnswerFor(context, *auth_, wait_, request->min_position(), response,
+                   [this, request](const app::Caller& caller) {
+                     return queries_->SupplierScorecard(caller, *request);
+                   });
 }
 
 grpc::ServerUnaryReactor* ProgressService::ListFrameworks(
     grpc::CallbackServerContext* context,
     const v1::ListFrameworksRequest* request,
     v1::ListFrameworksResponse* response) {
-  return wait_.Answer(context, 0, [=, this] {
-    *response = queries_->ListFrameworks();
-    return absl::OkStatus();
-  });
+  return AnswerFor(context, *auth_, wait_, 0, response,
+                   [this](const app::Caller& caller) {
+                     return queries_->ListFrameworks(caller);
+                   });
 }
 
 grpc::ServerUnaryReactor* ProgressService::GetFramework(
     grpc::CallbackServerContext* context,
     const v1::GetFrameworkRequest* request,
     v1::GetFrameworkResponse* response) {
-  return wait_.Answer(context, 0, [=, this] {
-    absl::StatusOr<v1::GetFrameworkResponse> out =
-        queries_->GetFramework(*request);
-    if (out.ok()) *response = *std::move(out);
-    return out.status();
-  });
+  return AnswerFor(context, *auth_, wait_, 0, response,
+                   [this, request](const app::Caller& caller) {
+                     return queries_->GetFramework(caller, *request);
+                   });
 }
 
 grpc::ServerWriteReactor<v1::ContractProgress>* ProgressService::WatchContract(
     grpc::CallbackServerContext* context,
     const v1::WatchContractRequest* request) {
-  if (absl::Status s = queries_->CheckWatch(request->contract_id()); !s.ok()) {
+  absl::StatusOr<app::Caller> caller = auth_->Authenticate(*context);
+  if (!caller.ok()) return new RefusedWatch(ToGrpcStatus(caller.status()));
+  if (absl::Status s = queries_->CheckWatch(*caller, request->contract_id());
+      !s.ok()) {
     return new RefusedWatch(ToGrpcStatus(s));
   }
   if (watch_count() >= kMaxWatches) {
@@ -106,9 +103,9 @@ grpc::ServerWriteReactor<v1::ContractProgress>* ProgressService::WatchContract(
         grpc::StatusCode::RESOURCE_EXHAUSTED,
         absl::StrCat("too many watches open (", kMaxWatches, ")")));
   }
-  std::shared_ptr<WatchReactor> reactor =
-      WatchReactor::Start(this, queries_, request->contract_id(),
-                          request->min_position(), wait_.Deadline(context));
+  std::shared_ptr<WatchReactor> reactor = WatchReactor::Start(
+      this, queries_, *std::move(caller), request->contract_id(),
+      request->min_position(), wait_.Deadline(context));
   bool stop_now = false;
   {
     absl::MutexLock lock(&mu_);

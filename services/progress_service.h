@@ -10,6 +10,7 @@
 #include "absl/time/time.h"
 #include "app/progress_queries.h"
 #include "services/applied_wait.h"
+#include "services/authenticate.h"
 #include "svledger/v1/progress_service.grpc.pb.h"
 
 namespace svledger::services {
@@ -29,8 +30,10 @@ class ProgressService final : public v1::ProgressService::CallbackService {
 
   // `max_position_wait`: the longest a query waits for its min_position
   // (the call's own deadline may cut it shorter).
+  // Every call is authenticated by `auth`.
   ProgressService(const app::ProgressQueries* queries,
-                  absl::Duration max_position_wait = absl::Seconds(5));
+                  absl::Duration max_position_wait,
+                  const CallAuthenticator* auth);
   ~ProgressService() override;
 
   grpc::ServerUnaryReactor* GetContractProgress(
@@ -72,6 +75,7 @@ class ProgressService final : public v1::ProgressService::CallbackService {
   void Forget(const WatchReactor* reactor);
 
   const app::ProgressQueries* const queries_;
+  const CallAuthenticator* const auth_;
   AppliedWait wait_;
 
   mutable absl::Mutex mu_;

@@ -9,9 +9,10 @@ namespace svledger::services {
 
 std::shared_ptr<WatchReactor> WatchReactor::Start(
     ProgressService* service, const app::ProgressQueries* queries,
-    std::string contract_id, uint64_t min_position, absl::Time deadline) {
-  auto reactor =
-      std::make_shared<WatchReactor>(service, queries, std::move(contract_id));
+    app::Caller caller, std::string contract_id, uint64_t min_position,
+    absl::Time deadline) {
+  auto reactor = std::make_shared<WatchReactor>(
+      service, queries, std::move(caller), std::move(contract_id));
   reactor->self_ = reactor;
   std::weak_ptr<WatchReactor> weak = reactor;
   reactor->listener_ = queries->WatchContract(reactor->contract_id_, [weak] {
@@ -39,9 +40,10 @@ std::shared_ptr<WatchReactor> WatchReactor::Start(
 
 WatchReactor::WatchReactor(ProgressService* service,
                            const app::ProgressQueries* queries,
-                           std::string contract_id)
+                           app::Caller caller, std::string contract_id)
     : service_(service),
       queries_(queries),
+      caller_(std::move(caller)),
       contract_id_(std::move(contract_id)) {}
 
 void WatchReactor::Changed() {
@@ -53,7 +55,7 @@ void WatchReactor::Changed() {
   }
   stale_ = false;
   absl::StatusOr<v1::ContractProgress> view =
-      queries_->CurrentProgress(contract_id_);
+      queries_->CurrentProgress(caller_, contract_id_);
   if (!view.ok()) {
     FinishLocked(ToGrpcStatus(view.status()));
     return;

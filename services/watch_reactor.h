@@ -27,10 +27,11 @@ class WatchReactor final
   // outlive the stream.
   static std::shared_ptr<WatchReactor> Start(
       ProgressService* service, const app::ProgressQueries* queries,
-      std::string contract_id, uint64_t min_position, absl::Time deadline);
+      app::Caller caller, std::string contract_id, uint64_t min_position,
+      absl::Time deadline);
 
   WatchReactor(ProgressService* service, const app::ProgressQueries* queries,
-               std::string contract_id);
+               app::Caller caller, std::string contract_id);
 
   // Sends the current view if it changed (or marks it stale while a write
   // is in flight).
@@ -48,6 +49,8 @@ class WatchReactor final
 
   ProgressService* const service_;
   const app::ProgressQueries* const queries_;
+  // Who opened the watch: every view it sends is read as this caller.
+  const app::Caller caller_;
   const std::string contract_id_;
   uint64_t listener_ = 0;
   std::shared_ptr<WatchReactor> self_;  // released in OnDone

@@ -52,7 +52,7 @@ class AppFixture : public ::testing::Test {
     if (app_->framework_store().Library() == nullptr) {
       ASSERT_TRUE(app_->frameworks()
                       .PublishFrameworkFiles(SVLEDGER_FRAMEWORKS_DIR,
-                                             app::Caller{"test"})
+                                             app::Caller::System("test"))
                       .ok());
     }
   }
@@ -72,7 +72,8 @@ class AppFixture : public ::testing::Test {
                                     app::CommandDone),
       const Request& request, const std::string& actor = "tester") {
     return app::AwaitCommand([&](app::CommandDone done) {
-      (app_->commands().*method)(app::Caller{actor}, request, std::move(done));
+      (app_->commands().*method)(app::Caller::System(actor), request,
+                                 std::move(done));
     });
   }
 

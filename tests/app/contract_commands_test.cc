@@ -21,16 +21,16 @@ class ContractCommandsTest : public testing::AppFixture {
                                          ContractCommands::Decide decide,
                                          const std::string& contract = "K1") {
     return AwaitCommand([&](CommandDone done) {
-      app_->engine().Execute(contract, request_id, "tester", std::move(decide),
-                             std::move(done));
+      app_->engine().Execute(contract, request_id, Caller::System("tester"),
+                             std::move(decide), std::move(done));
     });
   }
 
   // Runs a keyed decision on K1 through the engine.
   absl::StatusOr<CommandOutcome> ExecuteKeyed(ContractCommands::Decide decide) {
     return AwaitCommand([&](CommandDone done) {
-      app_->engine().ExecuteKeyed("K1", "svledger-policy", std::move(decide),
-                                  std::move(done));
+      app_->engine().ExecuteKeyed("K1", Caller::System("svledger-policy"),
+                                  std::move(decide), std::move(done));
     });
   }
 

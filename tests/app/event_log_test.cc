@@ -27,7 +27,8 @@ class EventLogTest : public ::testing::Test {
     event.type = "CommitmentAdded";
     std::promise<absl::StatusOr<eventstore::AppendResult>> promise;
     auto done = promise.get_future();
-    log_->Append(stream, eventstore::ExpectedVersion::Any(), {event},
+    log_->Append(Caller::System("tester"), stream,
+                 eventstore::ExpectedVersion::Any(), {event},
                  [&promise](absl::StatusOr<eventstore::AppendResult> r) {
                    promise.set_value(std::move(r));
                  });
@@ -40,7 +41,8 @@ class EventLogTest : public ::testing::Test {
 };
 
 TEST_F(EventLogTest, ReservedStreamsAreRefusedAndWriteNothing) {
-  for (const char* stream : {"contract-DCC-1", "frameworks", "measures"}) {
+  for (const char* stream :
+       {"contract-DCC-1", "frameworks", "measures", "roles"}) {
     auto result = Append(stream);
     EXPECT_EQ(result.status().code(), absl::StatusCode::kPermissionDenied)
         << stream;
@@ -56,7 +58,9 @@ TEST_F(EventLogTest, ReservedStreamsAreRefusedAndWriteNothing) {
 TEST_F(EventLogTest, FromEndNeedsABackwardsRead) {
   eventstore::ReadStreamOptions options;
   options.from_end = true;
-  EXPECT_EQ(log_->ReadStream("notes", options).status().code(),
+  EXPECT_EQ(log_->ReadStream(Caller::System("tester"), "notes", options)
+                .status()
+                .code(),
             absl::StatusCode::kInvalidArgument);
 }
 

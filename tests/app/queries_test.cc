@@ -10,6 +10,8 @@
 namespace svledger::app {
 namespace {
 
+const Caller kAdmin = Caller::System("test");
+
 v1::Date D(int y, int m, int d) { return domain::MakeDate(y, m, d); }
 
 class QueriesTest : public testing::AppFixture {
@@ -38,15 +40,15 @@ class QueriesTest : public testing::AppFixture {
 TEST_F(QueriesTest, ProgressIsWhatWasVerified) {
   v1::GetContractProgressRequest request;
   request.set_contract_id("K1");
-  auto progress = app_->progress().ContractProgress(request);
+  auto progress = app_->progress().ContractProgress(kAdmin, request);
   ASSERT_TRUE(progress.ok()) << progress.status();
   ASSERT_EQ(progress->commitments_size(), 1);
   EXPECT_EQ(progress->commitments(0).delivered(), "1");
   EXPECT_EQ(progress->commitments(0).target(), "24");
   request.set_contract_id("K9");
-  EXPECT_EQ(app_->progress().ContractProgress(request).status().code(),
+  EXPECT_EQ(app_->progress().ContractProgress(kAdmin, request).status().code(),
             absl::StatusCode::kNotFound);
-  EXPECT_EQ(app_->progress().CheckWatch("a b").code(),
+  EXPECT_EQ(app_->progress().CheckWatch(kAdmin, "a b").code(),
             absl::StatusCode::kInvalidArgument);
 }
 
@@ -63,20 +65,20 @@ TEST_F(QueriesTest, ACaseIsListedAndAlerted) {
 
   v1::ListCasesRequest list;
   list.set_council("norwich");
-  auto cases = app_->cases().ListCases(list);
+  auto cases = app_->cases().ListCases(kAdmin, list);
   ASSERT_TRUE(cases.ok()) << cases.status();
   ASSERT_EQ(cases->cases_size(), 1);
   EXPECT_EQ(cases->cases(0).case_id(), "jobs#1");
   v1::GetCaseRequest get;
   get.set_contract_id("K1");
   get.set_case_id("jobs#x");
-  EXPECT_EQ(app_->cases().GetCase(get).status().code(),
+  EXPECT_EQ(app_->cases().GetCase(kAdmin, get).status().code(),
             absl::StatusCode::kInvalidArgument);
 
   v1::WatchAlertsRequest watch_request;
   watch_request.set_from_position(before + 1);
   watch_request.set_council("norwich");
-  auto watch = app_->alerts().Watch(watch_request);
+  auto watch = app_->alerts().Watch(kAdmin, watch_request);
   ASSERT_TRUE(watch.ok()) << watch.status();
   auto slice = store_->ReadAll(watch->from_position, {.filter = watch->filter});
   ASSERT_TRUE(slice.ok()) << slice.status();
@@ -92,13 +94,13 @@ TEST_F(QueriesTest, ACaseIsListedAndAlerted) {
   // Another council's watch sees none of it; a position past the head is
   // refused.
   watch_request.set_council("rutland");
-  watch = app_->alerts().Watch(watch_request);
+  watch = app_->alerts().Watch(kAdmin, watch_request);
   ASSERT_TRUE(watch.ok());
   alerts.Clear();
   ASSERT_TRUE(app_->alerts().Select(*watch, slice->events, alerts).ok());
   EXPECT_EQ(alerts.alerts_size(), 0);
   watch_request.set_from_position(store_->HeadPosition() + 2);
-  EXPECT_EQ(app_->alerts().Watch(watch_request).status().code(),
+  EXPECT_EQ(app_->alerts().Watch(kAdmin, watch_request).status().code(),
             absl::StatusCode::kInvalidArgument);
 }
 
@@ -106,23 +108,25 @@ TEST_F(QueriesTest, FrameworkFrontAndProjectionAdmin) {
   v1::PublishFrameworkRequest both;
   both.mutable_framework()->set_id("x");
   both.set_textproto("id: \"x\"");
-  auto published = app_->frameworks().PublishFramework(Caller{"admin"}, both);
+  auto published =
+      app_->frameworks().PublishFramework(Caller::System("admin"), both);
   EXPECT_EQ(published.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_EQ(published.status().message(),
             "framework: give exactly one of framework and textproto");
   // The files published at start are there, and publishing them again
   // writes nothing.
   const uint64_t head = store_->HeadPosition();
-  ASSERT_TRUE(app_->frameworks()
-                  .PublishFrameworkFiles(SVLEDGER_FRAMEWORKS_DIR, Caller{"x"})
-                  .ok());
+  ASSERT_TRUE(
+      app_->frameworks()
+          .PublishFrameworkFiles(SVLEDGER_FRAMEWORKS_DIR, Caller::System("x"))
+          .ok());
   EXPECT_EQ(store_->HeadPosition(), head);
   EXPECT_EQ(app_->framework_store().List().size(), 4u);
 
-  auto status = app_->projection_admin().Status("contracts");
+  auto status = app_->projection_admin().Status(kAdmin, "contracts");
   ASSERT_TRUE(status.ok()) << status.status();
   EXPECT_EQ(status->applied_position(), head);
-  EXPECT_EQ(app_->projection_admin().Status("nope").status().code(),
+  EXPECT_EQ(app_->projection_admin().Status(kAdmin, "nope").status().code(),
             absl::StatusCode::kNotFound);
 }
 

@@ -1,0 +1,66 @@
+#include "services/authenticate.h"
+
+#include <algorithm>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "grpcpp/security/auth_context.h"
+#include "services/grpc_status.h"
+
+namespace svledger::services {
+namespace {
+
+// The SANs of the client certificate the handshake verified; none without
+// TLS, or when the client sent no certificate.
+std::vector<std::string> CertificateSans(
+    const grpc::ServerContextBase& context) {
+  std::vector<std::string> sans;
+  std::shared_ptr<const grpc::AuthContext> auth = context.auth_context();
+  if (auth == nullptr || !auth->IsPeerAuthenticated()) return sans;
+  for (const grpc::string_ref& san :
+       auth->FindPropertyValues("x509_subject_alternative_name")) {
+    if (!san.empty() && san.size() <= 256)
+      sans.emplace_back(san.data(), san.size());
+  }
+  return sans;
+}
+
+}  // namespace
+
+absl::StatusOr<app::Caller> CallAuthenticator::Authenticate(
+    const grpc::ServerContextBase& context) const {
+  const auto& metadata = context.client_metadata();
+  app::Caller caller;
+  if (authenticator_ == nullptr) {
+    auto it = metadata.find("svledger-actor");
+    if (it != metadata.end()) {
+      caller.actor = std::string(it->second.data(),
+                                 std::min<size_t>(it->second.size(), 100));
+    }
+    caller.authenticated_by = "none";
+    caller.grants.admin = true;
+    return caller;
+  }
+  std::optional<absl::string_view> authorization;
+  auto it = metadata.find("authorization");
+  if (it != metadata.end()) {
+    authorization = absl::string_view(it->second.data(), it->second.size());
+  }
+  absl::StatusOr<auth::Identity> identity =
+      authenticator_->Authenticate(authorization, CertificateSans(context));
+  if (!identity.ok()) return identity.status();
+  caller.actor = std::move(identity->actor);
+  caller.authenticated_by = std::move(identity->method);
+  caller.grants = roles_->GrantsOf(identity->principals);
+  return caller;
+}
+
+grpc::ServerUnaryReactor* Refuse(grpc::CallbackServerContext* context,
+                                 const absl::Status& status) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  reactor->Finish(ToGrpcStatus(status));
+  return reactor;
+}
+
+}  // namespace svledger::services

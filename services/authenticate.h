@@ -1,0 +1,46 @@
+#ifndef SVLEDGER_SERVICES_AUTHENTICATE_H_
+#define SVLEDGER_SERVICES_AUTHENTICATE_H_
+
+#include "absl/status/statusor.h"
+#include "app/caller.h"
+#include "app/role_bindings.h"
+#include "auth/authenticator.h"
+#include "grpcpp/server_context.h"
+#include "grpcpp/support/server_callback.h"
+
+namespace svledger::services {
+
+// The gRPC edge of authentication: a call's credential (its
+// "authorization" header, or the client certificate the TLS handshake
+// verified) becomes the app::Caller the application decides with, holding
+// what its principals are bound to (app::RoleBindings).
+//
+// Thread-safe. Everything passed in must outlive it.
+class CallAuthenticator {
+ public:
+  // `authenticator` null: authentication is off (only ever on loopback or
+  // with --insecure): every caller is an admin named by its
+  // "svledger-actor" header (at most 100 bytes; default "anonymous"),
+  // authenticated_by "none".
+  CallAuthenticator(auth::Authenticator* authenticator,
+                    const app::RoleBindings* roles)
+      : authenticator_(authenticator), roles_(roles) {}
+
+  // The caller, or UNAUTHENTICATED saying why (auth::Authenticator).
+  absl::StatusOr<app::Caller> Authenticate(
+      const grpc::ServerContextBase& context) const;
+
+  bool enabled() const { return authenticator_ != nullptr; }
+
+ private:
+  auth::Authenticator* const authenticator_;
+  const app::RoleBindings* const roles_;
+};
+
+// A unary call answered at once with `status` (a refused credential).
+grpc::ServerUnaryReactor* Refuse(grpc::CallbackServerContext* context,
+                                 const absl::Status& status);
+
+}  // namespace svledger::services
+
+#endif  // SVLEDGER_SERVICES_AUTHENTICATE_H_
