@@ -24,33 +24,27 @@ struct Rule {
 // THE POLICY. One row per operation; a caller holding several roles may do
 // what any of them may. kWhoAmI is open to every authenticated caller, with
 // or without a role.
+// clang-format off
 constexpr Rule kPolicy[] = {
-    // operation                      name                        admin manager
-    // supplier auditor
-    {Operation::kAppendEvents, "append raw events", kAll, kNo, kNo, kNo},
-    {Operation::kReadLog, "read the raw event log", kAll, kNo, kNo, kAll},
-    {Operation::kPublishFrameworks, "publish frameworks", kAll, kNo, kNo, kNo},
-    {Operation::kReadFrameworks, "read frameworks", kAll, kAll, kAll, kAll},
-    {Operation::kRegisterContract, "register a contract", kAll, kScope, kNo,
-     kNo},
-    {Operation::kManageContract, "change a contract", kAll, kScope, kNo, kNo},
-    {Operation::kReportDelivery, "report a delivery", kAll, kScope, kScope,
-     kNo},
-    {Operation::kVerifyDelivery, "verify or reject a delivery", kAll, kScope,
-     kNo, kNo},
-    {Operation::kEnforce, "act on enforcement", kAll, kScope, kNo, kNo},
-    {Operation::kReadContract, "read a contract", kAll, kScope, kScope, kAll},
-    {Operation::kReadCouncil, "read a council summary", kAll, kScope, kNo,
-     kAll},
-    {Operation::kReadSupplier, "read a supplier scorecard", kAll, kNo, kScope,
-     kAll},
-    {Operation::kOperateProjections, "rebuild projections", kAll, kNo, kNo,
-     kNo},
-    {Operation::kReadProjectionStatus, "read projection status", kAll, kNo, kNo,
-     kAll},
-    {Operation::kManageRoles, "manage roles", kAll, kNo, kNo, kNo},
-    {Operation::kWhoAmI, "ask who it is", kAll, kAll, kAll, kAll},
+  // operation                         name                           admin  manager  supplier  auditor
+  {Operation::kAppendEvents,           "append raw events",           kAll,  kNo,     kNo,      kNo},
+  {Operation::kReadLog,                "read the raw event log",      kAll,  kNo,     kNo,      kAll},
+  {Operation::kPublishFrameworks,      "publish frameworks",          kAll,  kNo,     kNo,      kNo},
+  {Operation::kReadFrameworks,         "read frameworks",             kAll,  kAll,    kAll,     kAll},
+  {Operation::kRegisterContract,       "register a contract",         kAll,  kScope,  kNo,      kNo},
+  {Operation::kManageContract,         "change a contract",           kAll,  kScope,  kNo,      kNo},
+  {Operation::kReportDelivery,         "report a delivery",           kAll,  kScope,  kScope,   kNo},
+  {Operation::kVerifyDelivery,         "verify or reject a delivery", kAll,  kScope,  kNo,      kNo},
+  {Operation::kEnforce,                "act on enforcement",          kAll,  kScope,  kNo,      kNo},
+  {Operation::kReadContract,           "read a contract",             kAll,  kScope,  kScope,   kAll},
+  {Operation::kReadCouncil,            "read a council summary",      kAll,  kScope,  kNo,      kAll},
+  {Operation::kReadSupplier,           "read a supplier scorecard",   kAll,  kNo,     kScope,   kAll},
+  {Operation::kOperateProjections,     "rebuild projections",         kAll,  kNo,     kNo,      kNo},
+  {Operation::kReadProjectionStatus,   "read projection status",      kAll,  kNo,     kNo,      kAll},
+  {Operation::kManageRoles,            "manage roles",                kAll,  kNo,     kNo,      kNo},
+  {Operation::kWhoAmI,                 "ask who it is",               kAll,  kAll,    kAll,     kAll},
 };
+// clang-format on
 
 const Rule& RuleOf(Operation op) {
   for (const Rule& rule : kPolicy) {

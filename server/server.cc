@@ -293,6 +293,9 @@ absl::Status Server::StartGrpc() {
   builder.AddListeningPort(options_.grpc.listen,
                            ServerCredentials(options_.tls), &port_);
   builder.SetMaxReceiveMessageSize(options_.grpc.max_receive_message_bytes);
+  // Above the largest token taken (8 KiB), so that an oversized one gets
+  // the authenticator's clear "too_large" rather than a transport error.
+  builder.AddChannelArgument(GRPC_ARG_MAX_METADATA_SIZE, 32 * 1024);
   std::vector<
       std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>>
       interceptors;

@@ -1,0 +1,179 @@
+// TLS on the gRPC port, client certificates as identities (mTLS),
+// certificates renewed on disk without a restart, and the refusal to serve
+// a non-loopback address unprotected. Certificates are made by the openssl
+// command for each test.
+
+#include <cstdlib>
+#include <fstream>
+#include <memory>
+#include <sstream>
+#include <string>
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "grpcpp/create_channel.h"
+#include "grpcpp/security/credentials.h"
+#include "gtest/gtest.h"
+#include "server/server.h"
+#include "svledger/v1/admin_service.grpc.pb.h"
+#include "tests/testing/temp_dir.h"
+
+namespace svledger {
+namespace {
+
+constexpr char kIntegration[] = "integration.norwich.example";
+
+std::string Read(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+class TlsTest : public ::testing::Test {
+ protected:
+  std::string Path(const std::string& name) { return dir_.path() + "/" + name; }
+
+  void Run(const std::string& command) {
+    ASSERT_EQ(std::system((command + " 2>/dev/null >/dev/null").c_str()), 0)
+        << command;
+  }
+
+  // A CA `name`.pem / `name`.key.
+  void MakeCa(const std::string& name) {
+    Run(absl::StrCat(
+        "openssl req -x509 -newkey ec -pkeyopt "
+        "ec_paramgen_curve:P-256 -nodes -days 2 -subj /CN=",
+        name, " -keyout ", Path(name + ".key"), " -out ", Path(name + ".pem")));
+  }
+
+  // A certificate `name`.pem / `name`.key for `san`, signed by `ca`.
+  void MakeCert(const std::string& name, const std::string& ca,
+                const std::string& san) {
+    std::ofstream(Path(name + ".ext")) << "subjectAltName=" << san << "\n";
+    Run(absl::StrCat(
+        "openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 "
+        "-nodes -subj /CN=",
+        name, " -keyout ", Path(name + ".key"), " -out ", Path(name + ".csr")));
+    Run(absl::StrCat("openssl x509 -req -days 2 -in ", Path(name + ".csr"),
+                     " -CA ", Path(ca + ".pem"), " -CAkey ", Path(ca + ".key"),
+                     " -CAcreateserial -extfile ", Path(name + ".ext"),
+                     " -out ", Path(name + ".pem")));
+  }
+
+  void SetUp() override {
+    MakeCa("ca");
+    MakeCa("rogue-ca");
+    MakeCert("server", "ca", "DNS:localhost,IP:127.0.0.1");
+    MakeCert("client", "ca", std::string("DNS:") + kIntegration);
+    MakeCert("rogue", "rogue-ca", std::string("DNS:") + kIntegration);
+  }
+
+  void Start(absl::Duration reload = absl::Seconds(60)) {
+    server::ServerOptions options;
+    options.grpc.listen = "127.0.0.1:0";
+    options.storage.data_dir = Path("data");
+    options.app.enforcement = false;
+    options.tls.cert_file = Path("server.pem");
+    options.tls.key_file = Path("server.key");
+    options.tls.client_ca_file = Path("ca.pem");
+    options.tls.reload = reload;
+    options.auth.bootstrap_admins = {kIntegration};
+    auto server = server::Server::Start(options);
+    ASSERT_TRUE(server.ok()) << server.status();
+    server_ = *std::move(server);
+  }
+
+  // WhoAmI over TLS trusting `ca`, with client certificate `cert` (empty:
+  // none).
+  grpc::Status WhoAmI(const std::string& ca, const std::string& cert,
+                      v1::WhoAmIResponse* response) {
+    grpc::SslCredentialsOptions ssl;
+    ssl.pem_root_certs = Read(Path(ca + ".pem"));
+    if (!cert.empty()) {
+      ssl.pem_cert_chain = Read(Path(cert + ".pem"));
+      ssl.pem_private_key = Read(Path(cert + ".key"));
+    }
+    auto stub = v1::AdminService::NewStub(
+        grpc::CreateChannel("localhost:" + std::to_string(server_->port()),
+                            grpc::SslCredentials(ssl)));
+    grpc::ClientContext context;
+    context.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(5)));
+    return stub->WhoAmI(&context, {}, response);
+  }
+
+  testing::TempDir dir_;
+  std::unique_ptr<server::Server> server_;
+};
+
+TEST_F(TlsTest, AClientCertificatesSanIsThePrincipal) {
+  Start();
+  v1::WhoAmIResponse me;
+  grpc::Status s = WhoAmI("ca", "client", &me);
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  EXPECT_EQ(me.principal(), kIntegration);
+  EXPECT_EQ(me.authenticated_by(), "mtls");
+  ASSERT_EQ(me.bindings_size(), 1);
+  EXPECT_EQ(me.bindings(0).role(), v1::ROLE_ADMIN);
+}
+
+TEST_F(TlsTest, AnUntrustedCertificateOrNoneIsRefused) {
+  Start();
+  const uint64_t head = server_->store().HeadPosition();
+  v1::WhoAmIResponse me;
+  // The handshake fails: the transport refuses before any call.
+  EXPECT_EQ(WhoAmI("ca", "rogue", &me).error_code(),
+            grpc::StatusCode::UNAVAILABLE);
+  grpc::Status none = WhoAmI("ca", "", &me);
+  EXPECT_EQ(none.error_code(), grpc::StatusCode::UNAUTHENTICATED);
+  EXPECT_EQ(none.error_message().rfind("missing_credential:", 0), 0u)
+      << none.error_message();
+  // Plaintext to a TLS port does not connect.
+  auto plain = v1::AdminService::NewStub(
+      grpc::CreateChannel("127.0.0.1:" + std::to_string(server_->port()),
+                          grpc::InsecureChannelCredentials()));
+  grpc::ClientContext context;
+  context.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(2)));
+  v1::WhoAmIResponse response;
+  EXPECT_FALSE(plain->WhoAmI(&context, {}, &response).ok());
+  EXPECT_EQ(server_->store().HeadPosition(), head);
+}
+
+TEST_F(TlsTest, ARenewedCertificateIsServedWithoutARestart) {
+  Start(absl::Seconds(1));
+  v1::WhoAmIResponse me;
+  ASSERT_TRUE(WhoAmI("ca", "client", &me).ok());
+  // The operator renews the server's certificate under another CA.
+  MakeCa("new-ca");
+  MakeCert("renewed", "new-ca", "DNS:localhost,IP:127.0.0.1");
+  std::ofstream(Path("server.key")) << Read(Path("renewed.key"));
+  std::ofstream(Path("server.pem")) << Read(Path("renewed.pem"));
+  const absl::Time deadline = absl::Now() + absl::Seconds(20);
+  grpc::Status s;
+  do {
+    s = WhoAmI("new-ca", "client", &me);
+  } while (!s.ok() && absl::Now() < deadline &&
+           (absl::SleepFor(absl::Milliseconds(200)), true));
+  EXPECT_TRUE(s.ok()) << s.error_message();
+  EXPECT_EQ(me.principal(), kIntegration);
+}
+
+TEST(ListenTest, ANonLoopbackAddressNeedsTlsAndAuthenticationOrInsecure) {
+  testing::TempDir dir;
+  server::ServerOptions options;
+  options.grpc.listen = "0.0.0.0:0";
+  options.storage.data_dir = dir.path();
+  options.app.enforcement = false;
+  auto refused = server::Server::Start(options);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_NE(refused.status().message().find("refusing to listen on 0.0.0.0:0"),
+            std::string::npos)
+      << refused.status();
+  options.auth.insecure = true;
+  auto allowed = server::Server::Start(options);
+  EXPECT_TRUE(allowed.ok()) << allowed.status();
+}
+
+}  // namespace
+}  // namespace svledger
