@@ -1,7 +1,7 @@
 // ContractService.ReportDelivery over gRPC on loopback.
 //
 //   contract_bench [--contracts=320] [--clients=32] [--seconds=10]
-//                  [--json=FILE]
+//                  [--auth] [--json=FILE]
 //
 // Starts a server in this process on a temporary data directory (fsync on,
 // the councils' frameworks published), registers the contracts with one
@@ -36,6 +36,10 @@
 ABSL_FLAG(bool, enforcement, true,
           "run the enforcement policy in the server, as in production");
 ABSL_FLAG(int, contracts, 320, "contracts to report against");
+ABSL_FLAG(bool, auth, false,
+          "authentication on: every call presents a bearer token (the "
+          "development issuer's, for a Derbyshire contract manager), verified "
+          "once and then cached");
 ABSL_FLAG(int, clients, 32, "client threads, one call in flight each");
 ABSL_FLAG(double, seconds, 10, "measured duration");
 ABSL_FLAG(double, warmup_seconds, 2, "unmeasured warm-up");
@@ -64,11 +68,23 @@ int main(int argc, char** argv) {
   options.storage.data_dir = data_dir;
   options.seed.frameworks_dir = SVLEDGER_FRAMEWORKS_DIR;
   options.app.enforcement = absl::GetFlag(FLAGS_enforcement);
+  const bool auth = absl::GetFlag(FLAGS_auth);
+  if (auth) options.auth.dev_issuer_dir = data_dir + "/dev-auth";
   auto server = svledger::server::Server::Start(options);
   if (!server.ok()) {
     std::fprintf(stderr, "server: %s\n", server.status().ToString().c_str());
     return 1;
   }
+  std::string bearer;
+  if (auth) {
+    absl::StatusOr<std::string> token = (*server)->dev_issuer()->Mint(
+        "manager-derbyshire", absl::Now(), absl::Hours(1));
+    if (!token.ok()) return 1;
+    bearer = "Bearer " + *token;
+  }
+  auto authorize = [&](grpc::ClientContext& context) {
+    if (auth) context.AddMetadata("authorization", bearer);
+  };
   auto channel =
       grpc::CreateChannel(absl::StrCat("127.0.0.1:", (*server)->port()),
                           grpc::InsecureChannelCredentials());
@@ -92,6 +108,7 @@ int main(int argc, char** argv) {
     c->set_contract_manager("bench");
     v1::CommandResponse response;
     grpc::ClientContext c1;
+    authorize(c1);
     grpc::Status s = stub->RegisterContract(&c1, reg, &response);
     v1::AddCommitmentsRequest add;
     add.set_request_id("add");
@@ -104,6 +121,7 @@ int main(int argc, char** argv) {
       *jobs->mutable_due() = D(2029, 3, 31);
     }
     grpc::ClientContext c2;
+    authorize(c2);
     if (s.ok()) s = stub->AddCommitments(&c2, add, &response);
     if (!s.ok()) {
       std::fprintf(stderr, "set-up: %s\n", s.error_message().c_str());
@@ -135,6 +153,7 @@ int main(int argc, char** argv) {
       },
       [&](grpc::ClientContext* context,
           const v1::ReportDeliveryRequest& request, grpc::CompletionQueue* cq) {
+        authorize(*context);
         return stub->AsyncReportDelivery(context, request, cq);
       });
   const std::vector<int64_t>& all = result.latencies_us;
@@ -142,17 +161,18 @@ int main(int argc, char** argv) {
   auto pct = [&](double p) { return svledger::bench::PercentileMs(all, p); };
   const double per_s = all.size() / seconds;
   std::printf(
-      "ReportDelivery contracts=%d clients=%d: commands/s=%.0f p50=%.3fms "
-      "p99=%.3fms errors=%llu\n",
-      contracts, clients, per_s, pct(0.5), pct(0.99),
+      "ReportDelivery contracts=%d clients=%d auth=%s: commands/s=%.0f "
+      "p50=%.3fms p99=%.3fms errors=%llu\n",
+      contracts, clients, auth ? "bearer" : "off", per_s, pct(0.5), pct(0.99),
       static_cast<unsigned long long>(errors));
   if (const std::string path = absl::GetFlag(FLAGS_json); !path.empty()) {
     std::ofstream(path) << absl::StrFormat(
-        "{\"benchmark\":\"report_delivery\",\"contracts\":%d,\"clients\":%d,"
-        "\"seconds\":%.1f,\"commands_per_s\":%.0f,\"p50_ms\":%.3f,"
+        "{\"benchmark\":\"report_delivery\",\"auth\":%s,"
+        "\"contracts\":%d,\"clients\":%d,\"seconds\":%.1f,\"commands_per_s\":%."
+        "0f,\"p50_ms\":%.3f,"
         "\"p99_ms\":%.3f,\"errors\":%d}\n",
-        contracts, clients, seconds, per_s, pct(0.5), pct(0.99),
-        static_cast<int>(errors));
+        auth ? "true" : "false", contracts, clients, seconds, per_s, pct(0.5),
+        pct(0.99), static_cast<int>(errors));
   }
   (*server)->Shutdown();
   std::error_code ec;

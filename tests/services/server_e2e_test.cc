@@ -1,7 +1,9 @@
-// End-to-end: runs the real svledger binary as ./scripts/run does, and talks
-// to it only over gRPC, as generic tools would: the health check, server
-// reflection, appends, and a graceful SIGTERM with appends in flight, after
-// which every acknowledged append is still there on restart.
+// End-to-end: runs the real svledger binary as ./scripts/run does (with
+// authentication on: --dev-auth, every call made as the demo's admin
+// persona), and talks to it only over gRPC, as generic tools would: the
+// health check, server reflection, appends, and a graceful SIGTERM with
+// appends in flight, after which every acknowledged append is still there
+// on restart.
 //
 // Links the client copy of the reflection schema, so it must not link the
 // server libraries (see proto/CMakeLists.txt).
@@ -10,6 +12,7 @@
 #include <sys/wait.h>
 
 #include <atomic>
+#include <fstream>
 #include <mutex>
 #include <set>
 #include <thread>
@@ -20,6 +23,7 @@
 #include "grpc/reflection/v1alpha/reflection.grpc.pb.h"
 #include "grpcpp/create_channel.h"
 #include "grpcpp/security/credentials.h"
+#include "grpcpp/support/client_interceptor.h"
 #include "gtest/gtest.h"
 #include "svledger/v1/enforcement_service.grpc.pb.h"
 #include "svledger/v1/event_log.grpc.pb.h"
@@ -49,9 +53,54 @@ int StartServer(Subprocess& server) {
   return port;
 }
 
+// The token every call presents: the admin persona's, which the server
+// wrote under its data directory (--dev-auth). Set by each test.
+std::string g_token_file;
+
+// Adds "authorization: Bearer <admin token>" to every call of a channel.
+class Bearer final : public grpc::experimental::Interceptor {
+ public:
+  explicit Bearer(std::string token) : token_(std::move(token)) {}
+  void Intercept(
+      grpc::experimental::InterceptorBatchMethods* methods) override {
+    if (methods->QueryInterceptionHookPoint(
+            grpc::experimental::InterceptionHookPoints::
+                PRE_SEND_INITIAL_METADATA)) {
+      methods->GetSendInitialMetadata()->insert(
+          {"authorization", "Bearer " + token_});
+    }
+    methods->Proceed();
+  }
+
+ private:
+  const std::string token_;
+};
+
+class BearerFactory final
+    : public grpc::experimental::ClientInterceptorFactoryInterface {
+ public:
+  explicit BearerFactory(std::string token) : token_(std::move(token)) {}
+  grpc::experimental::Interceptor* CreateClientInterceptor(
+      grpc::experimental::ClientRpcInfo*) override {
+    return new Bearer(token_);
+  }
+
+ private:
+  const std::string token_;
+};
+
 std::shared_ptr<grpc::Channel> Connect(int port) {
-  return grpc::CreateChannel("127.0.0.1:" + std::to_string(port),
-                             grpc::InsecureChannelCredentials());
+  std::ifstream in(g_token_file);
+  std::string token;
+  in >> token;
+  EXPECT_FALSE(token.empty()) << "no token in " << g_token_file;
+  std::vector<
+      std::unique_ptr<grpc::experimental::ClientInterceptorFactoryInterface>>
+      interceptors;
+  interceptors.push_back(std::make_unique<BearerFactory>(token));
+  return grpc::experimental::CreateCustomChannelWithInterceptors(
+      "127.0.0.1:" + std::to_string(port), grpc::InsecureChannelCredentials(),
+      grpc::ChannelArguments(), std::move(interceptors));
 }
 
 v1::AppendRequest OneEvent(const std::string& stream) {
@@ -66,9 +115,10 @@ v1::AppendRequest OneEvent(const std::string& stream) {
 
 TEST(ServerE2ETest, HealthReflectionAndGracefulShutdownWithAppendsInFlight) {
   TempDir dir;
-  const std::vector<std::string> argv = {SVLEDGER_PATH, "--listen=127.0.0.1:0",
-                                         "--metrics-listen=127.0.0.1:0",
-                                         "--data-dir=" + dir.path()};
+  g_token_file = dir.path() + "/dev-auth/tokens/admin.jwt";
+  const std::vector<std::string> argv = {
+      SVLEDGER_PATH, "--listen=127.0.0.1:0", "--metrics-listen=127.0.0.1:0",
+      "--data-dir=" + dir.path(), "--dev-auth"};
   std::vector<uint64_t> acknowledged;
   {
     Subprocess server(argv);
@@ -185,13 +235,14 @@ TEST(ServerE2ETest, HealthReflectionAndGracefulShutdownWithAppendsInFlight) {
 
 TEST(ServerE2ETest, ASecondServerOnTheSameDataDirectoryFailsClearly) {
   TempDir dir;
+  g_token_file = dir.path() + "/dev-auth/tokens/admin.jwt";
   Subprocess first({SVLEDGER_PATH, "--listen=127.0.0.1:0",
-                    "--metrics-listen=127.0.0.1:0",
-                    "--data-dir=" + dir.path()});
+                    "--metrics-listen=127.0.0.1:0", "--data-dir=" + dir.path(),
+                    "--dev-auth"});
   ASSERT_GT(StartServer(first), 0);
   Subprocess second({SVLEDGER_PATH, "--listen=127.0.0.1:0",
-                     "--metrics-listen=127.0.0.1:0",
-                     "--data-dir=" + dir.path()});
+                     "--metrics-listen=127.0.0.1:0", "--data-dir=" + dir.path(),
+                     "--dev-auth"});
   std::optional<int> status = second.Wait(absl::Seconds(30));
   ASSERT_TRUE(status.has_value());
   EXPECT_TRUE(WIFEXITED(*status) && WEXITSTATUS(*status) == 1);
@@ -202,6 +253,7 @@ TEST(ServerE2ETest, ASecondServerOnTheSameDataDirectoryFailsClearly) {
 // --no-demo loads nothing.
 TEST(ServerE2ETest, FirstStartLoadsTheDemoOnceAndNoDemoSkipsIt) {
   TempDir dir;
+  g_token_file = dir.path() + "/dev-auth/tokens/admin.jwt";
   auto list = [](int port) {
     auto stub = v1::ProgressService::NewStub(Connect(port));
     v1::ListContractsRequest request;
@@ -216,6 +268,7 @@ TEST(ServerE2ETest, FirstStartLoadsTheDemoOnceAndNoDemoSkipsIt) {
       "--listen=127.0.0.1:0",
       "--metrics-listen=127.0.0.1:0",
       "--data-dir=" + dir.path(),
+      "--dev-auth",
       std::string("--frameworks-dir=") + SVLEDGER_FRAMEWORKS_DIR,
       "--demo"};
   // The enforcement cases, open or closed, as "<contract>/<case>".
@@ -291,8 +344,10 @@ TEST(ServerE2ETest, FirstStartLoadsTheDemoOnceAndNoDemoSkipsIt) {
     EXPECT_EQ(cases(port), first_cases) << "a restart keeps the same cases";
   }
   TempDir empty;
+  g_token_file = empty.path() + "/dev-auth/tokens/admin.jwt";
   Subprocess bare({SVLEDGER_PATH, "--listen=127.0.0.1:0",
                    "--metrics-listen=127.0.0.1:0", "--data-dir=" + empty.path(),
+                   "--dev-auth",
                    std::string("--frameworks-dir=") + SVLEDGER_FRAMEWORKS_DIR,
                    "--demo", "--no-demo"});
   const int port = StartServer(bare);
