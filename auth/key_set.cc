@@ -4,6 +4,7 @@
 #include <jansson.h>
 
 #include "absl/strings/str_cat.h"
+#include "auth/token_verifier.h"
 
 namespace svledger::auth {
 namespace {
@@ -65,6 +66,16 @@ absl::StatusOr<std::shared_ptr<const KeySet>> KeySet::Parse(
     if (kid == nullptr || *kid == '\0') {
       return absl::InvalidArgumentError(
           absl::StrCat("JWKS: keys[", i, "] has no \"kid\""));
+    }
+    // cjose's decoder asserts on some malformed base64url: checked first.
+    for (const char* param :
+         {"n", "e", "x", "y", "d", "p", "q", "dp", "dq", "qi", "k"}) {
+      json_t* value = json_object_get(key, param);
+      if (value != nullptr &&
+          (!json_is_string(value) || !IsBase64Url(json_string_value(value)))) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            "JWKS: keys[", i, "].", param, " is not unpadded base64url"));
+      }
     }
     cjose_err err;
     cjose_jwk_t* jwk = cjose_jwk_import_json(key, &err);

@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <optional>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/cord.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
@@ -42,6 +43,21 @@ Json DecodeJsonPart(absl::string_view part) {
   return json;
 }
 
+}  // namespace
+
+bool IsBase64Url(absl::string_view text) {
+  for (char c : text) {
+    if (!absl::ascii_isalnum(static_cast<unsigned char>(c)) && c != '-' &&
+        c != '_') {
+      return false;
+    }
+  }
+  // A length of 4n+1 is no whole number of bytes.
+  return text.size() % 4 != 1;
+}
+
+namespace {
+
 struct Parts {
   absl::string_view header, payload, signature;
 };
@@ -60,6 +76,15 @@ absl::StatusOr<Parts> Split(absl::string_view token,
       parts[2].empty()) {
     return Unauthenticated(Refusal::kMalformed,
                            "not a signed JWT (header.payload.signature)");
+  }
+  // Compact JWS parts are unpadded base64url (RFC 7515 section 2). Checked
+  // before cjose sees them: its decoder asserts (aborts the process) on
+  // some other input, such as '=' inside a part (found by tests/fuzz).
+  for (absl::string_view part : parts) {
+    if (!IsBase64Url(part)) {
+      return Unauthenticated(Refusal::kMalformed,
+                             "a part is not unpadded base64url");
+    }
   }
   return Parts{parts[0], parts[1], parts[2]};
 }

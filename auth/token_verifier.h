@@ -71,6 +71,10 @@ absl::StatusOr<VerifiedToken> VerifyToken(absl::string_view token,
                                           const OidcOptions& options,
                                           absl::Time now);
 
+// Whether `text` is unpadded base64url (RFC 4648 section 5) of whole bytes:
+// what every part of a compact JWS and every key parameter of a JWK is.
+bool IsBase64Url(absl::string_view text);
+
 // The "kid" of a token's header, or why it has none (for a key source to
 // refresh on an unknown kid). Errors: Unauthenticated.
 absl::StatusOr<std::string> TokenKeyId(absl::string_view token,

@@ -10,6 +10,7 @@ SVLEDGER_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 SVLEDGER_PACKAGES=(
   g++ cmake ninja-build pkg-config
   clang  # the thread-safety build, svledger_check_thread_safety
+  libclang-rt-14-dev  # libFuzzer and ASan for tests/fuzz, in that build
   protobuf-compiler libprotobuf-dev
   libgrpc++-dev protobuf-compiler-grpc
   librocksdb-dev
@@ -56,12 +57,13 @@ svledger_build() {
 # svledger_check_thread_safety DIR: builds every library, svledger and svctl
 # with clang, -Wthread-safety and -Werror (SVLEDGER_THREAD_SAFETY), so that
 # the ABSL_GUARDED_BY annotations are checked, not decorative. Unoptimized:
-# only the diagnostics matter.
+# only the diagnostics matter. The same build makes the libFuzzer targets
+# (SVLEDGER_FUZZ, tests/fuzz); scripts/test runs them with ctest there.
 svledger_check_thread_safety() {
   local dir=$1
   if [[ ! -f "$dir/build.ninja" ]]; then
     CXX=clang++ cmake -S "$SVLEDGER_ROOT" -B "$dir" -G Ninja \
-      -DCMAKE_BUILD_TYPE=Debug -DSVLEDGER_THREAD_SAFETY=ON \
+      -DCMAKE_BUILD_TYPE=Debug -DSVLEDGER_THREAD_SAFETY=ON -DSVLEDGER_FUZZ=ON \
       -DSVLEDGER_BUILD_TESTS=OFF -DSVLEDGER_JEMALLOC=OFF >/dev/null
   fi
   echo "scripts: thread-safety build (clang -Wthread-safety -Werror)" >&2
