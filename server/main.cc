@@ -17,6 +17,9 @@
 
 ABSL_FLAG(std::string, listen, "127.0.0.1:50051",
           "host:port for gRPC; port 0 picks a free port");
+ABSL_FLAG(std::string, health_listen, "",
+          "host:port of a plaintext port serving only the gRPC health check "
+          "(for probes that cannot speak TLS); empty: none");
 ABSL_FLAG(std::string, data_dir, "./var/data",
           "directory for all persistent state");
 ABSL_FLAG(std::string, frameworks_dir, "",
@@ -70,6 +73,9 @@ ABSL_FLAG(std::vector<std::string>, bootstrap_admin, {},
           "principals granted the admin role at start (comma-separated)");
 ABSL_FLAG(std::string, bootstrap_admin_file, "",
           "a file of principals (one a line) granted the admin role at start");
+ABSL_FLAG(std::string, metrics_basic_auth_file, "",
+          "scrapes need basic authentication: a file of user:SHA-256-hex "
+          "lines (echo -n PASSWORD | sha256sum)");
 ABSL_FLAG(bool, insecure, false,
           "allow a non-loopback address without TLS or authentication");
 
@@ -92,6 +98,7 @@ int main(int argc, char** argv) {
 
   svledger::server::ServerOptions options;
   options.grpc.listen = absl::GetFlag(FLAGS_listen);
+  options.grpc.health_listen = absl::GetFlag(FLAGS_health_listen);
   options.grpc.shutdown_grace = absl::GetFlag(FLAGS_shutdown_grace);
   options.storage.data_dir = absl::GetFlag(FLAGS_data_dir);
   options.seed.frameworks_dir = absl::GetFlag(FLAGS_frameworks_dir);
@@ -104,6 +111,8 @@ int main(int argc, char** argv) {
     options.app.councils.insert(council);
   }
   options.metrics.listen = absl::GetFlag(FLAGS_metrics_listen);
+  options.metrics.basic_auth_file =
+      absl::GetFlag(FLAGS_metrics_basic_auth_file);
   options.metrics.domain.per_contract =
       absl::GetFlag(FLAGS_metrics_per_contract);
   options.metrics.domain.max_contracts =

@@ -2,11 +2,14 @@
 
 #include <algorithm>
 #include <fstream>
+#include <map>
 #include <utility>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "common/digest.h"
 #include "demo/demo.h"
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
 #include "grpcpp/health_check_service_interface.h"
@@ -34,6 +37,47 @@ constexpr const char* kServiceNames[] = {
     "svledger.v1.ProgressService", "svledger.v1.FrameworkService",
     "svledger.v1.AdminService",    "svledger.v1.EnforcementService",
     "svledger.v1.AlertService"};
+
+// "user:sha256-hex" lines; INVALID_ARGUMENT naming the file and line.
+absl::StatusOr<std::map<std::string, std::string>> ReadBasicAuthFile(
+    const std::string& path) {
+  std::ifstream in(path);
+  if (!in) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--metrics-basic-auth-file: cannot read '", path, "'"));
+  }
+  std::map<std::string, std::string> users;
+  int n = 0;
+  for (std::string line; std::getline(in, line);) {
+    ++n;
+    line = std::string(absl::StripAsciiWhitespace(line));
+    if (line.empty() || line[0] == '#') continue;
+    const size_t colon = line.find(':');
+    const std::string digest =
+        colon == std::string::npos
+            ? ""
+            : absl::AsciiStrToLower(line.substr(colon + 1));
+    if (colon == 0 || digest.size() != 64 ||
+        digest.find_first_not_of("0123456789abcdef") != std::string::npos) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "--metrics-basic-auth-file: ", path, ":", n,
+          ": expected user:<SHA-256 of the password, 64 hex digits>"));
+    }
+    users[line.substr(0, colon)] = digest;
+  }
+  if (users.empty()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--metrics-basic-auth-file: no user in '", path, "'"));
+  }
+  return users;
+}
+
+bool ConstantTimeEquals(const std::string& a, const std::string& b) {
+  if (a.size() != b.size()) return false;
+  unsigned char diff = 0;
+  for (size_t i = 0; i < a.size(); ++i) diff |= a[i] ^ b[i];
+  return diff == 0;
+}
 
 bool IsLoopback(const std::string& listen) {
   const std::string host = listen.substr(0, listen.rfind(':'));
@@ -220,6 +264,13 @@ absl::Status Server::CheckOptions() {
     return absl::InvalidArgumentError(
         "--oidc-issuer and --oidc-audience: both are needed to take tokens");
   }
+  const MetricsOptions& metrics = options_.metrics;
+  if (!metrics.listen.empty() && !auth.insecure &&
+      !IsLoopback(metrics.listen) && metrics.basic_auth_file.empty()) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "refusing to serve metrics on ", metrics.listen,
+        " to anyone (give --metrics-basic-auth-file; or --insecure)"));
+  }
   const bool authenticated = tokens || !tls.client_ca_file.empty();
   const bool secure = authenticated && !tls.cert_file.empty();
   if (!secure && !auth.insecure && !IsLoopback(options_.grpc.listen)) {
@@ -320,6 +371,28 @@ absl::Status Server::StartGrpc() {
       grpc_server_->GetHealthCheckService();
   health->SetServingStatus("", true);
   for (const char* name : kServiceNames) health->SetServingStatus(name, true);
+  if (!options_.grpc.health_listen.empty()) {
+    // Its own default health service: nothing else is registered on it
+    // (gRPC adds reflection to every server, so it is gated here too).
+    grpc::ServerBuilder health_builder;
+    std::vector<
+        std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>>
+        gate;
+    gate.push_back(ReflectionGateFactory(call_auth_.get()));
+    health_builder.experimental().SetInterceptorCreators(std::move(gate));
+    health_builder.AddListeningPort(options_.grpc.health_listen,
+                                    grpc::InsecureServerCredentials(),
+                                    &health_port_);
+    health_server_ = health_builder.BuildAndStart();
+    if (health_server_ == nullptr || health_port_ == 0) {
+      return absl::UnavailableError(absl::StrCat("health: cannot listen on ",
+                                                 options_.grpc.health_listen));
+    }
+    grpc::HealthCheckServiceInterface* probe =
+        health_server_->GetHealthCheckService();
+    probe->SetServingStatus("", true);
+    for (const char* name : kServiceNames) probe->SetServingStatus(name, true);
+  }
   return absl::OkStatus();
 }
 
@@ -361,12 +434,27 @@ absl::Status Server::Seed() {
 
 absl::Status Server::StartMetrics() {
   if (options_.metrics.listen.empty()) return absl::OkStatus();
+  const MetricsOptions& metrics = options_.metrics;
   // Civetweb reports a port it cannot bind by throwing.
   try {
-    exposer_ = std::make_unique<prometheus::Exposer>(options_.metrics.listen);
+    exposer_ = std::make_unique<prometheus::Exposer>(metrics.listen);
   } catch (const std::exception& e) {
-    return absl::UnavailableError(absl::StrCat(
-        "metrics: cannot listen on ", options_.metrics.listen, ": ", e.what()));
+    return absl::UnavailableError(absl::StrCat("metrics: cannot listen on ",
+                                               metrics.listen, ": ", e.what()));
+  }
+  if (!metrics.basic_auth_file.empty()) {
+    absl::StatusOr<std::map<std::string, std::string>> users =
+        ReadBasicAuthFile(metrics.basic_auth_file);
+    if (!users.ok()) return users.status();
+    exposer_->RegisterAuth(
+        [users = *std::move(users)](const std::string& user,
+                                    const std::string& password) {
+          auto it = users.find(user);
+          // The digests are compared, never the passwords.
+          return it != users.end() &&
+                 ConstantTimeEquals(it->second, Sha256Hex(password));
+        },
+        "svledger metrics");
   }
   domain_metrics_ = std::make_shared<observability::DomainMetricsCollector>(
       read_model_.get(), &app_->framework_store(), clock_,
@@ -413,6 +501,9 @@ void Server::Shutdown() {
   if (app_ != nullptr) app_->StopPolicy();
   if (grpc_server_ != nullptr) {
     grpc_server_->GetHealthCheckService()->SetServingStatus(false);
+    if (health_server_ != nullptr) {
+      health_server_->GetHealthCheckService()->SetServingStatus(false);
+    }
     services_->event_log.StopSubscriptions();
     services_->progress.StopWatches();
     services_->alerts.StopWatches();
@@ -424,6 +515,10 @@ void Server::Shutdown() {
     grpc_server_->Shutdown(
         absl::ToChronoTime(absl::Now() + options_.grpc.shutdown_grace));
     grpc_server_->Wait();
+  }
+  if (health_server_ != nullptr) {
+    health_server_->Shutdown(absl::ToChronoTime(absl::Now()));
+    health_server_->Wait();
   }
   if (read_model_ != nullptr) read_model_->Stop();
   // Completes anything still queued, then closes RocksDB cleanly.

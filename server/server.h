@@ -50,6 +50,10 @@ struct GrpcOptions {
   // The longest a query waits for the projection to apply its
   // min_position before DEADLINE_EXCEEDED. Default 5 s.
   absl::Duration max_position_wait = absl::Seconds(5);
+  // host:port of a plaintext port that serves only the gRPC health service,
+  // for probes that cannot speak TLS (Kubernetes' gRPC probes). Its status
+  // follows the main port's. Empty (the default): none.
+  std::string health_listen;
 };
 
 // TLS on the gRPC port. Without cert_file, plaintext.
@@ -111,6 +115,15 @@ struct MetricsOptions {
   // Per-contract series and their cap (observability/domain_metrics.h).
   // Default off.
   observability::DomainMetricsOptions domain;
+  // Basic authentication of scrapes: a file of "user:SHA-256-hex" lines
+  // (the hex digest of the password; `#` starts a comment). Empty (the
+  // default): none.
+  std::string basic_auth_file;
+  // A non-loopback listen needs it (or auth.insecure). There is no HTTPS
+  // option: the civetweb that Debian 12's prometheus-cpp uses loads OpenSSL
+  // at run time and ends the process on the first TLS scrape (seen with
+  // libssl3); a scrape that crosses an untrusted network goes through a
+  // TLS-terminating proxy or the cluster's mesh (deploy/README.md).
 };
 
 struct ServerOptions {
@@ -156,6 +169,8 @@ class Server {
 
   // The port actually bound.
   int port() const { return port_; }
+  // The health-only port actually bound; 0 without one.
+  int health_port() const { return health_port_; }
   // The metrics port actually bound; 0 without exposition.
   int metrics_port() const { return metrics_port_; }
 
@@ -200,6 +215,8 @@ class Server {
   std::unique_ptr<prometheus::Exposer> exposer_;
   int metrics_port_ = 0;
   std::unique_ptr<grpc::Server> grpc_server_;
+  std::unique_ptr<grpc::Server> health_server_;
+  int health_port_ = 0;
   int port_ = 0;
   absl::Mutex shutdown_mu_;
   bool shut_down_ ABSL_GUARDED_BY(shutdown_mu_) = false;

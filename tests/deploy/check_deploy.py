@@ -326,10 +326,18 @@ def check_k8s(args):
     if ports.get("grpc") != listen or ports.get("metrics") != metrics:
         problem(where, f"container ports {ports} differ from --listen "
                 f"{listen} and --metrics-listen {metrics}")
+    # Probes speak no TLS: with --tls-cert they need the health-only port.
+    health = port_of(flag_value(container_args, "health-listen"))
+    probe_port = health if flag_value(container_args, "tls-cert") else listen
+    if flag_value(container_args, "health-listen") and \
+            ports.get("health") != health:
+        problem(where, f"container port health {ports.get('health')} differs "
+                f"from --health-listen {health}")
     for probe in ("startupProbe", "livenessProbe", "readinessProbe"):
         spec = container.get(probe, {})
-        if spec.get("grpc", {}).get("port") != listen:
-            problem(where, f"{probe} should be a gRPC probe on port {listen}")
+        if spec.get("grpc", {}).get("port") != probe_port:
+            problem(where, f"{probe} should be a gRPC probe on port "
+                    f"{probe_port}")
     if pod["spec"].get("securityContext", {}).get("runAsNonRoot") is not True:
         problem(where, "the pod should set runAsNonRoot")
     claims = {c["metadata"]["name"] for c in sts["spec"]["volumeClaimTemplates"]}

@@ -13,6 +13,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <cstdlib>
 #include <fstream>
 #include <map>
 
@@ -146,7 +147,9 @@ struct ApiFigures {
   Series open_cases;   // council, stage
 };
 
-ApiFigures FromApi(const std::shared_ptr<grpc::Channel>& channel) {
+// `token`: the bearer token every call presents (authentication is on).
+ApiFigures FromApi(const std::shared_ptr<grpc::Channel>& channel,
+                   const std::string& token) {
   ApiFigures out;
   auto progress = v1::ProgressService::NewStub(channel);
   auto enforcement = v1::EnforcementService::NewStub(channel);
@@ -156,6 +159,7 @@ ApiFigures FromApi(const std::shared_ptr<grpc::Channel>& channel) {
     request.set_council(council);
     v1::CouncilSummary summary;
     grpc::ClientContext context;
+    context.AddMetadata("authorization", "Bearer " + token);
     if (!progress->GetCouncilSummary(&context, request, &summary).ok()) {
       ADD_FAILURE() << "GetCouncilSummary " << council;
       continue;
@@ -178,6 +182,7 @@ ApiFigures FromApi(const std::shared_ptr<grpc::Channel>& channel) {
     list.set_page_size(500);
     v1::ListContractsResponse contracts;
     grpc::ClientContext list_context;
+    list_context.AddMetadata("authorization", "Bearer " + token);
     if (!progress->ListContracts(&list_context, list, &contracts).ok()) {
       ADD_FAILURE() << "ListContracts " << council;
       continue;
@@ -195,6 +200,7 @@ ApiFigures FromApi(const std::shared_ptr<grpc::Channel>& channel) {
     cases.set_page_size(500);
     v1::ListCasesResponse open;
     grpc::ClientContext cases_context;
+    cases_context.AddMetadata("authorization", "Bearer " + token);
     if (!enforcement->ListCases(&cases_context, cases, &open).ok()) {
       ADD_FAILURE() << "ListCases " << council;
       continue;
@@ -208,14 +214,31 @@ ApiFigures FromApi(const std::shared_ptr<grpc::Channel>& channel) {
 
 TEST(PrometheusE2ETest, PrometheusScrapesDomainMetricsThatMatchTheApi) {
   TempDir dir;
+  // Authentication on, as ./scripts/run has it, and scrapes with basic
+  // authentication.
+  // user:SHA-256 of the password, as an operator writes it.
+  ASSERT_EQ(std::system(absl::StrCat("printf 'prometheus:%s\\n' \"$(printf "
+                                     "scrape-secret | sha256sum | cut -d' ' "
+                                     "-f1)\" > ",
+                                     dir.Sub("scrapers"))
+                            .c_str()),
+            0);
+  std::ofstream(dir.Sub("scrape-password")) << "scrape-secret";
   Subprocess svledger(
       {SVLEDGER_PATH, "--listen=127.0.0.1:0", "--metrics-listen=127.0.0.1:0",
        "--data-dir=" + dir.Sub("data"),
-       std::string("--frameworks-dir=") + SVLEDGER_FRAMEWORKS_DIR, "--demo"});
+       std::string("--frameworks-dir=") + SVLEDGER_FRAMEWORKS_DIR, "--demo",
+       "--dev-auth", "--metrics-basic-auth-file=" + dir.Sub("scrapers")});
   const int grpc_port = PortOf(svledger.ReadLine(absl::Seconds(30)));
   const int metrics_port = PortOf(svledger.ReadLine(absl::Seconds(30)));
   ASSERT_GT(grpc_port, 0);
   ASSERT_GT(metrics_port, 0);
+  // Without the scrape credentials, /metrics is refused.
+  absl::StatusOr<std::string> anonymous =
+      testing::HttpGet(metrics_port, "/metrics");
+  ASSERT_FALSE(anonymous.ok());
+  EXPECT_NE(anonymous.status().message().find("401"), std::string::npos)
+      << anonymous.status();
 
   // The repository's alert rules, loaded by the real server too.
   const std::string config = dir.Sub("prometheus.yml");
@@ -227,6 +250,10 @@ TEST(PrometheusE2ETest, PrometheusScrapesDomainMetricsThatMatchTheApi) {
                         << "/prometheus/rules.yml\n"
                         << "scrape_configs:\n"
                         << "  - job_name: svledger\n"
+                        << "    basic_auth:\n"
+                        << "      username: prometheus\n"
+                        << "      password_file: " << dir.Sub("scrape-password")
+                        << "\n"
                         << "    static_configs:\n"
                         << "      - targets: [\"127.0.0.1:" << metrics_port
                         << "\"]\n";
@@ -278,11 +305,15 @@ TEST(PrometheusE2ETest, PrometheusScrapesDomainMetricsThatMatchTheApi) {
   // shows both).
   auto channel = grpc::CreateChannel(absl::StrCat("127.0.0.1:", grpc_port),
                                      grpc::InsecureChannelCredentials());
+  // The auditor persona reads every council's figures.
+  std::string auditor;
+  std::ifstream(dir.Sub("data") + "/dev-auth/tokens/auditor.jwt") >> auditor;
+  ASSERT_FALSE(auditor.empty());
   ApiFigures api;
   Series commitments, contracts, open_cases;
   const bool agree = testing::WaitUntil(
       [&] {
-        api = FromApi(channel);
+        api = FromApi(channel, auditor);
         commitments =
             Query(prom_port, "svledger_commitments > 0", {"council", "status"})
                 .value_or(Series{});

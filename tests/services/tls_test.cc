@@ -11,6 +11,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "grpc/health/v1/health.grpc.pb.h"
 #include "grpcpp/create_channel.h"
 #include "grpcpp/security/credentials.h"
 #include "gtest/gtest.h"
@@ -158,6 +159,34 @@ TEST_F(TlsTest, ARenewedCertificateIsServedWithoutARestart) {
   EXPECT_EQ(me.principal(), kIntegration);
 }
 
+TEST_F(TlsTest, AHealthOnlyPortAnswersProbesInPlaintext) {
+  server::ServerOptions options;
+  options.grpc.listen = "127.0.0.1:0";
+  options.grpc.health_listen = "127.0.0.1:0";
+  options.storage.data_dir = Path("data");
+  options.app.enforcement = false;
+  options.tls.cert_file = Path("server.pem");
+  options.tls.key_file = Path("server.key");
+  options.tls.client_ca_file = Path("ca.pem");
+  auto server = server::Server::Start(options);
+  ASSERT_TRUE(server.ok()) << server.status();
+  ASSERT_GT((*server)->health_port(), 0);
+  auto channel = grpc::CreateChannel(
+      "127.0.0.1:" + std::to_string((*server)->health_port()),
+      grpc::InsecureChannelCredentials());
+  auto health = grpc::health::v1::Health::NewStub(channel);
+  grpc::ClientContext context;
+  grpc::health::v1::HealthCheckResponse response;
+  ASSERT_TRUE(health->Check(&context, {}, &response).ok());
+  EXPECT_EQ(response.status(), grpc::health::v1::HealthCheckResponse::SERVING);
+  // Nothing but health: the API is not there.
+  auto admin = v1::AdminService::NewStub(channel);
+  grpc::ClientContext whoami;
+  v1::WhoAmIResponse me;
+  EXPECT_EQ(admin->WhoAmI(&whoami, {}, &me).error_code(),
+            grpc::StatusCode::UNIMPLEMENTED);
+}
+
 TEST(ListenTest, ANonLoopbackAddressNeedsTlsAndAuthenticationOrInsecure) {
   testing::TempDir dir;
   server::ServerOptions options;
@@ -170,6 +199,15 @@ TEST(ListenTest, ANonLoopbackAddressNeedsTlsAndAuthenticationOrInsecure) {
   EXPECT_NE(refused.status().message().find("refusing to listen on 0.0.0.0:0"),
             std::string::npos)
       << refused.status();
+  // Metrics on a non-loopback address need scrape credentials.
+  options.grpc.listen = "127.0.0.1:0";
+  options.metrics.listen = "0.0.0.0:0";
+  auto metrics = server::Server::Start(options);
+  ASSERT_FALSE(metrics.ok());
+  EXPECT_NE(metrics.status().message().find("refusing to serve metrics"),
+            std::string::npos)
+      << metrics.status();
+  options.grpc.listen = "0.0.0.0:0";
   options.auth.insecure = true;
   auto allowed = server::Server::Start(options);
   EXPECT_TRUE(allowed.ok()) << allowed.status();
