@@ -59,6 +59,9 @@ absl::StatusOr<std::string> HttpGet(const std::string& url, size_t max_bytes,
                    static_cast<long>(absl::ToInt64Milliseconds(timeout)));
   curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
   curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
+  // Loopback is never reached through a proxy; anything else may be (an
+  // identity provider behind a council's proxy, from https_proxy).
+  curl_easy_setopt(curl, CURLOPT_NOPROXY, "localhost,127.0.0.1,[::1]");
   const CURLcode code = curl_easy_perform(curl);
   long status = 0;
   curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);

@@ -4,10 +4,12 @@
 // independently of app/access_policy.cc, so that a change to the policy
 // table that this matrix does not also state fails.
 
+#include <algorithm>
 #include <fstream>
 #include <functional>
 #include <map>
 #include <memory>
+#include <set>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -28,6 +30,7 @@
 #include "svledger/v1/progress_service.grpc.pb.h"
 #include "tests/services/requests.h"
 #include "tests/testing/temp_dir.h"
+#include "tests/testing/wait.h"
 
 namespace svledger {
 namespace {
@@ -66,6 +69,7 @@ class AccessTest : public ::testing::Test {
     options.seed.frameworks_dir = SVLEDGER_FRAMEWORKS_DIR;
     options.app.enforcement = false;
     options.auth.dev_issuer_dir = dir_.path() + "/dev-auth";
+    Configure(options);
     auto server = server::Server::Start(options);
     ASSERT_TRUE(server.ok()) << server.status();
     server_ = *std::move(server);
@@ -99,6 +103,9 @@ class AccessTest : public ::testing::Test {
     ASSERT_TRUE(server_->read_model().applied().WaitFor(
         server_->store().HeadPosition(), absl::Now() + absl::Seconds(30)));
   }
+
+  // What a suite changes in the server's options.
+  virtual void Configure(server::ServerOptions& options) {}
 
   std::string Persona(const std::string& name) {
     std::ifstream in(dir_.path() + "/dev-auth/tokens/" + name + ".jwt");
@@ -642,6 +649,73 @@ TEST_F(AccessMatrix, HealthIsOpenAndReflectionNeedsAPrincipal) {
   grpc::ClientContext context;
   grpc::health::v1::HealthCheckResponse response;
   EXPECT_TRUE(health->Check(&context, {}, &response).ok());
+}
+
+// With the enforcement policy on, both contracts fall short (nothing is
+// delivered against 24 jobs due by the end of 2026), so the log holds
+// status changes and cases: alerts of both.
+class AlertScope : public AccessMatrix {
+ protected:
+  void Configure(server::ServerOptions& options) override {
+    options.app.enforcement = true;
+    options.app.policy.sweep_interval = absl::Milliseconds(100);
+  }
+
+  // The alerts an unfiltered watch from position 1 shows `who`, until one
+  // of `until` at or past `position` came (or 10 s passed): contract id ->
+  // the highest position seen.
+  std::map<std::string, uint64_t> Watch(Who who, const std::string& until,
+                                        uint64_t position = 0) {
+    auto stub = v1::AlertService::NewStub(channel_);
+    grpc::ClientContext context;
+    Authorize(context, who);
+    context.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(10)));
+    v1::WatchAlertsRequest request;
+    request.set_from_position(1);
+    auto reader = stub->WatchAlerts(&context, request);
+    std::map<std::string, uint64_t> seen;
+    v1::WatchAlertsResponse response;
+    while (!(seen.contains(until) && seen[until] >= position) &&
+           reader->Read(&response)) {
+      for (const v1::Alert& a : response.alerts()) {
+        seen[a.contract_id()] = std::max(seen[a.contract_id()], a.position());
+      }
+    }
+    context.TryCancel();
+    reader->Finish();
+    return seen;
+  }
+};
+
+TEST_F(AlertScope, AnUnfilteredWatchShowsOnlyWhatTheCallerMaySee) {
+  // Both contracts fall short: the auditor sees both contracts' cases.
+  std::map<std::string, uint64_t> all = Watch(kAuditor, "D1");
+  ASSERT_TRUE(all.contains("D1")) << "no alert of D1 in 10 s";
+  // Then N1's manager acts on its case: an alert after D1's.
+  v1::RecordActionRequest action;
+  action.set_request_id("notice");
+  action.set_contract_id("N1");
+  action.mutable_action()->set_case_id("jobs#1");
+  action.mutable_action()->set_stage(v1::NOTICE);
+  action.mutable_action()->set_note("first warning");
+  ASSERT_TRUE(testing::WaitUntil(
+      [&] {
+        return Unary<v1::EnforcementService, v1::RecordActionRequest,
+                     v1::CommandResponse>(
+                   kManager, &v1::EnforcementService::Stub::RecordAction,
+                   action)
+            .ok();
+      },
+      absl::Seconds(10)));
+  all = Watch(kAuditor, "N1", all["D1"] + 1);
+  ASSERT_GT(all["N1"], all["D1"]);
+  // Whoever may see only N1 reads past D1's alerts to that last one, and is
+  // shown none of D1's.
+  for (Who who : {kSupplier, kManager}) {
+    std::map<std::string, uint64_t> seen = Watch(who, "N1", all["N1"]);
+    EXPECT_EQ(seen["N1"], all["N1"]) << kWhoNames[who];
+    EXPECT_FALSE(seen.contains("D1")) << kWhoNames[who];
+  }
 }
 
 }  // namespace
