@@ -80,24 +80,18 @@ void Commands::Run(const Caller& caller, Operation op,
     std::move(done)(s);
     return;
   }
-  // In scope of the contract as the command finds it: its council and
-  // supplier never change, so this is exact. An unregistered contract has
-  // no parties yet; the decision says it does not exist (or registers it,
-  // checked against the request by RegisterContract).
+  // In scope of the contract as the command finds it, before a retry is
+  // answered: its council and supplier never change, so this is exact. An
+  // unregistered contract has no parties yet; the decision says it does
+  // not exist (or registers it, checked against the request by
+  // RegisterContract).
   engine_->Execute(
-      contract_id, request_id, caller,
-      [caller, op,
-       decide = std::move(decide)](const domain::ContractState& state)
-          -> absl::StatusOr<domain::Decision> {
-        if (state.registered) {
-          if (absl::Status s = MayDoOn(caller, op, TargetOf(state.contract));
-              !s.ok()) {
-            return s;
-          }
-        }
-        return decide(state);
-      },
-      std::move(done), request_digest);
+      contract_id, request_id, caller, std::move(decide), std::move(done),
+      request_digest,
+      [caller, op](const domain::ContractState& state) -> absl::Status {
+        if (!state.registered) return absl::OkStatus();
+        return MayDoOn(caller, op, TargetOf(state.contract));
+      });
 }
 
 void Commands::RegisterContract(const Caller& caller,

@@ -34,7 +34,7 @@ class CommandRun {
   CommandRun(ContractCommands* commands, eventstore::EventStore* store,
              std::string contract_id, std::string request_id, Caller caller,
              ContractCommands::Decide decide, CommandDone done, bool keyed,
-             std::string request_digest)
+             std::string request_digest, ContractCommands::Authorize authorize)
       : commands_(commands),
         keyed_(keyed),
         store_(store),
@@ -44,7 +44,8 @@ class CommandRun {
         request_id_(std::move(request_id)),
         request_digest_(std::move(request_digest)),
         caller_(std::move(caller)),
-        decide_(std::move(decide)) {}
+        decide_(std::move(decide)),
+        authorize_(std::move(authorize)) {}
 
   // Runs one attempt. May delete this object before returning.
   void Attempt() {
@@ -60,16 +61,28 @@ class CommandRun {
   // finishes, possibly before this returns, so nothing may touch members
   // after AppendAsync.
   std::optional<absl::Status> ReadAndAppend() {
+    if (cached_ == nullptr) cached_ = commands_->TakeCached(contract_id_);
+    bool read_now = false;
+    // Whether the caller may act on this contract is asked before anything
+    // else, a retried request included: a replay answers only a caller who
+    // could have sent it. A contract's parties never change once it is
+    // registered, so a cached registration is enough to judge by.
+    if (authorize_) {
+      if (!cached_->state.registered && cached_->stale) {
+        if (absl::Status s = CatchUp(); !s.ok()) return s;
+        cached_->stale = false;
+        read_now = true;
+      }
+      if (absl::Status s = authorize_(cached_->state); !s.ok()) return s;
+    }
     if (!keyed_) {
       if (absl::Status s = FindEarlier(); !s.ok() || outcome_.replayed) {
         return s;
       }
     }
-    if (cached_ == nullptr) cached_ = commands_->TakeCached(contract_id_);
     // A cache this server kept current by its own appends needs no re-read:
     // the append's exact expected version catches anyone else's write, and
     // the retry after ABORTED re-reads.
-    bool read_now = false;
     if (cached_->stale) {
       if (absl::Status s = CatchUp(); !s.ok()) return s;
       cached_->stale = false;
@@ -275,6 +288,7 @@ class CommandRun {
   const std::string request_digest_;
   const Caller caller_;
   const ContractCommands::Decide decide_;
+  const ContractCommands::Authorize authorize_;
   // The decision of the attempt in flight.
   domain::Decision decision_;
   CommandOutcome outcome_;
@@ -294,36 +308,39 @@ void ContractCommands::Execute(const std::string& contract_id,
                                const std::string& request_id,
                                const Caller& caller, Decide decide,
                                CommandDone done,
-                               const std::string& request_digest) {
+                               const std::string& request_digest,
+                               Authorize authorize) {
   if (absl::Status valid = domain::CheckRequestId(request_id); !valid.ok()) {
     std::move(done)(valid);
     return;
   }
   Start(contract_id, request_id, caller, std::move(decide), std::move(done),
-        /*keyed=*/false, request_digest);
+        /*keyed=*/false, request_digest, std::move(authorize));
 }
 
 void ContractCommands::ExecuteKeyed(const std::string& contract_id,
                                     const Caller& caller, Decide decide,
                                     CommandDone done) {
   Start(contract_id, "", caller, std::move(decide), std::move(done),
-        /*keyed=*/true, "");
+        /*keyed=*/true, "", nullptr);
 }
 
 void ContractCommands::Start(const std::string& contract_id,
                              const std::string& request_id,
                              const Caller& caller, Decide decide,
                              CommandDone done, bool keyed,
-                             const std::string& request_digest) {
+                             const std::string& request_digest,
+                             Authorize authorize) {
   // Checked fully by the domain; here only what the stream name needs.
   if (absl::Status valid = CheckContractId(contract_id, store_->limits());
       !valid.ok()) {
     std::move(done)(valid);
     return;
   }
-  Enqueue(contract_id, new CommandRun(this, store_, contract_id, request_id,
-                                      caller, std::move(decide),
-                                      std::move(done), keyed, request_digest));
+  Enqueue(contract_id,
+          new CommandRun(this, store_, contract_id, request_id, caller,
+                         std::move(decide), std::move(done), keyed,
+                         request_digest, std::move(authorize)));
 }
 
 void ContractCommands::Enqueue(const std::string& contract_id,

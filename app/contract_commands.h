@@ -91,6 +91,12 @@ class ContractCommands {
   using Decide = std::function<absl::StatusOr<domain::Decision>(
       const domain::ContractState&)>;
 
+  // Says whether the caller may run the command on the contract as it
+  // stands (Commands asks the access policy); called before the request is
+  // looked up in the log, so that a retry is answered only to a caller who
+  // may send it. Called on some thread, per attempt; must not block.
+  using Authorize = std::function<absl::Status(const domain::ContractState&)>;
+
   explicit ContractCommands(eventstore::EventStore* store);
 
   // Runs a front door's command on `contract_id` as request `request_id`,
@@ -101,10 +107,12 @@ class ContractCommands {
   // with no event writes nothing and is answered OK with appended 0.
   // `request_digest` (RequestDigest; empty: none) is recorded with the
   // events: a request id that ran before with another digest is refused
-  // ALREADY_EXISTS naming request_id, and nothing is written.
+  // ALREADY_EXISTS naming request_id, and nothing is written. `authorize`
+  // (null: none) refuses before anything is looked up or decided.
   void Execute(const std::string& contract_id, const std::string& request_id,
                const Caller& caller, Decide decide, CommandDone done,
-               const std::string& request_digest = "");
+               const std::string& request_digest = "",
+               Authorize authorize = nullptr);
 
   // Runs a decision whose events each carry a request id of their own
   // (domain::NewEvent::request_id; the enforcement policy's, keyed by what
@@ -138,7 +146,7 @@ class ContractCommands {
   // Validates the contract id and queues a run.
   void Start(const std::string& contract_id, const std::string& request_id,
              const Caller& caller, Decide decide, CommandDone done, bool keyed,
-             const std::string& request_digest);
+             const std::string& request_digest, Authorize authorize);
 
   // A contract's state as of a stream version. Events never change, so a
   // cached prefix stays true; a command only applies what came after it.

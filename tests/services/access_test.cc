@@ -560,6 +560,30 @@ TEST_F(AccessMatrix, ASupplierCannotVerifyNorReadAnotherSuppliersContract) {
       << s.error_message();
 }
 
+TEST_F(AccessMatrix, ARetryIsAnsweredOnlyToACallerWhoMaySendIt) {
+  v1::ReportDeliveryRequest report = testing::ReportRequest(
+      kOther.id, "by-admin", "jobs", 1, domain::MakeDate(2025, 4, 1),
+      domain::MakeDate(2025, 4, 30));
+  auto send = [&](Who who, v1::CommandResponse* response) {
+    auto stub = v1::ContractService::NewStub(channel_);
+    grpc::ClientContext context;
+    Authorize(context, who);
+    return stub->ReportDelivery(&context, report, response);
+  };
+  v1::CommandResponse first;
+  ASSERT_TRUE(send(kAdmin, &first).ok());
+  // The same request id and content from a supplier outside the contract's
+  // scope: refused, not answered with the admin's outcome.
+  v1::CommandResponse replayed;
+  EXPECT_EQ(send(kSupplier, &replayed).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(send(kManager, &replayed).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  ASSERT_TRUE(send(kAdmin, &replayed).ok());
+  EXPECT_TRUE(replayed.replayed());
+  EXPECT_EQ(replayed.position(), first.position());
+}
+
 TEST_F(AccessMatrix, ListsShowOnlyWhatTheCallerMaySee) {
   auto list = [&](Who who) {
     auto stub = v1::ProgressService::NewStub(channel_);
@@ -644,7 +668,7 @@ TEST_F(AccessMatrix, GrantsApplyOnceDurableAndAreAudited) {
   EXPECT_EQ(s.error_code(), grpc::StatusCode::PERMISSION_DENIED);
 }
 
-TEST_F(AccessMatrix, HealthIsOpenAndReflectionNeedsAPrincipal) {
+TEST_F(AccessMatrix, HealthIsOpenToAnonymousCallers) {
   auto health = grpc::health::v1::Health::NewStub(channel_);
   grpc::ClientContext context;
   grpc::health::v1::HealthCheckResponse response;

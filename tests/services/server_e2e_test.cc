@@ -162,6 +162,18 @@ TEST(ServerE2ETest, HealthReflectionAndGracefulShutdownWithAppendsInFlight) {
     stream->WritesDone();
     EXPECT_TRUE(stream->Finish().ok());
 
+    // Reflection needs a principal: without a token it is cancelled, while
+    // the health check above needs none.
+    auto anonymous = grpc::reflection::v1alpha::ServerReflection::NewStub(
+        grpc::CreateChannel("127.0.0.1:" + std::to_string(port),
+                            grpc::InsecureChannelCredentials()));
+    grpc::ClientContext anonymous_context;
+    auto refused = anonymous->ServerReflectionInfo(&anonymous_context);
+    refused->Write(list);
+    grpc::reflection::v1alpha::ServerReflectionResponse nothing;
+    EXPECT_FALSE(refused->Read(&nothing));
+    EXPECT_EQ(refused->Finish().error_code(), grpc::StatusCode::CANCELLED);
+
     // Appenders run while SIGTERM arrives.
     std::atomic<bool> stop{false};
     std::atomic<int> ok_count{0};
