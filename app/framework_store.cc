@@ -1,7 +1,5 @@
 #include "app/framework_store.h"
 
-#include <pthread.h>
-
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "domain/framework_catalog.h"
@@ -55,31 +53,18 @@ absl::StatusOr<std::unique_ptr<FrameworkStore>> FrameworkStore::Open(
   const uint64_t head = store->HeadPosition();
   if (absl::Status s = fs->CatchUp(); !s.ok()) return s;
   FrameworkStore* self = fs.get();
-  fs->follower_ = std::thread([self, head] {
-    pthread_setname_np(pthread_self(), "svl-frameworks");
-    self->Follow(head);
-  });
+  fs->follower_ = std::make_unique<LogFollower>(
+      store, kFollowInterval, head, "svl-frameworks",
+      [self] { return self->CatchUp(); },
+      [self] {
+        absl::MutexLock lock(&self->mu_);
+        ++self->follow_failures_;
+      });
   return fs;
 }
 
-FrameworkStore::~FrameworkStore() {
-  stop_.Notify();
-  if (follower_.joinable()) follower_.join();
-}
-
-void FrameworkStore::Follow(uint64_t seen) {
-  while (!stop_.WaitForNotificationWithTimeout(kFollowInterval)) {
-    const uint64_t head = store_->HeadPosition();
-    if (head == seen) continue;
-    if (CatchUp().ok()) {
-      seen = head;
-    } else {
-      // Tried again at the next interval, from the same versions.
-      absl::MutexLock lock(&mu_);
-      ++follow_failures_;
-    }
-  }
-}
+// The follower stops before the members it reads go.
+FrameworkStore::~FrameworkStore() { follower_.reset(); }
 
 absl::Status FrameworkStore::CatchUp() {
   absl::MutexLock catching(&catch_up_mu_);

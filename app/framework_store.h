@@ -16,6 +16,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/synchronization/notification.h"
 #include "absl/time/time.h"
+#include "app/log_follower.h"
 #include "common/uuid.h"
 #include "eventstore/event_store.h"
 #include "svledger/v1/contract.pb.h"
@@ -131,8 +132,6 @@ class FrameworkStore {
 
   // Applies whatever the two streams hold beyond what was applied.
   absl::Status CatchUp() ABSL_LOCKS_EXCLUDED(mu_);
-  // The follower thread's loop; everything up to `seen` is caught up.
-  void Follow(uint64_t seen);
 
   // Appends one event, *payload, to `stream` if `decide` (called with mu_
   // held, after catching up; it may fill in *payload) says it is new, after
@@ -168,8 +167,8 @@ class FrameworkStore {
   // Serializes publications (rare, admin-only).
   absl::Mutex publish_mu_ ABSL_ACQUIRED_BEFORE(catch_up_mu_);
 
-  absl::Notification stop_;
-  std::thread follower_;
+  // Declared last, destroyed first: it calls CatchUp.
+  std::unique_ptr<LogFollower> follower_;
 };
 
 }  // namespace svledger::app

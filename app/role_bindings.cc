@@ -20,23 +20,14 @@ absl::StatusOr<std::unique_ptr<RoleBindings>> RoleBindings::Open(
   const uint64_t head = store->HeadPosition();
   if (absl::Status s = rb->CatchUp(); !s.ok()) return s;
   RoleBindings* self = rb.get();
-  rb->follower_ = std::thread([self, head] { self->Follow(head); });
+  rb->follower_ = std::make_unique<LogFollower>(
+      store, kFollowInterval, head, "svl-roles",
+      [self] { return self->CatchUp(); }, nullptr);
   return rb;
 }
 
-RoleBindings::~RoleBindings() {
-  stop_.Notify();
-  if (follower_.joinable()) follower_.join();
-}
-
-void RoleBindings::Follow(uint64_t seen) {
-  while (!stop_.WaitForNotificationWithTimeout(kFollowInterval)) {
-    const uint64_t head = store_->HeadPosition();
-    if (head == seen) continue;
-    // A failed catch-up is tried again at the next interval.
-    if (CatchUp().ok()) seen = head;
-  }
-}
+// The follower stops before the members it reads go.
+RoleBindings::~RoleBindings() { follower_.reset(); }
 
 absl::Status RoleBindings::CatchUp() {
   absl::MutexLock catching(&catch_up_mu_);

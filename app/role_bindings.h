@@ -14,6 +14,7 @@
 #include "absl/synchronization/notification.h"
 #include "absl/time/time.h"
 #include "app/caller.h"
+#include "app/log_follower.h"
 #include "domain/roles.h"
 #include "eventstore/event_store.h"
 #include "svledger/v1/access.pb.h"
@@ -75,7 +76,6 @@ class RoleBindings {
   explicit RoleBindings(eventstore::EventStore* store) : store_(store) {}
 
   absl::Status CatchUp() ABSL_LOCKS_EXCLUDED(mu_);
-  void Follow(uint64_t seen);
   // Appends `type` for `binding` unless `decide` (called with mu_ held,
   // after catching up) says the change is already so (or fails).
   absl::StatusOr<Change> Apply(
@@ -94,8 +94,8 @@ class RoleBindings {
   absl::Mutex catch_up_mu_ ABSL_ACQUIRED_BEFORE(mu_);
   absl::Mutex change_mu_ ABSL_ACQUIRED_BEFORE(catch_up_mu_);
 
-  absl::Notification stop_;
-  std::thread follower_;
+  // Declared last, destroyed first: it calls CatchUp.
+  std::unique_ptr<LogFollower> follower_;
 };
 
 }  // namespace svledger::app

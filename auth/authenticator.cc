@@ -4,6 +4,7 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
 
 namespace svledger::auth {
 
@@ -42,8 +43,12 @@ absl::StatusOr<Identity> Authenticator::Authenticate(
 
 absl::StatusOr<Identity> Authenticator::FromToken(absl::string_view token) {
   const absl::Time now = clock_->Now();
+  // Refused before it is hashed for the cache.
   if (token.size() > options_.oidc.max_token_bytes) {
-    return VerifyToken(token, KeySet(), options_.oidc, now).status();
+    return Unauthenticated(
+        Refusal::kTooLarge,
+        absl::StrCat("token of ", token.size(), " bytes; at most ",
+                     options_.oidc.max_token_bytes));
   }
   {
     absl::MutexLock lock(&mu_);

@@ -1,8 +1,10 @@
 #include "auth/dev_issuer.h"
 
 #include <cjose/cjose.h>
+#include <fcntl.h>
 #include <jansson.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <cstdlib>
 #include <filesystem>
@@ -23,22 +25,27 @@ absl::StatusOr<std::string> ReadFile(const std::string& path) {
   return text.str();
 }
 
-// Writes `text` to `path` by a rename, so a reader never sees half a file.
-absl::Status WriteFile(const std::string& path, const std::string& text,
-                       mode_t mode) {
+// Writes `text` to `path` by a rename, so a reader never sees half a file;
+// the file has `mode` from its creation (a private key is never readable
+// by others, not even for a moment).
+}  // namespace
+
+absl::Status WriteFileAtomically(const std::string& path,
+                                 const std::string& text, mode_t mode) {
   const std::string tmp = path + ".tmp";
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    if (!out) {
-      return absl::PermissionDeniedError(
-          absl::StrCat("cannot write '", tmp, "'"));
-    }
-    out << text;
-    if (!out.flush()) {
-      return absl::DataLossError(absl::StrCat("cannot write '", tmp, "'"));
-    }
+  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC, mode);
+  if (fd < 0) {
+    return absl::PermissionDeniedError(
+        absl::StrCat("cannot write '", tmp, "'"));
   }
-  chmod(tmp.c_str(), mode);
+  fchmod(fd, mode);  // whatever the umask took away or the file had
+  const bool written = ::write(fd, text.data(), text.size()) ==
+                           static_cast<ssize_t>(text.size()) &&
+                       fsync(fd) == 0;
+  ::close(fd);
+  if (!written) {
+    return absl::DataLossError(absl::StrCat("cannot write '", tmp, "'"));
+  }
   std::error_code error;
   std::filesystem::rename(tmp, path, error);
   if (error) {
@@ -47,6 +54,8 @@ absl::Status WriteFile(const std::string& path, const std::string& text,
   }
   return absl::OkStatus();
 }
+
+namespace {
 
 std::string CjoseError(const cjose_err& err) {
   return err.message != nullptr ? err.message : "unknown cjose error";
@@ -113,7 +122,7 @@ absl::StatusOr<std::unique_ptr<DevIssuer>> DevIssuer::Open(
   if (!std::filesystem::exists(key_path)) {
     char* private_json = cjose_jwk_to_json(issuer->key_, true, &err);
     if (private_json == nullptr) return absl::InternalError(CjoseError(err));
-    absl::Status s = WriteFile(key_path, private_json, 0600);
+    absl::Status s = WriteFileAtomically(key_path, private_json, 0600);
     free(private_json);
     if (!s.ok()) return s;
   }
@@ -131,7 +140,7 @@ absl::StatusOr<std::unique_ptr<DevIssuer>> DevIssuer::Open(
   json_object_set_new(set, "keys", keys);
   char* jwks = json_dumps(set, JSON_INDENT(2) | JSON_SORT_KEYS);
   json_decref(set);
-  absl::Status s = WriteFile(issuer->jwks_path(), jwks, 0644);
+  absl::Status s = WriteFileAtomically(issuer->jwks_path(), jwks, 0644);
   free(jwks);
   if (!s.ok()) return s;
   return issuer;

@@ -1,6 +1,8 @@
 #ifndef SVLEDGER_AUTH_DEV_ISSUER_H_
 #define SVLEDGER_AUTH_DEV_ISSUER_H_
 
+#include <sys/types.h>
+
 #include <memory>
 #include <string>
 
@@ -52,6 +54,13 @@ class DevIssuer {
   std::string kid_;
   cjose_jwk_t* key_ = nullptr;
 };
+
+// Writes `text` to `path` through a temporary file and a rename, so a
+// reader never sees half a file, with `mode` from the file's creation (for
+// keys and tokens: 0600). Errors: PERMISSION_DENIED or DATA_LOSS naming
+// the file.
+absl::Status WriteFileAtomically(const std::string& path,
+                                 const std::string& text, mode_t mode);
 
 // Signs `claims_json` as a compact JWS with `jwk` (cjose), with header
 // alg `alg` (e.g. "ES256", "RS256", "HS256") and kid `kid`. For the dev

@@ -1,9 +1,6 @@
 #include "server/dev_auth.h"
 
-#include <sys/stat.h>
-
 #include <filesystem>
-#include <fstream>
 
 #include "absl/strings/str_cat.h"
 
@@ -53,14 +50,10 @@ absl::Status SetUpDevPersonas(const std::vector<DevPersona>& personas,
         issuer.Mint(persona.name, now, kTokenLifetime);
     if (!token.ok()) return token.status();
     const std::string path = (dir / (persona.name + ".jwt")).string();
-    {
-      std::ofstream out(path, std::ios::trunc);
-      out << *token << "\n";
-      if (!out.flush()) {
-        return absl::DataLossError(absl::StrCat("cannot write '", path, "'"));
-      }
+    if (absl::Status s = auth::WriteFileAtomically(path, *token + "\n", 0600);
+        !s.ok()) {
+      return s;
     }
-    chmod(path.c_str(), 0600);
   }
   return absl::OkStatus();
 }

@@ -28,6 +28,7 @@
 #include "svledger/v1/event_log.grpc.pb.h"
 #include "svledger/v1/framework_service.grpc.pb.h"
 #include "svledger/v1/progress_service.grpc.pb.h"
+#include "tests/services/dev_auth_server.h"
 #include "tests/services/requests.h"
 #include "tests/testing/temp_dir.h"
 #include "tests/testing/wait.h"
@@ -63,20 +64,10 @@ v1::RegisterContractRequest Register(const std::string& id,
 class AccessTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    server::ServerOptions options;
-    options.grpc.listen = "127.0.0.1:0";
-    options.storage.data_dir = dir_.path();
-    options.seed.frameworks_dir = SVLEDGER_FRAMEWORKS_DIR;
-    options.app.enforcement = false;
-    options.auth.dev_issuer_dir = dir_.path() + "/dev-auth";
-    Configure(options);
-    auto server = server::Server::Start(options);
-    ASSERT_TRUE(server.ok()) << server.status();
-    server_ = *std::move(server);
-    ASSERT_TRUE(server_->authentication_on());
-    channel_ =
-        grpc::CreateChannel("127.0.0.1:" + std::to_string(server_->port()),
-                            grpc::InsecureChannelCredentials());
+    server_ = testing::StartWithDevAuth(
+        dir_.path(), [this](server::ServerOptions& o) { Configure(o); });
+    ASSERT_NE(server_, nullptr);
+    channel_ = testing::ChannelTo(*server_);
     tokens_[kAdmin] = Persona("admin");
     tokens_[kAuditor] = Persona("auditor");
     tokens_[kManager] = Persona("manager-norwich");

@@ -70,7 +70,9 @@ class TlsTest : public ::testing::Test {
     MakeCert("rogue", "rogue-ca", std::string("DNS:") + kIntegration);
   }
 
-  void Start(absl::Duration reload = absl::Seconds(60)) {
+  // TLS with the test's server certificate, client certificates of "ca",
+  // and the integration's principal an admin.
+  server::ServerOptions Options(absl::Duration reload = absl::Seconds(60)) {
     server::ServerOptions options;
     options.grpc.listen = "127.0.0.1:0";
     options.storage.data_dir = Path("data");
@@ -80,7 +82,11 @@ class TlsTest : public ::testing::Test {
     options.tls.client_ca_file = Path("ca.pem");
     options.tls.reload = reload;
     options.auth.bootstrap_admins = {kIntegration};
-    auto server = server::Server::Start(options);
+    return options;
+  }
+
+  void Start(absl::Duration reload = absl::Seconds(60)) {
+    auto server = server::Server::Start(Options(reload));
     ASSERT_TRUE(server.ok()) << server.status();
     server_ = *std::move(server);
   }
@@ -160,14 +166,8 @@ TEST_F(TlsTest, ARenewedCertificateIsServedWithoutARestart) {
 }
 
 TEST_F(TlsTest, AHealthOnlyPortAnswersProbesInPlaintext) {
-  server::ServerOptions options;
-  options.grpc.listen = "127.0.0.1:0";
+  server::ServerOptions options = Options();
   options.grpc.health_listen = "127.0.0.1:0";
-  options.storage.data_dir = Path("data");
-  options.app.enforcement = false;
-  options.tls.cert_file = Path("server.pem");
-  options.tls.key_file = Path("server.key");
-  options.tls.client_ca_file = Path("ca.pem");
   auto server = server::Server::Start(options);
   ASSERT_TRUE(server.ok()) << server.status();
   ASSERT_GT((*server)->health_port(), 0);

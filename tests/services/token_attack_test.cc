@@ -17,6 +17,7 @@
 #include "server/server.h"
 #include "svledger/v1/admin_service.grpc.pb.h"
 #include "svledger/v1/contract_service.grpc.pb.h"
+#include "tests/services/dev_auth_server.h"
 #include "tests/services/requests.h"
 #include "tests/testing/temp_dir.h"
 
@@ -37,18 +38,9 @@ std::string Base64Url(const std::string& bytes) {
 class TokenAttackTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    server::ServerOptions options;
-    options.grpc.listen = "127.0.0.1:0";
-    options.storage.data_dir = dir_.path();
-    options.seed.frameworks_dir = SVLEDGER_FRAMEWORKS_DIR;
-    options.app.enforcement = false;
-    options.auth.dev_issuer_dir = dir_.path() + "/dev-auth";
-    auto server = server::Server::Start(options);
-    ASSERT_TRUE(server.ok()) << server.status();
-    server_ = *std::move(server);
-    channel_ =
-        grpc::CreateChannel("127.0.0.1:" + std::to_string(server_->port()),
-                            grpc::InsecureChannelCredentials());
+    server_ = testing::StartWithDevAuth(dir_.path());
+    ASSERT_NE(server_, nullptr);
+    channel_ = testing::ChannelTo(*server_);
     issuer_ = server_->dev_issuer();
     // The contract a forged token would report against.
     auto admin = issuer_->Mint("admin", absl::Now(), absl::Hours(1));
