@@ -3,6 +3,7 @@
 
 #include <set>
 #include <string>
+#include <vector>
 
 namespace svledger::app {
 
@@ -34,6 +35,10 @@ struct Caller {
   // enforcement policy), or "none" (authentication is off).
   std::string authenticated_by = "none";
   Grants grants;
+  // Every principal whose bindings `grants` holds (the actor's, or a
+  // token's groups, or a certificate's SANs). Empty when authentication
+  // is off.
+  std::vector<std::string> principals;
 
   // The server acting by itself (seeding, the demo, the policy): an admin.
   static Caller System(std::string actor) {

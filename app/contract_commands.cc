@@ -93,6 +93,11 @@ class CommandRun {
       // A refusal (or nothing to do) is not checked by an append: make sure
       // it does not rest on a cache that missed another writer's events.
       if (absl::Status s = CatchUp(); !s.ok()) return s;
+      // What the catch-up brought (another writer's registration) is
+      // authorized before it is decided on.
+      if (authorize_) {
+        if (absl::Status s = authorize_(cached_->state); !s.ok()) return s;
+      }
       decided = decide_(cached_->state);
     }
     if (!decided.ok()) {

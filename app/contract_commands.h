@@ -101,8 +101,8 @@ class ContractCommands {
 
   // Runs a front door's command on `contract_id` as request `request_id`,
   // recording `caller`'s actor and how it authenticated on the events (and
-  // each event's on_behalf_of). Whether the caller may is for `decide` to
-  // say (Commands asks the access policy). Event i of the decision gets
+  // each event's on_behalf_of). Whether the caller may is `authorize`'s to
+  // say (Commands asks the access policy there). Event i of the decision gets
   // the id domain::CommandEventId(contract_id, request_id, i). A decision
   // with no event writes nothing and is answered OK with appended 0.
   // `request_digest` (RequestDigest; empty: none) is recorded with the

@@ -184,6 +184,14 @@ Grants RoleBindings::GrantsOf(
   return grants;
 }
 
+bool RoleBindings::HasAdmin() const {
+  absl::ReaderMutexLock lock(&mu_);
+  for (const domain::BindingKey& key : held_) {
+    if (std::get<1>(key) == v1::ROLE_ADMIN) return true;
+  }
+  return false;
+}
+
 std::vector<v1::RoleBinding> RoleBindings::BindingsOf(
     const std::string& principal) const {
   std::vector<v1::RoleBinding> out;

@@ -64,6 +64,8 @@ class RoleBindings {
   // What `principals` hold together (a token may name several, e.g. its
   // groups). A lookup in memory.
   Grants GrantsOf(const std::vector<std::string>& principals) const;
+  // Whether any principal holds ROLE_ADMIN.
+  bool HasAdmin() const;
   // The bindings of one principal, sorted.
   std::vector<v1::RoleBinding> BindingsOf(const std::string& principal) const;
 

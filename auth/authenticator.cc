@@ -28,9 +28,13 @@ absl::StatusOr<Identity> Authenticator::Authenticate(
     return FromToken(absl::StripAsciiWhitespace(value.substr(7)));
   }
   if (options_.client_certificates && !certificate_sans.empty()) {
+    // "mtls:<SAN>": a certificate can never name a token's principal (an
+    // email SAN equal to an admin's email claim, say).
     Identity identity;
-    identity.actor = certificate_sans.front();
-    identity.principals = certificate_sans;
+    for (const std::string& san : certificate_sans) {
+      identity.principals.push_back(kCertificatePrefix + san);
+    }
+    identity.actor = identity.principals.front();
     identity.method = "mtls";
     return identity;
   }

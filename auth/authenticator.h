@@ -17,6 +17,10 @@
 
 namespace svledger::auth {
 
+// The principals a client certificate names: "mtls:" and each SAN, so
+// that they never coincide with a token's.
+inline constexpr char kCertificatePrefix[] = "mtls:";
+
 // Who a call's credential proves the caller to be.
 struct Identity {
   // The principal recorded as the actor of what the call writes.

@@ -112,13 +112,20 @@ absl::StatusOr<std::unique_ptr<DevIssuer>> DevIssuer::Open(
     issuer->key_ = cjose_jwk_create_EC_random(CJOSE_JWK_EC_P_256, &err);
     if (issuer->key_ == nullptr) return absl::InternalError(CjoseError(err));
   }
-  // The kid is the public key's own digest, so it changes only with it.
-  char* public_json = cjose_jwk_to_json(issuer->key_, false, &err);
-  if (public_json == nullptr) return absl::InternalError(CjoseError(err));
-  issuer->kid_ = Sha256Hex(public_json).substr(0, 16);
-  cjose_jwk_set_kid(issuer->key_, issuer->kid_.data(), issuer->kid_.size(),
-                    &err);
-  free(public_json);
+  // The kid is the new public key's own digest, kept in the key file, so it
+  // changes only with the key.
+  const char* kept = cjose_jwk_get_kid(issuer->key_, &err);
+  char* public_json = nullptr;
+  if (kept != nullptr && *kept != '\0') {
+    issuer->kid_ = kept;
+  } else {
+    public_json = cjose_jwk_to_json(issuer->key_, false, &err);
+    if (public_json == nullptr) return absl::InternalError(CjoseError(err));
+    issuer->kid_ = Sha256Hex(public_json).substr(0, 16);
+    free(public_json);
+    cjose_jwk_set_kid(issuer->key_, issuer->kid_.data(), issuer->kid_.size(),
+                      &err);
+  }
   if (!std::filesystem::exists(key_path)) {
     char* private_json = cjose_jwk_to_json(issuer->key_, true, &err);
     if (private_json == nullptr) return absl::InternalError(CjoseError(err));

@@ -17,7 +17,8 @@ namespace svledger::auth {
 // issuer_url.
 struct KeySourceOptions {
   // A JWKS file (the development issuer's, or one an operator keeps). Read
-  // again when it changes, so rotating keys needs no restart.
+  // again every `refresh`, and early when a token names a kid it lacks, so
+  // rotating keys needs no restart.
   std::string jwks_file;
   // An OIDC issuer: its discovery document
   // <issuer_url>/.well-known/openid-configuration names jwks_uri, fetched

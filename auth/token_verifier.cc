@@ -186,6 +186,12 @@ absl::StatusOr<VerifiedToken> VerifyToken(absl::string_view token,
   if (!kind.has_value()) {
     return Unauthenticated(Refusal::kAlgorithm, "alg must be RS256 or ES256");
   }
+  // Extensions the token says must be understood: none are (RFC 7515
+  // section 4.1.11).
+  if (json_object_get(header.get(), "crit") != nullptr) {
+    return Unauthenticated(Refusal::kMalformed,
+                           "crit header parameters are not supported");
+  }
   json_t* kid = json_object_get(header.get(), "kid");
   if (!json_is_string(kid)) {
     return Unauthenticated(Refusal::kUnknownKey, "header has no kid");

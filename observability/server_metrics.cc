@@ -162,6 +162,11 @@ void ServerMetrics::OnRpc(const std::string& full_method,
       code == grpc::StatusCode::PERMISSION_DENIED) {
     const std::string reason = DenialReason(status);
     auth_denied_.Add({{"method", method}, {"reason", reason}}).Increment();
+    // Every refusal is counted; at most kMaxDenialLinesPerSecond are logged
+    // a second, so that a flood of bad calls cannot flood the log.
+    const int64_t second = absl::ToUnixSeconds(absl::Now());
+    if (denial_second_.exchange(second) != second) denial_lines_ = 0;
+    if (++denial_lines_ > kMaxDenialLinesPerSecond) return;
     std::fprintf(
         stderr,
         "svledger: auth_denied method=%s code=%s reason=%s peer=%s "

@@ -1,6 +1,7 @@
 #ifndef SVLEDGER_OBSERVABILITY_SERVER_METRICS_H_
 #define SVLEDGER_OBSERVABILITY_SERVER_METRICS_H_
 
+#include <atomic>
 #include <memory>
 #include <string>
 #include <vector>
@@ -44,6 +45,9 @@ class ServerMetrics {
   prometheus::Family<prometheus::Counter>& rpcs_;
   prometheus::Family<prometheus::Histogram>& rpc_duration_;
   prometheus::Family<prometheus::Counter>& auth_denied_;
+  static constexpr int kMaxDenialLinesPerSecond = 20;
+  std::atomic<int64_t> denial_second_{0};
+  std::atomic<int> denial_lines_{0};
 };
 
 // Creates an interceptor per call that reports it to `metrics` when its

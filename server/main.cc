@@ -11,6 +11,7 @@
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
+#include "absl/strings/ascii.h"
 #include "absl/synchronization/mutex.h"
 #include "common/flag_names.h"
 #include "server/server.h"
@@ -54,14 +55,15 @@ ABSL_FLAG(std::string, tls_cert, "",
 ABSL_FLAG(std::string, tls_key, "", "PEM private key for --tls-cert");
 ABSL_FLAG(std::string, client_ca, "",
           "PEM CAs whose client certificates authenticate callers (mTLS; "
-          "the certificate's SAN is the principal)");
+          "the principal is mtls:<the certificate's SAN>)");
 ABSL_FLAG(std::string, oidc_issuer, "",
           "accept bearer tokens from this OIDC issuer (the tokens' iss)");
 ABSL_FLAG(std::string, oidc_audience, "",
           "the audience bearer tokens must name (aud)");
 ABSL_FLAG(std::string, oidc_jwks_file, "",
-          "the issuer's signing keys as a JWKS file (re-read when it "
-          "changes); empty: fetched from the issuer's discovery document");
+          "the issuer's signing keys as a JWKS file (re-read every 10 "
+          "minutes and on an unknown kid); empty: fetched from the issuer's "
+          "discovery document");
 ABSL_FLAG(std::string, oidc_principal_claim, "sub",
           "the token claim naming the principal: sub, email, groups, ...");
 ABSL_FLAG(absl::Duration, oidc_clock_skew, absl::Seconds(60),
@@ -161,8 +163,10 @@ int main(int argc, char** argv) {
       return 2;
     }
     for (std::string line; std::getline(in, line);) {
-      if (!line.empty() && line[0] != '#')
-        auth.bootstrap_admins.push_back(line);
+      const std::string principal(absl::StripAsciiWhitespace(line));
+      if (!principal.empty() && principal[0] != '#') {
+        auth.bootstrap_admins.push_back(principal);
+      }
     }
   }
   auth.insecure = absl::GetFlag(FLAGS_insecure);

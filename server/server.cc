@@ -1,5 +1,8 @@
 #include "server/server.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
 #include <algorithm>
 #include <fstream>
 #include <map>
@@ -80,9 +83,18 @@ bool ConstantTimeEquals(const std::string& a, const std::string& b) {
 }
 
 bool IsLoopback(const std::string& listen) {
-  const std::string host = listen.substr(0, listen.rfind(':'));
-  return host == "127.0.0.1" || host == "localhost" || host == "[::1]" ||
-         absl::StartsWith(host, "127.");
+  std::string host = listen.substr(0, listen.rfind(':'));
+  if (host == "localhost") return true;
+  if (host.size() > 2 && host.front() == '[' && host.back() == ']') {
+    host = host.substr(1, host.size() - 2);
+  }
+  in_addr v4;
+  in6_addr v6;
+  if (inet_pton(AF_INET, host.c_str(), &v4) == 1) {
+    return (ntohl(v4.s_addr) >> 24) == 127;  // 127.0.0.0/8
+  }
+  return inet_pton(AF_INET6, host.c_str(), &v6) == 1 &&
+         IN6_IS_ADDR_LOOPBACK(&v6);
 }
 
 // TLS with certificates watched on disk, or plaintext.
@@ -311,11 +323,16 @@ absl::Status Server::StartAuth() {
     authenticator_ =
         std::make_unique<auth::Authenticator>(authenticator, clock_);
   }
-  for (const std::string& principal : auth.bootstrap_admins) {
-    v1::RoleBinding admin;
-    admin.set_principal(principal);
-    admin.set_role(v1::ROLE_ADMIN);
-    if (absl::Status s = app_->roles().Bootstrap(admin); !s.ok()) return s;
+  // The first admins of a deployment only: once any admin is bound, the
+  // bindings are the admins' to change (a revoked bootstrap admin stays
+  // revoked across restarts).
+  if (!app_->roles().HasAdmin()) {
+    for (const std::string& principal : auth.bootstrap_admins) {
+      v1::RoleBinding admin;
+      admin.set_principal(principal);
+      admin.set_role(v1::ROLE_ADMIN);
+      if (absl::Status s = app_->roles().Bootstrap(admin); !s.ok()) return s;
+    }
   }
   if (dev_issuer_ != nullptr) {
     std::vector<std::string> councils;

@@ -65,8 +65,9 @@ struct TlsOptions {
   std::string cert_file;
   std::string key_file;
   // PEM file of the CAs whose client certificates are accepted (mTLS). A
-  // client certificate is then requested and, if sent, verified; its SANs
-  // name the principal. Empty (the default): none requested.
+  // client certificate is then requested and, if sent, verified; its SANs,
+  // as "mtls:<SAN>", name the principal. Empty (the default): none
+  // requested.
   std::string client_ca_file;
   // Default 60 s.
   absl::Duration reload = absl::Seconds(60);
@@ -84,8 +85,9 @@ struct AuthOptions {
   // personas their roles and writes their tokens (server/dev_auth.h).
   // Empty (the default): none.
   std::string dev_issuer_dir;
-  // Principals granted ROLE_ADMIN at start unless they hold it: the first
-  // admin of a new deployment. Default none.
+  // Principals granted ROLE_ADMIN at start while nobody holds it: the
+  // first admins of a new deployment (after that, admins grant and revoke).
+  // Default none.
   std::vector<std::string> bootstrap_admins;
   // Without tokens and without client certificates, authentication is off:
   // every caller is an admin that names itself (svledger-actor header).

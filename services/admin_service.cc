@@ -91,8 +91,11 @@ grpc::ServerUnaryReactor* AdminService::WhoAmI(
   }
   response->set_principal(caller->actor);
   response->set_authenticated_by(caller->authenticated_by);
-  for (v1::RoleBinding& b : roles_->BindingsOf(caller->actor)) {
-    *response->add_bindings() = std::move(b);
+  // What the call's grants come from: every principal's bindings.
+  for (const std::string& principal : caller->principals) {
+    for (v1::RoleBinding& b : roles_->BindingsOf(principal)) {
+      *response->add_bindings() = std::move(b);
+    }
   }
   return Finish(context, absl::OkStatus());
 }

@@ -53,6 +53,7 @@ absl::StatusOr<app::Caller> CallAuthenticator::Authenticate(
   caller.actor = std::move(identity->actor);
   caller.authenticated_by = std::move(identity->method);
   caller.grants = roles_->GrantsOf(identity->principals);
+  caller.principals = std::move(identity->principals);
   return caller;
 }
 

@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <fstream>
 #include <memory>
+#include <sstream>
 #include <string>
 
 #include "absl/strings/str_cat.h"
@@ -123,6 +124,52 @@ TEST(TokenVerifierTest, PrincipalFromAConfiguredClaim) {
   EXPECT_EQ(
       RefusalOf(VerifyToken(token, **keys, missing, absl::Now()).status()),
       Refusal::kNoPrincipal);
+}
+
+TEST(TokenVerifierTest, CriticalHeaderParametersAreRefused) {
+  Key ec(false, "e1");
+  auto keys = KeySet::Parse(Jwks({&ec}));
+  ASSERT_TRUE(keys.ok());
+  cjose_err err;
+  cjose_header_t* header = cjose_header_new(&err);
+  cjose_header_set(header, CJOSE_HDR_ALG, "ES256", &err);
+  cjose_header_set(header, CJOSE_HDR_KID, "e1", &err);
+  cjose_header_set(header, "crit", "exp-extension", &err);
+  const std::string claims = Claims("\"aud\":\"svledger\",\"sub\":\"x\"");
+  cjose_jws_t* jws = cjose_jws_sign(
+      ec.jwk, header, reinterpret_cast<const uint8_t*>(claims.data()),
+      claims.size(), &err);
+  cjose_header_release(header);
+  ASSERT_NE(jws, nullptr);
+  const char* compact = nullptr;
+  ASSERT_TRUE(cjose_jws_export(jws, &compact, &err));
+  const std::string token = compact;
+  cjose_jws_release(jws);
+  auto v = VerifyToken(token, **keys, Options(), absl::Now());
+  EXPECT_EQ(RefusalOf(v.status()), Refusal::kMalformed) << v.status();
+}
+
+TEST(DevIssuerTest, TheKeyAndItsKidSurviveARestart) {
+  testing::TempDir dir;
+  auto first = DevIssuer::Open(dir.path());
+  ASSERT_TRUE(first.ok()) << first.status();
+  auto token = (*first)->Mint("admin", absl::Now(), absl::Hours(1));
+  ASSERT_TRUE(token.ok());
+  const std::string kid = (*first)->key_id();
+  first->reset();
+  auto again = DevIssuer::Open(dir.path());
+  ASSERT_TRUE(again.ok()) << again.status();
+  EXPECT_EQ((*again)->key_id(), kid);
+  // A token of the first start verifies against the JWKS of the second.
+  std::ifstream in((*again)->jwks_path());
+  std::stringstream jwks;
+  jwks << in.rdbuf();
+  auto keys = KeySet::Parse(jwks.str());
+  ASSERT_TRUE(keys.ok()) << keys.status();
+  OidcOptions dev;
+  dev.issuer = DevIssuer::kIssuer;
+  dev.audience = DevIssuer::kAudience;
+  EXPECT_TRUE(VerifyToken(*token, **keys, dev, absl::Now()).ok());
 }
 
 TEST(KeySetTest, BadDocumentsAreRefusedWithTheReason) {

@@ -23,6 +23,8 @@ namespace svledger {
 namespace {
 
 constexpr char kIntegration[] = "integration.norwich.example";
+// The principal its certificate names.
+constexpr char kIntegrationPrincipal[] = "mtls:integration.norwich.example";
 
 std::string Read(const std::string& path) {
   std::ifstream in(path);
@@ -81,7 +83,7 @@ class TlsTest : public ::testing::Test {
     options.tls.key_file = Path("server.key");
     options.tls.client_ca_file = Path("ca.pem");
     options.tls.reload = reload;
-    options.auth.bootstrap_admins = {kIntegration};
+    options.auth.bootstrap_admins = {kIntegrationPrincipal};
     return options;
   }
 
@@ -118,7 +120,7 @@ TEST_F(TlsTest, AClientCertificatesSanIsThePrincipal) {
   v1::WhoAmIResponse me;
   grpc::Status s = WhoAmI("ca", "client", &me);
   ASSERT_TRUE(s.ok()) << s.error_message();
-  EXPECT_EQ(me.principal(), kIntegration);
+  EXPECT_EQ(me.principal(), kIntegrationPrincipal);
   EXPECT_EQ(me.authenticated_by(), "mtls");
   ASSERT_EQ(me.bindings_size(), 1);
   EXPECT_EQ(me.bindings(0).role(), v1::ROLE_ADMIN);
@@ -162,7 +164,7 @@ TEST_F(TlsTest, ARenewedCertificateIsServedWithoutARestart) {
   } while (!s.ok() && absl::Now() < deadline &&
            (absl::SleepFor(absl::Milliseconds(200)), true));
   EXPECT_TRUE(s.ok()) << s.error_message();
-  EXPECT_EQ(me.principal(), kIntegration);
+  EXPECT_EQ(me.principal(), kIntegrationPrincipal);
 }
 
 TEST_F(TlsTest, AHealthOnlyPortAnswersProbesInPlaintext) {
@@ -187,12 +189,47 @@ TEST_F(TlsTest, AHealthOnlyPortAnswersProbesInPlaintext) {
             grpc::StatusCode::UNIMPLEMENTED);
 }
 
+TEST(BootstrapTest, ARevokedBootstrapAdminStaysRevokedAcrossRestarts) {
+  testing::TempDir dir;
+  server::ServerOptions options;
+  options.grpc.listen = "127.0.0.1:0";
+  options.storage.data_dir = dir.path();
+  options.app.enforcement = false;
+  options.auth.bootstrap_admins = {"first-admin"};
+  {
+    auto server = server::Server::Start(options);
+    ASSERT_TRUE(server.ok()) << server.status();
+    app::RoleBindings& roles = (*server)->app().roles();
+    ASSERT_TRUE(roles.GrantsOf({"first-admin"}).admin);
+    // The first admin names a successor and is revoked.
+    v1::RoleBinding next, first;
+    next.set_principal("next-admin");
+    next.set_role(v1::ROLE_ADMIN);
+    first.set_principal("first-admin");
+    first.set_role(v1::ROLE_ADMIN);
+    const app::Caller admin = app::Caller::System("first-admin");
+    ASSERT_TRUE(roles.Grant(admin, next, "handover").ok());
+    ASSERT_TRUE(roles.Revoke(admin, first, "handover").ok());
+  }
+  // Restarted with the same flags: the revocation stands.
+  auto server = server::Server::Start(options);
+  ASSERT_TRUE(server.ok()) << server.status();
+  EXPECT_FALSE((*server)->app().roles().GrantsOf({"first-admin"}).admin);
+  EXPECT_TRUE((*server)->app().roles().GrantsOf({"next-admin"}).admin);
+}
+
 TEST(ListenTest, ANonLoopbackAddressNeedsTlsAndAuthenticationOrInsecure) {
   testing::TempDir dir;
   server::ServerOptions options;
   options.grpc.listen = "0.0.0.0:0";
   options.storage.data_dir = dir.path();
   options.app.enforcement = false;
+  // A name that merely starts like a loopback address is not one.
+  options.grpc.listen = "127.evil.example:0";
+  auto lookalike = server::Server::Start(options);
+  ASSERT_FALSE(lookalike.ok());
+  EXPECT_EQ(lookalike.status().code(), absl::StatusCode::kFailedPrecondition);
+  options.grpc.listen = "0.0.0.0:0";
   auto refused = server::Server::Start(options);
   ASSERT_FALSE(refused.ok());
   EXPECT_EQ(refused.status().code(), absl::StatusCode::kFailedPrecondition);
