@@ -51,7 +51,7 @@ grpc::ServerUnaryReactor* AnswerFor(grpc::CallbackServerContext* context,
                                     AppliedWait& wait, uint64_t min_position,
                                     Response* response, Query query) {
   absl::StatusOr<app::Caller> caller = auth.Authenticate(*context);
-  if (!caller.ok()) return Refuse(context, caller.status());
+  if (!caller.ok()) return FinishNow(context, caller.status());
   return wait.Answer(context, min_position,
                      [caller = *std::move(caller), response,
                       query = std::move(query)]() mutable {

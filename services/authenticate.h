@@ -37,9 +37,10 @@ class CallAuthenticator {
   const app::RoleBindings* const roles_;
 };
 
-// A unary call answered at once with `status` (a refused credential).
-grpc::ServerUnaryReactor* Refuse(grpc::CallbackServerContext* context,
-                                 const absl::Status& status);
+// A unary call answered at once with `status`: a refused credential, or
+// an answer that needed no wait.
+grpc::ServerUnaryReactor* FinishNow(grpc::CallbackServerContext* context,
+                                    const absl::Status& status);
 
 }  // namespace svledger::services
 

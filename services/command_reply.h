@@ -35,7 +35,7 @@ grpc::ServerUnaryReactor* RunCommand(
                                   app::CommandDone),
     const Request& request, v1::CommandResponse* response) {
   absl::StatusOr<app::Caller> caller = auth.Authenticate(*context);
-  if (!caller.ok()) return Refuse(context, caller.status());
+  if (!caller.ok()) return FinishNow(context, caller.status());
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
   (commands->*method)(*caller, request, ReplyTo(reactor, response));
   return reactor;

@@ -66,7 +66,7 @@ grpc::ServerUnaryReactor* ContractService::ChangeFramework(
     const v1::ChangeFrameworkRequest* request,
     v1::ChangeFrameworkResponse* response) {
   absl::StatusOr<app::Caller> caller = auth_->Authenticate(*context);
-  if (!caller.ok()) return Refuse(context, caller.status());
+  if (!caller.ok()) return FinishNow(context, caller.status());
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
   // gRPC keeps `response` until Finish, so the decided change can be
   // written into it directly.

@@ -18,7 +18,7 @@ grpc::ServerUnaryReactor* EventLogService::Append(
     grpc::CallbackServerContext* context, const v1::AppendRequest* request,
     v1::AppendResponse* response) {
   absl::StatusOr<app::Caller> caller = auth_->Authenticate(*context);
-  if (!caller.ok()) return Refuse(context, caller.status());
+  if (!caller.ok()) return FinishNow(context, caller.status());
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
   absl::StatusOr<eventstore::ExpectedVersion> expected =
       ExpectedVersionFromProto(*request);
@@ -51,7 +51,7 @@ grpc::ServerUnaryReactor* EventLogService::ReadStream(
     grpc::CallbackServerContext* context, const v1::ReadStreamRequest* request,
     v1::ReadStreamResponse* response) {
   absl::StatusOr<app::Caller> caller = auth_->Authenticate(*context);
-  if (!caller.ok()) return Refuse(context, caller.status());
+  if (!caller.ok()) return FinishNow(context, caller.status());
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
   eventstore::ReadStreamOptions options;
   options.direction = request->direction() == v1::BACKWARDS
@@ -77,7 +77,7 @@ grpc::ServerUnaryReactor* EventLogService::ReadAll(
     grpc::CallbackServerContext* context, const v1::ReadAllRequest* request,
     v1::ReadAllResponse* response) {
   absl::StatusOr<app::Caller> caller = auth_->Authenticate(*context);
-  if (!caller.ok()) return Refuse(context, caller.status());
+  if (!caller.ok()) return FinishNow(context, caller.status());
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
   eventstore::ReadAllOptions options;
   options.limit = request->limit();

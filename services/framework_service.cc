@@ -24,7 +24,7 @@ grpc::ServerUnaryReactor* FrameworkService::PublishMeasureLibrary(
     const v1::PublishMeasureLibraryRequest* request,
     v1::PublishResponse* response) {
   absl::StatusOr<app::Caller> caller = auth_->Authenticate(*context);
-  if (!caller.ok()) return Refuse(context, caller.status());
+  if (!caller.ok()) return FinishNow(context, caller.status());
   return Answer(context, frameworks_->PublishMeasureLibrary(*caller, *request),
                 response);
 }
@@ -33,7 +33,7 @@ grpc::ServerUnaryReactor* FrameworkService::PublishFramework(
     grpc::CallbackServerContext* context,
     const v1::PublishFrameworkRequest* request, v1::PublishResponse* response) {
   absl::StatusOr<app::Caller> caller = auth_->Authenticate(*context);
-  if (!caller.ok()) return Refuse(context, caller.status());
+  if (!caller.ok()) return FinishNow(context, caller.status());
   return Answer(context, frameworks_->PublishFramework(*caller, *request),
                 response);
 }
@@ -43,7 +43,7 @@ grpc::ServerUnaryReactor* FrameworkService::RecommendWeighting(
     const v1::RecommendWeightingRequest* request,
     v1::RecommendWeightingResponse* response) {
   absl::StatusOr<app::Caller> caller = auth_->Authenticate(*context);
-  if (!caller.ok()) return Refuse(context, caller.status());
+  if (!caller.ok()) return FinishNow(context, caller.status());
   return Answer(context, frameworks_->RecommendWeighting(*caller, *request),
                 response);
 }

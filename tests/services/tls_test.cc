@@ -221,7 +221,6 @@ TEST(BootstrapTest, ARevokedBootstrapAdminStaysRevokedAcrossRestarts) {
 TEST(ListenTest, ANonLoopbackAddressNeedsTlsAndAuthenticationOrInsecure) {
   testing::TempDir dir;
   server::ServerOptions options;
-  options.grpc.listen = "0.0.0.0:0";
   options.storage.data_dir = dir.path();
   options.app.enforcement = false;
   // A name that merely starts like a loopback address is not one.
