@@ -155,6 +155,16 @@ absl::StatusOr<std::unique_ptr<EventStore>> EventStore::Open(
                                             options.path, ": ", ec.message()));
   }
 
+  absl::StatusOr<std::pair<std::unique_ptr<Handles>, uint64_t>> opened =
+      OpenDatabase(options);
+  if (!opened.ok()) return opened.status();
+  auto [handles, head] = *std::move(opened);
+  return std::unique_ptr<EventStore>(
+      new EventStore(std::move(options), std::move(handles), head));
+}
+
+absl::StatusOr<std::pair<std::unique_ptr<RocksHandles>, uint64_t>>
+EventStore::OpenDatabase(const EventStoreOptions& options) {
   rocksdb::DBOptions db_options;
   db_options.create_if_missing = true;
   db_options.create_missing_column_families = true;
@@ -162,6 +172,7 @@ absl::StatusOr<std::unique_ptr<EventStore>> EventStore::Open(
   db_options.max_background_jobs = 2;
   db_options.keep_log_file_num = 5;
   db_options.info_log_level = rocksdb::InfoLogLevel::WARN_LEVEL;
+  db_options.max_open_files = options.max_open_files;
   // One writer thread by design; the concurrent memtable path only costs.
   db_options.allow_concurrent_memtable_write = false;
 
@@ -202,8 +213,7 @@ absl::StatusOr<std::unique_ptr<EventStore>> EventStore::Open(
     }
     return head.status();
   }
-  return std::unique_ptr<EventStore>(
-      new EventStore(std::move(options), std::move(h), *head));
+  return std::make_pair(std::move(h), *head);
 }
 
 EventStore::EventStore(EventStoreOptions options,
@@ -246,7 +256,8 @@ void EventStore::Close() {
   {
     absl::WriterMutexLock lock(&db_mu_);
     db_closed_ = true;
-    absl::Status s = db_->Close();
+    absl::Status s =
+        db_ != nullptr ? db_->Close() : absl::OkStatus();  // null: recovering
     if (!s.ok()) {
       std::fprintf(stderr, "eventstore: %s\n", s.ToString().c_str());
     }
@@ -272,12 +283,17 @@ EventStoreStats EventStore::Stats() const {
   stats.events = events_.load(std::memory_order_relaxed);
   stats.deduplicated = deduplicated_.load(std::memory_order_relaxed);
   stats.failed_commits = failed_commits_.load(std::memory_order_relaxed);
+  stats.recoveries = recoveries_.load(std::memory_order_relaxed);
   return stats;
 }
 
 std::optional<uint64_t> EventStore::IntProperty(const std::string& name) const {
   uint64_t value = 0;
-  if (!db_->db->GetAggregatedIntProperty(name, &value)) return std::nullopt;
+  absl::ReaderMutexLock lock(&db_mu_);
+  if (db_closed_ || db_ == nullptr ||
+      !db_->db->GetAggregatedIntProperty(name, &value)) {
+    return std::nullopt;
+  }
   return value;
 }
 
@@ -367,9 +383,53 @@ void EventStore::WriterLoop() {
       }
       queued_bytes_ -= bytes;
     }
-    to_sync_.Push(CommitBatch(std::move(batch)));
+    Written written = CommitBatch(std::move(batch));
+    {
+      absl::MutexLock lock(&drain_mu_);
+      ++batches_pushed_;
+    }
+    to_sync_.Push(std::move(written));
   }
   to_sync_.Close();
+}
+
+absl::Status EventStore::Recover() {
+  {
+    // Everything written to the old database has been failed by the syncer
+    // (the failure is set), and the writer, here, hands it nothing more.
+    absl::MutexLock lock(&drain_mu_);
+    auto drained = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(drain_mu_) {
+      return batches_synced_ == batches_pushed_;
+    };
+    drain_mu_.Await(absl::Condition(&drained));
+  }
+  absl::WriterMutexLock lock(&db_mu_);
+  if (db_ != nullptr) {
+    if (absl::Status s = db_->Close(); !s.ok()) {
+      std::fprintf(stderr, "eventstore: closing to recover: %s\n",
+                   s.ToString().c_str());
+    }
+    db_.reset();
+  }
+  absl::StatusOr<std::pair<std::unique_ptr<Handles>, uint64_t>> reopened =
+      OpenDatabase(options_);
+  if (!reopened.ok()) return reopened.status();  // reads: UNAVAILABLE
+  auto [handles, head] = *std::move(reopened);
+  db_ = std::move(handles);
+  // Written but unsynced events may have survived in the WAL: they are in
+  // the recovered prefix, made durable by the reopening's flush.
+  next_position_ = head + 1;
+  written_heads_.clear();
+  if (head > watcher_->head()) watcher_->Publish(head);
+  {
+    absl::MutexLock failure_lock(&failure_mu_);
+    std::fprintf(stderr, "eventstore: recovered from: %s (head %llu)\n",
+                 failure_.ToString().c_str(),
+                 static_cast<unsigned long long>(head));
+    failure_ = absl::OkStatus();
+  }
+  recoveries_.fetch_add(1, std::memory_order_relaxed);
+  return absl::OkStatus();
 }
 
 EventStore::Written EventStore::CommitBatch(
@@ -377,12 +437,19 @@ EventStore::Written EventStore::CommitBatch(
   Written written;
   written.appends = std::move(batch);
   if (absl::Status failed = failure(); !failed.ok()) {
-    for (std::unique_ptr<Pending>& append : written.appends) {
-      append->result = absl::UnavailableError(
-          absl::StrCat("event store failed earlier and must be reopened: ",
-                       failed.message()));
+    absl::Status recovered = absl::UnavailableError("not yet retried");
+    if (absl::Now() - last_recovery_ >= options_.recovery_interval) {
+      last_recovery_ = absl::Now();
+      recovered = Recover();
     }
-    return written;
+    if (!recovered.ok()) {
+      for (std::unique_ptr<Pending>& append : written.appends) {
+        append->result = absl::UnavailableError(
+            absl::StrCat("event store is recovering from a storage error (",
+                         failed.message(), "); retry: ", recovered.message()));
+      }
+      return written;
+    }
   }
 
   BatchState state;
@@ -483,8 +550,11 @@ void EventStore::SyncerLoop() {
         }
       }
     }
+    const uint64_t finished = batches.size();
     for (Written& w : batches) to_complete_.Push(std::move(w));
     batches.clear();
+    absl::MutexLock lock(&drain_mu_);
+    batches_synced_ += finished;
   }
   to_complete_.Close();
 }

@@ -9,6 +9,7 @@
 #include <optional>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
@@ -62,6 +63,17 @@ struct EventStoreOptions {
   size_t max_queued_bytes = 256 << 20;
   // RocksDB block cache shared by all column families. Default 64 MiB.
   size_t block_cache_bytes = 64 << 20;
+  // The most files RocksDB keeps open (its table cache). Bounded so that
+  // the log's descriptors are known and cannot be starved by sockets
+  // (server/descriptors.h plans the process's descriptors). Default 256.
+  int max_open_files = 256;
+  // After a failed write or sync the store refuses appends (UNAVAILABLE)
+  // until it has reopened its database in place, which it tries on the
+  // first append at least this long after the last try. Reopening recovers
+  // a consistent prefix of the log; an append answered INTERNAL may or may
+  // not be in it, and retrying it with the same event ids is safe. Default
+  // 1 s.
+  absl::Duration recovery_interval = absl::Seconds(1);
   // Bounds on what clients control.
   Limits limits;
   // Test hook, called on the syncer thread before each sync of the log; an
@@ -80,6 +92,7 @@ struct EventStoreStats {
   uint64_t events = 0;          // events written
   uint64_t deduplicated = 0;    // appends answered from what was stored
   uint64_t failed_commits = 0;  // RocksDB writes that failed
+  uint64_t recoveries = 0;      // reopenings after a failure
 };
 
 // The durable, append-only event log on RocksDB.
@@ -134,10 +147,11 @@ class EventStore {
   //   ALREADY_EXISTS    an id is stored with other content, or only some of
   //                     the ids are stored.
   //   UNAVAILABLE       the store is closed or its queue is full.
+  //   UNAVAILABLE       also: the store is recovering from a failed write
+  //                     or sync (see recovery_interval); retry.
   //   INTERNAL          the write or its sync failed; it may or may not
   //                     have become durable. Retrying with the same ids
-  //                     (after reopening the store) is safe. After a failed
-  //                     sync the store refuses appends until reopened.
+  //                     is safe once the store has recovered.
   void AppendAsync(std::string stream_id, ExpectedVersion expected,
                    std::vector<ProposedEvent> events, AppendCallback done);
 
@@ -209,6 +223,13 @@ class EventStore {
   EventStore(EventStoreOptions options, std::unique_ptr<Handles> handles,
              uint64_t head);
 
+  // Opens the database and recovers its head.
+  static absl::StatusOr<std::pair<std::unique_ptr<Handles>, uint64_t>>
+  OpenDatabase(const EventStoreOptions& options);
+  // After a failure: once the syncer has failed everything written before,
+  // reopens the database in place and clears the failure. Writer only.
+  absl::Status Recover();
+
   void WriterLoop();
   void SyncerLoop();
   void CompleterLoop();
@@ -258,6 +279,14 @@ class EventStore {
 
   mutable absl::Mutex failure_mu_;
   absl::Status failure_ ABSL_GUARDED_BY(failure_mu_);
+  // When the writer last tried to Recover (real time). Writer only.
+  absl::Time last_recovery_ = absl::InfinitePast();
+
+  // Group commits handed to the syncer, and those it has finished with, so
+  // that Recover knows when the pipeline holds nothing of the old database.
+  absl::Mutex drain_mu_;
+  uint64_t batches_pushed_ ABSL_GUARDED_BY(drain_mu_) = 0;
+  uint64_t batches_synced_ ABSL_GUARDED_BY(drain_mu_) = 0;
 
   HandoffQueue<Written> to_sync_;
   std::thread writer_;
@@ -270,6 +299,7 @@ class EventStore {
   std::atomic<uint64_t> events_{0};
   std::atomic<uint64_t> deduplicated_{0};
   std::atomic<uint64_t> failed_commits_{0};
+  std::atomic<uint64_t> recoveries_{0};
 };
 
 }  // namespace svledger::eventstore

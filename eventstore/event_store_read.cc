@@ -58,6 +58,11 @@ absl::Status Closed() {
   return absl::UnavailableError("event store is closed");
 }
 
+absl::Status Reopening() {
+  return absl::UnavailableError(
+      "event store is reopening its database after a storage error; retry");
+}
+
 }  // namespace
 
 absl::StatusOr<RecordedEvent> EventStore::ReadEventAt(uint64_t position) const {
@@ -89,6 +94,7 @@ absl::StatusOr<std::optional<uint64_t>> EventStore::StreamLastVersion(
     absl::string_view stream_id) const {
   absl::ReaderMutexLock open(&db_mu_);
   if (db_closed_) return Closed();
+  if (db_ == nullptr) return Reopening();
   const uint64_t head = watcher_->head();
   ScopedSnapshot snapshot(db_->db.get());
   rocksdb::ReadOptions ro;
@@ -100,6 +106,7 @@ absl::StatusOr<std::optional<RecordedEvent>> EventStore::FindEvent(
     absl::string_view stream_id, const Uuid& id) const {
   absl::ReaderMutexLock open(&db_mu_);
   if (db_closed_) return Closed();
+  if (db_ == nullptr) return Reopening();
   const uint64_t durable_head = watcher_->head();
   std::string value;
   rocksdb::Status s = db_->db->Get(rocksdb::ReadOptions(), db_->event_ids,
@@ -124,6 +131,7 @@ absl::StatusOr<StreamSlice> EventStore::ReadStream(
 
   absl::ReaderMutexLock open(&db_mu_);
   if (db_closed_) return Closed();
+  if (db_ == nullptr) return Reopening();
   // Only what is durable: versions up to the durable head.
   const uint64_t durable_head = watcher_->head();
   ScopedSnapshot snapshot(db_->db.get());
@@ -186,6 +194,7 @@ absl::StatusOr<AllSlice> EventStore::ReadAll(
 
   absl::ReaderMutexLock open(&db_mu_);
   if (db_closed_) return Closed();
+  if (db_ == nullptr) return Reopening();
   AllSlice slice;
   // Only what is durable: the head is published after the synced write.
   slice.head_position = watcher_->head();

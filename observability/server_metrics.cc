@@ -212,6 +212,12 @@ std::vector<prometheus::MetricFamily> OperationalCollector::Collect() const {
              "Group commits RocksDB failed to write.", MetricType::Counter);
   AddValue(failed, static_cast<double>(stats.failed_commits));
   out.push_back(std::move(failed));
+  auto recoveries = Family(
+      "svledger_log_recoveries_total",
+      "Times the log reopened its database after a failed write or sync.",
+      MetricType::Counter);
+  AddValue(recoveries, static_cast<double>(stats.recoveries));
+  out.push_back(std::move(recoveries));
 
   auto projection = sources_.read_model->current();
   const uint64_t applied = projection->applied();
@@ -234,6 +240,28 @@ std::vector<prometheus::MetricFamily> OperationalCollector::Collect() const {
            {{"projection", "contracts"}});
   out.push_back(std::move(skipped));
 
+  if (sources_.connections) {
+    const ConnectionCounts counts = sources_.connections();
+    auto open = Family("svledger_connections_open",
+                       "Connections open on the gRPC port.", MetricType::Gauge);
+    AddValue(open, static_cast<double>(counts.open));
+    out.push_back(std::move(open));
+    auto refused =
+        Family("svledger_connections_refused_total",
+               "Connections closed on arrival (limit: the connection cap was "
+               "reached) or left waiting (descriptors: none was free).",
+               MetricType::Counter);
+    AddValue(refused, static_cast<double>(counts.over_limit),
+             {{"reason", "limit"}});
+    AddValue(refused, static_cast<double>(counts.out_of_descriptors),
+             {{"reason", "descriptors"}});
+    out.push_back(std::move(refused));
+    auto limit = Family("svledger_descriptor_limit",
+                        "The file descriptor limit in force (RLIMIT_NOFILE).",
+                        MetricType::Gauge);
+    AddValue(limit, static_cast<double>(sources_.descriptor_limit));
+    out.push_back(std::move(limit));
+  }
   auto streams = Family("svledger_streams_open",
                         "Server streams open, by kind.", MetricType::Gauge);
   for (const auto& [kind, count] : sources_.streams) {

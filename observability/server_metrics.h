@@ -60,6 +60,12 @@ MetricsInterceptorFactory(ServerMetrics* metrics);
 // open streams, the enforcement policy's failures, RocksDB sizes.
 //
 // Thread-safe. Everything passed in must outlive it.
+// The gRPC port's connections (server/listener.h).
+struct ConnectionCounts {
+  size_t open = 0;
+  uint64_t over_limit = 0;          // closed on arrival: the cap was reached
+  uint64_t out_of_descriptors = 0;  // accepts that found no descriptor free
+};
 struct ScrapeSources {
   const eventstore::EventStore* store = nullptr;
   projections::ContractReadModel* read_model = nullptr;
@@ -73,6 +79,10 @@ struct ScrapeSources {
   // The framework catalogue's failed catch-ups with the log (each is tried
   // again); null to leave it out.
   std::function<uint64_t()> framework_follow_failures;
+  // The descriptor limit in force, and the gRPC port's connections; 0 and
+  // null to leave them out.
+  uint64_t descriptor_limit = 0;
+  std::function<ConnectionCounts()> connections;
 };
 class OperationalCollector final : public prometheus::Collectable {
  public:

@@ -85,7 +85,7 @@ rocksdb::WriteOptions Synced() {
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<ProjectionDb>> ProjectionDb::Open(
-    const std::string& path) {
+    const std::string& path, int max_open_files) {
   std::error_code ec;
   std::filesystem::create_directories(path, ec);
   if (ec) {
@@ -94,6 +94,7 @@ absl::StatusOr<std::unique_ptr<ProjectionDb>> ProjectionDb::Open(
   rocksdb::Options options;
   options.create_if_missing = true;
   options.create_missing_column_families = true;
+  options.max_open_files = max_open_files;
   std::vector<std::string> names;
   if (!rocksdb::DB::ListColumnFamilies(options, path, &names).ok()) {
     names = {rocksdb::kDefaultColumnFamilyName};

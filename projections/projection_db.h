@@ -83,9 +83,10 @@ class ProjectionDb {
  public:
   // Opens (creating if needed) the database at `path`. A database of another
   // format version is deleted and recreated empty: projections are derived
-  // data, rebuilt from the log. Errors: RocksDB's (e.g. a locked directory).
+  // data, rebuilt from the log. RocksDB keeps at most `max_open_files`
+  // files open. Errors: RocksDB's (e.g. a locked directory).
   static absl::StatusOr<std::unique_ptr<ProjectionDb>> Open(
-      const std::string& path);
+      const std::string& path, int max_open_files = 128);
 
   // Closes the database.
   ~ProjectionDb();

@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <fstream>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/flags/flag.h"
@@ -21,6 +22,14 @@ ABSL_FLAG(std::string, listen, "127.0.0.1:50051",
 ABSL_FLAG(std::string, health_listen, "",
           "host:port of a plaintext port serving only the gRPC health check "
           "(for probes that cannot speak TLS); empty: none");
+ABSL_FLAG(uint32_t, max_connections, 10000,
+          "the most gRPC connections open at once (lowered to what the "
+          "descriptor limit allows once storage has its share)");
+ABSL_FLAG(absl::Duration, handshake_timeout, absl::Seconds(10),
+          "close a connection that has not finished its TLS handshake and "
+          "HTTP/2 preface by then");
+ABSL_FLAG(absl::Duration, max_connection_idle, absl::Minutes(10),
+          "close a connection with no call open for this long");
 ABSL_FLAG(std::string, data_dir, "./var/data",
           "directory for all persistent state");
 ABSL_FLAG(std::string, frameworks_dir, "",
@@ -98,8 +107,24 @@ int main(int argc, char** argv) {
   sigaddset(&signals, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
+  // Every connection is a descriptor: a shell's soft limit would cap the
+  // server at a few hundred clients.
+  svledger::server::RaiseDescriptorLimit();
+
   svledger::server::ServerOptions options;
   options.grpc.listen = absl::GetFlag(FLAGS_listen);
+  options.grpc.max_connections = absl::GetFlag(FLAGS_max_connections);
+  options.grpc.handshake_timeout = absl::GetFlag(FLAGS_handshake_timeout);
+  options.grpc.max_connection_idle = absl::GetFlag(FLAGS_max_connection_idle);
+  for (const auto& [flag, value] :
+       {std::pair{"--handshake-timeout", options.grpc.handshake_timeout},
+        std::pair{"--max-connection-idle", options.grpc.max_connection_idle}}) {
+    if (value <= absl::ZeroDuration() || value > absl::Hours(24 * 24)) {
+      std::fprintf(stderr, "svledger: %s must be above 0 and at most 24 days\n",
+                   flag);
+      return 2;
+    }
+  }
   options.grpc.health_listen = absl::GetFlag(FLAGS_health_listen);
   options.grpc.shutdown_grace = absl::GetFlag(FLAGS_shutdown_grace);
   options.storage.data_dir = absl::GetFlag(FLAGS_data_dir);
@@ -197,6 +222,12 @@ int main(int argc, char** argv) {
   } else {
     std::printf("svledger: authentication on\n");
   }
+  const svledger::server::DescriptorPlan& fds = (*server)->descriptors();
+  std::printf(
+      "svledger: %llu file descriptors: up to %zu connections, %d + %d "
+      "storage files\n",
+      static_cast<unsigned long long>(fds.limit), fds.connections,
+      fds.log_files, fds.projection_files);
   std::fflush(stdout);
 
   int received = 0;

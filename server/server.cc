@@ -171,6 +171,18 @@ ReflectionGateFactory(const services::CallAuthenticator* auth) {
   return std::make_unique<ReflectionGateFactory_>(auth);
 }
 
+// Hands each connection `listener` accepts to a gRPC server.
+void StartAccepting(Listener& listener,
+                    grpc::experimental::ExternalConnectionAcceptor& acceptor) {
+  listener.Start([&acceptor, listener_fd = listener.fd()](int fd) {
+    grpc::experimental::ExternalConnectionAcceptor::NewConnectionParameters
+        connection;
+    connection.listener_fd = listener_fd;
+    connection.fd = fd;
+    acceptor.HandleNewConnection(&connection);
+  });
+}
+
 }  // namespace
 
 // The gRPC adapters over the application.
@@ -202,9 +214,9 @@ Server::Server(ServerOptions options)
 absl::StatusOr<std::unique_ptr<Server>> Server::Start(ServerOptions options) {
   std::unique_ptr<Server> server(new Server(std::move(options)));
   for (absl::Status (Server::*step)() :
-       {&Server::CheckOptions, &Server::OpenStorage, &Server::BuildApplication,
-        &Server::Seed, &Server::StartAuth, &Server::StartGrpc,
-        &Server::StartMetrics}) {
+       {&Server::CheckOptions, &Server::PlanResources, &Server::OpenStorage,
+        &Server::BuildApplication, &Server::Seed, &Server::StartAuth,
+        &Server::StartGrpc, &Server::StartMetrics}) {
     if (absl::Status s = (server.get()->*step)(); !s.ok()) return s;
   }
   return server;
@@ -221,14 +233,16 @@ absl::Status Server::OpenStorage() {
   store_options.path = options_.storage.data_dir + "/log";
   store_options.clock = options_.clock;
   store_options.sync = options_.storage.sync;
+  store_options.max_open_files = descriptors_.log_files;
   absl::StatusOr<std::unique_ptr<eventstore::EventStore>> store =
       eventstore::EventStore::Open(store_options);
   if (!store.ok()) return store.status();
   store_ = *std::move(store);
 
   absl::StatusOr<std::unique_ptr<projections::ProjectionDb>> projection_db =
-      projections::ProjectionDb::Open(options_.storage.data_dir +
-                                      "/projections");
+      projections::ProjectionDb::Open(
+          options_.storage.data_dir + "/projections",
+          descriptors_.projection_files);
   if (!projection_db.ok()) return projection_db.status();
   projection_db_ = *std::move(projection_db);
   projections::ContractReadModelOptions model_options;
@@ -295,6 +309,15 @@ absl::Status Server::CheckOptions() {
   return absl::OkStatus();
 }
 
+absl::Status Server::PlanResources() {
+  absl::StatusOr<DescriptorPlan> plan =
+      PlanDescriptors(DescriptorLimit(), options_.grpc.max_connections,
+                      !options_.grpc.health_listen.empty());
+  if (!plan.ok()) return plan.status();
+  descriptors_ = *plan;
+  return absl::OkStatus();
+}
+
 absl::Status Server::StartAuth() {
   AuthOptions auth = options_.auth;
   if (!auth.dev_issuer_dir.empty()) {
@@ -357,9 +380,22 @@ absl::Status Server::StartAuth() {
 absl::Status Server::StartGrpc() {
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
+  absl::StatusOr<std::unique_ptr<Listener>> listener =
+      Listener::Bind({.address = options_.grpc.listen,
+                      .max_connections = descriptors_.connections});
+  if (!listener.ok()) return listener.status();
+  listener_ = *std::move(listener);
+  port_ = listener_->port();
   grpc::ServerBuilder builder;
-  builder.AddListeningPort(options_.grpc.listen,
-                           ServerCredentials(options_.tls), &port_);
+  acceptor_ = builder.experimental().AddExternalConnectionAcceptor(
+      grpc::ServerBuilder::experimental_type::ExternalConnectionType::FROM_FD,
+      ServerCredentials(options_.tls));
+  builder.AddChannelArgument(GRPC_ARG_SERVER_HANDSHAKE_TIMEOUT_MS,
+                             static_cast<int>(absl::ToInt64Milliseconds(
+                                 options_.grpc.handshake_timeout)));
+  builder.AddChannelArgument(GRPC_ARG_MAX_CONNECTION_IDLE_MS,
+                             static_cast<int>(absl::ToInt64Milliseconds(
+                                 options_.grpc.max_connection_idle)));
   builder.SetMaxReceiveMessageSize(options_.grpc.max_receive_message_bytes);
   // Above the largest token taken (8 KiB), so that an oversized one gets
   // the authenticator's clear "too_large" rather than a transport error.
@@ -380,10 +416,11 @@ absl::Status Server::StartGrpc() {
   builder.RegisterService(&services_->enforcement);
   builder.RegisterService(&services_->alerts);
   grpc_server_ = builder.BuildAndStart();
-  if (grpc_server_ == nullptr || port_ == 0) {
+  if (grpc_server_ == nullptr) {
     return absl::UnavailableError(
-        absl::StrCat("cannot listen on ", options_.grpc.listen));
+        absl::StrCat("cannot serve on ", options_.grpc.listen));
   }
+  StartAccepting(*listener_, *acceptor_);
   grpc::HealthCheckServiceInterface* health =
       grpc_server_->GetHealthCheckService();
   health->SetServingStatus("", true);
@@ -397,14 +434,27 @@ absl::Status Server::StartGrpc() {
         gate;
     gate.push_back(ReflectionGateFactory(call_auth_.get()));
     health_builder.experimental().SetInterceptorCreators(std::move(gate));
-    health_builder.AddListeningPort(options_.grpc.health_listen,
-                                    grpc::InsecureServerCredentials(),
-                                    &health_port_);
+    absl::StatusOr<std::unique_ptr<Listener>> health =
+        Listener::Bind({.address = options_.grpc.health_listen,
+                        .max_connections = descriptors_.health_connections});
+    if (!health.ok()) return health.status();
+    health_listener_ = *std::move(health);
+    health_port_ = health_listener_->port();
+    health_acceptor_ =
+        health_builder.experimental().AddExternalConnectionAcceptor(
+            grpc::ServerBuilder::experimental_type::ExternalConnectionType::
+                FROM_FD,
+            grpc::InsecureServerCredentials());
+    health_builder.AddChannelArgument(
+        GRPC_ARG_SERVER_HANDSHAKE_TIMEOUT_MS,
+        static_cast<int>(
+            absl::ToInt64Milliseconds(options_.grpc.handshake_timeout)));
     health_server_ = health_builder.BuildAndStart();
-    if (health_server_ == nullptr || health_port_ == 0) {
-      return absl::UnavailableError(absl::StrCat("health: cannot listen on ",
+    if (health_server_ == nullptr) {
+      return absl::UnavailableError(absl::StrCat("health: cannot serve on ",
                                                  options_.grpc.health_listen));
     }
+    StartAccepting(*health_listener_, *health_acceptor_);
     grpc::HealthCheckServiceInterface* probe =
         health_server_->GetHealthCheckService();
     probe->SetServingStatus("", true);
@@ -493,6 +543,12 @@ absl::Status Server::StartMetrics() {
   sources.skipped = {
       {"contract_commands", [app] { return app->engine().skipped_events(); }},
       {"frameworks", [app] { return app->framework_store().skipped(); }}};
+  sources.descriptor_limit = descriptors_.limit;
+  sources.connections = [listener = listener_.get()] {
+    const ListenerStats stats = listener->Stats();
+    return observability::ConnectionCounts{stats.open, stats.over_limit,
+                                           stats.out_of_descriptors};
+  };
   sources.framework_follow_failures = [app] {
     return app->framework_store().follow_failures();
   };
@@ -527,13 +583,15 @@ void Server::Shutdown() {
     // Queries waiting for a min_position answer UNAVAILABLE now; otherwise
     // the gRPC server would wait for them below.
     read_model_->StopWaiting();
-    // Refuses new calls, waits for in-flight ones up to the grace period,
-    // then cancels what remains.
+    // Refuses new connections and calls, waits for in-flight ones up to the
+    // grace period, then cancels what remains.
+    listener_->Stop();
     grpc_server_->Shutdown(
         absl::ToChronoTime(absl::Now() + options_.grpc.shutdown_grace));
     grpc_server_->Wait();
   }
   if (health_server_ != nullptr) {
+    health_listener_->Stop();
     health_server_->Shutdown(absl::ToChronoTime(absl::Now()));
     health_server_->Wait();
   }

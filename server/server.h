@@ -16,11 +16,14 @@
 #include "common/random.h"
 #include "eventstore/event_store.h"
 #include "grpcpp/server.h"
+#include "grpcpp/server_builder.h"
 #include "observability/domain_metrics.h"
 #include "observability/server_metrics.h"
 #include "projections/contract_read_model.h"
 #include "projections/projection_db.h"
 #include "prometheus/exposer.h"
+#include "server/descriptors.h"
+#include "server/listener.h"
 #include "services/authenticate.h"
 
 namespace svledger::server {
@@ -54,6 +57,16 @@ struct GrpcOptions {
   // for probes that cannot speak TLS (Kubernetes' gRPC probes). Its status
   // follows the main port's. Empty (the default): none.
   std::string health_listen;
+  // The most connections open at once on the gRPC port; further ones are
+  // closed on arrival. Lowered to what the descriptor limit allows once
+  // storage's share is kept (server/descriptors.h). Default 10,000.
+  size_t max_connections = 10000;
+  // A connection that has not completed its TLS handshake and sent the
+  // HTTP/2 preface and settings by then is closed. Default 10 s.
+  absl::Duration handshake_timeout = absl::Seconds(10);
+  // A connection with no call open for this long is closed (clients
+  // reconnect when they next call). Default 10 min.
+  absl::Duration max_connection_idle = absl::Minutes(10);
 };
 
 // TLS on the gRPC port. Without cert_file, plaintext.
@@ -173,6 +186,8 @@ class Server {
   int port() const { return port_; }
   // The health-only port actually bound; 0 without one.
   int health_port() const { return health_port_; }
+  // How the descriptor limit is shared (what main reports at start).
+  const DescriptorPlan& descriptors() const { return descriptors_; }
   // The metrics port actually bound; 0 without exposition.
   int metrics_port() const { return metrics_port_; }
 
@@ -189,6 +204,8 @@ class Server {
   explicit Server(ServerOptions options);
 
   absl::Status CheckOptions();
+  // Shares the descriptor limit between storage and connections.
+  absl::Status PlanResources();
   absl::Status OpenStorage();
   absl::Status StartAuth();
   absl::Status BuildApplication();
@@ -216,6 +233,14 @@ class Server {
   std::shared_ptr<observability::OperationalCollector> operational_;
   std::unique_ptr<prometheus::Exposer> exposer_;
   int metrics_port_ = 0;
+  DescriptorPlan descriptors_;
+  // Declared before the gRPC servers, destroyed after them: each hands its
+  // server the connections it accepts.
+  std::unique_ptr<Listener> listener_;
+  std::unique_ptr<Listener> health_listener_;
+  std::unique_ptr<grpc::experimental::ExternalConnectionAcceptor> acceptor_;
+  std::unique_ptr<grpc::experimental::ExternalConnectionAcceptor>
+      health_acceptor_;
   std::unique_ptr<grpc::Server> grpc_server_;
   std::unique_ptr<grpc::Server> health_server_;
   int health_port_ = 0;

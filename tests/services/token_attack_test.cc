@@ -78,13 +78,13 @@ class TokenAttackTest : public ::testing::Test {
     grpc::ClientContext context;
     if (header) context.AddMetadata("authorization", authorization);
     v1::CommandResponse response;
+    const int n = ++n_;
     return stub->ReportDelivery(
         &context,
         // A month of its own each, so that no two reports overlap.
-        testing::ReportRequest(
-            "K1", absl::StrCat("d", ++n_), "jobs", 1,
-            domain::MakeDate(2025 + n_ / 12, 1 + n_ % 12, 1),
-            domain::MakeDate(2025 + n_ / 12, 1 + n_ % 12, 28)),
+        testing::ReportRequest("K1", absl::StrCat("d", n), "jobs", 1,
+                               domain::MakeDate(2025 + n / 12, 1 + n % 12, 1),
+                               domain::MakeDate(2025 + n / 12, 1 + n % 12, 28)),
         &response);
   }
 
