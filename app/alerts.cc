@@ -74,7 +74,18 @@ absl::Status Alerts::Select(
       continue;
     }
     absl::StatusOr<std::optional<v1::Alert>> alert = ToAlert(e);
-    if (!alert.ok()) return alert.status();
+    if (!alert.ok()) {
+      const absl::StatusCode code = alert.status().code();
+      // The event's own fault: skip it. Anything else (the log recovering)
+      // ends this watch, which resumes where it was.
+      if (code != absl::StatusCode::kInvalidArgument &&
+          code != absl::StatusCode::kDataLoss &&
+          code != absl::StatusCode::kNotFound) {
+        return alert.status();
+      }
+      skipped_.fetch_add(1, std::memory_order_relaxed);
+      continue;
+    }
     if (!alert->has_value()) continue;
     if (!watch.council.empty() && (*alert)->council() != watch.council) {
       continue;

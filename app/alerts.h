@@ -1,6 +1,8 @@
 #ifndef SVLEDGER_APP_ALERTS_H_
 #define SVLEDGER_APP_ALERTS_H_
 
+#include <atomic>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
@@ -48,7 +50,10 @@ class Alerts {
                                    const v1::WatchAlertsRequest& request) const;
 
   // Adds to `out` the alerts that `events` (read with watch.filter) make
-  // for `watch`. Errors: those of ToAlert.
+  // for `watch`. An event that cannot make an alert (an unreadable payload,
+  // a contract stream that does not start registered) is skipped and
+  // counted, never ending every watch that reaches it. Errors: the log's
+  // (UNAVAILABLE while it recovers: the watch resumes).
   absl::Status Select(const AlertWatch& watch,
                       const std::vector<eventstore::RecordedEvent>& events,
                       v1::WatchAlertsResponse& out);
@@ -58,6 +63,9 @@ class Alerts {
   // DATA_LOSS if its contract's stream does not start registered.
   absl::StatusOr<std::optional<v1::Alert>> ToAlert(
       const eventstore::RecordedEvent& event);
+
+  // Events Select skipped since start.
+  uint64_t skipped() const { return skipped_.load(std::memory_order_relaxed); }
 
   // The log, read-only, to follow.
   const eventstore::EventStore& log() const { return *store_; }
@@ -72,6 +80,7 @@ class Alerts {
   absl::StatusOr<Parties> PartiesOf(const std::string& contract_id) const;
 
   const eventstore::EventStore* const store_;
+  std::atomic<uint64_t> skipped_{0};
 
   mutable absl::Mutex parties_mu_;
   mutable absl::flat_hash_map<std::string, Parties> parties_

@@ -643,14 +643,18 @@ absl::Status Apply(ContractState& state, absl::string_view type,
   } else if (type == kDeliveryReported) {
     v1::DeliveryReported e;
     if (absl::Status s = ParsePayload(payload, &e); !s.ok()) return s;
+    // A legacy double that is not a number is not a figure anyone typed.
+    const bool finite = std::isfinite(e.legacy_quantity()) &&
+                        std::isfinite(e.legacy_denominator());
     CarryOverLegacy(e);
     absl::StatusOr<Decimal> quantity = Decimal::Parse(e.quantity(), "");
     absl::StatusOr<Decimal> denominator =
         e.denominator().empty() ? Decimal()
                                 : Decimal::Parse(e.denominator(), "");
-    if (state.deliveries.contains(e.delivery_id()) ||
+    if (!finite || state.deliveries.contains(e.delivery_id()) ||
         !state.commitments.contains(e.commitment_id()) || !quantity.ok() ||
-        !denominator.ok() || !ToCivilDay(e.period_start(), "").ok() ||
+        !denominator.ok() || *quantity < Decimal() ||
+        *denominator < Decimal() || !ToCivilDay(e.period_start(), "").ok() ||
         !ToCivilDay(e.period_end(), "").ok()) {
       return cannot(absl::StrCat("bad delivery '", e.delivery_id(), "'"));
     }

@@ -542,7 +542,8 @@ absl::Status Server::StartMetrics() {
   }
   sources.skipped = {
       {"contract_commands", [app] { return app->engine().skipped_events(); }},
-      {"frameworks", [app] { return app->framework_store().skipped(); }}};
+      {"frameworks", [app] { return app->framework_store().skipped(); }},
+      {"alerts", [app] { return app->alerts().skipped(); }}};
   sources.descriptor_limit = descriptors_.limit;
   sources.connections = [listener = listener_.get()] {
     const ListenerStats stats = listener->Stats();

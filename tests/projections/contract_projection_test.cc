@@ -5,6 +5,8 @@
 
 #include "projections/contract_projection.h"
 
+#include <cmath>
+
 #include "eventstore/event_store.h"
 #include "gtest/gtest.h"
 #include "projections/contract_read_model.h"
@@ -146,6 +148,46 @@ TEST_F(ContractProjectionTest, RestartLoadsStateAndCheckpointWithoutReplay) {
   ASSERT_TRUE(CaughtUp());
   EXPECT_EQ(model_->current()->size(), 3u);
   EXPECT_EQ(model_->current()->skipped(), 3u);
+}
+
+// A delivery that breaks an invariant (a negative figure, a legacy double
+// that is not a number, an unknown commitment) is skipped and counted, and
+// the contract's figures stay exact.
+TEST_F(ContractProjectionTest, ADeliveryThatBreaksAnInvariantIsSkipped) {
+  ASSERT_TRUE(WriteContract(*store_, "K1", 0).ok());  // skips 1
+  auto delivery = [](const std::string& id, const std::string& commitment) {
+    v1::DeliveryReported d;
+    d.set_delivery_id(id);
+    d.set_commitment_id(commitment);
+    *d.mutable_period_start() = domain::MakeDate(2025, 1, 1);
+    *d.mutable_period_end() = domain::MakeDate(2025, 3, 31);
+    return d;
+  };
+  v1::DeliveryReported negative = delivery("negative", "jobs");
+  negative.set_quantity("-5");
+  v1::DeliveryReported nan = delivery("nan", "jobs");
+  nan.set_legacy_quantity(std::nan(""));
+  v1::DeliveryReported legacy_negative = delivery("legacy-negative", "jobs");
+  legacy_negative.set_legacy_quantity(-3);
+  v1::DeliveryReported infinite = delivery("infinite", "jobs");
+  infinite.set_quantity("1");
+  infinite.set_legacy_denominator(HUGE_VAL);
+  v1::DeliveryReported stranger = delivery("stranger", "no-such-commitment");
+  stranger.set_quantity("1");
+  v1::DeliveryReported good = delivery("good", "jobs");
+  good.set_quantity("2.5");
+  for (const v1::DeliveryReported* d :
+       {&negative, &nan, &legacy_negative, &infinite, &stranger, &good}) {
+    ASSERT_TRUE(testing::AppendContractEvent(*store_, "K1", *d).ok());
+  }
+  ASSERT_TRUE(CaughtUp());
+  EXPECT_EQ(model_->current()->skipped(), 6u);
+  bool found =
+      model_->current()->Read("K1", [](const domain::ContractState& s) {
+        ASSERT_EQ(s.deliveries.size(), 1u);
+        EXPECT_EQ(s.deliveries.at("good").quantity.ToString(), "2.5");
+      });
+  EXPECT_TRUE(found);
 }
 
 TEST_F(ContractProjectionTest, ListenersHearWhichContractsChanged) {

@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "common/clock.h"
+#include "common/uuid.h"
 #include "domain/contract.h"
 #include "domain/enforcement.h"
 #include "gmock/gmock.h"
@@ -474,6 +475,46 @@ TEST_F(EnforcementServiceTest, AlertsResumeAcrossARestartWithNoGapOrDuplicate) {
   uint64_t other_next = 0;
   EXPECT_TRUE(AlertsUntilCaughtUp(1, &other_next, "derbyshire").empty());
   EXPECT_EQ(other_next, all_next);
+}
+
+// One event that cannot make an alert, in a stream no one registered or
+// with a payload no one can read, is skipped and counted; it must not end
+// every watch that reaches it (and again on every resume).
+TEST_F(EnforcementServiceTest, AnAlertEventNoOneCanReadIsSkippedNotFatal) {
+  SweepAt(domain::StartOfDay(D(2025, 7, 2)));
+  uint64_t next = 0;
+  ASSERT_EQ(AlertsUntilCaughtUp(1, &next).size(), 2u);
+  // Written under the API, as a store from before reserved streams holds.
+  eventstore::ProposedEvent ghost;
+  ghost.id = Uuid::FromName("ghost-case");
+  ghost.type = domain::kEnforcementCaseOpened;
+  ghost.payload = v1::EnforcementCaseOpened().SerializeAsString();
+  ASSERT_TRUE(server_->store()
+                  .Append(domain::ContractStream("ghost"),
+                          eventstore::ExpectedVersion::Any(), {ghost})
+                  .ok());
+  eventstore::ProposedEvent garbage = ghost;
+  garbage.id = Uuid::FromName("garbage-case");
+  garbage.payload = "\xff\xff\xff";
+  ASSERT_TRUE(server_->store()
+                  .Append(domain::ContractStream("K1"),
+                          eventstore::ExpectedVersion::Any(), {garbage})
+                  .ok());
+  const uint64_t head = server_->store().HeadPosition();
+  // Twice: a resumed watch passes them too.
+  for (int pass = 0; pass < 2; ++pass) {
+    uint64_t after = 0;
+    EXPECT_EQ(AlertsUntilCaughtUp(1, &after).size(), 2u);
+    EXPECT_EQ(after, head + 1);
+  }
+  EXPECT_EQ(server_->app().alerts().skipped(), 4u);  // 2 events, 2 watches
+  // And alerts after them still come.
+  ASSERT_TRUE(Ok(Enforce(&v1::EnforcementService::Stub::RecordAction,
+                         Action("warn", v1::NOTICE, "warning letter sent"))));
+  uint64_t last = 0;
+  std::vector<v1::Alert> rest = AlertsUntilCaughtUp(head + 1, &last);
+  ASSERT_EQ(rest.size(), 1u);
+  EXPECT_EQ(Kind(rest[0]), "action NOTICE");
 }
 
 TEST_F(EnforcementServiceTest, ListCasesPagesInOrderOfSeverity) {
