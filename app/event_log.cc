@@ -55,7 +55,18 @@ absl::StatusOr<eventstore::AllSlice> EventLog::ReadAll(
     const Caller& caller, uint64_t from_position,
     const eventstore::ReadAllOptions& options) const {
   if (absl::Status s = MayDo(caller, Operation::kReadLog); !s.ok()) return s;
+  if (absl::Status s = CheckFromPosition(from_position); !s.ok()) return s;
   return store_->ReadAll(from_position, options);
+}
+
+absl::Status EventLog::CheckFromPosition(uint64_t from_position) const {
+  const uint64_t head = store_->HeadPosition();
+  if (from_position > head + 1) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("from_position: ", from_position,
+                     " is beyond the log's head + 1 (", head + 1, ")"));
+  }
+  return absl::OkStatus();
 }
 
 absl::Status EventLog::CheckFilter(

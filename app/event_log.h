@@ -45,6 +45,12 @@ class EventLog {
       const Caller& caller, uint64_t from_position,
       const eventstore::ReadAllOptions& options) const;
 
+  // OK if a read or subscription may start at `from_position`: at most one
+  // past the head (the next event). INVALID_ARGUMENT naming from_position
+  // otherwise: a position beyond it would wait for events that may never be
+  // written.
+  absl::Status CheckFromPosition(uint64_t from_position) const;
+
   // OK if the caller may follow the log through `filter`; PERMISSION_DENIED
   // or INVALID_ARGUMENT naming the field otherwise.
   absl::Status CheckFilter(const Caller& caller,

@@ -132,6 +132,10 @@ struct ReadAllOptions {
   // Maximum events returned; 0 means the default (see Limits).
   uint32_t limit = 0;
   EventFilter filter;
+  // Maximum bytes returned (ReadBytes; the first event always is), below
+  // Limits::max_read_bytes; 0 means that limit. Streams keep pages small so
+  // that a reader that stops reading pins little memory.
+  size_t max_bytes = 0;
 };
 
 struct AllSlice {

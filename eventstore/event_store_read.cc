@@ -172,7 +172,9 @@ absl::StatusOr<StreamSlice> EventStore::ReadStream(
     if (!position.ok()) return position.status();
     absl::StatusOr<RecordedEvent> event = GetEvent(*db_, ro, *position);
     if (!event.ok()) return event.status();
-    bytes += event->payload.size();
+    const size_t n = ReadBytes(*event);
+    if (!slice.events.empty() && bytes + n > limits.max_read_bytes) break;
+    bytes += n;
     slice.events.push_back(*std::move(event));
     if (forwards ? version == last_version : version == 0) {
       slice.end_of_stream = true;
@@ -207,11 +209,15 @@ absl::StatusOr<AllSlice> EventStore::ReadAll(
   ro.iterate_upper_bound = &upper_slice;
   std::unique_ptr<rocksdb::Iterator> it(db_->db->NewIterator(ro, db_->events));
 
+  const size_t max_bytes =
+      options.max_bytes == 0
+          ? limits.max_read_bytes
+          : std::min(options.max_bytes, limits.max_read_bytes);
   size_t bytes = 0;
   uint32_t scanned = 0;
   for (it->Seek(format::EncodeU64(slice.next_position));
-       it->Valid() && slice.events.size() < *limit &&
-       bytes < limits.max_read_bytes && scanned < limits.max_scan_per_read;
+       it->Valid() && slice.events.size() < *limit && bytes < max_bytes &&
+       scanned < limits.max_scan_per_read;
        it->Next(), ++scanned) {
     absl::StatusOr<uint64_t> position = format::DecodeU64(View(it->key()));
     if (!position.ok()) return position.status();
@@ -220,13 +226,17 @@ absl::StatusOr<AllSlice> EventStore::ReadAll(
           absl::StrCat("log has a gap: expected position ", slice.next_position,
                        ", found ", *position));
     }
-    slice.next_position = *position + 1;
     absl::StatusOr<RecordedEvent> event =
         format::DecodeEvent(*position, View(it->value()));
     if (!event.ok()) return event.status();
-    if (!options.filter.Matches(*event)) continue;
-    bytes += event->payload.size();
-    slice.events.push_back(*std::move(event));
+    if (options.filter.Matches(*event)) {
+      const size_t n = ReadBytes(*event);
+      // Left for the next page, which starts at it.
+      if (!slice.events.empty() && bytes + n > max_bytes) break;
+      bytes += n;
+      slice.events.push_back(*std::move(event));
+    }
+    slice.next_position = *position + 1;
   }
   if (!it->status().ok()) return FromRocks(it->status(), "reading the log");
   return slice;

@@ -34,17 +34,39 @@ bool HeadWatcher::WaitFor(uint64_t position, absl::Time deadline) {
   return published_ >= position;
 }
 
-void HeadWatcher::NotifyAt(uint64_t position, Callback fn) {
-  NotifyAt(position, absl::InfiniteFuture(),
-           [fn = std::move(fn)](bool) mutable { std::move(fn)(); });
+HeadWatcher::WaitId HeadWatcher::NotifyAt(uint64_t position, Callback fn) {
+  return NotifyAt(position, absl::InfiniteFuture(),
+                  [fn = std::move(fn)](bool) mutable { std::move(fn)(); });
 }
 
-void HeadWatcher::NotifyAt(uint64_t position, absl::Time deadline,
-                           TimedCallback fn) {
+HeadWatcher::WaitId HeadWatcher::NotifyAt(uint64_t position,
+                                          absl::Time deadline,
+                                          TimedCallback fn) {
   absl::MutexLock lock(&mu_);
-  if (stopping_) return;
-  waiters_.emplace(position, Waiter{deadline, std::move(fn)});
+  if (stopping_) return 0;
+  const WaitId id = next_id_++;
+  by_id_[id] = waiters_.emplace(position, Waiter{deadline, std::move(fn), id});
   if (deadline != absl::InfiniteFuture()) deadlines_.insert(deadline);
+  return id;
+}
+
+HeadWatcher::TimedCallback HeadWatcher::Take(Waiters::iterator it) {
+  if (it->second.deadline != absl::InfiniteFuture()) {
+    deadlines_.erase(deadlines_.find(it->second.deadline));
+  }
+  by_id_.erase(it->second.id);
+  TimedCallback fn = std::move(it->second.fn);
+  waiters_.erase(it);
+  return fn;
+}
+
+bool HeadWatcher::Cancel(WaitId id) {
+  TimedCallback dropped;  // destroyed after `lock` is released
+  absl::MutexLock lock(&mu_);
+  auto found = by_id_.find(id);
+  if (found == by_id_.end()) return false;
+  dropped = Take(found->second);
+  return true;
 }
 
 size_t HeadWatcher::waiting() const {
@@ -59,6 +81,7 @@ void HeadWatcher::Stop() {
     stopping_ = true;
     dropped.swap(waiters_);
     deadlines_.clear();
+    by_id_.clear();
   }
   if (thread_.joinable()) thread_.join();
 }
@@ -80,24 +103,15 @@ void HeadWatcher::Run() {
       };
       mu_.AwaitWithDeadline(absl::Condition(&has_work), wake);
       if (stopping_) return;
-      auto end = waiters_.upper_bound(published_);
-      for (auto it = waiters_.begin(); it != end; ++it) {
-        if (it->second.deadline != absl::InfiniteFuture()) {
-          deadlines_.erase(deadlines_.find(it->second.deadline));
-        }
-        reached.push_back(std::move(it->second.fn));
+      while (!waiters_.empty() && waiters_.begin()->first <= published_) {
+        reached.push_back(Take(waiters_.begin()));
       }
-      waiters_.erase(waiters_.begin(), end);
       const absl::Time now = absl::Now();
       if (!deadlines_.empty() && *deadlines_.begin() <= now) {
         for (auto it = waiters_.begin(); it != waiters_.end();) {
-          if (it->second.deadline <= now) {
-            deadlines_.erase(deadlines_.find(it->second.deadline));
-            expired.push_back(std::move(it->second.fn));
-            it = waiters_.erase(it);
-          } else {
-            ++it;
-          }
+          auto next = std::next(it);
+          if (it->second.deadline <= now) expired.push_back(Take(it));
+          it = next;
         }
       }
     }

@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "absl/base/thread_annotations.h"
+#include "absl/container/flat_hash_map.h"
 #include "absl/functional/any_invocable.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
@@ -45,15 +46,24 @@ class HeadWatcher {
   // called. Returns whether head() >= position.
   bool WaitFor(uint64_t position, absl::Time deadline);
 
+  // Names one pending callback, for Cancel. Never reused; 0 names none.
+  using WaitId = uint64_t;
+
   // Runs `fn` on the watcher's thread once head() >= position (soon, if it
   // already is). `fn` must not block: it delays every other notification.
   // After Stop(), `fn` is destroyed unrun.
-  void NotifyAt(uint64_t position, Callback fn);
+  WaitId NotifyAt(uint64_t position, Callback fn);
 
   // Runs `fn(true)` on the watcher's thread once head() >= position, or
   // `fn(false)` once `deadline` (real time) passes first: a bounded wait
   // that blocks no one. Same rules for `fn` as above.
-  void NotifyAt(uint64_t position, absl::Time deadline, TimedCallback fn);
+  WaitId NotifyAt(uint64_t position, absl::Time deadline, TimedCallback fn);
+
+  // Destroys the callback `id` unrun if it has not run yet: a waiter that
+  // has gone (a cancelled stream) must not stay registered until the head
+  // reaches its position. Returns whether it was still waiting. Never calls
+  // the callback, and destroys it on the calling thread outside the lock.
+  bool Cancel(WaitId id);
 
   // Callbacks waiting to run (for metrics and tests).
   size_t waiting() const;
@@ -72,8 +82,16 @@ class HeadWatcher {
   struct Waiter {
     absl::Time deadline;
     TimedCallback fn;
+    WaitId id;
   };
-  std::multimap<uint64_t, Waiter> waiters_ ABSL_GUARDED_BY(mu_);
+  using Waiters = std::multimap<uint64_t, Waiter>;
+  // Removes `it` from waiters_ and its indexes; returns its callback.
+  TimedCallback Take(Waiters::iterator it) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+
+  Waiters waiters_ ABSL_GUARDED_BY(mu_);
+  // Each waiter by id (multimap iterators stay valid across other changes).
+  absl::flat_hash_map<WaitId, Waiters::iterator> by_id_ ABSL_GUARDED_BY(mu_);
+  WaitId next_id_ ABSL_GUARDED_BY(mu_) = 1;
   // The finite deadlines among waiters_, so the thread knows when to wake.
   std::multiset<absl::Time> deadlines_ ABSL_GUARDED_BY(mu_);
   std::thread thread_;

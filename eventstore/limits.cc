@@ -94,6 +94,14 @@ absl::Status ValidateEventType(absl::string_view type, const Limits& limits,
   return ValidateName(type, limits.max_event_type_bytes, field);
 }
 
+size_t ReadBytes(const RecordedEvent& e) {
+  const EventMetadata& m = e.metadata;
+  return 128 + e.type.size() + e.payload.size() + e.stream_id.size() +
+         m.actor.size() + m.request_id.size() + m.correlation_id.size() +
+         m.causation_id.size() + m.request_digest.size() +
+         m.authenticated_by.size() + m.on_behalf_of.size();
+}
+
 size_t AppendBytes(const std::vector<ProposedEvent>& events) {
   size_t total = 0;
   for (const ProposedEvent& e : events) {

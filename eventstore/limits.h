@@ -31,9 +31,10 @@ struct Limits {
   // Reads: the default and the largest page of events. Defaults 100, 1,000.
   uint32_t default_read_limit = 100;
   uint32_t max_read_limit = 1000;
-  // Reads stop early once this many payload bytes are collected (at least
-  // one event is always returned). Default 3 MiB, so that a page fits in a
-  // gRPC client's default 4 MiB message limit.
+  // A read stops before the event that would take it past this many bytes
+  // (ReadBytes; the first event is always returned). Default 3 MiB: with
+  // the largest event (a 1 MiB payload and full metadata) a page stays
+  // well inside a gRPC client's default 4 MiB message limit.
   size_t max_read_bytes = 3 << 20;
   // ReadAll with a filter examines at most this many events per call.
   // Default 10,000.
@@ -60,6 +61,11 @@ absl::Status ValidateFilter(const EventFilter& filter, const Limits& limits);
 absl::StatusOr<uint32_t> ResolveReadLimit(uint32_t requested,
                                           const Limits& limits,
                                           absl::string_view field = "limit");
+
+// The bytes an event of a read occupies for the purpose of max_read_bytes:
+// everything a response carries of it, with an allowance for framing
+// (ids, numbers, field tags).
+size_t ReadBytes(const RecordedEvent& event);
 
 // The bytes an append occupies for the purpose of max_append_bytes.
 size_t AppendBytes(const std::vector<ProposedEvent>& events);

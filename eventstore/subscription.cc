@@ -7,10 +7,12 @@
 namespace svledger::eventstore {
 
 Subscription::Subscription(const EventStore* store, uint64_t from_position,
-                           EventFilter filter, uint32_t batch_limit)
+                           EventFilter filter, uint32_t batch_limit,
+                           size_t batch_bytes)
     : store_(store), next_position_(std::max<uint64_t>(from_position, 1)) {
   options_.filter = std::move(filter);
   options_.limit = batch_limit;
+  options_.max_bytes = batch_bytes;
 }
 
 absl::StatusOr<SubscriptionBatch> Subscription::Poll() {

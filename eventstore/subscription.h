@@ -28,8 +28,11 @@ class Subscription {
  public:
   // Starts at `from_position` (inclusive; 0 means 1).
   // REQUIRES: `filter` passed ValidateFilter.
+  // Batches hold at most batch_limit events and batch_bytes bytes (0: the
+  // store's read defaults).
   Subscription(const EventStore* store, uint64_t from_position,
-               EventFilter filter, uint32_t batch_limit = 0);
+               EventFilter filter, uint32_t batch_limit = 0,
+               size_t batch_bytes = 0);
 
   // Returns what is durable now beyond the cursor, without waiting (possibly
   // nothing, with caught_up set), and advances the cursor past it.

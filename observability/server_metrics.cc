@@ -268,6 +268,14 @@ std::vector<prometheus::MetricFamily> OperationalCollector::Collect() const {
     AddValue(streams, static_cast<double>(count()), {{"kind", kind}});
   }
   out.push_back(std::move(streams));
+  auto stalled = Family(
+      "svledger_streams_stalled_total",
+      "Streams ended because their reader took nothing for too long, by kind.",
+      MetricType::Counter);
+  for (const auto& [kind, count] : sources_.stalled) {
+    AddValue(stalled, static_cast<double>(count()), {{"kind", kind}});
+  }
+  out.push_back(std::move(stalled));
 
   if (sources_.policy_failures) {
     auto failures =

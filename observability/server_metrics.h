@@ -71,6 +71,8 @@ struct ScrapeSources {
   projections::ContractReadModel* read_model = nullptr;
   // Open streams by kind ("subscribe", "watch_alerts", "watch_contract").
   std::vector<std::pair<std::string, std::function<size_t()>>> streams;
+  // Streams ended because their reader stopped reading, by kind.
+  std::vector<std::pair<std::string, std::function<uint64_t()>>> stalled;
   // The enforcement policy's failed evaluations; null without a policy.
   std::function<uint64_t()> policy_failures;
   // Events of the log that a reader other than a projection could not

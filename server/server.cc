@@ -189,14 +189,14 @@ void StartAccepting(Listener& listener,
 struct Server::Services {
   Services(app::Application& app, RandomSource* random,
            const GrpcOptions& options, const services::CallAuthenticator* auth)
-      : event_log(&app.event_log(), random, auth),
+      : event_log(&app.event_log(), random, auth, options.streams),
         contracts(&app.commands(), auth),
         progress(&app.progress(), options.max_position_wait, auth),
         frameworks(&app.frameworks(), auth),
         admin(&app.projection_admin(), &app.roles(), auth),
         enforcement(&app.commands(), &app.cases(), &app.progress().applied(),
                     options.max_position_wait, auth),
-        alerts(&app.alerts(), auth) {}
+        alerts(&app.alerts(), auth, options.streams) {}
 
   services::EventLogService event_log;
   services::ContractService contracts;
@@ -536,6 +536,9 @@ absl::Status Server::StartMetrics() {
       {"subscribe", [s] { return s->event_log.subscription_count(); }},
       {"watch_alerts", [s] { return s->alerts.watch_count(); }},
       {"watch_contract", [s] { return s->progress.watch_count(); }}};
+  sources.stalled = {
+      {"subscribe", [s] { return s->event_log.subscriptions_stalled(); }},
+      {"watch_alerts", [s] { return s->alerts.watches_stalled(); }}};
   app::Application* app = app_.get();
   if (app->policy() != nullptr) {
     sources.policy_failures = [app] { return app->policy()->failures(); };

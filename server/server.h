@@ -25,6 +25,7 @@
 #include "server/descriptors.h"
 #include "server/listener.h"
 #include "services/authenticate.h"
+#include "services/log_stream.h"
 
 namespace svledger::server {
 
@@ -67,6 +68,8 @@ struct GrpcOptions {
   // A connection with no call open for this long is closed (clients
   // reconnect when they next call). Default 10 min.
   absl::Duration max_connection_idle = absl::Minutes(10);
+  // What Subscribe and WatchAlerts streams may hold (per service).
+  services::LogStreamLimits streams;
 };
 
 // TLS on the gRPC port. Without cert_file, plaintext.

@@ -6,8 +6,9 @@
 
 namespace svledger::services {
 
-AlertService::AlertService(app::Alerts* alerts, const CallAuthenticator* auth)
-    : alerts_(alerts), auth_(auth), watches_(&alerts->log(), kMaxWatches) {}
+AlertService::AlertService(app::Alerts* alerts, const CallAuthenticator* auth,
+                           LogStreamLimits limits)
+    : alerts_(alerts), auth_(auth), watches_(&alerts->log(), limits) {}
 
 AlertService::~AlertService() { StopWatches(); }
 
@@ -26,7 +27,7 @@ grpc::ServerWriteReactor<v1::WatchAlertsResponse>* AlertService::WatchAlerts(
   }
   const uint64_t from = watch->from_position;
   eventstore::EventFilter filter = watch->filter;
-  return watches_.Open(from, std::move(filter),
+  return watches_.Open(context, caller->actor, from, std::move(filter),
                        alerts_->log().limits().max_read_limit,
                        [alerts = alerts_, watch = *std::move(watch)](
                            const std::vector<eventstore::RecordedEvent>& events,

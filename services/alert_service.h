@@ -15,10 +15,9 @@ namespace svledger::services {
 // Thread-safe. `alerts` must outlive it.
 class AlertService final : public v1::AlertService::CallbackService {
  public:
-  // Most WatchAlerts streams open at once; beyond it RESOURCE_EXHAUSTED.
-  static constexpr size_t kMaxWatches = 10000;
-
-  AlertService(app::Alerts* alerts, const CallAuthenticator* auth);
+  // `limits` bounds the WatchAlerts streams.
+  AlertService(app::Alerts* alerts, const CallAuthenticator* auth,
+               LogStreamLimits limits = {});
   ~AlertService() override;
 
   grpc::ServerWriteReactor<v1::WatchAlertsResponse>* WatchAlerts(
@@ -30,6 +29,8 @@ class AlertService final : public v1::AlertService::CallbackService {
   void StopWatches();
 
   size_t watch_count() const;
+  // Watches ended for a reader that stopped reading.
+  uint64_t watches_stalled() const { return watches_.stalled(); }
 
  private:
   app::Alerts* const alerts_;

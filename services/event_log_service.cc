@@ -6,11 +6,12 @@
 namespace svledger::services {
 
 EventLogService::EventLogService(app::EventLog* log, RandomSource* random,
-                                 const CallAuthenticator* auth)
+                                 const CallAuthenticator* auth,
+                                 LogStreamLimits limits)
     : log_(log),
       random_(random),
       auth_(auth),
-      subscriptions_(&log->log(), kMaxSubscriptions) {}
+      subscriptions_(&log->log(), limits) {}
 
 EventLogService::~EventLogService() { StopSubscriptions(); }
 
@@ -106,8 +107,13 @@ grpc::ServerWriteReactor<v1::SubscribeResponse>* EventLogService::Subscribe(
   if (absl::Status valid = log_->CheckFilter(*caller, filter); !valid.ok()) {
     return new RefusedStream<v1::SubscribeResponse>(ToGrpcStatus(valid));
   }
+  if (absl::Status s = log_->CheckFromPosition(request->from_position());
+      !s.ok()) {
+    return new RefusedStream<v1::SubscribeResponse>(ToGrpcStatus(s));
+  }
   return subscriptions_.Open(
-      request->from_position(), std::move(filter), kEventsPerResponse,
+      context, caller->actor, request->from_position(), std::move(filter),
+      kEventsPerResponse,
       [](const std::vector<eventstore::RecordedEvent>& events,
          v1::SubscribeResponse& response) {
         for (const eventstore::RecordedEvent& e : events) {

@@ -19,14 +19,12 @@ namespace svledger::services {
 // Thread-safe. Does not own its dependencies; they must outlive it.
 class EventLogService final : public v1::EventLog::CallbackService {
  public:
-  // Most Subscribe streams open at once; beyond it RESOURCE_EXHAUSTED.
-  static constexpr size_t kMaxSubscriptions = 10000;
   // Events per Subscribe response (a response also stops at the store's
   // read byte budget).
   static constexpr uint32_t kEventsPerResponse = 256;
 
   EventLogService(app::EventLog* log, RandomSource* random,
-                  const CallAuthenticator* auth);
+                  const CallAuthenticator* auth, LogStreamLimits limits = {});
   ~EventLogService() override;
 
   grpc::ServerUnaryReactor* Append(grpc::CallbackServerContext* context,
@@ -48,8 +46,10 @@ class EventLogService final : public v1::EventLog::CallbackService {
   // shutting the gRPC server down, which otherwise waits for them.
   void StopSubscriptions();
 
-  // Open subscriptions; for metrics and tests.
+  // Open subscriptions, and those ended for a reader that stopped reading;
+  // for metrics and tests.
   size_t subscription_count() const;
+  uint64_t subscriptions_stalled() const { return subscriptions_.stalled(); }
 
  private:
   app::EventLog* const log_;

@@ -5,7 +5,9 @@
 // EventLog/Subscribe (events) and AlertService/WatchAlerts (alerts) are the
 // same machine with a different conversion of each batch.
 
+#include <atomic>
 #include <cstdint>
+#include <limits>
 #include <memory>
 #include <string>
 #include <utility>
@@ -17,6 +19,8 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
 #include "eventstore/event_store.h"
 #include "eventstore/subscription.h"
 #include "grpcpp/support/server_callback.h"
@@ -26,6 +30,25 @@ namespace svledger::services {
 
 template <typename Response>
 class LogStreams;
+
+// What one service's streams may hold.
+struct LogStreamLimits {
+  // Streams open at once, every caller together. Default 10,000.
+  size_t max_streams = 10000;
+  // Streams open at once by one principal (Caller::actor), so that no
+  // caller takes every slot. Default 100.
+  size_t max_streams_per_principal = 100;
+  // One response's events, in bytes (eventstore::ReadBytes). A stream
+  // reads the log only after its last response was taken by the transport,
+  // so this bounds what a reader that stops reading pins. Default 32 KiB.
+  size_t batch_bytes = 32 << 10;
+  // A response not taken by the transport for this long (the reader stopped
+  // reading) ends the stream with RESOURCE_EXHAUSTED; the reader resumes
+  // from its last next_position. If the reader still takes nothing for as
+  // long again, the call is cancelled, which frees what it pins.
+  // Default 30 s.
+  absl::Duration max_write_stall = absl::Seconds(30);
+};
 
 // One stream. It writes a batch, and when the write is done reads the next;
 // once caught up it asks the store's head watcher to call it back when the
@@ -51,13 +74,17 @@ class LogStreamReactor final
       Response& response)>;
 
   LogStreamReactor(LogStreams<Response>* owner,
-                   const eventstore::EventStore* store, uint64_t from_position,
-                   eventstore::EventFilter filter, uint32_t batch_limit,
-                   Convert convert)
+                   const eventstore::EventStore* store,
+                   grpc::CallbackServerContext* context, std::string principal,
+                   uint64_t from_position, eventstore::EventFilter filter,
+                   uint32_t batch_limit, Convert convert)
       : owner_(owner),
         store_(store),
+        context_(context),
+        principal_(std::move(principal)),
         convert_(std::move(convert)),
-        cursor_(store, from_position, std::move(filter), batch_limit) {}
+        cursor_(store, from_position, std::move(filter), batch_limit,
+                owner->limits_.batch_bytes) {}
 
   // Ends the stream with `status` as soon as no write is in flight.
   void Stop(const grpc::Status& status) {
@@ -71,10 +98,14 @@ class LogStreamReactor final
   }
 
   void OnWriteDone(bool ok) override {
+    eventstore::HeadWatcher::WaitId stall;
     {
       absl::MutexLock lock(&mu_);
       writing_ = false;
+      stall = stall_timer_;
+      stall_timer_ = 0;
     }
+    store_->head_watcher().Cancel(stall);
     if (!ok) {
       // The client is gone; nothing more can be written.
       FinishOnce(grpc::Status(grpc::StatusCode::UNAVAILABLE, "write failed"));
@@ -86,6 +117,15 @@ class LogStreamReactor final
   void OnCancel() override { Stop(grpc::Status::CANCELLED); }
 
   void OnDone() override {
+    eventstore::HeadWatcher::WaitId wait, stall;
+    {
+      absl::MutexLock lock(&mu_);
+      wait = wait_;
+      stall = stall_timer_;
+    }
+    // Not left registered until the log reaches its position.
+    store_->head_watcher().Cancel(wait);
+    store_->head_watcher().Cancel(stall);
     owner_->Forget(this);
     // May destroy this object; nothing may follow.
     std::shared_ptr<LogStreamReactor> last = std::move(self_);
@@ -122,7 +162,7 @@ class LogStreamReactor final
     if (response_.ByteSizeLong() == 0 && batch->caught_up && !announce) {
       // Weak: a stream that ends while waiting is freed at once, not when
       // the log next moves.
-      store_->head_watcher().NotifyAt(
+      wait_ = store_->head_watcher().NotifyAt(
           batch->next_position, [weak = this->weak_from_this()]() {
             if (std::shared_ptr<LogStreamReactor> self = weak.lock()) {
               self->Pump();
@@ -134,8 +174,43 @@ class LogStreamReactor final
     response_.set_caught_up(announce);
     sent_caught_up_ = sent_caught_up_ || announce;
     writing_ = true;
+    stall_timer_ = StartStallTimer(/*first=*/true);
     lock.Release();
     this->StartWrite(&response_);
+  }
+
+  // The head watcher's timed wait for a position never reached is the
+  // stream's timer: it fires once the write has stalled for too long.
+  eventstore::HeadWatcher::WaitId StartStallTimer(bool first) {
+    return store_->head_watcher().NotifyAt(
+        std::numeric_limits<uint64_t>::max(),
+        absl::Now() + owner_->limits_.max_write_stall,
+        [weak = this->weak_from_this(), first](bool) {
+          if (std::shared_ptr<LogStreamReactor> self = weak.lock()) {
+            self->Stalled(first);
+          }
+        });
+  }
+
+  // The reader has taken nothing for max_write_stall: end the stream (the
+  // status follows the pending response, for a reader that is only slow);
+  // the second time, cancel the call to free what it pins.
+  void Stalled(bool first) {
+    {
+      absl::MutexLock lock(&mu_);
+      if (!writing_) return;  // it went through meanwhile
+      if (first) stall_timer_ = StartStallTimer(/*first=*/false);
+    }
+    if (!first) {
+      context_->TryCancel();
+      return;
+    }
+    owner_->stalled_.fetch_add(1, std::memory_order_relaxed);
+    FinishOnce(grpc::Status(
+        grpc::StatusCode::RESOURCE_EXHAUSTED,
+        absl::StrCat("reader too slow: nothing read for ",
+                     absl::FormatDuration(owner_->limits_.max_write_stall),
+                     "; resume from the last next_position received")));
   }
 
   // Calls Finish once. REQUIRES: mu_ not held.
@@ -150,6 +225,8 @@ class LogStreamReactor final
 
   LogStreams<Response>* const owner_;
   const eventstore::EventStore* const store_;
+  grpc::CallbackServerContext* const context_;
+  const std::string principal_;
   std::shared_ptr<LogStreamReactor> self_;  // set by Open, released in OnDone
 
   absl::Mutex mu_;
@@ -160,6 +237,11 @@ class LogStreamReactor final
   bool finished_ ABSL_GUARDED_BY(mu_) = false;
   bool sent_caught_up_ ABSL_GUARDED_BY(mu_) = false;
   bool stop_requested_ ABSL_GUARDED_BY(mu_) = false;
+  // The last head-watcher registration (it may have run already).
+  eventstore::HeadWatcher::WaitId wait_ ABSL_GUARDED_BY(mu_) = 0;
+  // The stall timer of the write in flight; 0 when none is.
+  eventstore::HeadWatcher::WaitId stall_timer_ ABSL_GUARDED_BY(mu_) = 0;
+
   grpc::Status stop_status_ ABSL_GUARDED_BY(mu_);
 };
 
@@ -181,30 +263,41 @@ class LogStreams {
  public:
   using Convert = typename LogStreamReactor<Response>::Convert;
 
-  LogStreams(const eventstore::EventStore* store, size_t max_streams)
-      : store_(store), max_streams_(max_streams) {}
+  LogStreams(const eventstore::EventStore* store, LogStreamLimits limits)
+      : store_(store), limits_(limits) {}
   ~LogStreams() { StopAll(); }
 
-  // Starts a stream from `from_position` (inclusive) through `filter`
-  // (REQUIRES: it passed ValidateFilter), reading at most `batch_limit`
-  // events a response; or a stream that ends at once, UNAVAILABLE after
-  // StopAll and RESOURCE_EXHAUSTED beyond max_streams. Returns what to hand
-  // to gRPC.
-  grpc::ServerWriteReactor<Response>* Open(uint64_t from_position,
+  // Starts a stream for `principal` on the call of `context` from
+  // `from_position` (inclusive) through `filter` (REQUIRES: it passed
+  // ValidateFilter), reading at most `batch_limit` events a response; or a
+  // stream that ends at once, UNAVAILABLE after StopAll and
+  // RESOURCE_EXHAUSTED beyond max_streams or max_streams_per_principal.
+  // Returns what to hand to gRPC.
+  grpc::ServerWriteReactor<Response>* Open(grpc::CallbackServerContext* context,
+                                           const std::string& principal,
+                                           uint64_t from_position,
                                            eventstore::EventFilter filter,
                                            uint32_t batch_limit,
                                            Convert convert) {
     auto reactor = std::make_shared<LogStreamReactor<Response>>(
-        this, store_, from_position, std::move(filter), batch_limit,
-        std::move(convert));
+        this, store_, context, principal, from_position, std::move(filter),
+        batch_limit, std::move(convert));
     {
       absl::MutexLock lock(&mu_);
       if (stopping_) return new RefusedStream<Response>(ShuttingDown());
-      if (streams_.size() >= max_streams_) {
+      if (streams_.size() >= limits_.max_streams) {
         return new RefusedStream<Response>(grpc::Status(
             grpc::StatusCode::RESOURCE_EXHAUSTED,
-            absl::StrCat("at most ", max_streams_, " streams at once")));
+            absl::StrCat("at most ", limits_.max_streams, " streams at once")));
       }
+      size_t& mine = per_principal_[principal];
+      if (mine >= limits_.max_streams_per_principal) {
+        return new RefusedStream<Response>(grpc::Status(
+            grpc::StatusCode::RESOURCE_EXHAUSTED,
+            absl::StrCat("at most ", limits_.max_streams_per_principal,
+                         " streams at once per caller")));
+      }
+      ++mine;
       // gRPC calls OnDone (and so Forget) only after the method returns.
       streams_[reactor.get()] = reactor;
       reactor->self_ = reactor;
@@ -233,6 +326,9 @@ class LogStreams {
     return streams_.size();
   }
 
+  // Streams ended because their reader stopped reading.
+  uint64_t stalled() const { return stalled_.load(std::memory_order_relaxed); }
+
  private:
   friend class LogStreamReactor<Response>;
 
@@ -244,15 +340,21 @@ class LogStreams {
   void Forget(const LogStreamReactor<Response>* reactor) {
     absl::MutexLock lock(&mu_);
     streams_.erase(reactor);
+    auto it = per_principal_.find(reactor->principal_);
+    if (it != per_principal_.end() && --it->second == 0) {
+      per_principal_.erase(it);
+    }
   }
 
   const eventstore::EventStore* const store_;
-  const size_t max_streams_;
+  const LogStreamLimits limits_;
+  std::atomic<uint64_t> stalled_{0};
   mutable absl::Mutex mu_;
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
   absl::flat_hash_map<const LogStreamReactor<Response>*,
                       std::weak_ptr<LogStreamReactor<Response>>>
       streams_ ABSL_GUARDED_BY(mu_);
+  absl::flat_hash_map<std::string, size_t> per_principal_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace svledger::services

@@ -257,8 +257,43 @@ TEST_F(EventStoreTest, ReadStreamStopsAtTheByteBudget) {
   ASSERT_TRUE(store_->Append("big", ExpectedVersion::Any(), big).ok());
   auto slice = store_->ReadStream("big", {.limit = 100});
   ASSERT_TRUE(slice.ok());
-  EXPECT_EQ(slice->events.size(), 3u);  // 3 MiB budget
+  // 3 MiB budget: a third event of 1 MiB and its metadata would pass it.
+  EXPECT_EQ(slice->events.size(), 2u);
   EXPECT_FALSE(slice->end_of_stream);
+}
+
+// The largest events there are (1 MiB payloads, every metadata field full)
+// still make pages that fit a gRPC client's default 4 MiB message limit;
+// the event that would pass the budget starts the next page.
+TEST_F(EventStoreTest, PagesOfTheLargestEventsStayUnderTheBudget) {
+  std::vector<ProposedEvent> big = events_.MakeMany(8);
+  for (ProposedEvent& e : big) {
+    e.payload = std::string(1 << 20, 'b');
+    e.type = std::string(256, 't');
+    for (std::string* field :
+         {&e.metadata.actor, &e.metadata.request_id, &e.metadata.correlation_id,
+          &e.metadata.causation_id}) {
+      *field = std::string(256, 'm');
+    }
+  }
+  ASSERT_TRUE(store_
+                  ->Append("big", ExpectedVersion::Any(),
+                           {big[0], big[1], big[2], big[3]})
+                  .ok());
+  uint64_t next = 1;
+  size_t read = 0;
+  while (read < 4) {
+    auto page = store_->ReadAll(next, {.limit = 1000});
+    ASSERT_TRUE(page.ok());
+    ASSERT_FALSE(page->events.empty());
+    size_t bytes = 0;
+    for (const RecordedEvent& e : page->events) bytes += ReadBytes(e);
+    EXPECT_LE(bytes, store_->limits().max_read_bytes);
+    EXPECT_EQ(page->next_position, page->events.back().position + 1);
+    read += page->events.size();
+    next = page->next_position;
+  }
+  EXPECT_EQ(read, 4u);
 }
 
 TEST_F(EventStoreTest, ReadAllFiltersByCategoryAndType) {
