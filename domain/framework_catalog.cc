@@ -2,6 +2,7 @@
 
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
+#include "domain/ids.h"
 #include "google/protobuf/io/tokenizer.h"
 #include "google/protobuf/text_format.h"
 
@@ -134,7 +135,12 @@ absl::StatusOr<v1::Framework> ParseFramework(absl::string_view text,
 absl::Status ValidateFramework(const v1::Framework& framework,
                                const v1::MeasureLibrary& library,
                                absl::string_view file_name) {
-  if (framework.id().empty()) return Invalid(file_name, "id", "required");
+  // The one id rule: no path separators, NUL or newlines in what names
+  // streams, files and metric labels.
+  if (absl::Status s = CheckId(framework.id(), "id"); !s.ok()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(file_name, ": ", s.message()));
+  }
   if (framework.council().empty()) {
     return Invalid(file_name, "council", "required");
   }
@@ -152,6 +158,10 @@ absl::Status ValidateFramework(const v1::Framework& framework,
     const std::string tf = absl::StrCat("themes[", t, "]");
     if (theme.id().empty() || theme.name().empty()) {
       return Invalid(file_name, tf, "id and name are required");
+    }
+    if (absl::Status s = CheckId(theme.id(), tf + ".id"); !s.ok()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(file_name, ": ", s.message()));
     }
     if (!theme_ids.insert(theme.id()).second) {
       return Invalid(file_name, tf + ".id",

@@ -308,7 +308,7 @@ def check_k8s(args):
     kinds = {}
     for where, doc in docs:
         kinds.setdefault(doc["kind"], []).append((where, doc))
-    for kind in ("StatefulSet", "Service", "ServiceMonitor"):
+    for kind in ("StatefulSet", "Service", "ServiceMonitor", "NetworkPolicy"):
         if kind not in kinds:
             problem("deploy/k8s", f"no {kind}")
     if PROBLEMS:
@@ -360,6 +360,35 @@ def check_k8s(args):
             if port["targetPort"] not in ports:
                 problem(where, f"targetPort {port['targetPort']} is no "
                         "container port")
+
+    # The pods bind what they must and no more: no privilege, no
+    # capability, a read-only root; and a NetworkPolicy admits only gRPC
+    # clients and Prometheus, each on its own port.
+    context = container.get("securityContext", {})
+    if context.get("allowPrivilegeEscalation") is not False or \
+            context.get("readOnlyRootFilesystem") is not True or \
+            context.get("capabilities", {}).get("drop") != ["ALL"]:
+        problem(where, "the container should drop ALL capabilities, forbid "
+                "privilege escalation and have a read-only root")
+    where, policy = kinds["NetworkPolicy"][0]
+    selector = policy["spec"]["podSelector"].get("matchLabels", {})
+    if not selector or any(pod_labels.get(k) != v
+                           for k, v in selector.items()):
+        problem(where, f"podSelector {selector} does not select the pods")
+    if set(policy["spec"].get("policyTypes", [])) != {"Ingress", "Egress"}:
+        problem(where, "policyTypes should be Ingress and Egress")
+    admitted = set()
+    for rule in policy["spec"].get("ingress", []):
+        if not rule.get("from"):
+            problem(where, "an ingress rule admits every source")
+        for port in rule.get("ports", []):
+            admitted.add(port["port"])
+            if port["port"] not in ports:
+                problem(where, f"admits port {port['port']}, which is no "
+                        "container port")
+    if admitted != {"grpc", "metrics"}:
+        problem(where, f"admits ports {sorted(admitted)}; should be grpc and "
+                "metrics")
 
     where, monitor = kinds["ServiceMonitor"][0]
     selector = monitor["spec"]["selector"]

@@ -4,6 +4,8 @@
 #include <set>
 #include <sstream>
 
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
 
 namespace svledger::domain {
@@ -140,6 +142,29 @@ TEST(FrameworkCatalogTest, RejectsUnknownMeasuresAndDuplicateIds) {
                 .status()
                 .message(),
             "x: version: must be 1 or more");
+}
+
+// Framework and theme ids name streams, files and metric labels: they
+// follow the one id rule.
+TEST(FrameworkCatalogTest, IdsFollowTheIdRule) {
+  const v1::MeasureLibrary library = Library();
+  for (const char* id : {"../../etc/passwd", "a\\nb", "a b", ""}) {
+    auto parsed = ParseFramework(
+        absl::StrCat("id: \"", id,
+                     "\" version: 1 council: \"C\" themes { id: \"t\" "
+                     "name: \"T\" outcomes { id: \"o1\" name: \"O\" } }"),
+        library, "x.textproto");
+    EXPECT_EQ(parsed.status().code(), absl::StatusCode::kInvalidArgument) << id;
+    EXPECT_TRUE(absl::StartsWith(parsed.status().message(), "x.textproto: id"))
+        << parsed.status();
+  }
+  auto theme = ParseFramework(
+      "id: \"x\" version: 1 council: \"C\" themes { id: \"t/../u\" "
+      "name: \"T\" outcomes { id: \"o1\" name: \"O\" } }",
+      library, "x.textproto");
+  EXPECT_TRUE(
+      absl::StartsWith(theme.status().message(), "x.textproto: themes[0].id"))
+      << theme.status();
 }
 
 TEST(FrameworkCatalogTest, AnEscalationLadderMustClimb) {
