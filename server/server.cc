@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <fstream>
 #include <map>
+#include <thread>
 #include <utility>
 
 #include "absl/strings/ascii.h"
@@ -188,14 +189,15 @@ void StartAccepting(Listener& listener,
 // The gRPC adapters over the application.
 struct Server::Services {
   Services(app::Application& app, RandomSource* random,
-           const GrpcOptions& options, const services::CallAuthenticator* auth)
+           const GrpcOptions& options, const services::CallAuthenticator* auth,
+           services::AppliedWaitOptions wait)
       : event_log(&app.event_log(), random, auth, options.streams),
         contracts(&app.commands(), auth),
-        progress(&app.progress(), options.max_position_wait, auth),
+        progress(&app.progress(), wait, auth),
         frameworks(&app.frameworks(), auth),
         admin(&app.projection_admin(), &app.roles(), auth),
         enforcement(&app.commands(), &app.cases(), &app.progress().applied(),
-                    options.max_position_wait, auth),
+                    wait, auth),
         alerts(&app.alerts(), auth, options.streams) {}
 
   services::EventLogService event_log;
@@ -372,8 +374,21 @@ absl::Status Server::StartAuth() {
       authenticator_.get(), &app_->roles());
   RandomSource* random =
       options_.random != nullptr ? options_.random : RandomSource::Real();
-  services_ = std::make_unique<Services>(*app_, random, options_.grpc,
-                                         call_auth_.get());
+  const GrpcOptions& grpc = options_.grpc;
+  answer_pool_ = std::make_unique<WorkerPool>("svl-answers", 2, 4096);
+  scan_pool_ = std::make_unique<WorkerPool>(
+      "svl-scans",
+      grpc.scan_threads > 0
+          ? grpc.scan_threads
+          : std::max<size_t>(1, std::thread::hardware_concurrency() / 2),
+      grpc.max_queued_scans);
+  services::AppliedWaitOptions wait;
+  wait.max_wait = grpc.max_position_wait;
+  wait.answers = answer_pool_.get();
+  wait.scans = scan_pool_.get();
+  wait.max_waits_per_principal = grpc.max_waits_per_principal;
+  services_ =
+      std::make_unique<Services>(*app_, random, grpc, call_auth_.get(), wait);
   return absl::OkStatus();
 }
 

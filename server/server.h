@@ -14,6 +14,7 @@
 #include "auth/key_source.h"
 #include "common/clock.h"
 #include "common/random.h"
+#include "common/worker_pool.h"
 #include "eventstore/event_store.h"
 #include "grpcpp/server.h"
 #include "grpcpp/server_builder.h"
@@ -70,6 +71,15 @@ struct GrpcOptions {
   absl::Duration max_connection_idle = absl::Minutes(10);
   // What Subscribe and WatchAlerts streams may hold (per service).
   services::LogStreamLimits streams;
+  // Threads that run scans (listings, summaries, scorecards, as-of
+  // replays), apart from appends and point reads; 0: half the cores, at
+  // least 1. Default 0.
+  size_t scan_threads = 0;
+  // Scans queued for those threads; beyond it RESOURCE_EXHAUSTED (retry).
+  // Default 64.
+  size_t max_queued_scans = 64;
+  // min_position waits one principal may have pending. Default 100.
+  size_t max_waits_per_principal = 100;
 };
 
 // TLS on the gRPC port. Without cert_file, plaintext.
@@ -230,6 +240,9 @@ class Server {
   std::unique_ptr<auth::KeySource> keys_;
   std::unique_ptr<auth::Authenticator> authenticator_;
   std::unique_ptr<services::CallAuthenticator> call_auth_;
+  // Declared before the services, destroyed after them.
+  std::unique_ptr<WorkerPool> answer_pool_;
+  std::unique_ptr<WorkerPool> scan_pool_;
   struct Services;
   std::unique_ptr<Services> services_;
   std::shared_ptr<observability::DomainMetricsCollector> domain_metrics_;

@@ -36,9 +36,13 @@ class UnaryFinisher {
 
 }  // namespace
 
+AppliedWait::AppliedWait(eventstore::HeadWatcher* applied,
+                         AppliedWaitOptions options)
+    : applied_(applied), options_(options) {}
+
 absl::Time AppliedWait::Deadline(
     const grpc::CallbackServerContext* context) const {
-  absl::Time deadline = absl::Now() + max_wait_;
+  absl::Time deadline = absl::Now() + options_.max_wait;
   const auto client = context->deadline();
   if (client != std::chrono::system_clock::time_point::max()) {
     deadline = std::min(deadline, absl::FromChrono(client));
@@ -46,18 +50,73 @@ absl::Time AppliedWait::Deadline(
   return deadline;
 }
 
+bool AppliedWait::StartWait(const std::string& principal) {
+  absl::MutexLock lock(&mu_);
+  size_t& pending = waiting_[principal];
+  if (pending >= options_.max_waits_per_principal) return false;
+  ++pending;
+  return true;
+}
+
+void AppliedWait::EndWait(const std::string& principal) {
+  absl::MutexLock lock(&mu_);
+  auto it = waiting_.find(principal);
+  if (it != waiting_.end() && --it->second == 0) waiting_.erase(it);
+}
+
+namespace {
+
+// Runs `task` on `pool`, or here if there is none. A full pool is reported
+// by finishing the call RESOURCE_EXHAUSTED (the task is dropped: its
+// finisher was moved out first).
+void RunOn(WorkerPool* pool, std::shared_ptr<UnaryFinisher> finisher,
+           absl::AnyInvocable<absl::Status()> answer) {
+  WorkerPool::Task task = [finisher, answer = std::move(answer)]() mutable {
+    finisher->Finish(answer());
+  };
+  if (pool == nullptr) {
+    std::move(task)();
+    return;
+  }
+  if (!pool->Submit(task)) {
+    finisher->Finish(absl::ResourceExhaustedError(
+        "the server is busy with expensive queries; retry shortly"));
+  }
+}
+
+}  // namespace
+
 grpc::ServerUnaryReactor* AppliedWait::Answer(
-    grpc::CallbackServerContext* context, uint64_t min_position,
+    grpc::CallbackServerContext* context, const std::string& principal,
+    uint64_t min_position, Lane lane,
     absl::AnyInvocable<absl::Status()> answer) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  WorkerPool* const runner = lane == Lane::kScan && options_.scans != nullptr
+                                 ? options_.scans
+                                 : options_.answers;
   if (min_position <= applied_->head()) {
-    reactor->Finish(ToGrpcStatus(answer()));
+    if (lane == Lane::kPoint || options_.scans == nullptr) {
+      reactor->Finish(ToGrpcStatus(answer()));
+    } else {
+      RunOn(options_.scans, std::make_shared<UnaryFinisher>(reactor),
+            std::move(answer));
+    }
     return reactor;
   }
-  auto finisher = std::make_unique<UnaryFinisher>(reactor);
+  if (!StartWait(principal)) {
+    reactor->Finish(ToGrpcStatus(absl::ResourceExhaustedError(
+        absl::StrCat("min_position: at most ", options_.max_waits_per_principal,
+                     " waits pending per caller"))));
+    return reactor;
+  }
+  auto finisher = std::make_shared<UnaryFinisher>(reactor);
+  // Ends the principal's wait however the callback goes: run, expired or
+  // dropped at shutdown.
+  auto ended = std::shared_ptr<void>(
+      nullptr, [this, principal](void*) { EndWait(principal); });
   applied_->NotifyAt(
       min_position, Deadline(context),
-      [finisher = std::move(finisher), answer = std::move(answer),
+      [this, finisher, ended, runner, answer = std::move(answer),
        min_position](bool reached) mutable {
         if (!reached) {
           finisher->Finish(absl::DeadlineExceededError(
@@ -65,7 +124,8 @@ grpc::ServerUnaryReactor* AppliedWait::Answer(
                            " was not applied in time")));
           return;
         }
-        finisher->Finish(answer());
+        // The notification thread only hands the answer on.
+        RunOn(runner, std::move(finisher), std::move(answer));
       });
   return reactor;
 }

@@ -7,12 +7,12 @@ namespace svledger::services {
 EnforcementService::EnforcementService(app::Commands* commands,
                                        const app::CaseQueries* queries,
                                        eventstore::HeadWatcher* applied,
-                                       absl::Duration max_position_wait,
+                                       AppliedWaitOptions wait,
                                        const CallAuthenticator* auth)
     : commands_(commands),
       auth_(auth),
       queries_(queries),
-      wait_(applied, max_position_wait) {}
+      wait_(applied, wait) {}
 
 grpc::ServerUnaryReactor* EnforcementService::RecordAction(
     grpc::CallbackServerContext* context,
@@ -40,10 +40,12 @@ grpc::ServerUnaryReactor* EnforcementService::RecordPerformanceAssessment(
 grpc::ServerUnaryReactor* EnforcementService::ListCases(
     grpc::CallbackServerContext* context, const v1::ListCasesRequest* request,
     v1::ListCasesResponse* response) {
-  return AnswerFor(context, *auth_, wait_, request->min_position(), response,
-                   [this, request](const app::Caller& caller) {
-                     return queries_->ListCases(caller, *request);
-                   });
+  return AnswerFor(
+      context, *auth_, wait_, request->min_position(), response,
+      [this, request](const app::Caller& caller) {
+        return queries_->ListCases(caller, *request);
+      },
+      Lane::kScan);
 }
 
 grpc::ServerUnaryReactor* EnforcementService::GetCase(

@@ -21,8 +21,7 @@ class EnforcementService final
     : public v1::EnforcementService::CallbackService {
  public:
   EnforcementService(app::Commands* commands, const app::CaseQueries* queries,
-                     eventstore::HeadWatcher* applied,
-                     absl::Duration max_position_wait,
+                     eventstore::HeadWatcher* applied, AppliedWaitOptions wait,
                      const CallAuthenticator* auth);
 
   grpc::ServerUnaryReactor* RecordAction(

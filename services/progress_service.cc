@@ -22,11 +22,9 @@ class RefusedWatch final
 }  // namespace
 
 ProgressService::ProgressService(const app::ProgressQueries* queries,
-                                 absl::Duration max_position_wait,
+                                 AppliedWaitOptions wait,
                                  const CallAuthenticator* auth)
-    : queries_(queries),
-      auth_(auth),
-      wait_(&queries->applied(), max_position_wait) {}
+    : queries_(queries), auth_(auth), wait_(&queries->applied(), wait) {}
 
 ProgressService::~ProgressService() { StopWatches(); }
 
@@ -34,39 +32,48 @@ grpc::ServerUnaryReactor* ProgressService::GetContractProgress(
     grpc::CallbackServerContext* context,
     const v1::GetContractProgressRequest* request,
     v1::ContractProgress* response) {
-  return AnswerFor(context, *auth_, wait_, request->min_position(), response,
-                   [this, request](const app::Caller& caller) {
-                     return queries_->ContractProgress(caller, *request);
-                   });
+  return AnswerFor(
+      context, *auth_, wait_, request->min_position(), response,
+      [this, request](const app::Caller& caller) {
+        return queries_->ContractProgress(caller, *request);
+      },
+      // As of a date, it replays the contract's stream.
+      request->has_as_of() ? Lane::kScan : Lane::kPoint);
 }
 
 grpc::ServerUnaryReactor* ProgressService::ListContracts(
     grpc::CallbackServerContext* context,
     const v1::ListContractsRequest* request,
     v1::ListContractsResponse* response) {
-  return AnswerFor(context, *auth_, wait_, request->min_position(), response,
-                   [this, request](const app::Caller& caller) {
-                     return queries_->ListContracts(caller, *request);
-                   });
+  return AnswerFor(
+      context, *auth_, wait_, request->min_position(), response,
+      [this, request](const app::Caller& caller) {
+        return queries_->ListContracts(caller, *request);
+      },
+      Lane::kScan);
 }
 
 grpc::ServerUnaryReactor* ProgressService::GetCouncilSummary(
     grpc::CallbackServerContext* context,
     const v1::GetCouncilSummaryRequest* request, v1::CouncilSummary* response) {
-  return AnswerFor(context, *auth_, wait_, request->min_position(), response,
-                   [this, request](const app::Caller& caller) {
-                     return queries_->CouncilSummary(caller, *request);
-                   });
+  return AnswerFor(
+      context, *auth_, wait_, request->min_position(), response,
+      [this, request](const app::Caller& caller) {
+        return queries_->CouncilSummary(caller, *request);
+      },
+      Lane::kScan);
 }
 
 grpc::ServerUnaryReactor* ProgressService::GetSupplierScorecard(
     grpc::CallbackServerContext* context,
     const v1::GetSupplierScorecardRequest* request,
     v1::SupplierScorecard* response) {
-  return AnswerFor(context, *auth_, wait_, request->min_position(), response,
-                   [this, request](const app::Caller& caller) {
-                     return queries_->SupplierScorecard(caller, *request);
-                   });
+  return AnswerFor(
+      context, *auth_, wait_, request->min_position(), response,
+      [this, request](const app::Caller& caller) {
+        return queries_->SupplierScorecard(caller, *request);
+      },
+      Lane::kScan);
 }
 
 grpc::ServerUnaryReactor* ProgressService::ListFrameworks(

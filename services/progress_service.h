@@ -28,11 +28,9 @@ class ProgressService final : public v1::ProgressService::CallbackService {
   // RESOURCE_EXHAUSTED.
   static constexpr size_t kMaxWatches = 10000;
 
-  // `max_position_wait`: the longest a query waits for its min_position
-  // (the call's own deadline may cut it shorter).
+  // `wait`: how queries wait for their min_position, and where scans run.
   // Every call is authenticated by `auth`.
-  ProgressService(const app::ProgressQueries* queries,
-                  absl::Duration max_position_wait,
+  ProgressService(const app::ProgressQueries* queries, AppliedWaitOptions wait,
                   const CallAuthenticator* auth);
   ~ProgressService() override;
 
