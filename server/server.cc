@@ -412,6 +412,9 @@ absl::Status Server::StartGrpc() {
                              static_cast<int>(absl::ToInt64Milliseconds(
                                  options_.grpc.max_connection_idle)));
   builder.SetMaxReceiveMessageSize(options_.grpc.max_receive_message_bytes);
+  builder.AddChannelArgument(GRPC_ARG_MAX_CONCURRENT_STREAMS,
+                             options_.grpc.max_streams_per_connection);
+
   // Above the largest token taken (8 KiB), so that an oversized one gets
   // the authenticator's clear "too_large" rather than a transport error.
   builder.AddChannelArgument(GRPC_ARG_MAX_METADATA_SIZE, 32 * 1024);

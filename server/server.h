@@ -80,6 +80,12 @@ struct GrpcOptions {
   size_t max_queued_scans = 64;
   // min_position waits one principal may have pending. Default 100.
   size_t max_waits_per_principal = 100;
+  // Calls one connection may have open at once (HTTP/2's
+  // SETTINGS_MAX_CONCURRENT_STREAMS; a client queues calls beyond it). A
+  // cancelled call stays open until the server has finished with it, so
+  // this also bounds the calls a client can open and cancel faster than
+  // they are served. Default 1,000.
+  int max_streams_per_connection = 1000;
 };
 
 // TLS on the gRPC port. Without cert_file, plaintext.

@@ -281,6 +281,11 @@ class LogStreams {
                                            eventstore::EventFilter filter,
                                            uint32_t batch_limit,
                                            Convert convert) {
+    // Cancelled while queued for a thread (a client opening and cancelling
+    // streams faster than they are served): nothing to read for it.
+    if (context->IsCancelled()) {
+      return new RefusedStream<Response>(grpc::Status::CANCELLED);
+    }
     auto reactor = std::make_shared<LogStreamReactor<Response>>(
         this, store_, context, principal, from_position, std::move(filter),
         batch_limit, std::move(convert));

@@ -142,6 +142,29 @@ TEST_F(StreamLimitsTest, ACancelledStreamLeavesNothingRegistered) {
       << " waiting, " << before << " before";
 }
 
+// Opened and cancelled at once, without reading, many times over: every
+// stream is freed, and nothing stays registered with the head watcher.
+TEST_F(StreamLimitsTest, StreamsCancelledAtOnceAreAllFreed) {
+  Fill(300, 1000);
+  const size_t before = server_->store().head_watcher().waiting();
+  for (int i = 0; i < 20000; ++i) {
+    grpc::ClientContext context;
+    context.AddMetadata("svledger-actor", "churner");
+    v1::SubscribeRequest request;
+    request.set_from_position(1);
+    auto reader = stub_->Subscribe(&context, request);
+    context.TryCancel();
+    reader->Finish();
+  }
+  EXPECT_TRUE(WaitUntil([&] {
+    return Metric("svledger_streams_open{kind=\"subscribe\"}") == 0;
+  })) << Metric("svledger_streams_open{kind=\"subscribe\"}");
+  EXPECT_TRUE(WaitUntil([&] {
+    return server_->store().head_watcher().waiting() <= before;
+  })) << server_->store().head_watcher().waiting()
+      << " waiting, " << before << " before";
+}
+
 TEST_F(StreamLimitsTest, OneCallerCannotTakeEverySlot) {
   std::vector<std::unique_ptr<Call>> mine;
   for (int i = 0; i < 3; ++i) {
