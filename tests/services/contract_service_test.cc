@@ -10,6 +10,7 @@
 #include "common/uuid.h"
 #include "domain/contract.h"
 #include "gmock/gmock.h"
+#include "google/protobuf/unknown_field_set.h"
 #include "grpcpp/create_channel.h"
 #include "grpcpp/security/credentials.h"
 #include "gtest/gtest.h"
@@ -132,6 +133,41 @@ TEST_F(ContractServiceTest, CommandsAppendToTheContractStream) {
             (std::vector<std::string>{"ContractRegistered", "CommitmentsAdded",
                                       "DeliveryReported", "DeliveryVerified"}));
   EXPECT_EQ(stream->events[2].metadata.request_id, "report-q1");
+}
+
+// A field this server does not know is dropped before anything is
+// stored (a 500 KB one inside a delivery was kept whole, making the text
+// limits meaningless); a command larger than a command may be is refused.
+TEST_F(ContractServiceTest, UnknownFieldsAreNotStoredAndCommandsAreSmall) {
+  v1::CommandResponse registered, added, reported;
+  ASSERT_TRUE(Register("reg-1", &registered).ok());
+  ASSERT_TRUE(AddJobs(&added).ok());
+  v1::ReportDeliveryRequest padded = Delivery("q1", 6);
+  padded.mutable_delivery()
+      ->GetReflection()
+      ->MutableUnknownFields(padded.mutable_delivery())
+      ->AddLengthDelimited(9999, std::string(500 << 10, 'x'));
+  ASSERT_TRUE(Report(padded, &reported).ok());
+  auto stream =
+      server_->store().ReadStream("contract-NCC-2025-7", {.limit = 10});
+  ASSERT_TRUE(stream.ok());
+  ASSERT_EQ(stream->events.back().type, "DeliveryReported");
+  EXPECT_LT(stream->events.back().payload.size(), 4096u);
+
+  v1::ReportDeliveryRequest huge = Delivery("q2", 6);
+  huge.mutable_delivery()
+      ->GetReflection()
+      ->MutableUnknownFields(huge.mutable_delivery())
+      ->AddLengthDelimited(9999, std::string(2 << 20, 'x'));
+  v1::CommandResponse refused;
+  grpc::Status status = Report(huge, &refused);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(status.error_message().substr(0, 8), "request:")
+      << status.error_message();
+  EXPECT_EQ(server_->store()
+                .ReadStream("contract-NCC-2025-7", {.limit = 10})
+                ->events.size(),
+            stream->events.size());
 }
 
 TEST_F(ContractServiceTest, ARetriedRequestReturnsTheFirstAnswer) {
