@@ -40,20 +40,6 @@ using svledger::testing::WaitUntil;
 constexpr int kChildDescriptors = 1024;
 constexpr int kFlood = 1124;
 
-// The number after "prefix" on the first line of `text` that starts with it.
-std::optional<double> Metric(const std::string& text,
-                             const std::string& prefix) {
-  for (absl::string_view line : absl::StrSplit(text, '\n')) {
-    if (absl::StartsWith(line, prefix + " ")) {
-      double value = 0;
-      if (absl::SimpleAtod(line.substr(prefix.size() + 1), &value)) {
-        return value;
-      }
-    }
-  }
-  return std::nullopt;
-}
-
 int ConnectRaw(int port) {
   const int fd = socket(AF_INET, SOCK_STREAM, 0);
   if (fd < 0) return -1;
@@ -192,12 +178,14 @@ TEST(ConnectionFloodTest, WritesAndNewConnectionsSurviveADescriptorFlood) {
       testing::HttpGet(metrics_port, "/metrics");
   ASSERT_TRUE(metrics.ok()) << metrics.status();
   EXPECT_GT(
-      Metric(*metrics, "svledger_connections_refused_total{reason=\"limit\"}")
+      testing::MetricValue(
+          *metrics, "svledger_connections_refused_total{reason=\"limit\"}")
           .value_or(0),
       0)
       << *metrics;
-  EXPECT_EQ(Metric(*metrics, "svledger_descriptor_limit"), kChildDescriptors);
-  EXPECT_EQ(Metric(*metrics, "svledger_append_errors_total"), 0);
+  EXPECT_EQ(testing::MetricValue(*metrics, "svledger_descriptor_limit"),
+            kChildDescriptors);
+  EXPECT_EQ(testing::MetricValue(*metrics, "svledger_append_errors_total"), 0);
 }
 
 }  // namespace

@@ -51,16 +51,7 @@ int64_t StatusKb(pid_t pid, const std::string& field) {
 
 double Metric(int port, const std::string& series) {
   absl::StatusOr<std::string> text = testing::HttpGet(port, "/metrics");
-  if (!text.ok()) return -1;
-  for (absl::string_view line : absl::StrSplit(*text, '\n')) {
-    if (absl::StartsWith(line, series + " ")) {
-      double value = 0;
-      if (absl::SimpleAtod(line.substr(series.size() + 1), &value)) {
-        return value;
-      }
-    }
-  }
-  return -1;
+  return text.ok() ? testing::MetricValue(*text, series).value_or(-1) : -1;
 }
 
 TEST(StreamMemoryTest, NeverReadingStreamsPinLittleMemory) {

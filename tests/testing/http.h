@@ -1,17 +1,23 @@
 #ifndef SVLEDGER_TESTS_TESTING_HTTP_H_
 #define SVLEDGER_TESTS_TESTING_HTTP_H_
 
-// A minimal HTTP/1.0 GET on loopback, for scraping /metrics in tests.
+// A minimal HTTP/1.0 GET on loopback, for scraping /metrics in tests, and
+// reading a series from what it returns.
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <optional>
 #include <string>
 
 #include "absl/status/statusor.h"
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/string_view.h"
 
 namespace svledger::testing {
 
@@ -47,6 +53,23 @@ inline absl::StatusOr<std::string> HttpGet(int port, const std::string& path) {
   }
   if (body == std::string::npos) return absl::DataLossError("no body");
   return response.substr(body + 4);
+}
+
+// The value of `series` (name and labels as exposed, e.g.
+// svledger_streams_open{kind="subscribe"}) in Prometheus text; nullopt if
+// it is not there.
+inline std::optional<double> MetricValue(absl::string_view text,
+                                         absl::string_view series) {
+  for (absl::string_view line : absl::StrSplit(text, '\n')) {
+    if (absl::StartsWith(line, series) && line.size() > series.size() &&
+        line[series.size()] == ' ') {
+      double value = 0;
+      if (absl::SimpleAtod(line.substr(series.size() + 1), &value)) {
+        return value;
+      }
+    }
+  }
+  return std::nullopt;
 }
 
 }  // namespace svledger::testing
