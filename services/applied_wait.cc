@@ -116,7 +116,7 @@ grpc::ServerUnaryReactor* AppliedWait::Answer(
       nullptr, [this, principal](void*) { EndWait(principal); });
   applied_->NotifyAt(
       min_position, Deadline(context),
-      [this, finisher, ended, runner, answer = std::move(answer),
+      [finisher, ended, runner, answer = std::move(answer),
        min_position](bool reached) mutable {
         if (!reached) {
           finisher->Finish(absl::DeadlineExceededError(
