@@ -415,6 +415,14 @@ absl::Status EventStore::Recover() {
       OpenDatabase(options_);
   if (!reopened.ok()) return reopened.status();  // reads: UNAVAILABLE
   auto [handles, head] = *std::move(reopened);
+  if (head < watcher_->head()) {
+    // Events readers were shown are gone (a WAL tail lost with the disk):
+    // numbering on would give their positions to other events.
+    (void)handles->Close();
+    return absl::DataLossError(
+        absl::StrCat("reopened log ends at ", head, " but ", watcher_->head(),
+                     " was published; refusing to renumber"));
+  }
   db_ = std::move(handles);
   // Written but unsynced events may have survived in the WAL: they are in
   // the recovered prefix, made durable by the reopening's flush.

@@ -37,6 +37,9 @@ absl::Status SplitAddress(const std::string& address, std::string* host,
   if (host->size() >= 2 && host->front() == '[' && host->back() == ']') {
     *host = host->substr(1, host->size() - 2);
   }
+  // One socket is bound, on the first address the name resolves to; for
+  // localhost that may be ::1, which IPv4 clients cannot reach.
+  if (*host == "localhost") *host = "127.0.0.1";
   int number = 0;
   if (!absl::SimpleAtoi(*port, &number) || number < 0 || number > 65535) {
     return absl::InvalidArgumentError(
@@ -159,7 +162,13 @@ void Listener::AcceptLoop() {
   pollfd fds[2] = {{fd_, POLLIN, 0}, {wake_fd_, POLLIN, 0}};
   while (!stopping_.load()) {
     // A timeout, so that a stop is noticed even if its wake-up was lost.
-    if (poll(fds, 2, 1000) < 0 && errno != EINTR) break;
+    if (poll(fds, 2, 1000) < 0 && errno != EINTR) {
+      // Never a reason to stop listening: pause and poll again.
+      poll(nullptr, 0,
+           static_cast<int>(
+               absl::ToInt64Milliseconds(options_.out_of_descriptors_pause)));
+      continue;
+    }
     if (stopping_.load()) break;
     while (true) {
       // Non-blocking, as gRPC requires of the descriptors it is handed.

@@ -19,8 +19,9 @@
 namespace svledger::server {
 
 struct ListenerOptions {
-  // host:port to bind ("127.0.0.1:0", "[::]:50051", "localhost:50051");
-  // port 0 picks a free port. Required.
+  // host:port to bind ("127.0.0.1:0", "[::]:50051" (IPv6 and IPv4),
+  // "localhost:50051" (127.0.0.1)); port 0 picks a free port. One socket,
+  // on the first address the host resolves to. Required.
   std::string address;
   // The most connections open at once. One more is accepted and closed at
   // once (the client sees the connection reset and may retry), so that the

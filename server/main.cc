@@ -114,6 +114,10 @@ int main(int argc, char** argv) {
   svledger::server::ServerOptions options;
   options.grpc.listen = absl::GetFlag(FLAGS_listen);
   options.grpc.max_connections = absl::GetFlag(FLAGS_max_connections);
+  if (options.grpc.max_connections == 0) {
+    std::fprintf(stderr, "svledger: --max-connections must be at least 1\n");
+    return 2;
+  }
   options.grpc.handshake_timeout = absl::GetFlag(FLAGS_handshake_timeout);
   options.grpc.max_connection_idle = absl::GetFlag(FLAGS_max_connection_idle);
   for (const auto& [flag, value] :

@@ -69,10 +69,14 @@ namespace {
 // Runs `task` on `pool`, or here if there is none. A full pool is reported
 // by finishing the call RESOURCE_EXHAUSTED (the task is dropped: its
 // finisher was moved out first).
+// `hold` is released once the task is done (or dropped).
 void RunOn(WorkerPool* pool, std::shared_ptr<UnaryFinisher> finisher,
-           absl::AnyInvocable<absl::Status()> answer) {
-  WorkerPool::Task task = [finisher, answer = std::move(answer)]() mutable {
+           absl::AnyInvocable<absl::Status()> answer,
+           std::shared_ptr<void> hold = nullptr) {
+  WorkerPool::Task task = [finisher, answer = std::move(answer),
+                           hold = std::move(hold)]() mutable {
     finisher->Finish(answer());
+    hold.reset();
   };
   if (pool == nullptr) {
     std::move(task)();
@@ -124,8 +128,9 @@ grpc::ServerUnaryReactor* AppliedWait::Answer(
                            " was not applied in time")));
           return;
         }
-        // The notification thread only hands the answer on.
-        RunOn(runner, std::move(finisher), std::move(answer));
+        // The notification thread only hands the answer on; the wait
+        // counts against the principal until the answer is given.
+        RunOn(runner, std::move(finisher), std::move(answer), std::move(ended));
       });
   return reactor;
 }

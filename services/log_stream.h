@@ -46,9 +46,10 @@ struct LogStreamLimits {
   size_t batch_bytes = 16 << 10;
   // A response not taken by the transport for this long (the reader stopped
   // reading) ends the stream with RESOURCE_EXHAUSTED; the reader resumes
-  // from its last next_position. If the reader still takes nothing for as
-  // long again, the call is cancelled, which frees what it pins.
-  // Default 30 s.
+  // from its last next_position. A reader that never reads again keeps what
+  // it pins (one response and the transport's window) and its slot until it
+  // disconnects: the per-principal and global caps bound both. Default
+  // 30 s.
   absl::Duration max_write_stall = absl::Seconds(30);
 };
 
@@ -76,13 +77,11 @@ class LogStreamReactor final
       Response& response)>;
 
   LogStreamReactor(LogStreams<Response>* owner,
-                   const eventstore::EventStore* store,
-                   grpc::CallbackServerContext* context, std::string principal,
+                   const eventstore::EventStore* store, std::string principal,
                    uint64_t from_position, eventstore::EventFilter filter,
                    uint32_t batch_limit, Convert convert)
       : owner_(owner),
         store_(store),
-        context_(context),
         principal_(std::move(principal)),
         convert_(std::move(convert)),
         cursor_(store, from_position, std::move(filter), batch_limit,
@@ -176,36 +175,33 @@ class LogStreamReactor final
     response_.set_caught_up(announce);
     sent_caught_up_ = sent_caught_up_ || announce;
     writing_ = true;
-    stall_timer_ = StartStallTimer(/*first=*/true);
+    stall_timer_ = StartStallTimer(++write_seq_);
     lock.Release();
     this->StartWrite(&response_);
   }
 
   // The head watcher's timed wait for a position never reached is the
-  // stream's timer: it fires once the write has stalled for too long.
-  eventstore::HeadWatcher::WaitId StartStallTimer(bool first) {
+  // stream's timer: it fires once write `seq` has stalled for too long.
+  eventstore::HeadWatcher::WaitId StartStallTimer(uint64_t seq) {
     return store_->head_watcher().NotifyAt(
         std::numeric_limits<uint64_t>::max(),
         absl::Now() + owner_->limits_.max_write_stall,
-        [weak = this->weak_from_this(), first](bool) {
+        [weak = this->weak_from_this(), seq](bool) {
           if (std::shared_ptr<LogStreamReactor> self = weak.lock()) {
-            self->Stalled(first);
+            self->Stalled(seq);
           }
         });
   }
 
-  // The reader has taken nothing for max_write_stall: end the stream (the
-  // status follows the pending response, for a reader that is only slow);
-  // the second time, cancel the call to free what it pins.
-  void Stalled(bool first) {
+  // The reader has taken nothing of write `seq` for max_write_stall: end
+  // the stream. The status follows the pending response, so a reader that
+  // is only slow reads what was sent, then RESOURCE_EXHAUSTED.
+  void Stalled(uint64_t seq) {
     {
       absl::MutexLock lock(&mu_);
-      if (!writing_) return;  // it went through meanwhile
-      if (first) stall_timer_ = StartStallTimer(/*first=*/false);
-    }
-    if (!first) {
-      context_->TryCancel();
-      return;
+      // That write went through meanwhile (a timer that fired as it was
+      // being cancelled): not this one's business.
+      if (!writing_ || seq != write_seq_) return;
     }
     owner_->stalled_.fetch_add(1, std::memory_order_relaxed);
     FinishOnce(grpc::Status(
@@ -227,7 +223,6 @@ class LogStreamReactor final
 
   LogStreams<Response>* const owner_;
   const eventstore::EventStore* const store_;
-  grpc::CallbackServerContext* const context_;
   const std::string principal_;
   std::shared_ptr<LogStreamReactor> self_;  // set by Open, released in OnDone
 
@@ -243,6 +238,8 @@ class LogStreamReactor final
   eventstore::HeadWatcher::WaitId wait_ ABSL_GUARDED_BY(mu_) = 0;
   // The stall timer of the write in flight; 0 when none is.
   eventstore::HeadWatcher::WaitId stall_timer_ ABSL_GUARDED_BY(mu_) = 0;
+  // Numbers the writes, so that a stale timer knows it is stale.
+  uint64_t write_seq_ ABSL_GUARDED_BY(mu_) = 0;
 
   grpc::Status stop_status_ ABSL_GUARDED_BY(mu_);
 };
@@ -287,8 +284,8 @@ class LogStreams {
       return new RefusedStream<Response>(grpc::Status::CANCELLED);
     }
     auto reactor = std::make_shared<LogStreamReactor<Response>>(
-        this, store_, context, principal, from_position, std::move(filter),
-        batch_limit, std::move(convert));
+        this, store_, principal, from_position, std::move(filter), batch_limit,
+        std::move(convert));
     {
       absl::MutexLock lock(&mu_);
       if (stopping_) return new RefusedStream<Response>(ShuttingDown());
