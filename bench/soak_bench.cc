@@ -45,6 +45,7 @@
 #include "svledger/v1/enforcement_service.grpc.pb.h"
 #include "svledger/v1/event_log.grpc.pb.h"
 #include "svledger/v1/progress_service.grpc.pb.h"
+#include "tests/testing/start_report.h"
 #include "tests/testing/subprocess.h"
 
 ABSL_FLAG(std::string, svledger, SVLEDGER_PATH, "the server binary");
@@ -133,15 +134,13 @@ int main(int argc, char** argv) {
       {absl::GetFlag(FLAGS_svledger), "--listen=127.0.0.1:0",
        "--metrics-listen=", "--data-dir=" + dir,
        std::string("--frameworks-dir=") + SVLEDGER_FRAMEWORKS_DIR, "--demo"});
-  std::optional<std::string> line = server.ReadLine(absl::Seconds(120));
-  int port = 0;
-  if (!line.has_value() || !absl::StartsWith(*line, "svledger listening") ||
-      !absl::SimpleAtoi(line->substr(line->find(':') + 1,
-                                     line->find(',') - line->find(':') - 1),
-                        &port)) {
+  std::optional<testing::StartReport> report =
+      testing::ReadStartReport(server, absl::Seconds(120));
+  if (!report.has_value()) {
     std::fprintf(stderr, "server did not start\n");
     return 1;
   }
+  const int port = report->port;
   const std::string target = absl::StrCat("127.0.0.1:", port);
   auto channel =
       grpc::CreateChannel(target, grpc::InsecureChannelCredentials());

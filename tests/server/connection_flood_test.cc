@@ -26,6 +26,7 @@
 #include "gtest/gtest.h"
 #include "svledger/v1/event_log.grpc.pb.h"
 #include "tests/testing/http.h"
+#include "tests/testing/start_report.h"
 #include "tests/testing/subprocess.h"
 #include "tests/testing/temp_dir.h"
 #include "tests/testing/wait.h"
@@ -98,23 +99,11 @@ TEST(ConnectionFloodTest, WritesAndNewConnectionsSurviveADescriptorFlood) {
        SVLEDGER_PATH, "--listen=127.0.0.1:0", "--metrics-listen=127.0.0.1:0",
        "--data-dir=" + dir.path(), "--handshake-timeout=3s",
        "--no-enforcement"});
-  int port = 0, metrics_port = 0;
-  std::string plan;
-  while (plan.empty()) {  // the last line of the start-up report
-    std::optional<std::string> line = server.ReadLine(absl::Seconds(30));
-    ASSERT_TRUE(line.has_value()) << "server did not start";
-    if (absl::StartsWith(*line, "svledger listening on ")) {
-      const size_t colon = line->find(':'), comma = line->find(',');
-      ASSERT_TRUE(
-          absl::SimpleAtoi(line->substr(colon + 1, comma - colon - 1), &port));
-    } else if (absl::StrContains(*line, "file descriptors")) {
-      plan = *line;
-    } else if (absl::StartsWith(*line, "svledger metrics on http://")) {
-      const size_t colon = line->rfind(':'), slash = line->rfind('/');
-      ASSERT_TRUE(absl::SimpleAtoi(line->substr(colon + 1, slash - colon - 1),
-                                   &metrics_port));
-    }
-  }
+  std::optional<testing::StartReport> report =
+      testing::ReadStartReport(server, absl::Seconds(30));
+  ASSERT_TRUE(report.has_value()) << "server did not start";
+  const int port = report->port, metrics_port = report->metrics_port;
+  const std::string& plan = report->descriptors;
   // The child says what it has: 1,024 descriptors, most for connections.
   EXPECT_TRUE(absl::StartsWith(
       plan, absl::StrCat("svledger: ", kChildDescriptors, " file descriptors")))
