@@ -45,6 +45,8 @@
 #include "svledger/v1/enforcement_service.grpc.pb.h"
 #include "svledger/v1/event_log.grpc.pb.h"
 #include "svledger/v1/progress_service.grpc.pb.h"
+#include "tests/testing/http.h"
+#include "tests/testing/proc_status.h"
 #include "tests/testing/start_report.h"
 #include "tests/testing/subprocess.h"
 
@@ -64,19 +66,6 @@ ABSL_FLAG(std::string, json, "", "write results as JSON to this file");
 using namespace svledger;
 
 namespace {
-
-int64_t ResidentKb(pid_t pid) {
-  std::ifstream in(absl::StrCat("/proc/", pid, "/status"));
-  for (std::string line; std::getline(in, line);) {
-    if (absl::StartsWith(line, "VmRSS:")) {
-      std::vector<std::string> parts =
-          absl::StrSplit(line, ' ', absl::SkipEmpty());
-      int64_t kb = 0;
-      if (parts.size() >= 2 && absl::SimpleAtoi(parts[1], &kb)) return kb;
-    }
-  }
-  return -1;
-}
 
 struct Phase {
   bench::ClosedLoopResult appends;
@@ -167,7 +156,7 @@ int main(int argc, char** argv) {
   std::thread sampler([&] {
     while (sampling.load()) {
       resident.emplace_back(absl::ToDoubleSeconds(absl::Now() - start),
-                            ResidentKb(server.pid()));
+                            testing::StatusKb(server.pid(), "VmRSS"));
       absl::SleepFor(absl::Seconds(1));
     }
   });
@@ -182,16 +171,8 @@ int main(int argc, char** argv) {
   absl::Time until = absl::InfiniteFuture();
   std::vector<int> sockets;
   for (int i = 0; i < absl::GetFlag(FLAGS_idle_sockets); ++i) {
-    const int fd = socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_port = htons(static_cast<uint16_t>(port));
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0) {
-      sockets.push_back(fd);
-    } else {
-      close(fd);
-    }
+    const int fd = testing::ConnectLoopback(port);
+    if (fd >= 0) sockets.push_back(fd);
   }
   struct Idle {
     grpc::ClientContext context;

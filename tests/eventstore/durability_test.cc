@@ -29,6 +29,17 @@ class DurabilityTest : public ::testing::TestWithParam<size_t> {
     options.pipeline_min_bytes = GetParam();
     return options;
   }
+
+  // Options whose syncs fail (as a full or broken disk's would) while
+  // `fail` is set.
+  EventStoreOptions FailingWhile(const TempDir& dir, std::atomic<bool>& fail) {
+    EventStoreOptions options = Options(dir);
+    options.before_sync = [&fail]() {
+      return fail.load() ? absl::InternalError("injected: disk on fire")
+                         : absl::OkStatus();
+    };
+    return options;
+  }
 };
 
 INSTANTIATE_TEST_SUITE_P(SyncPaths, DurabilityTest,
@@ -123,11 +134,7 @@ TEST_P(DurabilityTest, ABarrierCompletesOnlyOnceEarlierWritesAreReadable) {
 TEST_P(DurabilityTest, AFailedSyncFailsEverythingInFlightThenTheStoreHeals) {
   TempDir dir;
   std::atomic<bool> fail{false};
-  EventStoreOptions options = Options(dir);
-  options.before_sync = [&]() {
-    return fail.load() ? absl::InternalError("injected: disk on fire")
-                       : absl::OkStatus();
-  };
+  EventStoreOptions options = FailingWhile(dir, fail);
   options.recovery_interval = absl::ZeroDuration();
   EventFactory f;
   std::vector<ProposedEvent> lost = f.MakeMany(2);
@@ -173,11 +180,7 @@ TEST_P(DurabilityTest, AFailedSyncFailsEverythingInFlightThenTheStoreHeals) {
 TEST_P(DurabilityTest, AFailingStoreRefusesAppendsUntilItsNextRecoveryTry) {
   TempDir dir;
   std::atomic<bool> fail{false};
-  EventStoreOptions options = Options(dir);
-  options.before_sync = [&]() {
-    return fail.load() ? absl::InternalError("injected: disk on fire")
-                       : absl::OkStatus();
-  };
+  EventStoreOptions options = FailingWhile(dir, fail);
   options.recovery_interval = absl::Hours(1);
   auto store = *EventStore::Open(options);
   EventFactory f;

@@ -41,20 +41,6 @@ using svledger::testing::WaitUntil;
 constexpr int kChildDescriptors = 1024;
 constexpr int kFlood = 1124;
 
-int ConnectRaw(int port) {
-  const int fd = socket(AF_INET, SOCK_STREAM, 0);
-  if (fd < 0) return -1;
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(static_cast<uint16_t>(port));
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) {
-    close(fd);
-    return -1;
-  }
-  return fd;
-}
-
 // Whether the server has closed `fd` (reading it gives end of file or a
 // reset).
 bool ClosedByServer(int fd) {
@@ -116,7 +102,7 @@ TEST(ConnectionFloodTest, WritesAndNewConnectionsSurviveADescriptorFlood) {
 
   std::vector<int> flood;
   for (int i = 0; i < kFlood; ++i) {
-    const int fd = ConnectRaw(port);
+    const int fd = testing::ConnectLoopback(port);
     ASSERT_GE(fd, 0) << "connect " << i << ": " << strerror(errno);
     flood.push_back(fd);
   }

@@ -20,6 +20,7 @@
 #include "gtest/gtest.h"
 #include "svledger/v1/event_log.grpc.pb.h"
 #include "tests/testing/http.h"
+#include "tests/testing/proc_status.h"
 #include "tests/testing/start_report.h"
 #include "tests/testing/subprocess.h"
 #include "tests/testing/temp_dir.h"
@@ -35,20 +36,6 @@ using svledger::testing::WaitUntil;
 constexpr int kStreams = 1000;
 constexpr int kChannels = 50;
 constexpr int64_t kAllowedGrowthKb = 300 * 1024;
-
-// A field of /proc/PID/status in kB ("VmRSS", "VmHWM"); -1 if unreadable.
-int64_t StatusKb(pid_t pid, const std::string& field) {
-  std::ifstream in(absl::StrCat("/proc/", pid, "/status"));
-  for (std::string line; std::getline(in, line);) {
-    if (absl::StartsWith(line, field + ":")) {
-      int64_t kb = 0;
-      std::vector<std::string> parts =
-          absl::StrSplit(line, ' ', absl::SkipEmpty());
-      if (parts.size() >= 2 && absl::SimpleAtoi(parts[1], &kb)) return kb;
-    }
-  }
-  return -1;
-}
 
 double Metric(int port, const std::string& series) {
   absl::StatusOr<std::string> text = testing::HttpGet(port, "/metrics");
@@ -89,7 +76,7 @@ TEST(StreamMemoryTest, NeverReadingStreamsPinLittleMemory) {
     v1::AppendResponse response;
     ASSERT_TRUE(stub->Append(&context, request, &response).ok());
   }
-  const int64_t before_kb = StatusKb(server.pid(), "VmRSS");
+  const int64_t before_kb = testing::StatusKb(server.pid(), "VmRSS");
   ASSERT_GT(before_kb, 0);
 
   struct Call {
@@ -118,7 +105,7 @@ TEST(StreamMemoryTest, NeverReadingStreamsPinLittleMemory) {
   const absl::Time until = absl::Now() + absl::Seconds(3);
   int64_t peak_kb = 0;
   while (absl::Now() < until) {
-    peak_kb = std::max(peak_kb, StatusKb(server.pid(), "VmHWM"));
+    peak_kb = std::max(peak_kb, testing::StatusKb(server.pid(), "VmHWM"));
     ASSERT_LT(peak_kb - before_kb, kAllowedGrowthKb)
         << "server grew from " << before_kb << " kB to " << peak_kb << " kB";
     absl::SleepFor(absl::Milliseconds(100));

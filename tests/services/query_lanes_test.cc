@@ -88,6 +88,22 @@ struct Pending {
   v1::ContractProgress point_response;
 };
 
+// Starts a council summary as `actor` that waits for `min_position`; its
+// completion is tagged with the returned call.
+std::unique_ptr<Pending> StartSummary(v1::ProgressService::Stub& stub,
+                                      grpc::CompletionQueue& cq,
+                                      const std::string& actor,
+                                      uint64_t min_position) {
+  auto call = std::make_unique<Pending>();
+  call->context.AddMetadata("svledger-actor", actor);
+  v1::GetCouncilSummaryRequest request;
+  request.set_council("derbyshire");
+  request.set_min_position(min_position);
+  call->summary = stub.AsyncGetCouncilSummary(&call->context, request, &cq);
+  call->summary->Finish(&call->summary_response, &call->status, call.get());
+  return call;
+}
+
 TEST_F(QueryLanesTest, APointReadIsNotAnsweredBehindWaitingScans) {
   Start(/*max_waits_per_principal=*/1000);
   const std::string contract = AContract();
@@ -97,15 +113,8 @@ TEST_F(QueryLanesTest, APointReadIsNotAnsweredBehindWaitingScans) {
   grpc::CompletionQueue cq;
   std::vector<std::unique_ptr<Pending>> calls;
   for (int i = 0; i < kSummaries; ++i) {
-    auto call = std::make_unique<Pending>();
-    call->context.AddMetadata("svledger-actor", absl::StrCat("council-", i));
-    v1::GetCouncilSummaryRequest request;
-    request.set_council("derbyshire");
-    request.set_min_position(next);
-    call->summary =
-        progress_->AsyncGetCouncilSummary(&call->context, request, &cq);
-    call->summary->Finish(&call->summary_response, &call->status, call.get());
-    calls.push_back(std::move(call));
+    calls.push_back(
+        StartSummary(*progress_, cq, absl::StrCat("council-", i), next));
   }
   // Registered after every summary: answered serially, it would come last.
   auto point = std::make_unique<Pending>();
@@ -147,15 +156,7 @@ TEST_F(QueryLanesTest, OneCallerMayHaveOnlySoManyWaitsPending) {
   grpc::CompletionQueue cq;
   std::vector<std::unique_ptr<Pending>> calls;
   for (int i = 0; i < 6; ++i) {
-    auto call = std::make_unique<Pending>();
-    call->context.AddMetadata("svledger-actor", "impatient");
-    v1::GetCouncilSummaryRequest request;
-    request.set_council("derbyshire");
-    request.set_min_position(next);
-    call->summary =
-        progress_->AsyncGetCouncilSummary(&call->context, request, &cq);
-    call->summary->Finish(&call->summary_response, &call->status, call.get());
-    calls.push_back(std::move(call));
+    calls.push_back(StartSummary(*progress_, cq, "impatient", next));
   }
   // The sixth is refused at once; another caller may still wait.
   void* tag = nullptr;

@@ -21,16 +21,26 @@
 
 namespace svledger::testing {
 
-// GETs `path` from 127.0.0.1:`port`; returns the body of a 200 response.
-inline absl::StatusOr<std::string> HttpGet(int port, const std::string& path) {
+// A TCP connection to 127.0.0.1:`port` (blocking); -1 if it fails. The
+// caller closes it.
+inline int ConnectLoopback(int port) {
   const int fd = socket(AF_INET, SOCK_STREAM, 0);
-  if (fd < 0) return absl::InternalError("socket");
+  if (fd < 0) return -1;
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
   addr.sin_port = htons(static_cast<uint16_t>(port));
   addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
   if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) {
     close(fd);
+    return -1;
+  }
+  return fd;
+}
+
+// GETs `path` from 127.0.0.1:`port`; returns the body of a 200 response.
+inline absl::StatusOr<std::string> HttpGet(int port, const std::string& path) {
+  const int fd = ConnectLoopback(port);
+  if (fd < 0) {
     return absl::UnavailableError(absl::StrCat("connect to port ", port));
   }
   const std::string request =
