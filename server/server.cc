@@ -29,6 +29,7 @@
 #include "services/event_log_service.h"
 #include "services/framework_service.h"
 #include "services/progress_service.h"
+#include "services/request_guard.h"
 
 namespace svledger::server {
 namespace {
@@ -199,6 +200,18 @@ struct Server::Services {
         enforcement(&app.commands(), &app.cases(), &app.progress().applied(),
                     wait, auth),
         alerts(&app.alerts(), auth, options.streams) {}
+
+  // OK when every method of every service takes its requests through a
+  // request guard (services/request_guard.h).
+  absl::Status CheckGuarded() const {
+    for (absl::Status s : {event_log.CheckGuarded(), contracts.CheckGuarded(),
+                           progress.CheckGuarded(), frameworks.CheckGuarded(),
+                           admin.CheckGuarded(), enforcement.CheckGuarded(),
+                           alerts.CheckGuarded()}) {
+      if (!s.ok()) return s;
+    }
+    return absl::OkStatus();
+  }
 
   services::EventLogService event_log;
   services::ContractService contracts;
@@ -389,7 +402,7 @@ absl::Status Server::StartAuth() {
   wait.max_waits_per_principal = grpc.max_waits_per_principal;
   services_ =
       std::make_unique<Services>(*app_, random, grpc, call_auth_.get(), wait);
-  return absl::OkStatus();
+  return services_->CheckGuarded();
 }
 
 absl::Status Server::StartGrpc() {
@@ -411,7 +424,9 @@ absl::Status Server::StartGrpc() {
   builder.AddChannelArgument(GRPC_ARG_MAX_CONNECTION_IDLE_MS,
                              static_cast<int>(absl::ToInt64Milliseconds(
                                  options_.grpc.max_connection_idle)));
-  builder.SetMaxReceiveMessageSize(options_.grpc.max_receive_message_bytes);
+  // Each method has its own, smaller limit (services/request_guard.h).
+  builder.SetMaxReceiveMessageSize(
+      static_cast<int>(services::kMaxRequestBytes));
   builder.AddChannelArgument(GRPC_ARG_MAX_CONCURRENT_STREAMS,
                              options_.grpc.max_streams_per_connection);
 

@@ -44,11 +44,6 @@ struct GrpcOptions {
   // host:port to listen on; port 0 picks a free port (see Server::port).
   // Default "127.0.0.1:50051".
   std::string listen = "127.0.0.1:50051";
-  // Largest request a client may send. Appends are limited to 16 MiB by the
-  // event log; this leaves room for framing so that an oversized append gets
-  // the log's clear INVALID_ARGUMENT rather than a transport error.
-  // Default 32 MiB.
-  int max_receive_message_bytes = 32 << 20;
   // How long shutdown waits for in-flight calls before cancelling them.
   // Default 10 s.
   absl::Duration shutdown_grace = absl::Seconds(10);

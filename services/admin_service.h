@@ -4,6 +4,7 @@
 #include "app/projection_admin.h"
 #include "app/role_bindings.h"
 #include "services/authenticate.h"
+#include "services/request_guard.h"
 #include "svledger/v1/admin_service.grpc.pb.h"
 
 namespace svledger::services {
@@ -12,11 +13,21 @@ namespace svledger::services {
 // call answered at once (a grant waits only for its own durable append).
 //
 // Thread-safe. Everything passed in must outlive it.
-class AdminService final : public v1::AdminService::CallbackService {
+class AdminService final : public GuardedService<v1::AdminService> {
  public:
   AdminService(app::ProjectionAdmin* admin, app::RoleBindings* roles,
                const CallAuthenticator* auth)
-      : admin_(admin), roles_(roles), auth_(auth) {}
+      : admin_(admin), roles_(roles), auth_(auth) {
+    Guard("RebuildProjection", &AdminService::RebuildProjection,
+          kMaxCommandRequestBytes);
+    Guard("GetProjectionStatus", &AdminService::GetProjectionStatus,
+          kMaxQueryRequestBytes);
+    Guard("GrantRole", &AdminService::GrantRole, kMaxCommandRequestBytes);
+    Guard("RevokeRole", &AdminService::RevokeRole, kMaxCommandRequestBytes);
+    Guard("ListRoleBindings", &AdminService::ListRoleBindings,
+          kMaxQueryRequestBytes);
+    Guard("WhoAmI", &AdminService::WhoAmI, kMaxQueryRequestBytes);
+  }
 
   grpc::ServerUnaryReactor* RebuildProjection(
       grpc::CallbackServerContext* context,

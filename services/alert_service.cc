@@ -8,7 +8,9 @@ namespace svledger::services {
 
 AlertService::AlertService(app::Alerts* alerts, const CallAuthenticator* auth,
                            LogStreamLimits limits)
-    : alerts_(alerts), auth_(auth), watches_(&alerts->log(), limits) {}
+    : alerts_(alerts), auth_(auth), watches_(&alerts->log(), limits) {
+  Guard("WatchAlerts", &AlertService::WatchAlerts, kMaxQueryRequestBytes);
+}
 
 AlertService::~AlertService() { StopWatches(); }
 

@@ -4,6 +4,7 @@
 #include "app/alerts.h"
 #include "services/authenticate.h"
 #include "services/log_stream.h"
+#include "services/request_guard.h"
 #include "svledger/v1/alert_service.grpc.pb.h"
 
 namespace svledger::services {
@@ -13,7 +14,7 @@ namespace svledger::services {
 // thread.
 //
 // Thread-safe. `alerts` must outlive it.
-class AlertService final : public v1::AlertService::CallbackService {
+class AlertService final : public GuardedService<v1::AlertService> {
  public:
   // `limits` bounds the WatchAlerts streams.
   AlertService(app::Alerts* alerts, const CallAuthenticator* auth,

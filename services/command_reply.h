@@ -1,9 +1,6 @@
 #ifndef SVLEDGER_SERVICES_COMMAND_REPLY_H_
 #define SVLEDGER_SERVICES_COMMAND_REPLY_H_
 
-#include <cstddef>
-
-#include "absl/strings/str_cat.h"
 #include "app/commands.h"
 #include "app/contract_commands.h"
 #include "grpcpp/support/server_callback.h"
@@ -28,15 +25,10 @@ inline app::CommandDone ReplyTo(grpc::ServerUnaryReactor* reactor,
   };
 }
 
-// The largest command request taken (the server's receive limit is set
-// for Append): INVALID_ARGUMENT beyond it, before anything is decided.
-inline constexpr size_t kMaxCommandBytes = 1 << 20;
-
 // Authenticates the call and runs `method` of `commands` as the caller,
 // answering with its outcome. An unauthenticated call is refused at once.
-// Fields this server does not know are dropped before anything is decided
-// or stored: kept, they would ride verbatim into the events' payloads, past
-// every limit on the fields it does know.
+// The request's size and unknown fields were dealt with before it arrived
+// here (services/request_guard.h).
 template <typename Request>
 grpc::ServerUnaryReactor* RunCommand(
     grpc::CallbackServerContext* context, const CallAuthenticator& auth,
@@ -46,18 +38,8 @@ grpc::ServerUnaryReactor* RunCommand(
     const Request& request, v1::CommandResponse* response) {
   absl::StatusOr<app::Caller> caller = auth.Authenticate(*context);
   if (!caller.ok()) return FinishNow(context, caller.status());
-  if (const size_t bytes = request.ByteSizeLong(); bytes > kMaxCommandBytes) {
-    return FinishNow(context, absl::InvalidArgumentError(
-                                  absl::StrCat("request: ", bytes,
-                                               " bytes; a command may "
-                                               "be at most ",
-                                               kMaxCommandBytes)));
-  }
-  Request known = request;
-  known.DiscardUnknownFields();
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  // `known` may go: the command copies what it keeps before returning.
-  (commands->*method)(*caller, known, ReplyTo(reactor, response));
+  (commands->*method)(*caller, request, ReplyTo(reactor, response));
   return reactor;
 }
 

@@ -3,6 +3,7 @@
 
 #include "app/commands.h"
 #include "services/authenticate.h"
+#include "services/request_guard.h"
 #include "svledger/v1/contract_service.grpc.pb.h"
 
 namespace svledger::services {
@@ -12,10 +13,29 @@ namespace svledger::services {
 // and answers when the append is durable; no gRPC thread waits.
 //
 // Thread-safe. `commands` and `auth` must outlive it.
-class ContractService final : public v1::ContractService::CallbackService {
+class ContractService final : public GuardedService<v1::ContractService> {
  public:
   ContractService(app::Commands* commands, const CallAuthenticator* auth)
-      : commands_(commands), auth_(auth) {}
+      : commands_(commands), auth_(auth) {
+    Guard("RegisterContract", &ContractService::RegisterContract,
+          kMaxCommandRequestBytes);
+    Guard("AddCommitments", &ContractService::AddCommitments,
+          kMaxCommandRequestBytes);
+    Guard("ReportDelivery", &ContractService::ReportDelivery,
+          kMaxCommandRequestBytes);
+    Guard("VerifyDelivery", &ContractService::VerifyDelivery,
+          kMaxCommandRequestBytes);
+    Guard("RejectDelivery", &ContractService::RejectDelivery,
+          kMaxCommandRequestBytes);
+    Guard("AmendCommitment", &ContractService::AmendCommitment,
+          kMaxCommandRequestBytes);
+    Guard("WithdrawCommitment", &ContractService::WithdrawCommitment,
+          kMaxCommandRequestBytes);
+    Guard("CloseContract", &ContractService::CloseContract,
+          kMaxCommandRequestBytes);
+    Guard("ChangeFramework", &ContractService::ChangeFramework,
+          kMaxCommandRequestBytes);
+  }
 
   grpc::ServerUnaryReactor* RegisterContract(
       grpc::CallbackServerContext* context,

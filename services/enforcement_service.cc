@@ -12,7 +12,16 @@ EnforcementService::EnforcementService(app::Commands* commands,
     : commands_(commands),
       auth_(auth),
       queries_(queries),
-      wait_(applied, wait) {}
+      wait_(applied, wait) {
+  Guard("RecordAction", &EnforcementService::RecordAction,
+        kMaxCommandRequestBytes);
+  Guard("CloseCase", &EnforcementService::CloseCase, kMaxCommandRequestBytes);
+  Guard("RecordPerformanceAssessment",
+        &EnforcementService::RecordPerformanceAssessment,
+        kMaxCommandRequestBytes);
+  Guard("ListCases", &EnforcementService::ListCases, kMaxQueryRequestBytes);
+  Guard("GetCase", &EnforcementService::GetCase, kMaxQueryRequestBytes);
+}
 
 grpc::ServerUnaryReactor* EnforcementService::RecordAction(
     grpc::CallbackServerContext* context,

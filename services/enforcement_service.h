@@ -6,6 +6,7 @@
 #include "app/commands.h"
 #include "services/applied_wait.h"
 #include "services/authenticate.h"
+#include "services/request_guard.h"
 #include "svledger/v1/enforcement_service.grpc.pb.h"
 
 namespace svledger::services {
@@ -17,8 +18,7 @@ namespace svledger::services {
 // waiting for the request's min_position.
 //
 // Thread-safe. Everything passed in must outlive it.
-class EnforcementService final
-    : public v1::EnforcementService::CallbackService {
+class EnforcementService final : public GuardedService<v1::EnforcementService> {
  public:
   EnforcementService(app::Commands* commands, const app::CaseQueries* queries,
                      eventstore::HeadWatcher* applied, AppliedWaitOptions wait,

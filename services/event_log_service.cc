@@ -11,7 +11,12 @@ EventLogService::EventLogService(app::EventLog* log, RandomSource* random,
     : log_(log),
       random_(random),
       auth_(auth),
-      subscriptions_(&log->log(), limits) {}
+      subscriptions_(&log->log(), limits) {
+  Guard("Append", &EventLogService::Append, kMaxAppendRequestBytes);
+  Guard("ReadStream", &EventLogService::ReadStream, kMaxQueryRequestBytes);
+  Guard("ReadAll", &EventLogService::ReadAll, kMaxQueryRequestBytes);
+  Guard("Subscribe", &EventLogService::Subscribe, kMaxQueryRequestBytes);
+}
 
 EventLogService::~EventLogService() { StopSubscriptions(); }
 

@@ -7,6 +7,7 @@
 #include "common/random.h"
 #include "services/authenticate.h"
 #include "services/log_stream.h"
+#include "services/request_guard.h"
 #include "svledger/v1/event_log.grpc.pb.h"
 
 namespace svledger::services {
@@ -17,7 +18,7 @@ namespace svledger::services {
 // streams are refused by app::EventLog (PERMISSION_DENIED).
 //
 // Thread-safe. Does not own its dependencies; they must outlive it.
-class EventLogService final : public v1::EventLog::CallbackService {
+class EventLogService final : public GuardedService<v1::EventLog> {
  public:
   // Events per Subscribe response (a response also stops at the store's
   // read byte budget).

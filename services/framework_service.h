@@ -3,6 +3,7 @@
 
 #include "app/frameworks.h"
 #include "services/authenticate.h"
+#include "services/request_guard.h"
 #include "svledger/v1/framework_service.grpc.pb.h"
 
 namespace svledger::services {
@@ -12,10 +13,17 @@ namespace svledger::services {
 // award-weighting rule).
 //
 // Thread-safe. `frameworks` must outlive it.
-class FrameworkService final : public v1::FrameworkService::CallbackService {
+class FrameworkService final : public GuardedService<v1::FrameworkService> {
  public:
   FrameworkService(app::Frameworks* frameworks, const CallAuthenticator* auth)
-      : frameworks_(frameworks), auth_(auth) {}
+      : frameworks_(frameworks), auth_(auth) {
+    Guard("PublishMeasureLibrary", &FrameworkService::PublishMeasureLibrary,
+          kMaxCommandRequestBytes);
+    Guard("PublishFramework", &FrameworkService::PublishFramework,
+          kMaxCommandRequestBytes);
+    Guard("RecommendWeighting", &FrameworkService::RecommendWeighting,
+          kMaxQueryRequestBytes);
+  }
 
   grpc::ServerUnaryReactor* PublishMeasureLibrary(
       grpc::CallbackServerContext* context,

@@ -244,14 +244,6 @@ class LogStreamReactor final
   grpc::Status stop_status_ ABSL_GUARDED_BY(mu_);
 };
 
-// A stream that ends at once with the reason it was refused.
-template <typename Response>
-class RefusedStream final : public grpc::ServerWriteReactor<Response> {
- public:
-  explicit RefusedStream(const grpc::Status& status) { this->Finish(status); }
-  void OnDone() override { delete this; }
-};
-
 // A service's open streams: at most `max_streams` at once, all ended
 // together at shutdown.
 //

@@ -24,7 +24,21 @@ class RefusedWatch final
 ProgressService::ProgressService(const app::ProgressQueries* queries,
                                  AppliedWaitOptions wait,
                                  const CallAuthenticator* auth)
-    : queries_(queries), auth_(auth), wait_(&queries->applied(), wait) {}
+    : queries_(queries), auth_(auth), wait_(&queries->applied(), wait) {
+  Guard("GetContractProgress", &ProgressService::GetContractProgress,
+        kMaxQueryRequestBytes);
+  Guard("ListContracts", &ProgressService::ListContracts,
+        kMaxQueryRequestBytes);
+  Guard("GetCouncilSummary", &ProgressService::GetCouncilSummary,
+        kMaxQueryRequestBytes);
+  Guard("GetSupplierScorecard", &ProgressService::GetSupplierScorecard,
+        kMaxQueryRequestBytes);
+  Guard("WatchContract", &ProgressService::WatchContract,
+        kMaxQueryRequestBytes);
+  Guard("ListFrameworks", &ProgressService::ListFrameworks,
+        kMaxQueryRequestBytes);
+  Guard("GetFramework", &ProgressService::GetFramework, kMaxQueryRequestBytes);
+}
 
 ProgressService::~ProgressService() { StopWatches(); }
 

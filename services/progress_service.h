@@ -11,6 +11,7 @@
 #include "app/progress_queries.h"
 #include "services/applied_wait.h"
 #include "services/authenticate.h"
+#include "services/request_guard.h"
 #include "svledger/v1/progress_service.grpc.pb.h"
 
 namespace svledger::services {
@@ -22,7 +23,7 @@ class WatchReactor;
 // read model to apply the request's min_position.
 //
 // Thread-safe. `model` and `queries` must outlive it.
-class ProgressService final : public v1::ProgressService::CallbackService {
+class ProgressService final : public GuardedService<v1::ProgressService> {
  public:
   // Most WatchContract streams open at once; beyond it new ones fail with
   // RESOURCE_EXHAUSTED.
