@@ -88,6 +88,10 @@ absl::Status ValidateMeasureLibrary(const v1::MeasureLibrary& library,
     const v1::Measure& m = library.measures(i);
     const std::string field = absl::StrCat("measures[", i, "]");
     if (m.id().empty()) return Invalid(file_name, field + ".id", "required");
+    if (absl::Status s = CheckId(m.id(), field + ".id"); !s.ok()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(file_name, ": ", s.message()));
+    }
     if (!ids.insert(m.id()).second) {
       return Invalid(file_name, field + ".id",
                      absl::StrCat("'", m.id(), "' appears twice"));
@@ -175,6 +179,10 @@ absl::Status ValidateFramework(const v1::Framework& framework,
       const std::string of = absl::StrCat(tf, ".outcomes[", o, "]");
       if (outcome.id().empty() || outcome.name().empty()) {
         return Invalid(file_name, of, "id and name are required");
+      }
+      if (absl::Status s = CheckId(outcome.id(), of + ".id"); !s.ok()) {
+        return absl::InvalidArgumentError(
+            absl::StrCat(file_name, ": ", s.message()));
       }
       if (!outcome_ids.insert(outcome.id()).second) {
         return Invalid(file_name, of + ".id",

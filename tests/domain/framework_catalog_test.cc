@@ -144,8 +144,8 @@ TEST(FrameworkCatalogTest, RejectsUnknownMeasuresAndDuplicateIds) {
             "x: version: must be 1 or more");
 }
 
-// Framework and theme ids name streams, files and metric labels: they
-// follow the one id rule.
+// Framework, theme, outcome and measure ids name streams, files and
+// metric labels: they follow the one id rule.
 TEST(FrameworkCatalogTest, IdsFollowTheIdRule) {
   const v1::MeasureLibrary library = Library();
   for (const char* id : {"../../etc/passwd", "a\\nb", "a b", ""}) {
@@ -165,6 +165,19 @@ TEST(FrameworkCatalogTest, IdsFollowTheIdRule) {
   EXPECT_TRUE(
       absl::StartsWith(theme.status().message(), "x.textproto: themes[0].id"))
       << theme.status();
+  auto outcome = ParseFramework(
+      "id: \"x\" version: 1 council: \"C\" themes { id: \"t\" "
+      "name: \"T\" outcomes { id: \"o\\n1\" name: \"O\" } }",
+      library, "x.textproto");
+  EXPECT_TRUE(absl::StartsWith(outcome.status().message(),
+                               "x.textproto: themes[0].outcomes[0].id"))
+      << outcome.status();
+  v1::MeasureLibrary bad = library;
+  bad.mutable_measures(0)->set_id("jobs/../x");
+  absl::Status measure = ValidateMeasureLibrary(bad, "measures.textproto");
+  EXPECT_TRUE(absl::StartsWith(measure.message(),
+                               "measures.textproto: measures[0].id"))
+      << measure;
 }
 
 TEST(FrameworkCatalogTest, AnEscalationLadderMustClimb) {
