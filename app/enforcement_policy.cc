@@ -222,8 +222,8 @@ void EnforcementPolicy::Start() {
         // A rebuild changes nothing the policy judges, and neither does a
         // new report until it is verified.
         if (changes.all || changes.judged.empty()) return;
-        absl::MutexLock lock(&mu_);
-        changed_.insert(changes.judged.begin(), changes.judged.end());
+        absl::MutexLock lock(&queue_->mu);
+        queue_->changed.insert(changes.judged.begin(), changes.judged.end());
       });
   thread_ = std::thread([this] {
     pthread_setname_np(pthread_self(), "svl-policy");
@@ -233,9 +233,9 @@ void EnforcementPolicy::Start() {
 
 void EnforcementPolicy::Stop() {
   {
-    absl::MutexLock lock(&mu_);
-    if (stopping_) return;
-    stopping_ = true;
+    absl::MutexLock lock(&queue_->mu);
+    if (queue_->stopping) return;
+    queue_->stopping = true;
   }
   stop_requested_.store(true, std::memory_order_relaxed);
   if (listener_ != 0) model_->RemoveListener(listener_);
@@ -243,30 +243,64 @@ void EnforcementPolicy::Stop() {
 }
 
 void EnforcementPolicy::Run() {
+  const size_t window =
+      static_cast<size_t>(std::max(1, options_.sweep_parallelism));
+  Queue& q = *queue_;
+  // A changed contract whose evaluation may start: not in flight already.
+  auto startable = [&q]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(q.mu) {
+    for (const std::string& id : q.changed) {
+      if (!q.in_flight.contains(id)) return true;
+    }
+    return false;
+  };
   // The first sweep runs at once: time passed while the server was down.
   absl::Time next_sweep = absl::Now();
   while (true) {
-    std::set<std::string> changed;
+    std::vector<std::string> start;
     bool sweep = false;
     {
-      absl::MutexLock lock(&mu_);
-      auto ready = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-        return stopping_ || !changed_.empty();
+      absl::MutexLock lock(&q.mu);
+      auto ready = [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(q.mu) {
+        return q.stopping || (q.in_flight.size() < window && startable());
       };
-      mu_.AwaitWithDeadline(absl::Condition(&ready), next_sweep);
-      if (stopping_) return;
-      changed.swap(changed_);
+      q.mu.AwaitWithDeadline(absl::Condition(&ready), next_sweep);
+      if (q.stopping) {
+        auto idle = [&q]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(q.mu) {
+          return q.in_flight.empty();
+        };
+        q.mu.Await(absl::Condition(&idle));
+        return;
+      }
       sweep = absl::Now() >= next_sweep;
+      for (auto it = q.changed.begin();
+           !sweep && it != q.changed.end() &&
+           q.in_flight.size() + start.size() < window;) {
+        if (q.in_flight.contains(*it)) {
+          ++it;
+          continue;
+        }
+        start.push_back(*it);
+        it = q.changed.erase(it);
+      }
+      q.in_flight.insert(start.begin(), start.end());
     }
     // A failure is counted and tried again at the next change or sweep:
     // every decision is made again from the log, so nothing is lost.
     if (sweep) {
       if (!Sweep().ok()) failures_.fetch_add(1, std::memory_order_relaxed);
+      sweeps_.fetch_add(1, std::memory_order_release);
       next_sweep = absl::Now() + options_.sweep_interval;
       continue;
     }
-    for (const std::string& id : changed) {
-      if (!Evaluate(id).ok()) failures_.fetch_add(1, std::memory_order_relaxed);
+    for (std::string& id : start) {
+      const std::string contract_id = id;
+      EvaluateAsync(contract_id, [this, queue = queue_, id = std::move(id)](
+                                     absl::StatusOr<int> appended) {
+        if (!appended.ok()) failures_.fetch_add(1, std::memory_order_relaxed);
+        // After this, `this` may be gone (Stop waits for nothing more).
+        absl::MutexLock lock(&queue->mu);
+        queue->in_flight.erase(id);
+      });
     }
   }
 }

@@ -25,9 +25,11 @@ struct EnforcementPolicyOptions {
   absl::Duration sweep_interval = absl::Hours(1);
   // The actor of the policy's events. Default "svledger-policy".
   std::string actor = "svledger-policy";
-  // Contracts a sweep has in flight at once: decided, their appends
-  // waiting to be durable, so that the log's group commit syncs many
-  // together. No thread waits on them. Default 256. Over 20,000 contracts
+  // Contracts a sweep has in flight at once, and changed contracts the
+  // policy's thread has in flight at once: decided, their appends waiting
+  // to be durable, so that the log's group commit syncs many together and
+  // a large contract's decision, appended in parts, never holds up another
+  // contract's. No thread waits on them. Default 256. Over 20,000 contracts
   // all falling short at once (sweep_bench --falling_behind, 2 cores, runs
   // of 3.1-4.4 s) the window mattered little from 64 up; 16 threads each
   // waiting on its own append, as before, took 7.1 s and 64 threads 5.2 s.
@@ -67,7 +69,10 @@ class EnforcementPolicy {
   // Stop()s.
   ~EnforcementPolicy();
 
-  // Starts the thread that evaluates changed contracts and sweeps.
+  // Starts the thread that evaluates changed contracts and sweeps. Changed
+  // contracts are evaluated without waiting, up to sweep_parallelism at
+  // once, one evaluation of a contract at a time (a contract that changes
+  // again meanwhile is evaluated again after).
   void Start();
   // Stops it; waits for the contracts its thread is evaluating (a sweep in
   // progress takes no more). Idempotent. Does not wait for EvaluateAsync
@@ -100,6 +105,8 @@ class EnforcementPolicy {
   uint64_t failures() const {
     return failures_.load(std::memory_order_relaxed);
   }
+  // Sweeps the background thread has finished, failed or not.
+  uint64_t sweeps() const { return sweeps_.load(std::memory_order_acquire); }
 
  private:
   struct Evaluation;
@@ -120,11 +127,20 @@ class EnforcementPolicy {
   Clock* const clock_;
   const EnforcementPolicyOptions options_;
 
-  absl::Mutex mu_;
-  std::set<std::string> changed_ ABSL_GUARDED_BY(mu_);
-  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  // The thread's work: shared with the callbacks of the evaluations it
+  // starts, which may still be releasing the lock when it returns.
+  struct Queue {
+    absl::Mutex mu;
+    // Contracts changed since their evaluation last started.
+    std::set<std::string> changed ABSL_GUARDED_BY(mu);
+    // Contracts being evaluated.
+    std::set<std::string> in_flight ABSL_GUARDED_BY(mu);
+    bool stopping ABSL_GUARDED_BY(mu) = false;
+  };
+  const std::shared_ptr<Queue> queue_ = std::make_shared<Queue>();
   uint64_t listener_ = 0;
   std::atomic<uint64_t> failures_{0};
+  std::atomic<uint64_t> sweeps_{0};
   // Set by Stop: a sweep in progress stops taking contracts.
   std::atomic<bool> stop_requested_{false};
   std::thread thread_;
