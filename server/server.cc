@@ -194,7 +194,7 @@ struct Server::Services {
            services::AppliedWaitOptions wait)
       : event_log(&app.event_log(), random, auth, options.streams),
         contracts(&app.commands(), auth),
-        progress(&app.progress(), wait, auth),
+        progress(&app.progress(), wait, auth, options.streams),
         frameworks(&app.frameworks(), auth),
         admin(&app.projection_admin(), &app.roles(), auth),
         enforcement(&app.commands(), &app.cases(), &app.progress().applied(),

@@ -9,22 +9,14 @@
 #include "services/watch_reactor.h"
 
 namespace svledger::services {
-namespace {
-
-// A WatchContract stream that ends at once with the reason.
-class RefusedWatch final
-    : public grpc::ServerWriteReactor<v1::ContractProgress> {
- public:
-  explicit RefusedWatch(const grpc::Status& status) { Finish(status); }
-  void OnDone() override { delete this; }
-};
-
-}  // namespace
-
 ProgressService::ProgressService(const app::ProgressQueries* queries,
                                  AppliedWaitOptions wait,
-                                 const CallAuthenticator* auth)
-    : queries_(queries), auth_(auth), wait_(&queries->applied(), wait) {
+                                 const CallAuthenticator* auth,
+                                 LogStreamLimits limits)
+    : queries_(queries),
+      auth_(auth),
+      wait_(&queries->applied(), wait),
+      limits_(limits) {
   Guard("GetContractProgress", &ProgressService::GetContractProgress,
         kMaxQueryRequestBytes);
   Guard("ListContracts", &ProgressService::ListContracts,
@@ -114,23 +106,41 @@ grpc::ServerWriteReactor<v1::ContractProgress>* ProgressService::WatchContract(
     grpc::CallbackServerContext* context,
     const v1::WatchContractRequest* request) {
   absl::StatusOr<app::Caller> caller = auth_->Authenticate(*context);
-  if (!caller.ok()) return new RefusedWatch(ToGrpcStatus(caller.status()));
+  using Refused = RefusedStream<v1::ContractProgress>;
+  if (!caller.ok()) return new Refused(ToGrpcStatus(caller.status()));
   if (absl::Status s = queries_->CheckWatch(*caller, request->contract_id());
       !s.ok()) {
-    return new RefusedWatch(ToGrpcStatus(s));
+    return new Refused(ToGrpcStatus(s));
   }
-  if (watch_count() >= kMaxWatches) {
-    return new RefusedWatch(grpc::Status(
-        grpc::StatusCode::RESOURCE_EXHAUSTED,
-        absl::StrCat("too many watches open (", kMaxWatches, ")")));
+  const std::string principal = caller->actor;
+  grpc::Status refused;
+  {
+    // A slot is taken before the watch starts, so that callers racing for
+    // the last one cannot all have it.
+    absl::MutexLock lock(&mu_);
+    size_t& mine = per_principal_[principal];
+    if (watches_.size() >= limits_.max_streams) {
+      refused = grpc::Status(
+          grpc::StatusCode::RESOURCE_EXHAUSTED,
+          absl::StrCat("at most ", limits_.max_streams, " watches at once"));
+    } else if (mine >= limits_.max_streams_per_principal) {
+      refused = grpc::Status(
+          grpc::StatusCode::RESOURCE_EXHAUSTED,
+          absl::StrCat("at most ", limits_.max_streams_per_principal,
+                       " watches at once per caller"));
+    } else {
+      ++mine;
+    }
+    if (mine == 0) per_principal_.erase(principal);
   }
+  if (!refused.ok()) return new Refused(refused);
   std::shared_ptr<WatchReactor> reactor = WatchReactor::Start(
       this, queries_, *std::move(caller), request->contract_id(),
       request->min_position(), wait_.Deadline(context));
   bool stop_now = false;
   {
     absl::MutexLock lock(&mu_);
-    watches_[reactor.get()] = reactor;
+    watches_[reactor.get()] = {reactor, principal};
     stop_now = stopping_;
   }
   if (stop_now) {
@@ -145,8 +155,8 @@ void ProgressService::StopWatches() {
   {
     absl::MutexLock lock(&mu_);
     stopping_ = true;
-    for (auto& [ptr, weak] : watches_) {
-      if (auto strong = weak.lock()) open.push_back(std::move(strong));
+    for (auto& [ptr, watch] : watches_) {
+      if (auto strong = watch.reactor.lock()) open.push_back(std::move(strong));
     }
   }
   for (auto& reactor : open) {
@@ -162,7 +172,13 @@ size_t ProgressService::watch_count() const {
 
 void ProgressService::Forget(const WatchReactor* reactor) {
   absl::MutexLock lock(&mu_);
-  watches_.erase(reactor);
+  auto it = watches_.find(reactor);
+  if (it == watches_.end()) return;
+  auto mine = per_principal_.find(it->second.principal);
+  if (mine != per_principal_.end() && --mine->second == 0) {
+    per_principal_.erase(mine);
+  }
+  watches_.erase(it);
 }
 
 }  // namespace svledger::services

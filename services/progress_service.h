@@ -11,6 +11,7 @@
 #include "app/progress_queries.h"
 #include "services/applied_wait.h"
 #include "services/authenticate.h"
+#include "services/log_stream.h"
 #include "services/request_guard.h"
 #include "svledger/v1/progress_service.grpc.pb.h"
 
@@ -25,14 +26,12 @@ class WatchReactor;
 // Thread-safe. `model` and `queries` must outlive it.
 class ProgressService final : public GuardedService<v1::ProgressService> {
  public:
-  // Most WatchContract streams open at once; beyond it new ones fail with
-  // RESOURCE_EXHAUSTED.
-  static constexpr size_t kMaxWatches = 10000;
-
   // `wait`: how queries wait for their min_position, and where scans run.
-  // Every call is authenticated by `auth`.
+  // Every call is authenticated by `auth`. WatchContract streams are
+  // capped by `limits`' max_streams and max_streams_per_principal: beyond
+  // either a new one fails with RESOURCE_EXHAUSTED.
   ProgressService(const app::ProgressQueries* queries, AppliedWaitOptions wait,
-                  const CallAuthenticator* auth);
+                  const CallAuthenticator* auth, LogStreamLimits limits = {});
   ~ProgressService() override;
 
   grpc::ServerUnaryReactor* GetContractProgress(
@@ -76,11 +75,17 @@ class ProgressService final : public GuardedService<v1::ProgressService> {
   const app::ProgressQueries* const queries_;
   const CallAuthenticator* const auth_;
   AppliedWait wait_;
+  const LogStreamLimits limits_;
 
   mutable absl::Mutex mu_;
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
-  absl::flat_hash_map<const WatchReactor*, std::weak_ptr<WatchReactor>> watches_
-      ABSL_GUARDED_BY(mu_);
+  struct Watch {
+    std::weak_ptr<WatchReactor> reactor;
+    std::string principal;
+  };
+  absl::flat_hash_map<const WatchReactor*, Watch> watches_ ABSL_GUARDED_BY(mu_);
+  // Open or opening watches by principal (Caller::actor); none at 0.
+  absl::flat_hash_map<std::string, size_t> per_principal_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace svledger::services

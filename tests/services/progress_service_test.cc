@@ -45,6 +45,7 @@ class ProgressServiceTest : public ::testing::Test {
     options.seed.frameworks_dir = SVLEDGER_FRAMEWORKS_DIR;
     options.clock = &clock_;
     options.grpc.max_position_wait = max_position_wait_;
+    options.grpc.streams = streams_;
     // Views only: the policy (tested in enforcement_service_test) would
     // append its own events as the test moves the clock.
     options.app.enforcement = false;
@@ -142,6 +143,7 @@ class ProgressServiceTest : public ::testing::Test {
   }
 
   absl::Duration max_position_wait_ = absl::Milliseconds(300);
+  services::LogStreamLimits streams_;
   FakeClock clock_;
   TempDir dir_;
   std::unique_ptr<Server> server_;
@@ -315,6 +317,59 @@ TEST_F(ProgressServiceTest, WatchSendsTheViewThenEveryChange) {
   EXPECT_EQ(view.commitments(0).pending(), "0");
   context.TryCancel();
   EXPECT_EQ(reader->Finish().error_code(), grpc::StatusCode::CANCELLED);
+}
+
+class FewWatchesTest : public ProgressServiceTest {
+ protected:
+  FewWatchesTest() { streams_.max_streams_per_principal = 3; }
+};
+
+// WatchContract had a global cap only: one caller could hold all 10,000.
+TEST_F(FewWatchesTest, OneCallerCannotTakeEveryWatch) {
+  const uint64_t pos = Register("K1", "norwich", "acme");
+  struct Watch {
+    grpc::ClientContext context;
+    std::unique_ptr<grpc::ClientReader<v1::ContractProgress>> reader;
+    v1::ContractProgress view;
+  };
+  // A watch as `actor` (authentication is off: the header names the
+  // caller); open once it has sent its first view.
+  auto watch = [&](const std::string& actor) {
+    auto w = std::make_unique<Watch>();
+    w->context.AddMetadata("svledger-actor", actor);
+    w->context.set_deadline(
+        absl::ToChronoTime(absl::Now() + absl::Seconds(30)));
+    v1::WatchContractRequest request;
+    request.set_contract_id("K1");
+    request.set_min_position(pos);
+    w->reader = progress_->WatchContract(&w->context, request);
+    return w;
+  };
+  auto end = [](Watch& w) {
+    w.context.TryCancel();
+    return w.reader->Finish();
+  };
+  std::vector<std::unique_ptr<Watch>> mine;
+  for (int i = 0; i < 3; ++i) {
+    mine.push_back(watch("greedy"));
+    ASSERT_TRUE(mine.back()->reader->Read(&mine.back()->view));
+  }
+  std::unique_ptr<Watch> fourth = watch("greedy");
+  EXPECT_FALSE(fourth->reader->Read(&fourth->view));
+  grpc::Status refused = fourth->reader->Finish();
+  EXPECT_EQ(refused.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
+  EXPECT_THAT(refused.error_message(), HasSubstr("per caller"));
+  // Another caller still gets one, and a slot freed is a slot again.
+  std::unique_ptr<Watch> other = watch("modest");
+  EXPECT_TRUE(other->reader->Read(&other->view));
+  end(*mine[0]);
+  EXPECT_TRUE(testing::WaitUntil([&] {
+    std::unique_ptr<Watch> again = watch("greedy");
+    const bool opened = again->reader->Read(&again->view);
+    end(*again);
+    return opened;
+  }));
+  for (auto* w : {&mine[1], &mine[2], &other}) end(**w);
 }
 
 TEST_F(ProgressServiceTest, WatchEndsWithUnavailableAtShutdown) {
