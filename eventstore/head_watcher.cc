@@ -45,14 +45,16 @@ HeadWatcher::WaitId HeadWatcher::NotifyAt(uint64_t position,
   absl::MutexLock lock(&mu_);
   if (stopping_) return 0;
   const WaitId id = next_id_++;
-  by_id_[id] = waiters_.emplace(position, Waiter{deadline, std::move(fn), id});
-  if (deadline != absl::InfiniteFuture()) deadlines_.insert(deadline);
+  const Deadlines::iterator expiry = deadline == absl::InfiniteFuture()
+                                         ? deadlines_.end()
+                                         : deadlines_.emplace(deadline, id);
+  by_id_[id] = waiters_.emplace(position, Waiter{std::move(fn), id, expiry});
   return id;
 }
 
 HeadWatcher::TimedCallback HeadWatcher::Take(Waiters::iterator it) {
-  if (it->second.deadline != absl::InfiniteFuture()) {
-    deadlines_.erase(deadlines_.find(it->second.deadline));
+  if (it->second.deadline != deadlines_.end()) {
+    deadlines_.erase(it->second.deadline);
   }
   by_id_.erase(it->second.id);
   TimedCallback fn = std::move(it->second.fn);
@@ -75,7 +77,7 @@ size_t HeadWatcher::waiting() const {
 }
 
 void HeadWatcher::Stop() {
-  std::multimap<uint64_t, Waiter> dropped;
+  Waiters dropped;
   {
     absl::MutexLock lock(&mu_);
     stopping_ = true;
@@ -92,14 +94,14 @@ void HeadWatcher::Run() {
     std::vector<TimedCallback> expired;
     {
       absl::MutexLock lock(&mu_);
-      const absl::Time wake =
-          deadlines_.empty() ? absl::InfiniteFuture() : *deadlines_.begin();
+      const absl::Time wake = deadlines_.empty() ? absl::InfiniteFuture()
+                                                 : deadlines_.begin()->first;
       // Also wakes when a waiter with an earlier deadline arrives, to wait
       // for that one instead.
       auto has_work = [this, wake]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
         return stopping_ ||
                (!waiters_.empty() && waiters_.begin()->first <= published_) ||
-               (!deadlines_.empty() && *deadlines_.begin() < wake);
+               (!deadlines_.empty() && deadlines_.begin()->first < wake);
       };
       mu_.AwaitWithDeadline(absl::Condition(&has_work), wake);
       if (stopping_) return;
@@ -107,12 +109,8 @@ void HeadWatcher::Run() {
         reached.push_back(Take(waiters_.begin()));
       }
       const absl::Time now = absl::Now();
-      if (!deadlines_.empty() && *deadlines_.begin() <= now) {
-        for (auto it = waiters_.begin(); it != waiters_.end();) {
-          auto next = std::next(it);
-          if (it->second.deadline <= now) expired.push_back(Take(it));
-          it = next;
-        }
+      while (!deadlines_.empty() && deadlines_.begin()->first <= now) {
+        expired.push_back(Take(by_id_.at(deadlines_.begin()->second)));
       }
     }
     for (TimedCallback& fn : reached) std::move(fn)(true);

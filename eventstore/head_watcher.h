@@ -4,7 +4,6 @@
 #include <atomic>
 #include <cstdint>
 #include <map>
-#include <set>
 #include <thread>
 
 #include "absl/base/thread_annotations.h"
@@ -79,10 +78,13 @@ class HeadWatcher {
   mutable absl::Mutex mu_;
   uint64_t published_ ABSL_GUARDED_BY(mu_);
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  // The finite deadlines, earliest first, each naming its waiter.
+  using Deadlines = std::multimap<absl::Time, WaitId>;
   struct Waiter {
-    absl::Time deadline;
     TimedCallback fn;
     WaitId id;
+    // Its entry in deadlines_, or deadlines_.end() for none.
+    Deadlines::iterator deadline;
   };
   using Waiters = std::multimap<uint64_t, Waiter>;
   // Removes `it` from waiters_ and its indexes; returns its callback.
@@ -92,8 +94,9 @@ class HeadWatcher {
   // Each waiter by id (multimap iterators stay valid across other changes).
   absl::flat_hash_map<WaitId, Waiters::iterator> by_id_ ABSL_GUARDED_BY(mu_);
   WaitId next_id_ ABSL_GUARDED_BY(mu_) = 1;
-  // The finite deadlines among waiters_, so the thread knows when to wake.
-  std::multiset<absl::Time> deadlines_ ABSL_GUARDED_BY(mu_);
+  // The finite deadlines among waiters_, so the thread knows when to wake
+  // and expires only the waiters whose deadline came (not a scan of all).
+  Deadlines deadlines_ ABSL_GUARDED_BY(mu_);
   std::thread thread_;
 };
 

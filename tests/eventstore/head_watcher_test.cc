@@ -1,6 +1,7 @@
 #include "eventstore/head_watcher.h"
 
 #include <atomic>
+#include <vector>
 
 #include "absl/synchronization/notification.h"
 #include "absl/time/clock.h"
@@ -90,6 +91,43 @@ TEST(HeadWatcherTest, AnEarlierDeadlineArrivingLaterStillExpiresOnTime) {
   });
   ASSERT_TRUE(expired.WaitForNotificationWithTimeout(absl::Seconds(10)));
   EXPECT_LT(absl::Now() - start, absl::Seconds(5));
+}
+
+// Deadlines expire from an index, earliest first (a deadline used to scan
+// every waiter): of many waiters, exactly those whose deadline came are told
+// false, a cancelled one never runs, and the rest keep waiting.
+TEST(HeadWatcherTest, OnlyTheWaitersWhoseDeadlineCameExpire) {
+  HeadWatcher watcher(0);
+  std::atomic<int> expired{0}, reached{0};
+  std::vector<HeadWatcher::WaitId> near;
+  for (int i = 0; i < 1000; ++i) {
+    const bool soon = i % 2 == 0;
+    const absl::Time deadline =
+        absl::Now() + (soon ? absl::Milliseconds(20) : absl::Hours(1));
+    HeadWatcher::WaitId id = watcher.NotifyAt(
+        100, deadline, [&](bool ok) { (ok ? reached : expired)++; });
+    if (soon) near.push_back(id);
+  }
+  // Cancelled before its deadline: never told anything.
+  ASSERT_TRUE(watcher.Cancel(near.back()));
+  absl::Notification drained;
+  // Expired waiters are told before the thread waits again; once a later
+  // deadline has passed too, the near ones are all done.
+  watcher.NotifyAt(100, absl::Now() + absl::Milliseconds(100),
+                   [&](bool) { drained.Notify(); });
+  ASSERT_TRUE(drained.WaitForNotificationWithTimeout(absl::Seconds(10)));
+  EXPECT_EQ(expired.load(), 499);
+  EXPECT_EQ(reached.load(), 0);
+  EXPECT_EQ(watcher.waiting(), 500u);
+  watcher.Publish(100);
+  ASSERT_TRUE(watcher.WaitFor(100, absl::Now()));
+  const absl::Time deadline = absl::Now() + absl::Seconds(10);
+  while (reached.load() < 500 && absl::Now() < deadline) {
+    absl::SleepFor(absl::Milliseconds(1));
+  }
+  EXPECT_EQ(reached.load(), 500);
+  EXPECT_EQ(expired.load(), 499);
+  EXPECT_EQ(watcher.waiting(), 0u);
 }
 
 }  // namespace
