@@ -30,6 +30,9 @@ struct ContractLogShape {
   // CommitmentStatusChanged events per contract (alerts), each commitment
   // in turn going ON_TRACK -> AT_RISK -> ON_TRACK ...
   int status_changes = 0;
+  // The number of the first contract (BenchContractId), so that logs of
+  // different shapes can be written side by side.
+  int first_contract = 0;
 };
 
 inline std::string BenchContractId(int i) { return absl::StrCat("B-", i); }
@@ -37,7 +40,8 @@ inline std::string BenchContractId(int i) { return absl::StrCat("B-", i); }
 // Appends every contract's events. Returns the first error.
 inline absl::Status WriteContractLog(eventstore::EventStore& store,
                                      const ContractLogShape& shape) {
-  for (int i = 0; i < shape.contracts; ++i) {
+  for (int i = shape.first_contract; i < shape.first_contract + shape.contracts;
+       ++i) {
     const std::string id = BenchContractId(i);
     std::vector<eventstore::ProposedEvent> events;
     auto add = [&](const google::protobuf::Message& m) {
