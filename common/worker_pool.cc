@@ -1,18 +1,34 @@
 #include "common/worker_pool.h"
 
 #include <pthread.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
 #include <utility>
 
 namespace svledger {
 
-WorkerPool::WorkerPool(std::string name, size_t threads, size_t max_queued)
+WorkerPool::WorkerPool(std::string name, size_t threads, size_t max_queued,
+                       int nice)
     : max_queued_(max_queued) {
   name.resize(std::min<size_t>(name.size(), 15));
   for (size_t i = 0; i < std::max<size_t>(threads, 1); ++i) {
-    threads_.emplace_back([this, name] {
+    threads_.emplace_back([this, name, nice] {
       pthread_setname_np(pthread_self(), name.c_str());
+      // On Linux a nice value is a thread's own. Lowering one's priority is
+      // always allowed; should it fail, the pool still works, only without
+      // yielding, so it is said once and not fatal.
+      if (nice > 0 &&
+          setpriority(PRIO_PROCESS, static_cast<id_t>(syscall(SYS_gettid)),
+                      nice) != 0) {
+        std::fprintf(stderr, "svledger: %s threads keep their priority: %s\n",
+                     name.c_str(), std::strerror(errno));
+      }
       Run();
     });
   }

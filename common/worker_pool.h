@@ -22,8 +22,10 @@ namespace svledger {
 class WorkerPool {
  public:
   // Starts `threads` (at least 1) threads named `name` (at most 15
-  // characters shown), queueing at most `max_queued` tasks.
-  WorkerPool(std::string name, size_t threads, size_t max_queued);
+  // characters shown), queueing at most `max_queued` tasks. `nice` above 0
+  // runs them at a lower scheduling priority (Linux thread nice value), for
+  // background work that must yield the CPU to answering calls.
+  WorkerPool(std::string name, size_t threads, size_t max_queued, int nice = 0);
   // Stop()s.
   ~WorkerPool();
   WorkerPool(const WorkerPool&) = delete;
