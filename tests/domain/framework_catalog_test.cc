@@ -175,8 +175,8 @@ TEST(FrameworkCatalogTest, IdsFollowTheIdRule) {
   v1::MeasureLibrary bad = library;
   bad.mutable_measures(0)->set_id("jobs/../x");
   absl::Status measure = ValidateMeasureLibrary(bad, "measures.textproto");
-  EXPECT_TRUE(absl::StartsWith(measure.message(),
-                               "measures.textproto: measures[0].id"))
+  EXPECT_TRUE(
+      absl::StartsWith(measure.message(), "measures.textproto: measures[0].id"))
       << measure;
 }
 
