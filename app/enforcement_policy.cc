@@ -272,6 +272,14 @@ void EnforcementPolicy::Run() {
         return;
       }
       sweep = absl::Now() >= next_sweep;
+      if (sweep) {
+        // One evaluation of a contract at a time, and one window: the
+        // sweep starts once the changed contracts in flight are done.
+        auto idle = [&q]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(q.mu) {
+          return q.in_flight.empty();
+        };
+        q.mu.Await(absl::Condition(&idle));
+      }
       for (auto it = q.changed.begin();
            !sweep && it != q.changed.end() &&
            q.in_flight.size() + start.size() < window;) {

@@ -143,8 +143,10 @@ class LogStreamReactor final
  private:
   friend class LogStreams<Response>;
 
-  // Pumps on the owner's pump threads: at most one pump queued per stream.
-  // Inline when the pool takes no more (it has stopped).
+  // Pumps on the owner's pump threads: at most one pump queued per open
+  // stream (a finished stream's may wait too, and then does nothing).
+  // Inline when the pool takes no more: it has stopped, or the pump
+  // threads have fallen so far behind that the queue is full.
   void SchedulePump() {
     {
       absl::MutexLock lock(&mu_);
@@ -281,8 +283,9 @@ class LogStreams {
   LogStreams(const eventstore::EventStore* store, LogStreamLimits limits)
       : store_(store),
         limits_(limits),
-        // A queued pump per stream at most: the queue never refuses one.
-        pumps_("svl-streams", limits.pump_threads, limits.max_streams + 64,
+        // A queued pump per open stream at most, and room for as many
+        // again from streams that ended before theirs ran.
+        pumps_("svl-streams", limits.pump_threads, 2 * limits.max_streams + 64,
                /*nice=*/10) {}
   ~LogStreams() { StopAll(); }
 

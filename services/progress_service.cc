@@ -119,7 +119,7 @@ grpc::ServerWriteReactor<v1::ContractProgress>* ProgressService::WatchContract(
     // the last one cannot all have it.
     absl::MutexLock lock(&mu_);
     size_t& mine = per_principal_[principal];
-    if (watches_.size() >= limits_.max_streams) {
+    if (opened_ >= limits_.max_streams) {
       refused = grpc::Status(
           grpc::StatusCode::RESOURCE_EXHAUSTED,
           absl::StrCat("at most ", limits_.max_streams, " watches at once"));
@@ -130,6 +130,7 @@ grpc::ServerWriteReactor<v1::ContractProgress>* ProgressService::WatchContract(
                        " watches at once per caller"));
     } else {
       ++mine;
+      ++opened_;
     }
     if (mine == 0) per_principal_.erase(principal);
   }
@@ -178,6 +179,7 @@ void ProgressService::Forget(const WatchReactor* reactor) {
   if (mine != per_principal_.end() && --mine->second == 0) {
     per_principal_.erase(mine);
   }
+  --opened_;
   watches_.erase(it);
 }
 

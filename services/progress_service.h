@@ -84,7 +84,9 @@ class ProgressService final : public GuardedService<v1::ProgressService> {
     std::string principal;
   };
   absl::flat_hash_map<const WatchReactor*, Watch> watches_ ABSL_GUARDED_BY(mu_);
-  // Open or opening watches by principal (Caller::actor); none at 0.
+  // Open or opening watches, all and by principal (Caller::actor; none at
+  // 0): a slot is taken before the watch starts.
+  size_t opened_ ABSL_GUARDED_BY(mu_) = 0;
   absl::flat_hash_map<std::string, size_t> per_principal_ ABSL_GUARDED_BY(mu_);
 };
 
