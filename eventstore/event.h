@@ -52,6 +52,14 @@ struct RecordedEvent {
   std::string stream_id;
   uint64_t stream_version = 0;  // 0-based, gap-free within the stream
   uint64_t position = 0;        // 1-based, gap-free across the log
+  // chain_hash(position) as stored (eventstore/chain.h): 32 raw bytes.
+  std::string chain_hash;
+};
+
+// The end of the log's hash chain (eventstore/chain.h).
+struct ChainHead {
+  uint64_t position = 0;  // 0: the log is empty
+  std::string hash;       // chain_hash(position): 32 raw bytes
 };
 
 // The state a stream must be in for an append to succeed.

@@ -14,6 +14,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/notification.h"
+#include "eventstore/chain.h"
 #include "eventstore/format.h"
 #include "eventstore/rocks.h"
 #include "rocksdb/cache.h"
@@ -47,6 +48,7 @@ struct EventStore::BatchState {
     uint64_t stream_version;
   };
   uint64_t next_position = 1;
+  std::string prev_hash;  // chain_hash(next_position - 1)
   absl::flat_hash_map<std::string, uint64_t> heads;  // stream -> version
   absl::flat_hash_map<std::string, uint64_t> ids;    // EventIdKey -> pos
   absl::flat_hash_map<uint64_t, Staged> staged;      // pos -> event
@@ -97,7 +99,87 @@ rocksdb::ColumnFamilyOptions CfOptions(std::shared_ptr<rocksdb::Cache> cache,
   return cf;
 }
 
-// Ensures the database is of the format this build reads.
+// Events sealed per batch while upgrading a version-1 log.
+constexpr uint64_t kUpgradeBatchEvents = 10000;
+
+// Upgrades a version-1 log to version 2: seals every event with its chain
+// hash (chain.h), oldest first, in batches that each record how far they
+// got, so an upgrade cut short by a crash resumes where it stopped. The
+// version turns to 2 in the last batch.
+absl::Status UpgradeToChain(RocksHandles& h, bool sync) {
+  rocksdb::WriteOptions wo;
+  wo.sync = sync;
+  uint64_t done = 0;
+  std::string prev = chain::GenesisHash();
+  std::string progress;
+  rocksdb::Status s = h.db->Get(rocksdb::ReadOptions(), h.meta,
+                                format::kChainUpgradeKey, &progress);
+  if (s.ok()) {
+    absl::StatusOr<uint64_t> through = format::DecodeU64(progress);
+    if (!through.ok()) return through.status();
+    done = *through;
+    std::string value;
+    s = h.db->Get(rocksdb::ReadOptions(), h.events, format::EncodeU64(done),
+                  &value);
+    if (!s.ok()) return FromRocks(s, "resuming the chain upgrade");
+    absl::StatusOr<chain::Sealed> sealed = chain::Split(done, value);
+    if (!sealed.ok()) return sealed.status();
+    prev = std::string(sealed->hash);
+  } else if (!s.IsNotFound()) {
+    return FromRocks(s, "reading the chain upgrade's progress");
+  }
+  ScopedSnapshot snapshot(h.db.get());
+  rocksdb::ReadOptions ro;
+  ro.snapshot = snapshot.get();
+  ro.fill_cache = false;
+  std::unique_ptr<rocksdb::Iterator> it(h.db->NewIterator(ro, h.events));
+  rocksdb::WriteBatch batch;
+  const uint64_t resumed_at = done;
+  for (it->Seek(format::EncodeU64(done + 1)); it->Valid(); it->Next()) {
+    absl::StatusOr<uint64_t> position = format::DecodeU64(View(it->key()));
+    if (!position.ok()) return position.status();
+    if (*position != done + 1) {
+      return absl::DataLossError(absl::StrCat(
+          "upgrading the log: position ", done + 1, " is missing"));
+    }
+    const absl::string_view content = View(it->value());
+    std::string hash = chain::Link(*position, prev, content);
+    for (rocksdb::Status put :
+         {batch.Put(h.events, it->key(), chain::Seal(content, hash))}) {
+      if (!put.ok()) return FromRocks(put, "upgrading the log");
+    }
+    prev = std::move(hash);
+    done = *position;
+    if (batch.Count() >= kUpgradeBatchEvents) {
+      rocksdb::Status put =
+          batch.Put(h.meta, format::kChainUpgradeKey, format::EncodeU64(done));
+      if (put.ok()) put = h.db->Write(wo, &batch);
+      if (!put.ok()) return FromRocks(put, "upgrading the log");
+      batch.Clear();
+    }
+  }
+  if (!it->status().ok()) return FromRocks(it->status(), "upgrading the log");
+  for (rocksdb::Status step :
+       {batch.Put(h.meta, format::kFormatVersionKey,
+                  absl::StrCat(format::kFormatVersion)),
+        batch.Delete(h.meta, format::kChainUpgradeKey)}) {
+    if (!step.ok()) return FromRocks(step, "upgrading the log");
+  }
+  if (rocksdb::Status w = h.db->Write(wo, &batch); !w.ok()) {
+    return FromRocks(w, "upgrading the log");
+  }
+  std::fprintf(stderr,
+               "eventstore: upgraded the log to format %d: chained %llu "
+               "events (positions %llu to %llu)\n",
+               format::kFormatVersion,
+               static_cast<unsigned long long>(done - resumed_at),
+               static_cast<unsigned long long>(resumed_at + 1),
+               static_cast<unsigned long long>(done));
+  return absl::OkStatus();
+}
+
+// Ensures the database is of the format this build reads, upgrading a
+// version-1 log.
 absl::Status CheckFormatVersion(RocksHandles& h, bool sync) {
   std::string value;
   rocksdb::Status s = h.db->Get(rocksdb::ReadOptions(), h.meta,
@@ -118,23 +200,38 @@ absl::Status CheckFormatVersion(RocksHandles& h, bool sync) {
                      "writing format version");
   }
   if (!s.ok()) return FromRocks(s, "reading format version");
+  if (value == "1") return UpgradeToChain(h, sync);
   int version = 0;
   if (!absl::SimpleAtoi(value, &version) || version != format::kFormatVersion) {
     return absl::FailedPreconditionError(
         absl::StrCat("data directory has event log format version '", value,
-                     "'; this build reads version ", format::kFormatVersion));
+                     "'; this build reads versions 1 (upgraded at open) and ",
+                     format::kFormatVersion));
   }
   return absl::OkStatus();
 }
 
-absl::StatusOr<uint64_t> RecoverHead(RocksHandles& h) {
+}  // namespace
+
+absl::StatusOr<ChainHead> RecoverChainHead(RocksHandles& h) {
   std::unique_ptr<rocksdb::Iterator> it(
       h.db->NewIterator(rocksdb::ReadOptions(), h.events));
   it->SeekToLast();
   if (!it->status().ok()) return FromRocks(it->status(), "recovering head");
-  if (!it->Valid()) return 0;
-  return format::DecodeU64(View(it->key()));
+  ChainHead head;
+  head.hash = chain::GenesisHash();
+  if (!it->Valid()) return head;
+  absl::StatusOr<uint64_t> position = format::DecodeU64(View(it->key()));
+  if (!position.ok()) return position.status();
+  absl::StatusOr<chain::Sealed> sealed =
+      chain::Split(*position, View(it->value()));
+  if (!sealed.ok()) return sealed.status();
+  head.position = *position;
+  head.hash = std::string(sealed->hash);
+  return head;
 }
+
+namespace {
 
 std::string DescribeVersion(std::optional<uint64_t> last) {
   return last.has_value() ? absl::StrCat(*last)
@@ -155,7 +252,7 @@ absl::StatusOr<std::unique_ptr<EventStore>> EventStore::Open(
                                             options.path, ": ", ec.message()));
   }
 
-  absl::StatusOr<std::pair<std::unique_ptr<Handles>, uint64_t>> opened =
+  absl::StatusOr<std::pair<std::unique_ptr<Handles>, ChainHead>> opened =
       OpenDatabase(options);
   if (!opened.ok()) return opened.status();
   auto [handles, head] = *std::move(opened);
@@ -163,7 +260,7 @@ absl::StatusOr<std::unique_ptr<EventStore>> EventStore::Open(
       new EventStore(std::move(options), std::move(handles), head));
 }
 
-absl::StatusOr<std::pair<std::unique_ptr<RocksHandles>, uint64_t>>
+absl::StatusOr<std::pair<std::unique_ptr<RocksHandles>, ChainHead>>
 EventStore::OpenDatabase(const EventStoreOptions& options) {
   rocksdb::DBOptions db_options;
   db_options.create_if_missing = true;
@@ -175,6 +272,14 @@ EventStore::OpenDatabase(const EventStoreOptions& options) {
   db_options.max_open_files = options.max_open_files;
   // One writer thread by design; the concurrent memtable path only costs.
   db_options.allow_concurrent_memtable_write = false;
+  // Every acknowledged write was synced, so after a crash only the WAL's
+  // last record can be incomplete. Anything else wrong in a WAL (a bad
+  // checksum, a record cut short mid-file) means acknowledged events would
+  // be dropped: refuse to open rather than serve a shortened log (the
+  // default, point-in-time recovery, stops silently at the first bad
+  // record).
+  db_options.wal_recovery_mode =
+      rocksdb::WALRecoveryMode::kTolerateCorruptedTailRecords;
 
   auto cache = rocksdb::NewLRUCache(options.block_cache_bytes);
   // Positions are 8-byte big-endian and grow by one: the first four bytes
@@ -204,8 +309,8 @@ EventStore::OpenDatabase(const EventStoreOptions& options) {
   h->event_ids = handles[3];
 
   absl::Status checked = CheckFormatVersion(*h, options.sync);
-  absl::StatusOr<uint64_t> head =
-      checked.ok() ? RecoverHead(*h) : absl::StatusOr<uint64_t>(checked);
+  absl::StatusOr<ChainHead> head =
+      checked.ok() ? RecoverChainHead(*h) : absl::StatusOr<ChainHead>(checked);
   if (!head.ok()) {
     absl::Status closed = h->Close();
     if (!closed.ok()) {
@@ -213,16 +318,18 @@ EventStore::OpenDatabase(const EventStoreOptions& options) {
     }
     return head.status();
   }
-  return std::make_pair(std::move(h), *head);
+  return std::make_pair(std::move(h), *std::move(head));
 }
 
 EventStore::EventStore(EventStoreOptions options,
-                       std::unique_ptr<Handles> handles, uint64_t head)
+                       std::unique_ptr<Handles> handles, ChainHead head)
     : options_(std::move(options)),
       clock_(options_.clock != nullptr ? options_.clock : Clock::Real()),
       db_(std::move(handles)),
-      watcher_(std::make_unique<HeadWatcher>(head)),
-      next_position_(head + 1) {
+      watcher_(std::make_unique<HeadWatcher>(head.position)),
+      next_position_(head.position + 1),
+      written_hash_(head.hash),
+      durable_chain_(std::move(head)) {
   writer_ = std::thread([this] {
     pthread_setname_np(pthread_self(), "svl-writer");
     WriterLoop();
@@ -274,6 +381,23 @@ absl::Status EventStore::failure() const {
 void EventStore::Fail(const absl::Status& status) {
   absl::MutexLock lock(&failure_mu_);
   if (failure_.ok()) failure_ = status;
+}
+
+ChainHead EventStore::DurableChainHead() const {
+  absl::MutexLock lock(&chain_mu_);
+  return durable_chain_;
+}
+
+absl::Status EventStore::WithDatabase(
+    absl::FunctionRef<absl::Status(rocksdb::DB& db, const ChainHead& head)> fn)
+    const {
+  absl::ReaderMutexLock lock(&db_mu_);
+  if (db_closed_) return absl::UnavailableError("event store is closed");
+  if (db_ == nullptr) {
+    return absl::UnavailableError(
+        "event store is reopening its database after a storage error; retry");
+  }
+  return fn(*db_->db, DurableChainHead());
 }
 
 EventStoreStats EventStore::Stats() const {
@@ -411,10 +535,11 @@ absl::Status EventStore::Recover() {
     }
     db_.reset();
   }
-  absl::StatusOr<std::pair<std::unique_ptr<Handles>, uint64_t>> reopened =
+  absl::StatusOr<std::pair<std::unique_ptr<Handles>, ChainHead>> reopened =
       OpenDatabase(options_);
   if (!reopened.ok()) return reopened.status();  // reads: UNAVAILABLE
-  auto [handles, head] = *std::move(reopened);
+  auto [handles, chain_head] = *std::move(reopened);
+  const uint64_t head = chain_head.position;
   if (head < watcher_->head()) {
     // Events readers were shown are gone (a WAL tail lost with the disk):
     // numbering on would give their positions to other events.
@@ -427,8 +552,15 @@ absl::Status EventStore::Recover() {
   // Written but unsynced events may have survived in the WAL: they are in
   // the recovered prefix, made durable by the reopening's flush.
   next_position_ = head + 1;
+  written_hash_ = chain_head.hash;
   written_heads_.clear();
-  if (head > watcher_->head()) watcher_->Publish(head);
+  if (head > watcher_->head()) {
+    {
+      absl::MutexLock chain_lock(&chain_mu_);
+      durable_chain_ = std::move(chain_head);
+    }
+    watcher_->Publish(head);
+  }
   {
     absl::MutexLock failure_lock(&failure_mu_);
     std::fprintf(stderr, "eventstore: recovered from: %s (head %llu)\n",
@@ -462,6 +594,7 @@ EventStore::Written EventStore::CommitBatch(
 
   BatchState state;
   state.next_position = next_position_;
+  state.prev_hash = written_hash_;
   const absl::Time now = clock_->Now();
   for (std::unique_ptr<Pending>& append : written.appends) {
     if (append->barrier) {
@@ -506,10 +639,12 @@ EventStore::Written EventStore::CommitBatch(
   events_.fetch_add(state.next_position - next_position_,
                     std::memory_order_relaxed);
   next_position_ = state.next_position;
+  written_hash_ = state.prev_hash;
   for (const auto& [stream, version] : state.heads) {
     RememberHead(stream, version);
   }
   written.last_position = next_position_ - 1;
+  written.last_hash = written_hash_;
   written.synced = wo.sync;
   return written;
 }
@@ -518,9 +653,13 @@ void EventStore::SyncerLoop() {
   std::deque<Written> batches;
   while (to_sync_.TakeAll(batches)) {
     uint64_t last_position = 0;
+    const std::string* last_hash = nullptr;
     bool need_sync = false;
     for (const Written& w : batches) {
-      last_position = std::max(last_position, w.last_position);
+      if (w.last_position > last_position) {
+        last_position = w.last_position;
+        last_hash = &w.last_hash;
+      }
       need_sync = need_sync || (w.last_position > 0 && !w.synced);
     }
     // One fsync covers every batch written before it started. A group with
@@ -537,6 +676,10 @@ void EventStore::SyncerLoop() {
     if (synced.ok()) {
       if (last_position > 0) {
         commits_.fetch_add(1, std::memory_order_relaxed);
+        {
+          absl::MutexLock lock(&chain_mu_);
+          durable_chain_ = {last_position, *last_hash};
+        }
         watcher_->Publish(last_position);
       }
     } else {
@@ -664,13 +807,17 @@ absl::StatusOr<AppendResult> EventStore::Stage(const Pending& append,
   result.first_position = state.next_position;
   uint64_t version = last.has_value() ? *last + 1 : 0;
   std::vector<std::pair<std::string, uint64_t>> new_ids;
+  std::string hash = state.prev_hash;
   for (size_t i = 0; i < append.events.size(); ++i, ++version) {
     const ProposedEvent& event = append.events[i];
     const uint64_t position = state.next_position + i;
     const std::string position_key = format::EncodeU64(position);
+    const std::string content =
+        format::EncodeEvent(stream, version, event, now);
+    hash = chain::Link(position, hash, content);
     for (rocksdb::Status s :
          {state.batch.Put(db_->events, position_key,
-                          format::EncodeEvent(stream, version, event, now)),
+                          chain::Seal(content, hash)),
           state.batch.Put(db_->stream_index,
                           format::StreamVersionKey(stream, version),
                           position_key),
@@ -687,6 +834,7 @@ absl::StatusOr<AppendResult> EventStore::Stage(const Pending& append,
   }
   for (auto& [key, position] : new_ids) state.ids[std::move(key)] = position;
   state.heads[stream] = last_version;
+  state.prev_hash = std::move(hash);
   state.next_position += append.events.size();
   result.last_position = state.next_position - 1;
   result.last_stream_version = last_version;

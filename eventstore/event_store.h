@@ -15,6 +15,7 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/container/flat_hash_map.h"
 #include "absl/functional/any_invocable.h"
+#include "absl/functional/function_ref.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/synchronization/mutex.h"
@@ -23,6 +24,11 @@
 #include "eventstore/handoff_queue.h"
 #include "eventstore/head_watcher.h"
 #include "eventstore/limits.h"
+#include "eventstore/verify.h"
+
+namespace rocksdb {
+class DB;
+}  // namespace rocksdb
 
 namespace svledger::eventstore {
 
@@ -191,6 +197,27 @@ class EventStore {
   // The position of the last durable event; 0 for an empty log.
   uint64_t HeadPosition() const { return watcher_->head(); }
 
+  // The last durable event's position and chain hash (chain.h): what a
+  // council publishes or anchors outside svledger.
+  ChainHead DurableChainHead() const;
+
+  // Recomputes the hash chain from position 1 through the durable head (or
+  // options.through), on one snapshot, while appends go on; see verify.h.
+  // Errors: UNAVAILABLE when closed or reopening; INVALID_ARGUMENT for an
+  // anchor or `through` beyond the head. A broken chain is not an error:
+  // the report says where it breaks.
+  absl::StatusOr<ChainReport> VerifyChain(
+      const VerifyChainOptions& options) const;
+
+  // Calls `fn` with the open database and the durable chain head, holding
+  // off a reopening (Recover) and Close until it returns: for an online
+  // backup, which copies the database's live files. Everything at or
+  // before the head is in those files. Errors: UNAVAILABLE when closed or
+  // reopening; else `fn`'s.
+  absl::Status WithDatabase(
+      absl::FunctionRef<absl::Status(rocksdb::DB& db, const ChainHead& head)>
+          fn) const;
+
   // Tells waiters when the head moves (used by subscriptions). Owned by the
   // store; valid until the store is destroyed. Waiting is not a mutation
   // of the log, hence available on a const store.
@@ -217,14 +244,15 @@ class EventStore {
   struct Written {
     std::vector<std::unique_ptr<Pending>> appends;
     uint64_t last_position = 0;  // 0: nothing was written
+    std::string last_hash;       // chain_hash(last_position)
     bool synced = false;         // the writer wrote it with sync on
   };
 
   EventStore(EventStoreOptions options, std::unique_ptr<Handles> handles,
-             uint64_t head);
+             ChainHead head);
 
-  // Opens the database and recovers its head.
-  static absl::StatusOr<std::pair<std::unique_ptr<Handles>, uint64_t>>
+  // Opens the database (upgrading a version-1 log) and recovers its head.
+  static absl::StatusOr<std::pair<std::unique_ptr<Handles>, ChainHead>>
   OpenDatabase(const EventStoreOptions& options);
   // After a failure: once the syncer has failed everything written before,
   // reopens the database in place and clears the failure. Writer only.
@@ -260,6 +288,7 @@ class EventStore {
 
   // Touched only by the writer thread.
   uint64_t next_position_;
+  std::string written_hash_;  // chain_hash(next_position_ - 1)
   // The last written version of recently appended streams, so that checking
   // an expected version rarely reads RocksDB. At most kMaxRememberedHeads.
   static constexpr size_t kMaxRememberedHeads = 1 << 17;
@@ -276,6 +305,10 @@ class EventStore {
   // read touches a closed database.
   mutable absl::Mutex db_mu_;
   bool db_closed_ ABSL_GUARDED_BY(db_mu_) = false;
+
+  // Set by the syncer just before it publishes a new durable head.
+  mutable absl::Mutex chain_mu_;
+  ChainHead durable_chain_ ABSL_GUARDED_BY(chain_mu_);
 
   mutable absl::Mutex failure_mu_;
   absl::Status failure_ ABSL_GUARDED_BY(failure_mu_);

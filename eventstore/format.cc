@@ -85,6 +85,7 @@ absl::StatusOr<RecordedEvent> DecodeEvent(uint64_t position,
   event.stream_id = std::move(*stored.mutable_stream_id());
   event.stream_version = stored.stream_version();
   event.position = position;
+  event.chain_hash = std::move(*stored.mutable_chain_hash());
   return event;
 }
 

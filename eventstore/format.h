@@ -6,8 +6,9 @@
 // an existing database could no longer be read correctly.
 //
 // Column families (all keys big-endian so byte order equals numeric order):
-//   default       "format_version" -> decimal ASCII, currently "1"
-//   events        BE64(position) -> StoredEvent (stored_event.proto)
+//   default       "format_version" -> decimal ASCII, currently "2"
+//   events        BE64(position) -> StoredEvent content || chain trailer
+//                 (stored_event.proto, chain.h)
 //   stream_index  stream_id 0x00 BE64(version) -> BE64(position)
 //   event_ids     uuid[16] stream_id -> BE64(position)
 // Stream ids never contain 0x00, so the separator keeps each stream's keys
@@ -25,7 +26,10 @@
 
 namespace svledger::eventstore::format {
 
-inline constexpr int kFormatVersion = 1;
+inline constexpr int kFormatVersion = 2;
+// While a version-1 log is being upgraded (its chain computed), the last
+// position already sealed, BE64, in `default`.
+inline constexpr char kChainUpgradeKey[] = "chain_upgraded_through";
 inline constexpr char kFormatVersionKey[] = "format_version";
 
 inline constexpr char kEventsCf[] = "events";
@@ -44,7 +48,8 @@ std::string StreamLowerBound(absl::string_view stream_id);
 std::string StreamUpperBound(absl::string_view stream_id);
 std::string EventIdKey(absl::string_view stream_id, const Uuid& id);
 
-// Serializes an event as the value of its `events` entry.
+// Serializes an event as the content of its `events` entry (chain.h seals
+// it with its hash).
 std::string EncodeEvent(absl::string_view stream_id, uint64_t stream_version,
                         const ProposedEvent& event, absl::Time recorded_time);
 

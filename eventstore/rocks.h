@@ -10,7 +10,9 @@
 #include <string>
 
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "eventstore/event.h"
 #include "rocksdb/db.h"
 #include "rocksdb/slice_transform.h"
 #include "rocksdb/snapshot.h"
@@ -45,6 +47,10 @@ struct RocksHandles {
   // Releases the column family handles and closes the database.
   absl::Status Close();
 };
+
+// The last event's position and chain hash (genesis for an empty log).
+// Defined in event_store.cc.
+absl::StatusOr<ChainHead> RecoverChainHead(RocksHandles& h);
 
 // Holds a RocksDB snapshot for the lifetime of one read.
 class ScopedSnapshot {
