@@ -101,6 +101,10 @@ class ProjectionDb {
   // replacing any unfinished one.
   absl::StatusOr<ProjectionTable*> CreateNext(const std::string& name);
 
+  // The database itself, for an online backup (backup/), which copies its
+  // live files while it serves. Valid until the ProjectionDb is destroyed.
+  rocksdb::DB& database() { return *db_; }
+
   // Makes `table` (from CreateNext) the active table of `name`, durably,
   // and drops the table it replaces. REQUIRES: no one uses the old table.
   absl::Status Activate(const std::string& name, ProjectionTable* table);
