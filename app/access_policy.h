@@ -33,6 +33,8 @@ enum class Operation {
   kReadProjectionStatus,  // AdminService.GetProjectionStatus
   kManageRoles,           // AdminService.GrantRole, RevokeRole, List
   kWhoAmI,                // AdminService.WhoAmI: any authenticated caller
+  kVerifyLog,             // AdminService.GetLogHead, VerifyLog
+  kOperateBackups,        // AdminService.*Backup*
 };
 
 // The parties of what an operation acts on: a contract's council

@@ -64,8 +64,8 @@ absl::StatusOr<BackupManifest> ParseManifest(const rocksdb::BackupInfo& info) {
   BackupManifest manifest;
   if (!manifest.ParseFromString(info.app_metadata) ||
       manifest.format() != kBackupFormat) {
-    return absl::DataLossError(absl::StrCat(
-        "backup ", info.backup_id, ": its manifest is unreadable"));
+    return absl::DataLossError(absl::StrCat("backup ", info.backup_id,
+                                            ": its manifest is unreadable"));
   }
   return manifest;
 }
@@ -80,9 +80,9 @@ absl::StatusOr<BackupFileList> ReadFileList(const std::string& dir,
       ReadWhole(FilePath(dir, manifest.file_list_sha256()));
   BackupFileList list;
   if (!bytes.ok() || !list.ParseFromString(*bytes)) {
-    return absl::DataLossError(
-        absl::StrCat("file list ", kFiles, "/", manifest.file_list_sha256(),
-                     " is missing or unreadable"));
+    return absl::DataLossError(absl::StrCat("file list ", kFiles, "/",
+                                            manifest.file_list_sha256(),
+                                            " is missing or unreadable"));
   }
   return list;
 }
@@ -122,8 +122,8 @@ absl::StatusOr<std::unique_ptr<BackupSet>> BackupSet::Open(
   for (const char* sub : {kLog, kProjections, kFiles}) {
     fs::create_directories(absl::StrCat(dir, "/", sub), ec);
     if (ec) {
-      return absl::InternalError(absl::StrCat("backup directory ", dir, "/",
-                                              sub, ": ", ec.message()));
+      return absl::InternalError(
+          absl::StrCat("backup directory ", dir, "/", sub, ": ", ec.message()));
     }
   }
   absl::StatusOr<std::unique_ptr<rocksdb::BackupEngine>> log =
@@ -149,9 +149,9 @@ absl::StatusOr<std::unique_ptr<BackupSet::Claim>> BackupSet::Begin(
     absl::string_view what) {
   absl::MutexLock lock(&mu_);
   if (!running_.empty()) {
-    return absl::AbortedError(
-        absl::StrCat("a backup ", running_, " is running; try again when it "
-                     "has finished"));
+    return absl::AbortedError(absl::StrCat("a backup ", running_,
+                                           " is running; try again when it "
+                                           "has finished"));
   }
   running_ = std::string(what);
   return std::make_unique<Claim>(this);
@@ -203,9 +203,8 @@ absl::StatusOr<CreateReport> BackupSet::Create(
   // the next backup shares, instead of WAL files copied by every backup.
   options.flush_before_backup = true;
   rocksdb::BackupID projections_id = 0;
-  rocksdb::IOStatus io =
-      projections_->CreateNewBackup(options, &projections.database(),
-                                    &projections_id);
+  rocksdb::IOStatus io = projections_->CreateNewBackup(
+      options, &projections.database(), &projections_id);
   if (!io.ok()) return FromIo(io, "backing up the projections");
 
   // 3. The log, last: its backup commits the whole.
@@ -232,8 +231,8 @@ absl::StatusOr<CreateReport> BackupSet::Create(
     if (info.id == log_id) report.backup = info;
   }
   const uint64_t bytes_after = DirectoryBytes(dir_);
-  report.added_bytes = bytes_after > bytes_before ? bytes_after - bytes_before
-                                                  : 0;
+  report.added_bytes =
+      bytes_after > bytes_before ? bytes_after - bytes_before : 0;
   report.took = absl::Now() - start;
   return report;
 }
@@ -268,8 +267,9 @@ absl::StatusOr<std::vector<BackupInfo>> BackupSet::List() {
     }
     out.push_back(std::move(info));
   }
-  std::sort(out.begin(), out.end(),
-            [](const BackupInfo& a, const BackupInfo& b) { return a.id < b.id; });
+  std::sort(
+      out.begin(), out.end(),
+      [](const BackupInfo& a, const BackupInfo& b) { return a.id < b.id; });
   return out;
 }
 
@@ -286,7 +286,8 @@ absl::Status BackupSet::CollectGarbage() {
     kept_files.insert(manifest->file_list_sha256());
     absl::StatusOr<BackupFileList> list = ReadFileList(dir_, *manifest);
     if (!list.ok()) continue;  // verify reports it; keep the rest
-    for (const BackupFile& file : list->files()) kept_files.insert(file.sha256());
+    for (const BackupFile& file : list->files())
+      kept_files.insert(file.sha256());
   }
   for (const rocksdb::BackupInfo& p : projections) {
     if (projection_ids.count(p.backup_id) == 0) {
@@ -335,14 +336,14 @@ absl::StatusOr<VerifyReport> BackupSet::Verify(std::optional<uint32_t> id) {
   if (!claim.ok()) return claim.status();
   const absl::Time start = absl::Now();
   rocksdb::BackupInfo log;
-  rocksdb::Status found =
-      id.has_value() ? log_->GetBackupInfo(*id, &log, true)
-                     : log_->GetLatestBackupInfo(&log, true);
+  rocksdb::Status found = id.has_value()
+                              ? log_->GetBackupInfo(*id, &log, true)
+                              : log_->GetLatestBackupInfo(&log, true);
   if (found.IsNotFound() || (found.IsCorruption() && id.has_value())) {
     return absl::NotFoundError(
-        id.has_value() ? absl::StrCat("backup-id: no backup ", *id, " in ",
-                                      dir_)
-                       : absl::StrCat("no backups in ", dir_));
+        id.has_value()
+            ? absl::StrCat("backup-id: no backup ", *id, " in ", dir_)
+            : absl::StrCat("no backups in ", dir_));
   }
   if (!found.ok()) return FromRocks(found, "reading the backup");
   VerifyReport report;
@@ -365,8 +366,8 @@ absl::StatusOr<VerifyReport> BackupSet::Verify(std::optional<uint32_t> id) {
                                s.ToString()));
   }
   rocksdb::BackupInfo projections;
-  if (projections_->GetBackupInfo(manifest->projections_backup_id(),
-                                  &projections)
+  if (projections_
+          ->GetBackupInfo(manifest->projections_backup_id(), &projections)
           .ok()) {
     report.files_checked += projections.number_files;
     report.bytes_checked += projections.size;
@@ -381,24 +382,25 @@ absl::StatusOr<VerifyReport> BackupSet::Verify(std::optional<uint32_t> id) {
                                ": its content does not match its name"));
   }
   for (const BackupFile& file : list->files()) {
-    absl::StatusOr<std::string> sha = Sha256OfFile(FilePath(dir_, file.sha256()));
+    absl::StatusOr<std::string> sha =
+        Sha256OfFile(FilePath(dir_, file.sha256()));
     if (!sha.ok() || *sha != file.sha256()) {
-      return finish(absl::StrCat(
-          file.path(), " (", kFiles, "/", file.sha256(), "): ",
-          sha.ok() ? "its content does not match its checksum"
-                   : std::string(sha.status().message())));
+      return finish(
+          absl::StrCat(file.path(), " (", kFiles, "/", file.sha256(), "): ",
+                       sha.ok() ? "its content does not match its checksum"
+                                : std::string(sha.status().message())));
     }
     ++report.files_checked;
     report.bytes_checked += file.size();
   }
 
   Scratch scratch(absl::StrCat(dir_, "/", kScratch));
-  if (rocksdb::IOStatus s = log_->RestoreDBFromBackup(
-          rocksdb::RestoreOptions(), log.backup_id, scratch.path(),
-          scratch.path());
+  if (rocksdb::IOStatus s =
+          log_->RestoreDBFromBackup(rocksdb::RestoreOptions(), log.backup_id,
+                                    scratch.path(), scratch.path());
       !s.ok()) {
-    return finish(absl::StrCat("event log backup ", log.backup_id, ": ",
-                               s.ToString()));
+    return finish(
+        absl::StrCat("event log backup ", log.backup_id, ": ", s.ToString()));
   }
   report.files_checked += log.number_files;
   report.bytes_checked += log.size;
@@ -431,7 +433,14 @@ absl::StatusOr<RestoreReport> BackupSet::Restore(const std::string& from,
                                                  std::optional<uint32_t> id) {
   const absl::Time start = absl::Now();
   std::error_code ec;
-  if (fs::exists(data_dir, ec) && !fs::is_empty(data_dir, ec)) {
+  // A new filesystem's root holds lost+found, and nothing else.
+  auto empty = [&ec](const std::string& dir) {
+    for (const fs::directory_entry& entry : fs::directory_iterator(dir, ec)) {
+      if (entry.path().filename() != "lost+found") return false;
+    }
+    return true;
+  };
+  if (fs::exists(data_dir, ec) && !empty(data_dir)) {
     return absl::FailedPreconditionError(absl::StrCat(
         "--data-dir: ", data_dir,
         " is not empty; restore into a new directory and start the server "
@@ -458,9 +467,9 @@ absl::StatusOr<RestoreReport> BackupSet::Restore(const std::string& from,
   if (!projections_engine.ok()) return projections_engine.status();
 
   rocksdb::BackupInfo log;
-  rocksdb::Status found =
-      id.has_value() ? (*log_engine)->GetBackupInfo(*id, &log)
-                     : (*log_engine)->GetLatestBackupInfo(&log);
+  rocksdb::Status found = id.has_value()
+                              ? (*log_engine)->GetBackupInfo(*id, &log)
+                              : (*log_engine)->GetLatestBackupInfo(&log);
   if (!found.ok()) {
     return absl::NotFoundError(
         id.has_value()
@@ -485,19 +494,24 @@ absl::StatusOr<RestoreReport> BackupSet::Restore(const std::string& from,
     }
   }
   // RocksDB checks each file's checksum as it copies it.
-  if (rocksdb::IOStatus s = (*log_engine)->RestoreDBFromBackup(
-          rocksdb::RestoreOptions(), log.backup_id, log_dir, log_dir);
+  if (rocksdb::IOStatus s =
+          (*log_engine)
+              ->RestoreDBFromBackup(rocksdb::RestoreOptions(), log.backup_id,
+                                    log_dir, log_dir);
       !s.ok()) {
-    return absl::DataLossError(absl::StrCat("restoring the event log of backup ",
-                                            log.backup_id, ": ", s.ToString()));
+    return absl::DataLossError(
+        absl::StrCat("restoring the event log of backup ", log.backup_id, ": ",
+                     s.ToString()));
   }
-  if (rocksdb::IOStatus s = (*projections_engine)->RestoreDBFromBackup(
-          rocksdb::RestoreOptions(), manifest->projections_backup_id(),
-          projections_dir, projections_dir);
+  if (rocksdb::IOStatus s =
+          (*projections_engine)
+              ->RestoreDBFromBackup(rocksdb::RestoreOptions(),
+                                    manifest->projections_backup_id(),
+                                    projections_dir, projections_dir);
       !s.ok()) {
-    return absl::DataLossError(absl::StrCat(
-        "restoring the projections of backup ", log.backup_id, ": ",
-        s.ToString()));
+    return absl::DataLossError(
+        absl::StrCat("restoring the projections of backup ", log.backup_id,
+                     ": ", s.ToString()));
   }
   for (const BackupFile& file : list->files()) {
     const std::string kept = FilePath(from, file.sha256());
@@ -523,9 +537,9 @@ absl::StatusOr<RestoreReport> BackupSet::Restore(const std::string& from,
       eventstore::VerifyChainAt(log_dir, chain);
   if (!checked.ok()) return checked.status();
   if (checked->broken.has_value()) {
-    return absl::DataLossError(absl::StrCat(
-        "the restored event log's chain breaks at position ",
-        checked->broken->position, ": ", checked->broken->reason));
+    return absl::DataLossError(
+        absl::StrCat("the restored event log's chain breaks at position ",
+                     checked->broken->position, ": ", checked->broken->reason));
   }
   if (!checked->anchors.empty() && !checked->anchors[0].matched) {
     return absl::DataLossError(absl::StrCat(

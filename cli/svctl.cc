@@ -18,6 +18,8 @@
 //   cases, case, action, close-case, assess, alerts: see
 //   enforcement_commands.h
 //   whoami, roles, grant, revoke: see access_commands.h
+//   log-head, verify-log, backup create|list|verify|prune: see
+//   storage_commands.h
 //   call SERVICE.METHOD JSON         any ContractService, ProgressService or
 //                                    FrameworkService unary RPC, request and
 //                                    response as JSON, e.g.
@@ -45,6 +47,7 @@
 #include "cli/cli_common.h"
 #include "cli/enforcement_commands.h"
 #include "cli/progress_commands.h"
+#include "cli/storage_commands.h"
 #include "common/flag_names.h"
 #include "google/protobuf/descriptor.pb.h"
 #include "google/protobuf/util/json_util.h"
@@ -355,7 +358,8 @@ int main(int argc, char** argv) {
       "contracts|council|supplier|watch|frameworks|framework|weighting|"
       "publish-library|publish-framework|projection-status|"
       "rebuild-projection|cases|case|action|close-case|assess|alerts|"
-      "whoami|roles|grant|revoke ...");
+      "whoami|roles|grant|revoke|log-head|verify-log|"
+      "backup create|list|verify|prune ...");
   std::vector<std::string> normalized =
       svledger::NormalizeFlagNames(argc, argv);
   std::vector<char*> ptrs = svledger::ArgvPointers(normalized);
@@ -376,6 +380,7 @@ int main(int argc, char** argv) {
   if (command == "call") return Call(channel, args);
   if (int rc = RunProgressCommand(command, channel, args); rc >= 0) return rc;
   if (int rc = RunAccessCommand(command, channel, args); rc >= 0) return rc;
+  if (int rc = RunStorageCommand(command, channel, args); rc >= 0) return rc;
   if (int rc = RunEnforcementCommand(command, channel, args); rc >= 0) {
     return rc;
   }

@@ -8,6 +8,7 @@
 #include "absl/time/clock.h"
 #include "grpcpp/server_context.h"
 #include "grpcpp/support/interceptor.h"
+#include "observability/families.h"
 
 namespace svledger::observability {
 namespace {
@@ -57,27 +58,6 @@ class Factory final
  private:
   ServerMetrics* const metrics_;
 };
-
-prometheus::MetricFamily Family(std::string name, std::string help,
-                                prometheus::MetricType type) {
-  prometheus::MetricFamily f;
-  f.name = std::move(name);
-  f.help = std::move(help);
-  f.type = type;
-  return f;
-}
-
-void AddValue(prometheus::MetricFamily& f, double value,
-              std::vector<prometheus::ClientMetric::Label> labels = {}) {
-  prometheus::ClientMetric m;
-  m.label = std::move(labels);
-  if (f.type == prometheus::MetricType::Counter) {
-    m.counter.value = value;
-  } else {
-    m.gauge.value = value;
-  }
-  f.metric.push_back(std::move(m));
-}
 
 // The reason label of a refusal: an UNAUTHENTICATED message starts with
 // its auth::Refusal name ("expired: ..."); anything else is the code.

@@ -4,6 +4,7 @@
 #include <netinet/in.h>
 
 #include <algorithm>
+#include <filesystem>
 #include <fstream>
 #include <map>
 #include <thread>
@@ -191,12 +192,13 @@ void StartAccepting(Listener& listener,
 struct Server::Services {
   Services(app::Application& app, RandomSource* random,
            const GrpcOptions& options, const services::CallAuthenticator* auth,
-           services::AppliedWaitOptions wait)
+           services::AppliedWaitOptions wait, app::StorageAdmin* storage,
+           WorkerPool* long_ops)
       : event_log(&app.event_log(), random, auth, options.streams),
         contracts(&app.commands(), auth),
         progress(&app.progress(), wait, auth, options.streams),
         frameworks(&app.frameworks(), auth),
-        admin(&app.projection_admin(), &app.roles(), auth),
+        admin(&app.projection_admin(), &app.roles(), storage, long_ops, auth),
         enforcement(&app.commands(), &app.cases(), &app.progress().applied(),
                     wait, auth),
         alerts(&app.alerts(), auth, options.streams) {}
@@ -267,6 +269,23 @@ absl::Status Server::OpenStorage() {
       projections::ContractReadModel::Open(model_options);
   if (!model.ok()) return model.status();
   read_model_ = *std::move(model);
+
+  backup_metrics_ = std::make_shared<observability::BackupMetrics>(
+      store_.get(), clock_, !options_.storage.backup_dir.empty());
+  if (!options_.storage.backup_dir.empty()) {
+    absl::StatusOr<std::unique_ptr<backup::BackupSet>> backups =
+        backup::BackupSet::Open(options_.storage.backup_dir);
+    if (!backups.ok()) return backups.status();
+    backups_ = *std::move(backups);
+  }
+  storage_admin_ = std::make_unique<app::StorageAdmin>(
+      app::StorageAdminOptions{.store = store_.get(),
+                               .projections = projection_db_.get(),
+                               .data_dir = options_.storage.data_dir,
+                               .backups = backups_.get(),
+                               .clock = clock_,
+                               .observer = backup_metrics_.get()});
+  storage_admin_->ReportNewest();
   return absl::OkStatus();
 }
 
@@ -282,6 +301,25 @@ absl::Status Server::BuildApplication() {
 absl::Status Server::CheckOptions() {
   const TlsOptions& tls = options_.tls;
   const AuthOptions& auth = options_.auth;
+  if (const std::string& backups = options_.storage.backup_dir;
+      !backups.empty()) {
+    // A backup directory inside the data directory would be backed up into
+    // itself, and lost with it.
+    std::error_code ec;
+    const std::filesystem::path data =
+        std::filesystem::weakly_canonical(options_.storage.data_dir, ec);
+    const std::filesystem::path dir =
+        std::filesystem::weakly_canonical(backups, ec);
+    auto [end, rest] =
+        std::mismatch(data.begin(), data.end(), dir.begin(), dir.end());
+    if (end == data.end()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("--backup-dir: ", backups, " is inside --data-dir ",
+                       options_.storage.data_dir,
+                       "; keep backups elsewhere (best on "
+                       "another disk)"));
+    }
+  }
   if (tls.cert_file.empty() != tls.key_file.empty()) {
     return absl::InvalidArgumentError(
         "--tls-cert and --tls-key: give both or neither");
@@ -400,8 +438,11 @@ absl::Status Server::StartAuth() {
   wait.answers = answer_pool_.get();
   wait.scans = scan_pool_.get();
   wait.max_waits_per_principal = grpc.max_waits_per_principal;
+  // Backups and whole-log checks, one at a time, below the calls' priority.
+  long_ops_ = std::make_unique<WorkerPool>("svl-long-ops", 1, 8, /*nice=*/5);
   services_ =
-      std::make_unique<Services>(*app_, random, grpc, call_auth_.get(), wait);
+      std::make_unique<Services>(*app_, random, grpc, call_auth_.get(), wait,
+                                 storage_admin_.get(), long_ops_.get());
   return services_->CheckGuarded();
 }
 
@@ -560,6 +601,7 @@ absl::Status Server::StartMetrics() {
       read_model_.get(), &app_->framework_store(), clock_,
       options_.metrics.domain);
   exposer_->RegisterCollectable(domain_metrics_);
+  exposer_->RegisterCollectable(backup_metrics_);
   exposer_->RegisterCollectable(registry_);
   observability::ScrapeSources sources;
   sources.store = store_.get();

@@ -9,15 +9,18 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "app/application.h"
+#include "app/storage_admin.h"
 #include "auth/authenticator.h"
 #include "auth/dev_issuer.h"
 #include "auth/key_source.h"
+#include "backup/backup_set.h"
 #include "common/clock.h"
 #include "common/random.h"
 #include "common/worker_pool.h"
 #include "eventstore/event_store.h"
 #include "grpcpp/server.h"
 #include "grpcpp/server_builder.h"
+#include "observability/backup_metrics.h"
 #include "observability/domain_metrics.h"
 #include "observability/server_metrics.h"
 #include "projections/contract_read_model.h"
@@ -35,6 +38,10 @@ struct StorageOptions {
   // Directory for all persistent state: the event log in "log", the
   // projections in "projections". Created if missing. Default "./var/data".
   std::string data_dir = "./var/data";
+  // Directory of the online backups (backup/README.md), best on another
+  // disk; must not be inside data_dir. Created if missing. Empty (the
+  // default): no backups (the backup RPCs answer FAILED_PRECONDITION).
+  std::string backup_dir;
   // fsync every commit. Default true; see EventStoreOptions::sync.
   bool sync = true;
 };
@@ -237,6 +244,9 @@ class Server {
   std::unique_ptr<projections::ProjectionDb> projection_db_;
   std::unique_ptr<projections::ContractReadModel> read_model_;
   std::unique_ptr<app::Application> app_;
+  std::unique_ptr<backup::BackupSet> backups_;  // null without backup_dir
+  std::shared_ptr<observability::BackupMetrics> backup_metrics_;
+  std::unique_ptr<app::StorageAdmin> storage_admin_;
   std::unique_ptr<auth::DevIssuer> dev_issuer_;
   std::unique_ptr<auth::KeySource> keys_;
   std::unique_ptr<auth::Authenticator> authenticator_;
@@ -244,6 +254,7 @@ class Server {
   // Declared before the services, destroyed after them.
   std::unique_ptr<WorkerPool> answer_pool_;
   std::unique_ptr<WorkerPool> scan_pool_;
+  std::unique_ptr<WorkerPool> long_ops_;  // backups and chain checks
   struct Services;
   std::unique_ptr<Services> services_;
   std::shared_ptr<observability::DomainMetricsCollector> domain_metrics_;

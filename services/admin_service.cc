@@ -93,4 +93,79 @@ grpc::ServerUnaryReactor* AdminService::WhoAmI(
   return FinishNow(context, absl::OkStatus());
 }
 
+template <typename Response, typename Work>
+grpc::ServerUnaryReactor* AdminService::RunLong(
+    grpc::CallbackServerContext* context, Response* response, Work work) {
+  absl::StatusOr<app::Caller> caller = auth_->Authenticate(*context);
+  if (!caller.ok()) return FinishNow(context, caller.status());
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  WorkerPool::Task task = [reactor, response, work = std::move(work),
+                           caller = *std::move(caller)]() mutable {
+    absl::StatusOr<Response> result = work(caller);
+    if (result.ok()) *response = *std::move(result);
+    reactor->Finish(ToGrpcStatus(result.status()));
+  };
+  if (!long_ops_->Submit(task)) {
+    reactor->Finish(ToGrpcStatus(absl::ResourceExhaustedError(
+        "the server is busy with other backups or log checks; retry later")));
+  }
+  return reactor;
+}
+
+grpc::ServerUnaryReactor* AdminService::GetLogHead(
+    grpc::CallbackServerContext* context, const v1::GetLogHeadRequest* request,
+    v1::LogHead* response) {
+  absl::StatusOr<app::Caller> caller = auth_->Authenticate(*context);
+  if (!caller.ok()) return FinishNow(context, caller.status());
+  absl::StatusOr<v1::LogHead> head = storage_->Head(*caller);
+  if (head.ok()) *response = *std::move(head);
+  return FinishNow(context, head.status());
+}
+
+grpc::ServerUnaryReactor* AdminService::VerifyLog(
+    grpc::CallbackServerContext* context, const v1::VerifyLogRequest* request,
+    v1::VerifyLogResponse* response) {
+  return RunLong(context, response, [this, request](const app::Caller& c) {
+    return storage_->VerifyLog(c, *request);
+  });
+}
+
+grpc::ServerUnaryReactor* AdminService::CreateBackup(
+    grpc::CallbackServerContext* context,
+    const v1::CreateBackupRequest* request,
+    v1::CreateBackupResponse* response) {
+  return RunLong(context, response, [this](const app::Caller& c) {
+    return storage_->CreateBackup(c);
+  });
+}
+
+grpc::ServerUnaryReactor* AdminService::ListBackups(
+    grpc::CallbackServerContext* context, const v1::ListBackupsRequest* request,
+    v1::ListBackupsResponse* response) {
+  absl::StatusOr<app::Caller> caller = auth_->Authenticate(*context);
+  if (!caller.ok()) return FinishNow(context, caller.status());
+  absl::StatusOr<v1::ListBackupsResponse> listed =
+      storage_->ListBackups(*caller);
+  if (listed.ok()) *response = *std::move(listed);
+  return FinishNow(context, listed.status());
+}
+
+grpc::ServerUnaryReactor* AdminService::VerifyBackup(
+    grpc::CallbackServerContext* context,
+    const v1::VerifyBackupRequest* request,
+    v1::VerifyBackupResponse* response) {
+  return RunLong(context, response, [this, request](const app::Caller& c) {
+    return storage_->VerifyBackup(c, *request);
+  });
+}
+
+grpc::ServerUnaryReactor* AdminService::PruneBackups(
+    grpc::CallbackServerContext* context,
+    const v1::PruneBackupsRequest* request,
+    v1::PruneBackupsResponse* response) {
+  return RunLong(context, response, [this, request](const app::Caller& c) {
+    return storage_->PruneBackups(c, *request);
+  });
+}
+
 }  // namespace svledger::services

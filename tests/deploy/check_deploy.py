@@ -13,9 +13,16 @@ checks what can be checked without one, and what goes wrong most often:
            scrapes svledger's metrics port; Grafana gets the provisioning.
   k8s      the manifests parse; probes are gRPC probes on the gRPC port; the
            Services and the ServiceMonitor select the pods and name ports
-           they have; the volume is mounted at --data-dir; flags exist.
+           they have; --data-dir and --backup-dir are on volumes of their
+           own; flags exist. The backup CronJob runs the StatefulSet's
+           image, svctl's backup create, prune and verify in that order
+           against a Service's gRPC port (with TLS when the server has it),
+           a token from a mounted Secret; its pods are no Service's, and
+           the NetworkPolicies let them reach the gRPC port.
   systemd  ExecStart's flags exist; the data directory is the unit's
-           StateDirectory.
+           StateDirectory, the backup directory another writable one. The
+           backup unit is a oneshot running svctl's backup create, prune
+           and verify against --listen; its timer starts it, persistently.
 
 Usage: check_deploy.py CHECK --root REPO --svledger BIN --svctl BIN
 Exits 1 with every problem found, each naming the file.
@@ -39,6 +46,7 @@ def problem(where, what):
     PROBLEMS.append(f"{where}: {what}")
 
 
+@functools.lru_cache(maxsize=None)
 def flags_of(binary):
     """The long flags `binary --helpfull` lists."""
     out = subprocess.run([binary, "--helpfull"], capture_output=True,
@@ -50,7 +58,7 @@ def flags_of(binary):
     return names
 
 
-def check_flags(where, args, known):
+def check_flags(where, args, known, program="svledger"):
     """Every --flag in args is one of `known` (booleans may take no-)."""
     for arg in args:
         if not arg.startswith("--"):
@@ -62,7 +70,7 @@ def check_flags(where, args, known):
         bare = (flag[3:] if flag.startswith("no_") else
                 flag[2:] if flag.startswith("no") else flag)
         if flag not in known and bare not in known:
-            problem(where, f"svledger has no flag --{name}")
+            problem(where, f"{program} has no flag --{name}")
 
 
 def flag_value(args, name):
@@ -74,6 +82,59 @@ def flag_value(args, name):
 
 def port_of(address):
     return int(address.rsplit(":", 1)[1]) if address else None
+
+
+def inside(path, folder):
+    """Whether `path` is `folder` or under it."""
+    return os.path.commonpath([path, folder]) == os.path.normpath(folder)
+
+
+def nested(a, b):
+    """Whether directory a is b, or one is inside the other."""
+    return inside(a, b) or inside(b, a)
+
+
+# ---------------------------------------------------------------- backups
+
+# svctl's default --server, and what a backup job runs, in this order.
+SVCTL_SERVER = "127.0.0.1:50051"
+BACKUP_STEPS = [("backup", "create"), ("backup", "prune"),
+                ("backup", "verify")]
+
+
+@functools.lru_cache(maxsize=None)
+def usage_of(binary):
+    """What `binary --help` prints: the usage line names the commands."""
+    out = subprocess.run([binary, "--help"], capture_output=True, text=True,
+                         check=False)
+    return out.stdout + out.stderr
+
+
+def check_backup_steps(where, steps, svctl):
+    """`steps` (each svctl's arguments) are backup create, prune --keep=N
+    and verify, in that order, each with flags svctl has and a token."""
+    known = flags_of(svctl)
+    usage = usage_of(svctl)
+    commands = []
+    for step in steps:
+        check_flags(where, step, known, "svctl")
+        command = tuple(a for a in step if not a.startswith("-"))
+        if command[:1] and command[0] not in [c[0] for c in commands] and \
+                not re.search(rf"(?<![\w-]){re.escape(command[0])}(?![\w-])",
+                              usage):
+            problem(where, f"svctl --help names no command {command[0]}")
+        commands.append(command)
+        if flag_value(step, "token-file") is None:
+            problem(where, f"svctl {' '.join(command)} has no --token-file "
+                    "(the backup commands are admin only)")
+        if command == ("backup", "prune"):
+            keep = flag_value(step, "keep")
+            if keep is None or not keep.isdigit() or int(keep) < 1:
+                problem(where, "svctl backup prune needs --keep=N, N >= 1")
+    if commands != BACKUP_STEPS:
+        ran = "; ".join("svctl " + " ".join(c) for c in commands)
+        problem(where, f"runs {ran or 'no svctl'}: should be " +
+                "; ".join("svctl " + " ".join(c) for c in BACKUP_STEPS))
 
 
 # ---------------------------------------------------------------- docker
@@ -217,7 +278,7 @@ def check_docker(args):
         problem(where, "no HEALTHCHECK")
     else:
         command = exec_form(health[-1].split("CMD", 1)[1].strip())
-        check_flags(where, command[1:-1], flags_of(args.svctl))
+        check_flags(where, command[1:-1], flags_of(args.svctl), "svctl")
         if command[0] != "svctl" or command[-1] != "health":
             problem(where, "HEALTHCHECK should be `svctl ... health`")
         if port_of(flag_value(command, "server")) != listen:
@@ -308,7 +369,8 @@ def check_k8s(args):
     kinds = {}
     for where, doc in docs:
         kinds.setdefault(doc["kind"], []).append((where, doc))
-    for kind in ("StatefulSet", "Service", "ServiceMonitor", "NetworkPolicy"):
+    for kind in ("StatefulSet", "Service", "ServiceMonitor", "NetworkPolicy",
+                 "CronJob"):
         if kind not in kinds:
             problem("deploy/k8s", f"no {kind}")
     if PROBLEMS:
@@ -345,6 +407,17 @@ def check_k8s(args):
     data_dir = flag_value(container_args, "data-dir")
     if mounts.get(data_dir) not in claims:
         problem(where, f"--data-dir {data_dir} is not on a persistent volume")
+    # Backups on a volume of their own: losing the data's keeps them.
+    backup_dir = flag_value(container_args, "backup-dir")
+    if backup_dir is None:
+        problem(where, "no --backup-dir: the backup CronJob would fail")
+    elif (data_dir and nested(backup_dir, data_dir)) or \
+            mounts.get(backup_dir) == mounts.get(data_dir):
+        problem(where, f"--backup-dir {backup_dir} should be on another "
+                "volume than --data-dir")
+    elif mounts.get(backup_dir) not in claims:
+        problem(where, f"--backup-dir {backup_dir} is not on a persistent "
+                "volume")
     if sts["spec"].get("replicas", 1) != 1:
         problem(where, "a data directory has one writer: replicas must be 1")
 
@@ -364,17 +437,16 @@ def check_k8s(args):
     # The pods bind what they must and no more: no privilege, no
     # capability, a read-only root; and a NetworkPolicy admits only gRPC
     # clients and Prometheus, each on its own port.
-    context = container.get("securityContext", {})
-    if context.get("allowPrivilegeEscalation") is not False or \
-            context.get("readOnlyRootFilesystem") is not True or \
-            context.get("capabilities", {}).get("drop") != ["ALL"]:
+    if not hardened(container):
         problem(where, "the container should drop ALL capabilities, forbid "
                 "privilege escalation and have a read-only root")
-    where, policy = kinds["NetworkPolicy"][0]
-    selector = policy["spec"]["podSelector"].get("matchLabels", {})
-    if not selector or any(pod_labels.get(k) != v
-                           for k, v in selector.items()):
-        problem(where, f"podSelector {selector} does not select the pods")
+    policies = [(w, p) for w, p in kinds["NetworkPolicy"]
+                if selects(p["spec"]["podSelector"], pod_labels)]
+    if len(policies) != 1:
+        problem("deploy/k8s/networkpolicy.yaml", f"{len(policies)} "
+                "NetworkPolicies select the svledger pods; should be one")
+        return
+    where, policy = policies[0]
     if set(policy["spec"].get("policyTypes", [])) != {"Ingress", "Egress"}:
         problem(where, "policyTypes should be Ingress and Egress")
     admitted = set()
@@ -412,25 +484,249 @@ def check_k8s(args):
                 problem(where, f"scrapes port {endpoint['port']}, which the "
                         "Service does not name")
 
+    check_backup_cronjob(args, kinds, sts, policy)
+
+
+def hardened(container):
+    """No privilege, no capability, a read-only root."""
+    context = container.get("securityContext", {})
+    return context.get("allowPrivilegeEscalation") is False and \
+        context.get("readOnlyRootFilesystem") is True and \
+        context.get("capabilities", {}).get("drop") == ["ALL"]
+
+
+def selects(selector, labels):
+    """Whether a non-empty label selector (matchLabels, matchExpressions)
+    selects `labels`."""
+    if not selector:
+        return False
+    if any(labels.get(k) != v
+           for k, v in (selector.get("matchLabels") or {}).items()):
+        return False
+    for e in selector.get("matchExpressions", []):
+        key, op, values = e["key"], e["operator"], e.get("values", [])
+        if (op == "In" and labels.get(key) not in values) or \
+                (op == "NotIn" and labels.get(key) in values) or \
+                (op == "Exists" and key not in labels) or \
+                (op == "DoesNotExist" and key in labels):
+            return False
+    return True
+
+
+def admits(policy, direction, labels, ports):
+    """Whether `policy`'s ingress (direction "from") or egress ("to") rules
+    let pods of this namespace labelled `labels` through on one of `ports`
+    (names or numbers). A namespaceSelector other than {} is taken not to
+    match: this namespace's labels are not known here."""
+    key = "ingress" if direction == "from" else "egress"
+    for rule in policy["spec"].get(key) or []:
+        rule_ports = [p.get("port") for p in rule.get("ports") or []]
+        if rule_ports and None not in rule_ports and \
+                not set(rule_ports) & set(ports):
+            continue
+        peers = rule.get(direction)
+        if not peers:
+            return True
+        for peer in peers:
+            if "ipBlock" in peer or \
+                    peer.get("namespaceSelector") not in (None, {}):
+                continue
+            if not peer.get("podSelector") or \
+                    selects(peer["podSelector"], labels):
+                return True
+    return False
+
+
+def check_backup_cronjob(args, kinds, sts, sts_policy):
+    """The backup CronJob: svctl in the StatefulSet's image, asking one of
+    the Services here for backup create, prune and verify."""
+    where, cron = kinds["CronJob"][0]
+    if cron["spec"].get("concurrencyPolicy") != "Forbid":
+        problem(where, "concurrencyPolicy should be Forbid (one backup at "
+                "a time)")
+    pod = cron["spec"]["jobTemplate"]["spec"]["template"]
+    labels = pod["metadata"].get("labels", {})
+    spec = pod["spec"]
+    sts_pod = sts["spec"]["template"]
+    sts_container = sts_pod["spec"]["containers"][0]
+    sts_args = sts_container.get("args", [])
+    grpc_port = port_of(flag_value(sts_args, "listen"))
+    if spec.get("securityContext", {}).get("runAsNonRoot") is not True:
+        problem(where, "the pod should set runAsNonRoot")
+
+    # Each step is svctl in exec form, in the server's image, hardened,
+    # with its token and CA from mounted Secrets and a Service's gRPC port
+    # as --server.
+    services = {s["metadata"]["name"]: s for _, s in kinds["Service"]}
+    volumes = {v["name"]: v for v in spec.get("volumes", [])}
+    steps = []
+    for container in spec.get("initContainers", []) + spec["containers"]:
+        name = container["name"]
+        if container.get("image") != sts_container.get("image"):
+            problem(where, f"{name} runs {container.get('image')}, not the "
+                    f"StatefulSet's {sts_container.get('image')}")
+        argv = container.get("command", []) + container.get("args", [])
+        if not argv or os.path.basename(argv[0]) != "svctl":
+            problem(where, f"{name} should run svctl, in exec form")
+            continue
+        steps.append(argv[1:])
+        if not hardened(container):
+            problem(where, f"{name} should drop ALL capabilities, forbid "
+                    "privilege escalation and have a read-only root")
+        for flag in ("token-file", "tls-ca", "tls-cert", "tls-key"):
+            path = flag_value(argv, flag)
+            if path is None:
+                continue
+            mount = [m for m in container.get("volumeMounts", [])
+                     if inside(path, m["mountPath"])]
+            if not mount:
+                problem(where, f"{name}: --{flag} {path} is on no volume")
+            elif "secret" not in volumes.get(mount[0]["name"], {}):
+                problem(where, f"{name}: --{flag} {path} should come from a "
+                        "Secret")
+        server = flag_value(argv, "server") or SVCTL_SERVER
+        host, _, port = server.rpartition(":")
+        service = services.get(host.split(".")[0])
+        if service is None:
+            problem(where, f"{name}: --server {server} is no Service here")
+        elif not any(str(p["port"]) == port and
+                     p["targetPort"] in ("grpc", grpc_port)
+                     for p in service["spec"]["ports"]):
+            problem(where, f"{name}: --server {server} is not the Service's "
+                    "gRPC port")
+        if flag_value(sts_args, "tls-cert") and \
+                flag_value(argv, "tls-ca") is None:
+            problem(where, f"{name}: the server speaks TLS: svctl needs "
+                    "--tls-ca")
+    check_backup_steps(where, steps, args.svctl)
+
+    # Its pods are no Service's backend, and may reach the gRPC port.
+    for service_where, service in kinds["Service"]:
+        if selects({"matchLabels": service["spec"]["selector"]}, labels):
+            problem(service_where, f"selects the backup CronJob's pods "
+                    f"({labels}): clients would be sent to them")
+    if selects(sts["spec"]["selector"], labels):
+        problem(where, "its pods have the StatefulSet's labels")
+    grpc = ("grpc", grpc_port)
+    sts_policy_where = [w for w, p in kinds["NetworkPolicy"]
+                        if p is sts_policy][0]
+    if not admits(sts_policy, "from", labels, grpc):
+        problem(sts_policy_where, "does not admit the backup CronJob's pods "
+                f"({labels}) to the gRPC port")
+    for policy_where, policy in kinds["NetworkPolicy"]:
+        if not selects(policy["spec"]["podSelector"], labels) or \
+                "Egress" not in policy["spec"].get("policyTypes", []):
+            continue
+        if not admits(policy, "to", sts_pod["metadata"]["labels"], grpc):
+            problem(policy_where, "lets the backup CronJob's pods reach no "
+                    "svledger gRPC port")
+        if not any(53 in [p.get("port") for p in rule.get("ports") or []]
+                   for rule in policy["spec"].get("egress") or []):
+            problem(policy_where, "lets the backup CronJob's pods reach no "
+                    "DNS (port 53), which --server's name needs")
+
 
 # ---------------------------------------------------------------- systemd
 
+def read_unit(path):
+    """A unit file's settings, {key: [values]} in file order (a key may
+    repeat, e.g. ExecStart in a oneshot), all sections together."""
+    unit = {}
+    for line in open(path):
+        line = line.strip()
+        if "=" in line and not line.startswith(("#", ";")):
+            key, _, value = line.partition("=")
+            unit.setdefault(key.strip(), []).append(value.strip())
+    return unit
+
+
+def unit_words(unit, key):
+    """The space-separated values of every `key` line."""
+    return " ".join(unit.get(key, [])).split()
+
+
 def check_systemd(args):
     where = "deploy/svledger.service"
-    unit = {}
-    for line in open(os.path.join(args.root, where)):
-        if "=" in line and not line.startswith("#"):
-            key, _, value = line.strip().partition("=")
-            unit[key] = value
-    command = shlex.split(unit["ExecStart"])
+    unit = read_unit(os.path.join(args.root, where))
+    command = shlex.split(unit["ExecStart"][-1])
     if not command[0].endswith("/svledger"):
         problem(where, "ExecStart should run svledger")
     check_flags(where, command[1:], flags_of(args.svledger))
-    if flag_value(command, "data-dir") != "/var/lib/" + unit.get(
-            "StateDirectory", ""):
+    state = ["/var/lib/" + d for d in unit_words(unit, "StateDirectory")]
+    data_dir = flag_value(command, "data-dir")
+    if data_dir not in state:
         problem(where, "--data-dir should be the StateDirectory")
-    if unit.get("User") in (None, "root"):
+    # ProtectSystem=strict: only these may be written.
+    writable = state + [p.lstrip("-+") for p in
+                        unit_words(unit, "ReadWritePaths")]
+    backup_dir = flag_value(command, "backup-dir")
+    if backup_dir is None:
+        problem(where, "no --backup-dir: svledger-backup.service would fail")
+    elif data_dir and nested(backup_dir, data_dir):
+        problem(where, f"--backup-dir {backup_dir} should be outside "
+                "--data-dir")
+    elif not any(inside(backup_dir, w) for w in writable):
+        problem(where, f"--backup-dir {backup_dir} is not writable: add it "
+                "to StateDirectory or ReadWritePaths")
+    if unit.get("User", [None])[-1] in (None, "root"):
         problem(where, "should run as its own user")
+    check_systemd_backup(args, command)
+
+
+def check_systemd_backup(args, server_command):
+    """svledger-backup.service asks the server svledger.service runs for
+    backup create, prune and verify; svledger-backup.timer starts it."""
+    where = "deploy/svledger-backup.service"
+    path = os.path.join(args.root, where)
+    if not os.path.isfile(path):
+        problem(where, "missing")
+        return
+    unit = read_unit(path)
+    if unit.get("Type") != ["oneshot"]:
+        problem(where, "should be Type=oneshot (its ExecStart lines run in "
+                "turn, each once)")
+    if unit.get("User", [None])[-1] in (None, "root"):
+        problem(where, "should run as its own user")
+    if "svledger.service" not in unit_words(unit, "After"):
+        problem(where, "should be After=svledger.service")
+    listen = flag_value(server_command, "listen")
+    steps = []
+    for line in unit.get("ExecStart", []):
+        # systemd's prefixes (-, @, +, !, :); "-" would hide a failure.
+        prefixes = line[:len(line) - len(line.lstrip("-@+!:"))]
+        if "-" in prefixes:
+            problem(where, f"ExecStart={line[:40]}...: a failed step must "
+                    "fail the unit (no '-')")
+        command = shlex.split(line[len(prefixes):])
+        if not command[0].endswith("/svctl"):
+            problem(where, f"ExecStart {command[0]} should be svctl")
+            continue
+        steps.append(command[1:])
+        server = flag_value(command, "server") or SVCTL_SERVER
+        if server != listen:
+            problem(where, f"svctl calls {server}; svledger listens on "
+                    f"{listen}")
+        if flag_value(server_command, "tls-cert") and \
+                flag_value(command, "tls-ca") is None:
+            problem(where, "the server speaks TLS: svctl needs --tls-ca")
+    check_backup_steps(where, steps, args.svctl)
+
+    where = "deploy/svledger-backup.timer"
+    path = os.path.join(args.root, where)
+    if not os.path.isfile(path):
+        problem(where, "missing")
+        return
+    timer = read_unit(path)
+    started = timer.get("Unit", ["svledger-backup.service"])[-1]
+    if started != "svledger-backup.service":
+        problem(where, f"starts {started}, not svledger-backup.service")
+    if not timer.get("OnCalendar"):
+        problem(where, "has no OnCalendar= (when to back up)")
+    if timer.get("Persistent", ["false"])[-1] not in ("true", "yes", "1"):
+        problem(where, "should be Persistent=true (a run missed while the "
+                "machine was off happens at boot)")
+    if "timers.target" not in unit_words(timer, "WantedBy"):
+        problem(where, "should be WantedBy=timers.target")
 
 
 def main():
