@@ -4,6 +4,7 @@
 #include "eventstore/event_store.h"
 
 #include <pthread.h>
+#include <sys/statvfs.h>
 
 #include <algorithm>
 #include <cstdio>
@@ -11,6 +12,7 @@
 #include <system_error>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/notification.h"
@@ -139,8 +141,8 @@ absl::Status UpgradeToChain(RocksHandles& h, bool sync) {
     absl::StatusOr<uint64_t> position = format::DecodeU64(View(it->key()));
     if (!position.ok()) return position.status();
     if (*position != done + 1) {
-      return absl::DataLossError(absl::StrCat(
-          "upgrading the log: position ", done + 1, " is missing"));
+      return absl::DataLossError(absl::StrCat("upgrading the log: position ",
+                                              done + 1, " is missing"));
     }
     const absl::string_view content = View(it->value());
     std::string hash = chain::Link(*position, prev, content);
@@ -268,7 +270,7 @@ EventStore::OpenDatabase(const EventStoreOptions& options) {
   db_options.IncreaseParallelism(2);
   db_options.max_background_jobs = 2;
   db_options.keep_log_file_num = 5;
-  db_options.info_log_level = rocksdb::InfoLogLevel::WARN_LEVEL;
+  db_options.info_log = StderrLogger("event log");
   db_options.max_open_files = options.max_open_files;
   // One writer thread by design; the concurrent memtable path only costs.
   db_options.allow_concurrent_memtable_write = false;
@@ -299,7 +301,26 @@ EventStore::OpenDatabase(const EventStoreOptions& options) {
   rocksdb::Status s =
       rocksdb::DB::Open(db_options, options.path, cfs, &handles, &raw);
   if (!s.ok()) {
-    return FromRocks(s, absl::StrCat("opening event log in ", options.path));
+    absl::Status opened =
+        FromRocks(s, absl::StrCat("opening event log in ", options.path));
+    if (s.IsCorruption() && !absl::StrContains(s.ToString(), ".sst")) {
+      // RocksDB names a damaged table file but not a damaged WAL: name
+      // the WAL files it replays.
+      std::string wals;
+      std::error_code ec;
+      for (const auto& entry :
+           std::filesystem::directory_iterator(options.path, ec)) {
+        if (entry.path().extension() == ".log") {
+          absl::StrAppend(&wals, wals.empty() ? "" : ", ",
+                          entry.path().filename().string());
+        }
+      }
+      if (!wals.empty()) {
+        opened = absl::DataLossError(absl::StrCat(
+            opened.message(), " (in a write-ahead log file: ", wals, ")"));
+      }
+    }
+    return opened;
   }
   auto h = std::make_unique<RocksHandles>();
   h->db.reset(raw);
@@ -308,7 +329,15 @@ EventStore::OpenDatabase(const EventStoreOptions& options) {
   h->stream_index = handles[2];
   h->event_ids = handles[3];
 
-  absl::Status checked = CheckFormatVersion(*h, options.sync);
+  absl::Status checked = absl::OkStatus();
+  if (options.verify_checksums_on_open) {
+    rocksdb::ReadOptions ro;
+    ro.fill_cache = false;
+    checked =
+        FromRocks(h->db->VerifyChecksum(ro),
+                  absl::StrCat("checking the event log in ", options.path));
+  }
+  if (checked.ok()) checked = CheckFormatVersion(*h, options.sync);
   absl::StatusOr<ChainHead> head =
       checked.ok() ? RecoverChainHead(*h) : absl::StatusOr<ChainHead>(checked);
   if (!head.ok()) {
@@ -371,6 +400,30 @@ void EventStore::Close() {
   }
   absl::MutexLock lock(&queue_mu_);
   closed_ = true;
+}
+
+std::string EventStore::DiskFull() const {
+  return absl::StrCat("the event log's disk is full (", options_.path, ": ",
+                      Space().free >> 20, " MiB free); ");
+}
+
+EventStore::DiskSpace EventStore::Space() const {
+  DiskSpace space;
+  struct statvfs fs;
+  if (statvfs(options_.path.c_str(), &fs) == 0) {
+    space.free = static_cast<uint64_t>(fs.f_bavail) * fs.f_frsize;
+  }
+  // What reopening writes: the WAL's contents as table files, a new WAL
+  // and MANIFEST, with room to spare.
+  space.needed = 8 << 20;
+  std::error_code ec;
+  for (const auto& entry :
+       std::filesystem::directory_iterator(options_.path, ec)) {
+    if (entry.path().extension() == ".log") {
+      space.needed += entry.file_size(ec);
+    }
+  }
+  return space;
 }
 
 absl::Status EventStore::failure() const {
@@ -527,6 +580,16 @@ absl::Status EventStore::Recover() {
     };
     drain_mu_.Await(absl::Condition(&drained));
   }
+  if (absl::IsResourceExhausted(failure())) {
+    // Reopening replays the WAL into table files: until the disk has room
+    // for that, keep the database open, serving reads, and say so.
+    const DiskSpace space = Space();
+    if (space.free < space.needed) {
+      return absl::ResourceExhaustedError(absl::StrCat(
+          DiskFull(), "appends resume by themselves once ",
+          ((space.needed - space.free) >> 20) + 1, " MiB more is free"));
+    }
+  }
   absl::WriterMutexLock lock(&db_mu_);
   if (db_ != nullptr) {
     if (absl::Status s = db_->Close(); !s.ok()) {
@@ -537,7 +600,14 @@ absl::Status EventStore::Recover() {
   }
   absl::StatusOr<std::pair<std::unique_ptr<Handles>, ChainHead>> reopened =
       OpenDatabase(options_);
-  if (!reopened.ok()) return reopened.status();  // reads: UNAVAILABLE
+  if (!reopened.ok()) {
+    // Reads go on from a read-only open, which writes nothing; the next
+    // try reopens for writing.
+    absl::StatusOr<std::unique_ptr<Handles>> readonly =
+        OpenLogReadOnly(options_.path);
+    if (readonly.ok()) db_ = *std::move(readonly);
+    return reopened.status();
+  }
   auto [handles, chain_head] = *std::move(reopened);
   const uint64_t head = chain_head.position;
   if (head < watcher_->head()) {
@@ -577,16 +647,23 @@ EventStore::Written EventStore::CommitBatch(
   Written written;
   written.appends = std::move(batch);
   if (absl::Status failed = failure(); !failed.ok()) {
-    absl::Status recovered = absl::UnavailableError("not yet retried");
+    // Between tries, the last try's error (a full disk says how much room
+    // it needs).
+    absl::Status recovered = last_recovery_error_.ok()
+                                 ? absl::UnavailableError("not yet retried")
+                                 : last_recovery_error_;
     if (absl::Now() - last_recovery_ >= options_.recovery_interval) {
       last_recovery_ = absl::Now();
-      recovered = Recover();
+      recovered = last_recovery_error_ = Recover();
     }
     if (!recovered.ok()) {
       for (std::unique_ptr<Pending>& append : written.appends) {
-        append->result = absl::UnavailableError(
-            absl::StrCat("event store is recovering from a storage error (",
-                         failed.message(), "); retry: ", recovered.message()));
+        append->result =
+            absl::IsResourceExhausted(recovered)
+                ? recovered
+                : absl::UnavailableError(absl::StrCat(
+                      "event store is recovering from a storage error (",
+                      failed.message(), "); retry: ", recovered.message()));
       }
       return written;
     }
@@ -626,10 +703,10 @@ EventStore::Written EventStore::CommitBatch(
       options_.sync && state.batch.GetDataSize() < options_.pipeline_min_bytes;
   rocksdb::Status s = db_->db->Write(wo, &state.batch);
   if (!s.ok()) {
-    absl::Status failed =
-        FromRocks(s,
-                  "committing appends (outcome unknown; retrying with the same "
-                  "event ids is safe)");
+    absl::Status failed = FromRocks(
+        s, absl::StrCat(s.IsNoSpace() ? DiskFull() : "",
+                        "committing appends (outcome unknown; retrying with "
+                        "the same event ids is safe)"));
     Fail(failed);
     for (std::unique_ptr<Pending>& append : written.appends) {
       if (append->result.ok()) append->result = failed;
@@ -693,10 +770,12 @@ void EventStore::SyncerLoop() {
       for (Written& w : batches) {
         for (std::unique_ptr<Pending>& append : w.appends) {
           if (append->result.ok()) {
-            append->result = absl::InternalError(absl::StrCat(
-                "appends not known to be durable (retrying with the same "
-                "event ids after reopening is safe): ",
-                synced.message()));
+            append->result = absl::Status(
+                absl::IsResourceExhausted(synced) ? synced.code()
+                                                  : absl::StatusCode::kInternal,
+                absl::StrCat("appends not known to be durable (retrying with "
+                             "the same event ids after reopening is safe): ",
+                             synced.message()));
           }
         }
       }

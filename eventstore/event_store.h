@@ -73,13 +73,19 @@ struct EventStoreOptions {
   // the log's descriptors are known and cannot be starved by sockets
   // (server/descriptors.h plans the process's descriptors). Default 256.
   int max_open_files = 256;
-  // After a failed write or sync the store refuses appends (UNAVAILABLE)
+  // After a failed write or sync the store refuses appends (UNAVAILABLE;
+  // RESOURCE_EXHAUSTED while the disk is too full to reopen)
   // until it has reopened its database in place, which it tries on the
   // first append at least this long after the last try. Reopening recovers
   // a consistent prefix of the log; an append answered INTERNAL may or may
   // not be in it, and retrying it with the same event ids is safe. Default
   // 1 s.
   absl::Duration recovery_interval = absl::Seconds(1);
+  // At open, read every table file of the log and check its block
+  // checksums (RocksDB's VerifyChecksum), so that a damaged file stops the
+  // start instead of failing reads later. Costs a read of the whole log
+  // (bench/verify_bench measures it). Default true.
+  bool verify_checksums_on_open = true;
   // Bounds on what clients control.
   Limits limits;
   // Test hook, called on the syncer thread before each sync of the log; an
@@ -122,8 +128,10 @@ class EventStore {
  public:
   // Opens (creating if needed) the log in options.path and recovers its
   // head. Errors: FAILED_PRECONDITION for a database of another format
-  // version; the RocksDB error for anything else (such as a data directory
-  // locked by another process).
+  // version; DATA_LOSS naming the file for a damaged or truncated one (a
+  // table file, or a WAL record other than an incomplete last one); the
+  // RocksDB error for anything else (such as a data directory locked by
+  // another process).
   static absl::StatusOr<std::unique_ptr<EventStore>> Open(
       EventStoreOptions options);
 
@@ -155,6 +163,12 @@ class EventStore {
   //   UNAVAILABLE       the store is closed or its queue is full.
   //   UNAVAILABLE       also: the store is recovering from a failed write
   //                     or sync (see recovery_interval); retry.
+  //   RESOURCE_EXHAUSTED the log's disk is full, naming it and how much
+  //                     room reopening needs: the write (or the appends in
+  //                     flight, outcome unknown, safe to retry by event id)
+  //                     failed, and later appends are refused at once until
+  //                     that much is free; then the store reopens by itself.
+  //                     Reads go on meanwhile.
   //   INTERNAL          the write or its sync failed; it may or may not
   //                     have become durable. Retrying with the same ids
   //                     is safe once the store has recovered.
@@ -277,6 +291,13 @@ class EventStore {
       absl::string_view stream_id);
   // Caches a stream's written head. Writer only.
   void RememberHead(absl::string_view stream_id, uint64_t version);
+  struct DiskSpace {
+    uint64_t free = 0;    // bytes free on the log's disk
+    uint64_t needed = 0;  // bytes reopening the log needs
+  };
+  DiskSpace Space() const;
+  // "the event log's disk is full (<path>: N MiB free); ".
+  std::string DiskFull() const;
   // The first error that poisoned the store (a failed sync), or OK.
   absl::Status failure() const;
   void Fail(const absl::Status& status);
@@ -312,8 +333,10 @@ class EventStore {
 
   mutable absl::Mutex failure_mu_;
   absl::Status failure_ ABSL_GUARDED_BY(failure_mu_);
-  // When the writer last tried to Recover (real time). Writer only.
+  // When the writer last tried to Recover (real time), and what came of it.
+  // Writer only.
   absl::Time last_recovery_ = absl::InfinitePast();
+  absl::Status last_recovery_error_ = absl::UnavailableError("not yet tried");
 
   // Group commits handed to the syncer, and those it has finished with, so
   // that Recover knows when the pipeline holds nothing of the old database.

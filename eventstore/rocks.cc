@@ -1,8 +1,12 @@
 #include "eventstore/rocks.h"
 
+#include <cstdarg>
+#include <cstdio>
 #include <cstring>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "eventstore/format.h"
 
 namespace svledger::eventstore {
 
@@ -27,10 +31,35 @@ std::shared_ptr<const rocksdb::SliceTransform> NewStreamPrefixTransform() {
   return std::make_shared<StreamPrefixTransform>();
 }
 
+namespace {
+
+class StderrRocksLogger final : public rocksdb::Logger {
+ public:
+  explicit StderrRocksLogger(std::string name)
+      : rocksdb::Logger(rocksdb::InfoLogLevel::WARN_LEVEL),
+        name_(std::move(name)) {}
+  using rocksdb::Logger::Logv;
+  void Logv(const char* format, va_list ap) override {
+    char line[1024];
+    std::vsnprintf(line, sizeof line, format, ap);
+    std::fprintf(stderr, "rocksdb (%s): %s\n", name_.c_str(), line);
+  }
+
+ private:
+  const std::string name_;
+};
+
+}  // namespace
+
+std::shared_ptr<rocksdb::Logger> StderrLogger(std::string name) {
+  return std::make_shared<StderrRocksLogger>(std::move(name));
+}
+
 absl::Status FromRocks(const rocksdb::Status& status,
                        absl::string_view context) {
   if (status.ok()) return absl::OkStatus();
   std::string message = absl::StrCat(context, ": ", status.ToString());
+  if (status.IsNoSpace()) return absl::ResourceExhaustedError(message);
   switch (status.code()) {
     case rocksdb::Status::kNotFound:
       return absl::NotFoundError(message);
@@ -45,6 +74,33 @@ absl::Status FromRocks(const rocksdb::Status& status,
     default:
       return absl::InternalError(message);
   }
+}
+
+absl::StatusOr<std::unique_ptr<RocksHandles>> OpenLogReadOnly(
+    const std::string& path) {
+  rocksdb::DBOptions db_options;
+  db_options.info_log = StderrLogger("event log, read-only");
+  db_options.max_open_files = 256;
+  std::vector<rocksdb::ColumnFamilyDescriptor> cfs = {
+      {rocksdb::kDefaultColumnFamilyName, {}},
+      {format::kEventsCf, {}},
+      {format::kStreamIndexCf, {}},
+      {format::kEventIdsCf, {}},
+  };
+  std::vector<rocksdb::ColumnFamilyHandle*> handles;
+  rocksdb::DB* raw = nullptr;
+  rocksdb::Status s =
+      rocksdb::DB::OpenForReadOnly(db_options, path, cfs, &handles, &raw);
+  if (!s.ok()) {
+    return FromRocks(s, absl::StrCat("opening the event log in ", path));
+  }
+  auto h = std::make_unique<RocksHandles>();
+  h->db.reset(raw);
+  h->meta = handles[0];
+  h->events = handles[1];
+  h->stream_index = handles[2];
+  h->event_ids = handles[3];
+  return h;
 }
 
 absl::Status RocksHandles::Close() {

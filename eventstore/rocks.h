@@ -32,6 +32,12 @@ inline rocksdb::Slice ToSlice(absl::string_view view) {
 // in order, so each insert lands right after the previous one of its stream.
 std::shared_ptr<const rocksdb::SliceTransform> NewStreamPrefixTransform();
 
+// RocksDB's info log for a database, written to stderr (warnings and worse,
+// each line prefixed with `name`) instead of a LOG file beside it: a LOG
+// file shares the database's disk, and when that disk is full RocksDB's own
+// recovery logs to a file that has failed (an assertion in Debian's build).
+std::shared_ptr<rocksdb::Logger> StderrLogger(std::string name);
+
 // Translates a RocksDB status, prefixing `context` to its message.
 absl::Status FromRocks(const rocksdb::Status& status,
                        absl::string_view context);
@@ -47,6 +53,11 @@ struct RocksHandles {
   // Releases the column family handles and closes the database.
   absl::Status Close();
 };
+
+// Opens the log database in `path` read-only: nothing is written, so it
+// works on a full disk or a copy. Errors: RocksDB's, naming the path.
+absl::StatusOr<std::unique_ptr<RocksHandles>> OpenLogReadOnly(
+    const std::string& path);
 
 // The last event's position and chain hash (genesis for an empty log).
 // Defined in event_store.cc.

@@ -66,7 +66,8 @@ RangeResult VerifyRange(const RocksHandles& h, const rocksdb::Snapshot* snap,
     absl::StatusOr<chain::Sealed> sealed =
         chain::Split(expected, View(it->value()));
     if (!sealed.ok()) {
-      result.broken = ChainBreak{expected, "the stored value has no chain hash"};
+      result.broken =
+          ChainBreak{expected, "the stored value has no chain hash"};
       return result;
     }
     if (chain::Link(expected, prev, sealed->content) != sealed->hash) {
@@ -106,9 +107,9 @@ absl::StatusOr<ChainReport> VerifyIn(const RocksHandles& h,
   for (size_t i = 0; i < options.anchors.size(); ++i) {
     const ChainAnchor& anchor = options.anchors[i];
     if (anchor.position == 0 || anchor.position > head) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "anchors[", i, "].position: ", anchor.position,
-          " is not in the log (1 to ", head, ")"));
+      return absl::InvalidArgumentError(
+          absl::StrCat("anchors[", i, "].position: ", anchor.position,
+                       " is not in the log (1 to ", head, ")"));
     }
     if (anchor.hash.size() != chain::kHashBytes) {
       return absl::InvalidArgumentError(
@@ -158,11 +159,10 @@ absl::StatusOr<ChainReport> VerifyIn(const RocksHandles& h,
     check.position = anchor.position;
     check.found = stored_hash(anchor.position);
     // An anchor proves something only over an unbroken chain up to it.
-    check.matched =
-        check.found == anchor.hash &&
-        (!report.broken.has_value() ||
-         report.broken->position > anchor.position) &&
-        anchor.position <= through;
+    check.matched = check.found == anchor.hash &&
+                    (!report.broken.has_value() ||
+                     report.broken->position > anchor.position) &&
+                    anchor.position <= through;
     report.anchors.push_back(std::move(check));
   }
   report.took = absl::Now() - start;
@@ -188,37 +188,18 @@ absl::StatusOr<ChainReport> EventStore::VerifyChain(
 
 absl::StatusOr<ChainReport> VerifyChainAt(const std::string& path,
                                           const VerifyChainOptions& options) {
-  rocksdb::DBOptions db_options;
-  db_options.info_log_level = rocksdb::InfoLogLevel::HEADER_LEVEL;
-  db_options.max_open_files = 256;
-  std::vector<rocksdb::ColumnFamilyDescriptor> cfs = {
-      {rocksdb::kDefaultColumnFamilyName, {}},
-      {format::kEventsCf, {}},
-      {format::kStreamIndexCf, {}},
-      {format::kEventIdsCf, {}},
-  };
-  std::vector<rocksdb::ColumnFamilyHandle*> handles;
-  rocksdb::DB* raw = nullptr;
-  rocksdb::Status s =
-      rocksdb::DB::OpenForReadOnly(db_options, path, cfs, &handles, &raw);
-  if (!s.ok()) {
-    return FromRocks(s, absl::StrCat("opening the event log in ", path));
-  }
-  RocksHandles h;
-  h.db.reset(raw);
-  h.meta = handles[0];
-  h.events = handles[1];
-  h.stream_index = handles[2];
-  h.event_ids = handles[3];
+  absl::StatusOr<std::unique_ptr<RocksHandles>> opened = OpenLogReadOnly(path);
+  if (!opened.ok()) return opened.status();
+  RocksHandles& h = **opened;
   absl::StatusOr<ChainReport> report = [&]() -> absl::StatusOr<ChainReport> {
     std::string version;
     rocksdb::Status v = h.db->Get(rocksdb::ReadOptions(), h.meta,
                                   format::kFormatVersionKey, &version);
     if (!v.ok() || version != absl::StrCat(format::kFormatVersion)) {
-      return absl::FailedPreconditionError(absl::StrCat(
-          path, ": not an event log of format version ",
-          format::kFormatVersion, " (found '", version,
-          "'); open it with the server once to upgrade it"));
+      return absl::FailedPreconditionError(
+          absl::StrCat(path, ": not an event log of format version ",
+                       format::kFormatVersion, " (found '", version,
+                       "'); open it with the server once to upgrade it"));
     }
     // The head is the last key, whatever its value holds: a damaged last
     // event is a break to report, not a reason to give up.

@@ -3,6 +3,7 @@
 #include <pthread.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <future>
 #include <iterator>
 #include <set>
@@ -197,9 +198,7 @@ absl::Status ContractProjection::ApplyBatch(Batch batch,
     puts.emplace_back(format::kSkippedKey,
                       format::EncodeU64(this->skipped() + skipped));
   }
-  if (absl::Status s = options_.table->Write(puts, logging); !s.ok()) {
-    return s;
-  }
+  if (absl::Status s = WriteUntilStopped(puts, logging); !s.ok()) return s;
   skipped_.fetch_add(skipped, std::memory_order_relaxed);
   applied_.store(checkpoint, std::memory_order_release);
   if (options_.on_applied) {
@@ -215,6 +214,41 @@ absl::Status ContractProjection::ApplyBatch(Batch batch,
                         {checkpoint, sorted(changed), sorted(judged), false});
   }
   return absl::OkStatus();
+}
+
+absl::Status ContractProjection::WriteUntilStopped(
+    const std::vector<std::pair<std::string, std::string>>& puts,
+    ProjectionTable::Logging logging) {
+  absl::Status s = options_.table->Write(puts, logging);
+  // The batch is applied in memory already: applying it again would count
+  // it twice, so a failed write (a full disk) is retried as it is, the
+  // database resumed first, until it lands or the follower stops. Queries
+  // keep answering from memory meanwhile. A rebuild's unlogged writes are
+  // not retried: its table is dropped and the rebuild fails.
+  absl::Duration backoff = absl::Milliseconds(100);
+  bool told = false;
+  while (!s.ok() && logging == ProjectionTable::Logging::kLogged) {
+    if (!told) {
+      std::fprintf(stderr,
+                   "projections: cannot save applied events (%s); retrying "
+                   "until it works\n",
+                   s.ToString().c_str());
+      told = true;
+    }
+    {
+      absl::MutexLock lock(&follow_mu_);
+      if (follow_mu_.AwaitWithTimeout(absl::Condition(&stopping_), backoff)) {
+        return s;
+      }
+    }
+    backoff = std::min(backoff * 2, absl::Seconds(2));
+    (void)options_.table->Resume();  // the next write says whether it did
+    s = options_.table->Write(puts, logging);
+  }
+  if (told && s.ok()) {
+    std::fprintf(stderr, "projections: saving applied events again\n");
+  }
+  return s;
 }
 
 absl::Status ContractProjection::CatchUp() {

@@ -161,6 +161,12 @@ class ContractProjection {
   std::atomic<uint64_t> applied_{0};
   std::atomic<uint64_t> skipped_{0};
 
+  // Writes a batch's records, retrying a failed logged write until it
+  // works or Stop is called (then its error).
+  absl::Status WriteUntilStopped(
+      const std::vector<std::pair<std::string, std::string>>& puts,
+      ProjectionTable::Logging logging);
+
   mutable absl::Mutex follow_mu_;
   bool stopping_ ABSL_GUARDED_BY(follow_mu_) = false;
   absl::Status failure_ ABSL_GUARDED_BY(follow_mu_);

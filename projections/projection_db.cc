@@ -54,6 +54,10 @@ absl::Status ProjectionTable::Write(
   return FromRocks(db_->Write(options, &batch), cf_name_);
 }
 
+absl::Status ProjectionTable::Resume() {
+  return FromRocks(db_->Resume(), cf_name_);
+}
+
 absl::Status ProjectionTable::Flush() {
   return FromRocks(db_->Flush(rocksdb::FlushOptions(), cf_), cf_name_);
 }
@@ -95,6 +99,7 @@ absl::StatusOr<std::unique_ptr<ProjectionDb>> ProjectionDb::Open(
   options.create_if_missing = true;
   options.create_missing_column_families = true;
   options.max_open_files = max_open_files;
+  options.info_log = eventstore::StderrLogger("projections");
   std::vector<std::string> names;
   if (!rocksdb::DB::ListColumnFamilies(options, path, &names).ok()) {
     names = {rocksdb::kDefaultColumnFamilyName};

@@ -56,6 +56,10 @@ class ProjectionTable {
       const std::vector<std::pair<std::string, std::string>>& puts,
       Logging logging = Logging::kLogged);
 
+  // After a failed write (a full disk), asks RocksDB to resume writing;
+  // an error if it cannot yet.
+  absl::Status Resume();
+
   // Persists unlogged writes (flushes the memtable). Blocks.
   absl::Status Flush();
 

@@ -253,6 +253,14 @@ absl::Status Server::OpenStorage() {
   store_options.max_open_files = descriptors_.log_files;
   absl::StatusOr<std::unique_ptr<eventstore::EventStore>> store =
       eventstore::EventStore::Open(store_options);
+  if (absl::IsDataLoss(store.status())) {
+    return absl::DataLossError(absl::StrCat(
+        store.status().message(),
+        "\nThe event log cannot be read as it was written; svledger will "
+        "not serve a shortened log. Restore it from a backup into a new "
+        "directory (svledger restore --from=BACKUP_DIR --data-dir=NEW_DIR) "
+        "and start the server there."));
+  }
   if (!store.ok()) return store.status();
   store_ = *std::move(store);
 
