@@ -92,9 +92,10 @@ TEST(ReadmeTest, EverySvctlCommandWorksAgainstTheDemo) {
   const std::vector<std::string> commands = ReadmeCommands();
   ASSERT_GE(commands.size(), 30u) << "the README's commands were not found";
   testing::TempDir dir;
+  testing::TempDir backups;  // as ./scripts/run keeps them: beside the data
   testing::Subprocess server(
       {SVLEDGER_PATH, "--listen=127.0.0.1:0", "--metrics-listen=127.0.0.1:0",
-       "--data-dir=" + dir.path(),
+       "--data-dir=" + dir.path(), "--backup-dir=" + backups.path(),
        std::string("--frameworks-dir=") + SVLEDGER_ROOT + "/frameworks",
        "--demo", "--dev-auth"});
   std::optional<std::string> line = server.ReadLine(absl::Seconds(60));
