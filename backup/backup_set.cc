@@ -52,10 +52,12 @@ absl::Status FromIo(const rocksdb::IOStatus& s, absl::string_view context) {
 }
 
 absl::StatusOr<std::unique_ptr<rocksdb::BackupEngine>> OpenEngine(
-    const std::string& dir) {
+    const std::string& dir, uint64_t max_bytes_per_second) {
+  rocksdb::BackupEngineOptions options = EngineOptions(dir);
+  options.backup_rate_limit = max_bytes_per_second;
   rocksdb::BackupEngine* engine = nullptr;
-  rocksdb::IOStatus s = rocksdb::BackupEngine::Open(
-      EngineOptions(dir), rocksdb::Env::Default(), &engine);
+  rocksdb::IOStatus s =
+      rocksdb::BackupEngine::Open(options, rocksdb::Env::Default(), &engine);
   if (!s.ok()) return FromIo(s, absl::StrCat("opening backups in ", dir));
   return std::unique_ptr<rocksdb::BackupEngine>(engine);
 }
@@ -117,7 +119,7 @@ class BackupSet::Claim {
 };
 
 absl::StatusOr<std::unique_ptr<BackupSet>> BackupSet::Open(
-    const std::string& dir) {
+    const std::string& dir, const BackupSetOptions& options) {
   std::error_code ec;
   for (const char* sub : {kLog, kProjections, kFiles}) {
     fs::create_directories(absl::StrCat(dir, "/", sub), ec);
@@ -127,10 +129,11 @@ absl::StatusOr<std::unique_ptr<BackupSet>> BackupSet::Open(
     }
   }
   absl::StatusOr<std::unique_ptr<rocksdb::BackupEngine>> log =
-      OpenEngine(absl::StrCat(dir, "/", kLog));
+      OpenEngine(absl::StrCat(dir, "/", kLog), options.max_bytes_per_second);
   if (!log.ok()) return log.status();
   absl::StatusOr<std::unique_ptr<rocksdb::BackupEngine>> projections =
-      OpenEngine(absl::StrCat(dir, "/", kProjections));
+      OpenEngine(absl::StrCat(dir, "/", kProjections),
+                 options.max_bytes_per_second);
   if (!projections.ok()) return projections.status();
   return std::unique_ptr<BackupSet>(
       new BackupSet(dir, *std::move(log), *std::move(projections)));
@@ -202,6 +205,10 @@ absl::StatusOr<CreateReport> BackupSet::Create(
   // Flush the memtables first: what they hold becomes table files, which
   // the next backup shares, instead of WAL files copied by every backup.
   options.flush_before_backup = true;
+  // The copying threads yield the CPU to the server's own work (their
+  // writes are bounded by BackupSetOptions::max_bytes_per_second).
+  options.decrease_background_thread_cpu_priority = true;
+  options.background_thread_cpu_priority = rocksdb::CpuPriority::kLow;
   rocksdb::BackupID projections_id = 0;
   rocksdb::IOStatus io = projections_->CreateNewBackup(
       options, &projections.database(), &projections_id);

@@ -41,6 +41,9 @@ ABSL_FLAG(std::string, data_dir, "./var/data",
 ABSL_FLAG(std::string, backup_dir, "",
           "directory of online backups (svctl backup ...), best on another "
           "disk; not inside --data-dir; empty: no backups");
+ABSL_FLAG(uint64_t, backup_max_bytes_per_second, 16 << 20,
+          "the most bytes a second a backup writes, so that appends keep "
+          "most of their rate meanwhile (0: no limit)");
 ABSL_FLAG(std::string, from, "",
           "restore: the backup directory to restore from");
 ABSL_FLAG(uint32_t, backup_id, 0, "restore: the backup (0: the newest)");
@@ -226,6 +229,8 @@ int main(int argc, char** argv) {
   options.grpc.shutdown_grace = absl::GetFlag(FLAGS_shutdown_grace);
   options.storage.data_dir = absl::GetFlag(FLAGS_data_dir);
   options.storage.backup_dir = absl::GetFlag(FLAGS_backup_dir);
+  options.storage.backup.max_bytes_per_second =
+      absl::GetFlag(FLAGS_backup_max_bytes_per_second);
   options.seed.frameworks_dir = absl::GetFlag(FLAGS_frameworks_dir);
   options.seed.demo = absl::GetFlag(FLAGS_demo);
   for (const std::string& council : absl::GetFlag(FLAGS_councils)) {

@@ -282,7 +282,8 @@ absl::Status Server::OpenStorage() {
       store_.get(), clock_, !options_.storage.backup_dir.empty());
   if (!options_.storage.backup_dir.empty()) {
     absl::StatusOr<std::unique_ptr<backup::BackupSet>> backups =
-        backup::BackupSet::Open(options_.storage.backup_dir);
+        backup::BackupSet::Open(options_.storage.backup_dir,
+                                options_.storage.backup);
     if (!backups.ok()) return backups.status();
     backups_ = *std::move(backups);
   }

@@ -42,6 +42,8 @@ struct StorageOptions {
   // disk; must not be inside data_dir. Created if missing. Empty (the
   // default): no backups (the backup RPCs answer FAILED_PRECONDITION).
   std::string backup_dir;
+  // How backups run (their write rate).
+  backup::BackupSetOptions backup;
   // fsync every commit. Default true; see EventStoreOptions::sync.
   bool sync = true;
 };

@@ -28,6 +28,7 @@
 #include "rocksdb/db.h"
 #include "svledger/v1/admin_service.grpc.pb.h"
 #include "svledger/v1/event_log.grpc.pb.h"
+#include "tests/testing/http.h"
 #include "tests/testing/start_report.h"
 #include "tests/testing/subprocess.h"
 #include "tests/testing/temp_dir.h"
@@ -56,7 +57,7 @@ std::pair<int, std::string> Shell(const std::string& command) {
 struct Running {
   Running(const std::string& data, const std::string& backups) {
     std::vector<std::string> argv = {
-        SVLEDGER_PATH, "--listen=127.0.0.1:0", "--metrics-listen=",
+        SVLEDGER_PATH, "--listen=127.0.0.1:0", "--metrics-listen=127.0.0.1:0",
         "--data-dir=" + data, "--no-enforcement",
         std::string("--frameworks-dir=") + SVLEDGER_FRAMEWORKS_DIR, "--demo"};
     if (!backups.empty()) argv.push_back("--backup-dir=" + backups);
@@ -66,6 +67,7 @@ struct Running {
     EXPECT_TRUE(report.has_value()) << "server did not start";
     if (!report.has_value()) return;
     address = absl::StrCat("127.0.0.1:", report->port);
+    metrics_port = report->metrics_port;
     channel = grpc::CreateChannel(address, grpc::InsecureChannelCredentials());
   }
   ~Running() { Stop(); }
@@ -81,7 +83,16 @@ struct Running {
 
   std::unique_ptr<Subprocess> server;
   std::string address;
+  int metrics_port = 0;
   std::shared_ptr<grpc::Channel> channel;
+
+  double Metric(const std::string& series) const {
+    absl::StatusOr<std::string> text = testing::HttpGet(metrics_port, "/metrics");
+    return text.ok() ? testing::MetricValue(*text, series).value_or(-1) : -1;
+  }
+  std::string Metrics() const {
+    return testing::HttpGet(metrics_port, "/metrics").value_or("");
+  }
 };
 
 std::vector<v1::RecordedEvent> ReadAll(grpc::Channel& channel, uint64_t last) {
@@ -171,6 +182,16 @@ TEST(BackupEndToEndTest, BackUpUnderLoadRestoreAndCatchAnEdit) {
   auto [verify_rc, verified] = source.Svctl("backup verify");
   EXPECT_EQ(verify_rc, 0) << verified;
   EXPECT_TRUE(absl::StrContains(verified, "backup 2 verified")) << verified;
+  // What the metrics say of it.
+  EXPECT_EQ(source.Metric("svledger_backups_total{outcome=\"ok\"}"), 2);
+  EXPECT_GT(source.Metric("svledger_backup_last_success_timestamp_seconds"),
+            absl::ToUnixSeconds(absl::Now()) - 600);
+  EXPECT_GT(source.Metric("svledger_backup_size_bytes"), 0);
+  EXPECT_EQ(source.Metric("svledger_backup_last_verify_ok"), 1);
+  EXPECT_GT(source.Metric("svledger_log_chain_head_position"), 200);
+  EXPECT_TRUE(absl::StrContains(source.Metrics(),
+                                "svledger_log_chain_head_info{position=\""))
+      << source.Metrics();
   auto [bad_rc, bad] = source.Svctl("backup verify --backup-id=9");
   EXPECT_EQ(bad_rc, 1) << bad;
   EXPECT_TRUE(absl::StrContains(bad, "NOT_FOUND")) << bad;

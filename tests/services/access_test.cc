@@ -452,6 +452,45 @@ std::vector<Row> Rows() {
              ->Unary<AS, v1::WhoAmIRequest, v1::WhoAmIResponse>(
                  who, &AS::Stub::WhoAmI, {});
        }},
+      {"AdminService.GetLogHead", "yynnnu", "yynnnu",
+       [](AccessTest* t, Who who, const Contract&, int) {
+         return static_cast<AccessMatrix*>(t)
+             ->Unary<AS, v1::GetLogHeadRequest, v1::LogHead>(
+                 who, &AS::Stub::GetLogHead, {});
+       }},
+      {"AdminService.VerifyLog", "yynnnu", "yynnnu",
+       [](AccessTest* t, Who who, const Contract&, int) {
+         return static_cast<AccessMatrix*>(t)
+             ->Unary<AS, v1::VerifyLogRequest, v1::VerifyLogResponse>(
+                 who, &AS::Stub::VerifyLog, {});
+       }},
+      // No --backup-dir here: allowed callers get FAILED_PRECONDITION.
+      {"AdminService.CreateBackup", "ynnnnu", "ynnnnu",
+       [](AccessTest* t, Who who, const Contract&, int) {
+         return static_cast<AccessMatrix*>(t)
+             ->Unary<AS, v1::CreateBackupRequest, v1::CreateBackupResponse>(
+                 who, &AS::Stub::CreateBackup, {});
+       }},
+      {"AdminService.ListBackups", "ynnnnu", "ynnnnu",
+       [](AccessTest* t, Who who, const Contract&, int) {
+         return static_cast<AccessMatrix*>(t)
+             ->Unary<AS, v1::ListBackupsRequest, v1::ListBackupsResponse>(
+                 who, &AS::Stub::ListBackups, {});
+       }},
+      {"AdminService.VerifyBackup", "ynnnnu", "ynnnnu",
+       [](AccessTest* t, Who who, const Contract&, int) {
+         return static_cast<AccessMatrix*>(t)
+             ->Unary<AS, v1::VerifyBackupRequest, v1::VerifyBackupResponse>(
+                 who, &AS::Stub::VerifyBackup, {});
+       }},
+      {"AdminService.PruneBackups", "ynnnnu", "ynnnnu",
+       [](AccessTest* t, Who who, const Contract&, int) {
+         v1::PruneBackupsRequest r;
+         r.set_keep(1);
+         return static_cast<AccessMatrix*>(t)
+             ->Unary<AS, v1::PruneBackupsRequest, v1::PruneBackupsResponse>(
+                 who, &AS::Stub::PruneBackups, r);
+       }},
       {"EventLog.Append", "ynnnnu", "ynnnnu",
        [id](AccessTest* t, Who who, const Contract&, int n) {
          v1::AppendRequest r;
