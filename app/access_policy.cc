@@ -43,6 +43,7 @@ constexpr Rule kPolicy[] = {
   {Operation::kReadProjectionStatus,   "read projection status",      kAll,  kNo,     kNo,      kAll},
   {Operation::kManageRoles,            "manage roles",                kAll,  kNo,     kNo,      kNo},
   {Operation::kWhoAmI,                 "ask who it is",               kAll,  kAll,    kAll,     kAll},
+  {Operation::kReadLogHead,            "read the log's chain head",   kAll,  kAll,    kAll,     kAll},
   {Operation::kVerifyLog,              "verify the log's hash chain", kAll,  kNo,     kNo,      kAll},
   {Operation::kOperateBackups,         "operate backups",             kAll,  kNo,     kNo,      kNo},
 };

@@ -33,7 +33,8 @@ enum class Operation {
   kReadProjectionStatus,  // AdminService.GetProjectionStatus
   kManageRoles,           // AdminService.GrantRole, RevokeRole, List
   kWhoAmI,                // AdminService.WhoAmI: any authenticated caller
-  kVerifyLog,             // AdminService.GetLogHead, VerifyLog
+  kReadLogHead,           // AdminService.GetLogHead: every role
+  kVerifyLog,             // AdminService.VerifyLog
   kOperateBackups,        // AdminService.*Backup*
 };
 

@@ -32,7 +32,9 @@ StorageAdmin::StorageAdmin(StorageAdminOptions options)
       clock_(options_.clock != nullptr ? options_.clock : Clock::Real()) {}
 
 absl::StatusOr<v1::LogHead> StorageAdmin::Head(const Caller& caller) const {
-  if (absl::Status s = MayDo(caller, Operation::kVerifyLog); !s.ok()) return s;
+  if (absl::Status s = MayDo(caller, Operation::kReadLogHead); !s.ok()) {
+    return s;
+  }
   const eventstore::ChainHead head = options_.store->DurableChainHead();
   v1::LogHead out;
   out.set_position(head.position);
@@ -57,8 +59,15 @@ absl::StatusOr<v1::VerifyLogResponse> StorageAdmin::VerifyLog(
     }
     options.anchors.push_back({request.anchors(i).position(), *hash});
   }
+  // One check at a time: each reads the whole log.
+  if (verifying_.exchange(true)) {
+    return absl::AbortedError(
+        "a check of the log's chain is running; try again when it has "
+        "finished");
+  }
   absl::StatusOr<eventstore::ChainReport> report =
       options_.store->VerifyChain(options);
+  verifying_ = false;
   if (!report.ok()) return report.status();
   v1::VerifyLogResponse out;
   out.set_through_position(report->through);
@@ -116,11 +125,8 @@ absl::StatusOr<v1::CreateBackupResponse> StorageAdmin::CreateBackup(
 absl::StatusOr<v1::ListBackupsResponse> StorageAdmin::ListBackups(
     const Caller& caller) {
   if (absl::Status s = NeedBackups(caller); !s.ok()) return s;
-  absl::StatusOr<std::vector<backup::BackupInfo>> listed =
-      options_.backups->List();
-  if (!listed.ok()) return listed.status();
   v1::ListBackupsResponse out;
-  for (const backup::BackupInfo& info : *listed) {
+  for (const backup::BackupInfo& info : options_.backups->List()) {
     *out.add_backups() = ToProto(info);
   }
   out.set_backup_dir(options_.backups->dir());
@@ -159,21 +165,19 @@ absl::StatusOr<v1::PruneBackupsResponse> StorageAdmin::PruneBackups(
   if (!deleted.ok()) return deleted.status();
   v1::PruneBackupsResponse out;
   for (uint32_t id : *deleted) out.add_deleted_backup_ids(id);
-  absl::StatusOr<std::vector<backup::BackupInfo>> kept =
-      options_.backups->List();
-  if (!kept.ok()) return kept.status();
-  for (const backup::BackupInfo& info : *kept) *out.add_kept() = ToProto(info);
+  for (const backup::BackupInfo& info : options_.backups->List()) {
+    *out.add_kept() = ToProto(info);
+  }
   ReportNewest();
   return out;
 }
 
 void StorageAdmin::ReportNewest() {
   if (options_.backups == nullptr || options_.observer == nullptr) return;
-  absl::StatusOr<std::vector<backup::BackupInfo>> listed =
-      options_.backups->List();
-  if (listed.ok() && !listed->empty()) {
-    options_.observer->NewestBackup(listed->back().created,
-                                    listed->back().size_bytes);
+  const std::vector<backup::BackupInfo> listed = options_.backups->List();
+  if (!listed.empty()) {
+    options_.observer->NewestBackup(listed.back().created,
+                                    listed.back().size_bytes);
   }
 }
 

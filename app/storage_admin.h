@@ -1,6 +1,7 @@
 #ifndef SVLEDGER_APP_STORAGE_ADMIN_H_
 #define SVLEDGER_APP_STORAGE_ADMIN_H_
 
+#include <atomic>
 #include <string>
 
 #include "absl/status/statusor.h"
@@ -43,10 +44,12 @@ struct StorageAdminOptions {
 
 // The log's hash chain and the server's backups, for operators and
 // auditors. Every method checks the caller first: PERMISSION_DENIED as the
-// access policy says (kVerifyLog: admins and auditors; kOperateBackups:
-// admins). Then:
+// access policy says (kReadLogHead: every role, so that councils and
+// suppliers alike can keep heads; kVerifyLog: admins and auditors;
+// kOperateBackups: admins). Then:
 //   FAILED_PRECONDITION  a backup operation without a backup directory;
-//   ABORTED              another backup operation is running;
+//   ABORTED              another backup operation (or, for VerifyLog,
+//                        another chain check) is running;
 //   INVALID_ARGUMENT     naming the field (an anchor, keep);
 //   NOT_FOUND            an unknown backup id;
 //   and the storage errors of backup::BackupSet and EventStore.
@@ -81,6 +84,7 @@ class StorageAdmin {
 
   const StorageAdminOptions options_;
   Clock* const clock_;
+  mutable std::atomic<bool> verifying_{false};  // a VerifyLog runs
 };
 
 }  // namespace svledger::app

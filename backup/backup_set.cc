@@ -1,6 +1,7 @@
 #include "backup/backup_set.h"
 
 #include <algorithm>
+#include <cstdio>
 #include <filesystem>
 #include <set>
 #include <system_error>
@@ -9,6 +10,7 @@
 #include "absl/strings/str_cat.h"
 #include "backup/files.h"
 #include "backup/manifest.pb.h"
+#include "common/digest.h"
 #include "eventstore/chain.h"
 #include "eventstore/rocks.h"
 #include "rocksdb/utilities/backup_engine.h"
@@ -46,7 +48,10 @@ rocksdb::BackupEngineOptions EngineOptions(const std::string& dir) {
 absl::Status FromIo(const rocksdb::IOStatus& s, absl::string_view context) {
   if (s.IsNoSpace()) {
     return absl::ResourceExhaustedError(
-        absl::StrCat(context, ": the backup disk is full: ", s.ToString()));
+        absl::StrCat(context,
+                     ": a disk is full (the backup's, or the data's when the "
+                     "memtables are flushed first): ",
+                     s.ToString()));
   }
   return FromRocks(s, context);
 }
@@ -135,8 +140,10 @@ absl::StatusOr<std::unique_ptr<BackupSet>> BackupSet::Open(
       OpenEngine(absl::StrCat(dir, "/", kProjections),
                  options.max_bytes_per_second);
   if (!projections.ok()) return projections.status();
-  return std::unique_ptr<BackupSet>(
+  std::unique_ptr<BackupSet> set(
       new BackupSet(dir, *std::move(log), *std::move(projections)));
+  set->Refresh();
+  return set;
 }
 
 BackupSet::BackupSet(std::string dir,
@@ -147,6 +154,11 @@ BackupSet::BackupSet(std::string dir,
       projections_(std::move(projections)) {}
 
 BackupSet::~BackupSet() = default;
+
+void BackupSet::Stop() {
+  log_->StopBackup();
+  projections_->StopBackup();
+}
 
 absl::StatusOr<std::unique_ptr<BackupSet::Claim>> BackupSet::Begin(
     absl::string_view what) {
@@ -179,10 +191,18 @@ absl::StatusOr<CreateReport> BackupSet::Create(
     absl::StatusOr<std::string> sha = Sha256OfFile(source);
     if (absl::IsNotFound(sha.status())) continue;  // removed meanwhile
     if (!sha.ok()) return sha.status();
-    const std::string kept = FilePath(dir_, *sha);
     std::error_code ec;
-    if (!fs::exists(kept, ec)) {
-      if (absl::Status s = CopyDurably(source, kept); !s.ok()) return s;
+    if (!fs::exists(FilePath(dir_, *sha), ec)) {
+      // Copied, then named by the copy's own hash: a file that changed in
+      // between is kept as copied, never under another content's name.
+      const std::string incoming = FilePath(dir_, "incoming.tmp");
+      if (absl::Status s = CopyDurably(source, incoming); !s.ok()) return s;
+      sha = Sha256OfFile(incoming);
+      if (!sha.ok()) return sha.status();
+      if (absl::Status s = RenameDurably(incoming, FilePath(dir_, *sha));
+          !s.ok()) {
+        return s;
+      }
     }
     BackupFile* entry = list.add_files();
     entry->set_path(file.path);
@@ -191,13 +211,11 @@ absl::StatusOr<CreateReport> BackupSet::Create(
     entry->set_mode(file.mode);
   }
   const std::string list_bytes = list.SerializeAsString();
-  const std::string list_path = absl::StrCat(dir_, "/", kFiles, "/list.tmp");
-  if (absl::Status s = WriteDurably(list_path, list_bytes); !s.ok()) return s;
-  absl::StatusOr<std::string> list_sha = Sha256OfFile(list_path);
-  if (!list_sha.ok()) return list_sha.status();
-  std::error_code ec;
-  fs::rename(list_path, FilePath(dir_, *list_sha), ec);
-  if (ec) return absl::InternalError(absl::StrCat("backup: ", ec.message()));
+  const std::string list_sha = Sha256Hex(list_bytes);
+  if (absl::Status s = WriteDurably(FilePath(dir_, list_sha), list_bytes);
+      !s.ok()) {
+    return s;
+  }
 
   // 2. The projections, before the log: their checkpoint is then at or
   // before the log's backed-up head, and a restored server catches them up.
@@ -219,7 +237,7 @@ absl::StatusOr<CreateReport> BackupSet::Create(
   manifest.set_format(kBackupFormat);
   manifest.set_created_unix_micros(absl::ToUnixMicros(now));
   manifest.set_projections_backup_id(projections_id);
-  manifest.set_file_list_sha256(*list_sha);
+  manifest.set_file_list_sha256(list_sha);
   rocksdb::BackupID log_id = 0;
   absl::Status logged = store.WithDatabase(
       [&](rocksdb::DB& db, const eventstore::ChainHead& head) {
@@ -231,10 +249,9 @@ absl::StatusOr<CreateReport> BackupSet::Create(
       });
   if (!logged.ok()) return logged;
 
-  absl::StatusOr<std::vector<BackupInfo>> all = List();
-  if (!all.ok()) return all.status();
+  Refresh();
   CreateReport report;
-  for (const BackupInfo& info : *all) {
+  for (const BackupInfo& info : List()) {
     if (info.id == log_id) report.backup = info;
   }
   const uint64_t bytes_after = DirectoryBytes(dir_);
@@ -244,14 +261,24 @@ absl::StatusOr<CreateReport> BackupSet::Create(
   return report;
 }
 
-absl::StatusOr<std::vector<BackupInfo>> BackupSet::List() {
+std::vector<BackupInfo> BackupSet::List() const {
+  absl::MutexLock lock(&mu_);
+  return listed_;
+}
+
+void BackupSet::Refresh() {
   std::vector<rocksdb::BackupInfo> logs, projections;
   log_->GetBackupInfo(&logs);
   projections_->GetBackupInfo(&projections);
   std::vector<BackupInfo> out;
   for (const rocksdb::BackupInfo& log : logs) {
     absl::StatusOr<BackupManifest> manifest = ParseManifest(log);
-    if (!manifest.ok()) return manifest.status();
+    if (!manifest.ok()) {
+      // Listed as nothing; verify names it, prune can still delete it.
+      std::fprintf(stderr, "backup: %s\n",
+                   manifest.status().ToString().c_str());
+      continue;
+    }
     BackupInfo info;
     info.id = log.backup_id;
     info.created = absl::FromUnixMicros(manifest->created_unix_micros());
@@ -277,7 +304,8 @@ absl::StatusOr<std::vector<BackupInfo>> BackupSet::List() {
   std::sort(
       out.begin(), out.end(),
       [](const BackupInfo& a, const BackupInfo& b) { return a.id < b.id; });
-  return out;
+  absl::MutexLock lock(&mu_);
+  listed_ = std::move(out);
 }
 
 absl::Status BackupSet::CollectGarbage() {
@@ -286,18 +314,28 @@ absl::Status BackupSet::CollectGarbage() {
   projections_->GetBackupInfo(&projections);
   std::set<uint32_t> projection_ids;
   std::set<std::string> kept_files;
+  // Nothing is deleted unless every backup's manifest and list was read:
+  // one that cannot be read might need any of it.
+  bool all_read = true;
   for (const rocksdb::BackupInfo& log : logs) {
     absl::StatusOr<BackupManifest> manifest = ParseManifest(log);
-    if (!manifest.ok()) return manifest.status();
+    if (!manifest.ok()) {
+      all_read = false;
+      continue;
+    }
     projection_ids.insert(manifest->projections_backup_id());
     kept_files.insert(manifest->file_list_sha256());
     absl::StatusOr<BackupFileList> list = ReadFileList(dir_, *manifest);
-    if (!list.ok()) continue;  // verify reports it; keep the rest
-    for (const BackupFile& file : list->files())
+    if (!list.ok()) {
+      all_read = false;
+      continue;
+    }
+    for (const BackupFile& file : list->files()) {
       kept_files.insert(file.sha256());
+    }
   }
   for (const rocksdb::BackupInfo& p : projections) {
-    if (projection_ids.count(p.backup_id) == 0) {
+    if (all_read && projection_ids.count(p.backup_id) == 0) {
       if (rocksdb::IOStatus s = projections_->DeleteBackup(p.backup_id);
           !s.ok()) {
         return FromIo(s, "deleting an unused projections backup");
@@ -307,7 +345,7 @@ absl::Status BackupSet::CollectGarbage() {
   std::error_code ec;
   for (const fs::directory_entry& entry :
        fs::directory_iterator(absl::StrCat(dir_, "/", kFiles), ec)) {
-    if (kept_files.count(entry.path().filename().string()) == 0) {
+    if (all_read && kept_files.count(entry.path().filename().string()) == 0) {
       fs::remove(entry.path(), ec);
     }
   }
@@ -325,15 +363,20 @@ absl::StatusOr<std::vector<uint32_t>> BackupSet::Prune(int keep) {
   }
   absl::StatusOr<std::unique_ptr<Claim>> claim = Begin("prune");
   if (!claim.ok()) return claim.status();
-  absl::StatusOr<std::vector<BackupInfo>> before = List();
-  if (!before.ok()) return before.status();
+  std::vector<rocksdb::BackupInfo> before;
+  log_->GetBackupInfo(&before);
+  std::sort(before.begin(), before.end(), [](const auto& a, const auto& b) {
+    return a.backup_id < b.backup_id;
+  });
   if (rocksdb::IOStatus s = log_->PurgeOldBackups(keep); !s.ok()) {
     return FromIo(s, "pruning backups");
   }
-  if (absl::Status s = CollectGarbage(); !s.ok()) return s;
+  absl::Status collected = CollectGarbage();
+  Refresh();
+  if (!collected.ok()) return collected;
   std::vector<uint32_t> deleted;
-  for (size_t i = 0; i + keep < before->size(); ++i) {
-    deleted.push_back((*before)[i].id);
+  for (size_t i = 0; i + keep < before.size(); ++i) {
+    deleted.push_back(before[i].backup_id);
   }
   return deleted;
 }
@@ -346,7 +389,15 @@ absl::StatusOr<VerifyReport> BackupSet::Verify(std::optional<uint32_t> id) {
   rocksdb::Status found = id.has_value()
                               ? log_->GetBackupInfo(*id, &log, true)
                               : log_->GetLatestBackupInfo(&log, true);
-  if (found.IsNotFound() || (found.IsCorruption() && id.has_value())) {
+  if (found.IsCorruption() && id.has_value()) {
+    VerifyReport corrupt;
+    corrupt.id = *id;
+    corrupt.problem = absl::StrCat(
+        "backup ", *id, ": its metadata is corrupt: ", found.ToString());
+    corrupt.took = absl::Now() - start;
+    return corrupt;
+  }
+  if (found.IsNotFound()) {
     return absl::NotFoundError(
         id.has_value()
             ? absl::StrCat("backup-id: no backup ", *id, " in ", dir_)
@@ -406,6 +457,12 @@ absl::StatusOr<VerifyReport> BackupSet::Verify(std::optional<uint32_t> id) {
           log_->RestoreDBFromBackup(rocksdb::RestoreOptions(), log.backup_id,
                                     scratch.path(), scratch.path());
       !s.ok()) {
+    if (!s.IsCorruption()) {
+      // Not the backup's fault (no room for the scratch copy, an I/O
+      // error): an error, not a verdict on the backup.
+      return FromIo(s, absl::StrCat("restoring backup ", log.backup_id,
+                                    " to check its chain"));
+    }
     return finish(
         absl::StrCat("event log backup ", log.backup_id, ": ", s.ToString()));
   }
@@ -438,6 +495,29 @@ absl::StatusOr<VerifyReport> BackupSet::Verify(std::optional<uint32_t> id) {
 absl::StatusOr<RestoreReport> BackupSet::Restore(const std::string& from,
                                                  const std::string& data_dir,
                                                  std::optional<uint32_t> id) {
+  std::error_code ec;
+  const bool existed = fs::exists(data_dir, ec);
+  absl::StatusOr<RestoreReport> restored = RestoreInto(from, data_dir, id);
+  if (!restored.ok() && !absl::IsFailedPrecondition(restored.status())) {
+    // Leave nothing a server could be started on by mistake, nor anything
+    // that would stop a second try.
+    if (!existed) {
+      fs::remove_all(data_dir, ec);
+    } else {
+      for (const fs::directory_entry& entry :
+           fs::directory_iterator(data_dir, ec)) {
+        if (entry.path().filename() != "lost+found") {
+          fs::remove_all(entry.path(), ec);
+        }
+      }
+    }
+  }
+  return restored;
+}
+
+absl::StatusOr<RestoreReport> BackupSet::RestoreInto(
+    const std::string& from, const std::string& data_dir,
+    std::optional<uint32_t> id) {
   const absl::Time start = absl::Now();
   std::error_code ec;
   // A new filesystem's root holds lost+found, and nothing else.
@@ -519,6 +599,18 @@ absl::StatusOr<RestoreReport> BackupSet::Restore(const std::string& from,
     return absl::DataLossError(
         absl::StrCat("restoring the projections of backup ", log.backup_id,
                      ": ", s.ToString()));
+  }
+  for (const BackupFile& file : list->files()) {
+    // A path from a backup never leaves the data directory.
+    const fs::path relative(file.path());
+    if (relative.empty() || relative.is_absolute() ||
+        std::any_of(relative.begin(), relative.end(),
+                    [](const fs::path& part) { return part == ".."; })) {
+      return absl::DataLossError(absl::StrCat("backup ", log.backup_id,
+                                              " names a file outside the data "
+                                              "directory: '",
+                                              file.path(), "'"));
+    }
   }
   for (const BackupFile& file : list->files()) {
     const std::string kept = FilePath(from, file.sha256());

@@ -34,8 +34,8 @@ struct BackupSetOptions {
 
 // One complete backup, as listed.
 struct BackupInfo {
-  uint32_t id = 0;          // the log backup's id: 1, 2, ... never reused
-  absl::Time created;       // when it began
+  uint32_t id = 0;     // the log backup's id: 1, 2, ... never reused
+  absl::Time created;  // when it began
   // Every event through `position` is in it; `chain_hash` is that event's
   // chain hash (eventstore/chain.h), 32 raw bytes.
   uint64_t position = 0;
@@ -91,8 +91,7 @@ struct RestoreReport {
 //
 // Thread-safe. One of Create, Prune and Verify runs at a time (another
 // asked meanwhile gets ABORTED at once rather than waiting minutes); List
-// runs alongside them (RocksDB's BackupEngine allows reads during one
-// writing operation).
+// answers from what the last of them found.
 class BackupSet {
  public:
   // Opens (creating) the backup directory. Errors: INTERNAL naming it.
@@ -114,8 +113,13 @@ class BackupSet {
                                       const std::string& data_dir,
                                       absl::Time now);
 
-  // Complete backups, oldest first.
-  absl::StatusOr<std::vector<BackupInfo>> List();
+  // Complete backups, oldest first, as of the last Open, Create or Prune
+  // (never waits for one that runs).
+  std::vector<BackupInfo> List() const;
+
+  // Asks a backup in progress to stop soon (its Create then fails; nothing
+  // of it is listed). For shutdown.
+  void Stop();
 
   // Reads every file of backup `id` (default: the newest) and checks its
   // checksum, restores its log into a scratch directory inside the backup
@@ -134,7 +138,8 @@ class BackupSet {
   // checksum as it is copied and then the restored log's chain. Offline:
   // no server may use either directory. Errors: FAILED_PRECONDITION
   // naming --data-dir if it is not empty; NOT_FOUND for no such backup;
-  // DATA_LOSS naming the file or position that does not verify.
+  // DATA_LOSS naming the file or position that does not verify (what was
+  // restored is then removed again).
   static absl::StatusOr<RestoreReport> Restore(const std::string& from,
                                                const std::string& data_dir,
                                                std::optional<uint32_t> id);
@@ -147,14 +152,23 @@ class BackupSet {
   // Marks an operation as running; ABORTED if one already is.
   absl::StatusOr<std::unique_ptr<Claim>> Begin(absl::string_view what);
 
+  // Re-reads the complete backups into listed_.
+  void Refresh();
+
+  // Restore, leaving whatever it restored behind on failure.
+  static absl::StatusOr<RestoreReport> RestoreInto(const std::string& from,
+                                                   const std::string& data_dir,
+                                                   std::optional<uint32_t> id);
+
   // Removes what no committed backup refers to: projections backups and
   // files left by a backup that did not complete or by a pruned one.
   // REQUIRES: a Claim is held.
   absl::Status CollectGarbage();
 
   const std::string dir_;
-  absl::Mutex mu_;
+  mutable absl::Mutex mu_;
   std::string running_ ABSL_GUARDED_BY(mu_);  // what runs; empty: nothing
+  std::vector<BackupInfo> listed_ ABSL_GUARDED_BY(mu_);
   // Thread-safe for reads alongside one writing operation (RocksDB's
   // contract); a Claim ensures there is only one.
   const std::unique_ptr<rocksdb::BackupEngine> log_;

@@ -48,9 +48,8 @@ absl::Status Durably(const std::string& to, uint32_t mode, WriteFn write) {
   std::error_code ec;
   fs::create_directories(target.parent_path(), ec);
   if (ec) {
-    return absl::InternalError(absl::StrCat("creating ",
-                                            target.parent_path().string(),
-                                            ": ", ec.message()));
+    return absl::InternalError(absl::StrCat(
+        "creating ", target.parent_path().string(), ": ", ec.message()));
   }
   const std::string tmp = to + ".tmp";
   const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC, mode);
@@ -88,7 +87,7 @@ absl::StatusOr<std::string> Sha256OfFile(const std::string& path) {
   const int fd = ::open(path.c_str(), O_RDONLY);
   if (fd < 0) return Errno("opening", path);
   std::unique_ptr<EVP_MD_CTX, void (*)(EVP_MD_CTX*)> ctx(EVP_MD_CTX_new(),
-                                                          EVP_MD_CTX_free);
+                                                         EVP_MD_CTX_free);
   if (ctx == nullptr ||
       EVP_DigestInit_ex2(ctx.get(), EVP_sha256(), nullptr) != 1) {
     ::close(fd);
@@ -137,6 +136,11 @@ absl::Status CopyDurably(const std::string& from, const std::string& to,
   return copied;
 }
 
+absl::Status RenameDurably(const std::string& from, const std::string& to) {
+  if (::rename(from.c_str(), to.c_str()) != 0) return Errno("renaming to", to);
+  return SyncPath(fs::path(to).parent_path().string(), O_RDONLY | O_DIRECTORY);
+}
+
 absl::Status WriteDurably(const std::string& to, const std::string& bytes) {
   return Durably(to, 0600, [&](int out, const std::string& tmp) {
     return WriteAll(out, bytes.data(), bytes.size(), tmp);
@@ -179,8 +183,9 @@ absl::StatusOr<std::vector<DataFile>> ListFiles(
     return absl::InternalError(
         absl::StrCat("listing ", dir, ": ", ec.message()));
   }
-  std::sort(files.begin(), files.end(),
-            [](const DataFile& a, const DataFile& b) { return a.path < b.path; });
+  std::sort(
+      files.begin(), files.end(),
+      [](const DataFile& a, const DataFile& b) { return a.path < b.path; });
   return files;
 }
 

@@ -22,6 +22,9 @@ absl::StatusOr<std::string> Sha256OfFile(const std::string& path);
 absl::Status CopyDurably(const std::string& from, const std::string& to,
                          uint32_t mode = 0600);
 
+// Renames `from` to `to` and fsyncs `to`'s directory.
+absl::Status RenameDurably(const std::string& from, const std::string& to);
+
 // Writes `bytes` to `to` the same way.
 absl::Status WriteDurably(const std::string& to, const std::string& bytes);
 

@@ -255,7 +255,7 @@ absl::StatusOr<std::unique_ptr<EventStore>> EventStore::Open(
   }
 
   absl::StatusOr<std::pair<std::unique_ptr<Handles>, ChainHead>> opened =
-      OpenDatabase(options);
+      OpenDatabase(options, options.verify_checksums_on_open);
   if (!opened.ok()) return opened.status();
   auto [handles, head] = *std::move(opened);
   return std::unique_ptr<EventStore>(
@@ -263,7 +263,8 @@ absl::StatusOr<std::unique_ptr<EventStore>> EventStore::Open(
 }
 
 absl::StatusOr<std::pair<std::unique_ptr<RocksHandles>, ChainHead>>
-EventStore::OpenDatabase(const EventStoreOptions& options) {
+EventStore::OpenDatabase(const EventStoreOptions& options,
+                         bool verify_checksums) {
   rocksdb::DBOptions db_options;
   db_options.create_if_missing = true;
   db_options.create_missing_column_families = true;
@@ -330,7 +331,7 @@ EventStore::OpenDatabase(const EventStoreOptions& options) {
   h->event_ids = handles[3];
 
   absl::Status checked = absl::OkStatus();
-  if (options.verify_checksums_on_open) {
+  if (verify_checksums) {
     rocksdb::ReadOptions ro;
     ro.fill_cache = false;
     checked =
@@ -446,7 +447,7 @@ absl::Status EventStore::WithDatabase(
     const {
   absl::ReaderMutexLock lock(&db_mu_);
   if (db_closed_) return absl::UnavailableError("event store is closed");
-  if (db_ == nullptr) {
+  if (db_ == nullptr || db_->read_only) {
     return absl::UnavailableError(
         "event store is reopening its database after a storage error; retry");
   }
@@ -590,7 +591,20 @@ absl::Status EventStore::Recover() {
           ((space.needed - space.free) >> 20) + 1, " MiB more is free"));
     }
   }
-  absl::WriterMutexLock lock(&db_mu_);
+  // A backup or a chain check can hold the database for minutes: rather
+  // than wait (and stall every read queued behind this writer lock), try
+  // again at the next interval.
+  if (!db_mu_.TryLock()) {
+    return absl::UnavailableError(
+        "a backup or a chain check is reading the log; reopening it after "
+        "the storage error waits for that");
+  }
+  absl::Status reopened = ReopenLocked();
+  db_mu_.Unlock();
+  return reopened;
+}
+
+absl::Status EventStore::ReopenLocked() {
   if (db_ != nullptr) {
     if (absl::Status s = db_->Close(); !s.ok()) {
       std::fprintf(stderr, "eventstore: closing to recover: %s\n",
@@ -598,8 +612,9 @@ absl::Status EventStore::Recover() {
     }
     db_.reset();
   }
+  // The table files were checked at open; they are not read again here.
   absl::StatusOr<std::pair<std::unique_ptr<Handles>, ChainHead>> reopened =
-      OpenDatabase(options_);
+      OpenDatabase(options_, /*verify_checksums=*/false);
   if (!reopened.ok()) {
     // Reads go on from a read-only open, which writes nothing; the next
     // try reopens for writing.
@@ -617,6 +632,22 @@ absl::Status EventStore::Recover() {
     return absl::DataLossError(
         absl::StrCat("reopened log ends at ", head, " but ", watcher_->head(),
                      " was published; refusing to renumber"));
+  }
+  if (const ChainHead published = DurableChainHead(); published.position > 0) {
+    // The published head must still be the event readers were shown.
+    std::string value;
+    rocksdb::Status got =
+        handles->db->Get(rocksdb::ReadOptions(), handles->events,
+                         format::EncodeU64(published.position), &value);
+    absl::StatusOr<chain::Sealed> sealed =
+        got.ok() ? chain::Split(published.position, value)
+                 : absl::StatusOr<chain::Sealed>(FromRocks(got, "reading"));
+    if (!sealed.ok() || sealed->hash != published.hash) {
+      (void)handles->Close();
+      return absl::DataLossError(absl::StrCat(
+          "reopened log's event at the published head ", published.position,
+          " is not the one published; refusing to serve it"));
+    }
   }
   db_ = std::move(handles);
   // Written but unsynced events may have survived in the WAL: they are in
@@ -649,9 +680,10 @@ EventStore::Written EventStore::CommitBatch(
   if (absl::Status failed = failure(); !failed.ok()) {
     // Between tries, the last try's error (a full disk says how much room
     // it needs).
-    absl::Status recovered = last_recovery_error_.ok()
-                                 ? absl::UnavailableError("not yet retried")
-                                 : last_recovery_error_;
+    absl::Status recovered = !last_recovery_error_.ok() ? last_recovery_error_
+                             : absl::IsResourceExhausted(failed)
+                                 ? failed
+                                 : absl::UnavailableError("not yet retried");
     if (absl::Now() - last_recovery_ >= options_.recovery_interval) {
       last_recovery_ = absl::Now();
       recovered = last_recovery_error_ = Recover();

@@ -81,6 +81,10 @@ absl::StatusOr<std::unique_ptr<RocksHandles>> OpenLogReadOnly(
   rocksdb::DBOptions db_options;
   db_options.info_log = StderrLogger("event log, read-only");
   db_options.max_open_files = 256;
+  // As strict as the server's own open (event_store.cc): a damaged WAL
+  // record anywhere but at the very end is an error, not the log's end.
+  db_options.wal_recovery_mode =
+      rocksdb::WALRecoveryMode::kTolerateCorruptedTailRecords;
   std::vector<rocksdb::ColumnFamilyDescriptor> cfs = {
       {rocksdb::kDefaultColumnFamilyName, {}},
       {format::kEventsCf, {}},
@@ -100,6 +104,7 @@ absl::StatusOr<std::unique_ptr<RocksHandles>> OpenLogReadOnly(
   h->events = handles[1];
   h->stream_index = handles[2];
   h->event_ids = handles[3];
+  h->read_only = true;
   return h;
 }
 

@@ -49,6 +49,7 @@ struct RocksHandles {
   rocksdb::ColumnFamilyHandle* events = nullptr;
   rocksdb::ColumnFamilyHandle* stream_index = nullptr;
   rocksdb::ColumnFamilyHandle* event_ids = nullptr;
+  bool read_only = false;  // opened by OpenLogReadOnly
 
   // Releases the column family handles and closes the database.
   absl::Status Close();

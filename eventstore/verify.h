@@ -41,14 +41,15 @@ struct ChainBreak {
 
 struct AnchorCheck {
   uint64_t position = 0;
-  bool matched = false;   // the stored hash there equals the anchor's
-  std::string found;      // the stored hash (raw), empty if unreadable
+  bool matched = false;  // the stored hash there equals the anchor's
+  // The stored hash (raw); empty if unreadable or beyond the log's end.
+  std::string found;
 };
 
 struct ChainReport {
-  uint64_t through = 0;     // last position checked
-  uint64_t events = 0;      // events whose link was checked
-  std::string head_hash;    // stored chain_hash(through); empty if broken
+  uint64_t through = 0;   // last position checked
+  uint64_t events = 0;    // events whose link was checked
+  std::string head_hash;  // stored chain_hash(through); empty if broken
   // The first position whose link does not hold (its content or hash was
   // changed, it is missing, or it cannot be read); nullopt if none.
   std::optional<ChainBreak> broken;

@@ -227,7 +227,13 @@ absl::Status ContractProjection::WriteUntilStopped(
   // not retried: its table is dropped and the rebuild fails.
   absl::Duration backoff = absl::Milliseconds(100);
   bool told = false;
-  while (!s.ok() && logging == ProjectionTable::Logging::kLogged) {
+  auto retryable = [](const absl::Status& status) {
+    // A full disk or an I/O error may pass; anything else will not.
+    return absl::IsResourceExhausted(status) || absl::IsInternal(status) ||
+           absl::IsUnavailable(status);
+  };
+  while (!s.ok() && logging == ProjectionTable::Logging::kLogged &&
+         retryable(s)) {
     if (!told) {
       std::fprintf(stderr,
                    "projections: cannot save applied events (%s); retrying "

@@ -264,10 +264,30 @@ absl::Status Server::OpenStorage() {
   if (!store.ok()) return store.status();
   store_ = *std::move(store);
 
+  const std::string projections_dir =
+      options_.storage.data_dir + "/projections";
   absl::StatusOr<std::unique_ptr<projections::ProjectionDb>> projection_db =
-      projections::ProjectionDb::Open(
-          options_.storage.data_dir + "/projections",
-          descriptors_.projection_files);
+      projections::ProjectionDb::Open(projections_dir,
+                                      descriptors_.projection_files);
+  if (absl::IsDataLoss(projection_db.status())) {
+    // Projections are derived from the log: a damaged database is set
+    // aside (for inspection) and rebuilt.
+    const std::string aside = absl::StrCat(projections_dir, ".damaged-",
+                                           absl::ToUnixSeconds(absl::Now()));
+    std::fprintf(stderr,
+                 "svledger: %s\nsvledger: the projections are set aside in "
+                 "%s and rebuilt from the log\n",
+                 projection_db.status().ToString().c_str(), aside.c_str());
+    std::error_code ec;
+    std::filesystem::rename(projections_dir, aside, ec);
+    if (ec) {
+      return absl::DataLossError(
+          absl::StrCat(projection_db.status().message(),
+                       "; and setting it aside: ", ec.message()));
+    }
+    projection_db = projections::ProjectionDb::Open(
+        projections_dir, descriptors_.projection_files);
+  }
   if (!projection_db.ok()) return projection_db.status();
   projection_db_ = *std::move(projection_db);
   projections::ContractReadModelOptions model_options;
@@ -658,6 +678,8 @@ void Server::Shutdown() {
   }
   // No scrape may run once the read model stops.
   exposer_.reset();
+  // A backup in progress gives up rather than hold the shutdown.
+  if (backups_ != nullptr) backups_->Stop();
   // Its evaluation in progress completes while the log is open.
   if (app_ != nullptr) app_->StopPolicy();
   if (grpc_server_ != nullptr) {

@@ -98,18 +98,36 @@ grpc::ServerUnaryReactor* AdminService::RunLong(
     grpc::CallbackServerContext* context, Response* response, Work work) {
   absl::StatusOr<app::Caller> caller = auth_->Authenticate(*context);
   if (!caller.ok()) return FinishNow(context, caller.status());
-  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  WorkerPool::Task task = [reactor, response, work = std::move(work),
+  // Finishes the call exactly once: with the work's outcome, or, if the
+  // task is dropped unrun (the pool stopping), UNAVAILABLE.
+  struct Call {
+    explicit Call(grpc::ServerUnaryReactor* r) : reactor(r) {}
+    ~Call() {
+      if (!finished) Finish(absl::UnavailableError("the server is stopping"));
+    }
+    void Finish(const absl::Status& status) {
+      finished = true;
+      reactor->Finish(ToGrpcStatus(status));
+    }
+    grpc::ServerUnaryReactor* const reactor;
+    bool finished = false;
+  };
+  auto call = std::make_shared<Call>(context->DefaultReactor());
+  WorkerPool::Task task = [call, context, response, work = std::move(work),
                            caller = *std::move(caller)]() mutable {
+    if (context->IsCancelled()) {
+      call->Finish(absl::CancelledError("the caller gave up before it ran"));
+      return;
+    }
     absl::StatusOr<Response> result = work(caller);
     if (result.ok()) *response = *std::move(result);
-    reactor->Finish(ToGrpcStatus(result.status()));
+    call->Finish(result.status());
   };
   if (!long_ops_->Submit(task)) {
-    reactor->Finish(ToGrpcStatus(absl::ResourceExhaustedError(
-        "the server is busy with other backups or log checks; retry later")));
+    call->Finish(absl::ResourceExhaustedError(
+        "the server is busy with other backups or log checks; retry later"));
   }
-  return reactor;
+  return call->reactor;
 }
 
 grpc::ServerUnaryReactor* AdminService::GetLogHead(

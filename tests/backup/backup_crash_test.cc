@@ -37,7 +37,7 @@ TEST(BackupCrashTest, AKilledBackupIsCompleteOrAbsentAndTheNextOneWorks) {
 
     auto backups = BackupSet::Open(dir.Sub("backups"));
     ASSERT_TRUE(backups.ok()) << backups.status();
-    std::vector<BackupInfo> listed = *(*backups)->List();
+    std::vector<BackupInfo> listed = (*backups)->List();
     ASSERT_FALSE(listed.empty());
     // Every backup reported done is listed; one killed may be, if it had
     // committed just before the kill.
@@ -45,8 +45,8 @@ TEST(BackupCrashTest, AKilledBackupIsCompleteOrAbsentAndTheNextOneWorks) {
     for (const BackupInfo& info : listed) {
       absl::StatusOr<VerifyReport> verified = (*backups)->Verify(info.id);
       ASSERT_TRUE(verified.ok()) << verified.status();
-      EXPECT_TRUE(verified->ok()) << "backup " << info.id << ": "
-                                  << verified->problem;
+      EXPECT_TRUE(verified->ok())
+          << "backup " << info.id << ": " << verified->problem;
     }
   }
 }

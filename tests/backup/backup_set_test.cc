@@ -53,7 +53,8 @@ struct Source {
   explicit Source(const TempDir& dir)
       : data_dir(dir.Sub("data")),
         store(*EventStore::Open({.path = data_dir + "/log"})),
-        projections(*projections::ProjectionDb::Open(data_dir + "/projections")) {
+        projections(
+            *projections::ProjectionDb::Open(data_dir + "/projections")) {
     WriteFile(data_dir + "/dev-auth/key.pem", "secret key");
     auto* table = *projections->Active("contracts");
     EXPECT_TRUE(table->Write({{"m/checkpoint", "x"}}).ok());
@@ -70,8 +71,9 @@ class Load {
     thread_ = std::thread([this, store] {
       SeededRandom random(7);
       for (int i = 0; !stop_.load(); ++i) {
-        EXPECT_TRUE(store->Append("s-" + std::to_string(i % 11),
-                                  ExpectedVersion::Any(), Events(random, 10))
+        EXPECT_TRUE(store
+                        ->Append("s-" + std::to_string(i % 11),
+                                 ExpectedVersion::Any(), Events(random, 10))
                         .ok());
       }
     });
@@ -91,8 +93,10 @@ TEST(BackupSetTest, BacksUpUnderLoadAndRestoresTheSameLogEventByEvent) {
   Source source(dir);
   SeededRandom random(1);
   for (int i = 0; i < 200; ++i) {
-    ASSERT_TRUE(source.store->Append("early", ExpectedVersion::Any(),
-                                     Events(random, 10)).ok());
+    ASSERT_TRUE(
+        source.store
+            ->Append("early", ExpectedVersion::Any(), Events(random, 10))
+            .ok());
   }
   auto backups = *BackupSet::Open(dir.Sub("backups"));
   CreateReport first, second;
@@ -102,8 +106,8 @@ TEST(BackupSetTest, BacksUpUnderLoadAndRestoresTheSameLogEventByEvent) {
         *source.store, *source.projections, source.data_dir, absl::Now());
     ASSERT_TRUE(made.ok()) << made.status();
     first = *made;
-    made = backups->Create(*source.store, *source.projections,
-                           source.data_dir, absl::Now());
+    made = backups->Create(*source.store, *source.projections, source.data_dir,
+                           absl::Now());
     ASSERT_TRUE(made.ok()) << made.status();
     second = *made;
   }
@@ -115,7 +119,7 @@ TEST(BackupSetTest, BacksUpUnderLoadAndRestoresTheSameLogEventByEvent) {
   // The second shares what the first copied.
   EXPECT_LT(second.added_bytes, second.backup.size_bytes);
 
-  std::vector<BackupInfo> listed = *backups->List();
+  std::vector<BackupInfo> listed = backups->List();
   ASSERT_EQ(listed.size(), 2u);
   EXPECT_EQ(listed[0].position, first.backup.position);
 
@@ -182,20 +186,23 @@ TEST(BackupSetTest, PruneKeepsTheNewestAndWhatTheyShare) {
   auto backups = *BackupSet::Open(dir.Sub("backups"));
   for (int round = 0; round < 3; ++round) {
     for (int i = 0; i < 50; ++i) {
-      ASSERT_TRUE(source.store->Append("s", ExpectedVersion::Any(),
-                                       Events(random, 10)).ok());
+      ASSERT_TRUE(
+          source.store->Append("s", ExpectedVersion::Any(), Events(random, 10))
+              .ok());
     }
     WriteFile(source.data_dir + "/dev-auth/key.pem",
               "key " + std::to_string(round));
-    ASSERT_TRUE(backups->Create(*source.store, *source.projections,
-                                source.data_dir, absl::Now()).ok());
+    ASSERT_TRUE(backups
+                    ->Create(*source.store, *source.projections,
+                             source.data_dir, absl::Now())
+                    .ok());
   }
   EXPECT_EQ(backups->Prune(0).status().code(),
             absl::StatusCode::kInvalidArgument);
   absl::StatusOr<std::vector<uint32_t>> deleted = backups->Prune(1);
   ASSERT_TRUE(deleted.ok()) << deleted.status();
   EXPECT_EQ(*deleted, (std::vector<uint32_t>{1, 2}));
-  std::vector<BackupInfo> left = *backups->List();
+  std::vector<BackupInfo> left = backups->List();
   ASSERT_EQ(left.size(), 1u);
   EXPECT_EQ(left[0].id, 3u);
   // Only the newest backup's key and file list are left.
@@ -237,15 +244,18 @@ TEST(BackupSetTest, ADamagedBackupIsNamedByVerifyAndRefusedByRestore) {
   Source source(dir);
   SeededRandom random(3);
   for (int i = 0; i < 300; ++i) {
-    ASSERT_TRUE(source.store->Append("s", ExpectedVersion::Any(),
-                                     Events(random, 10)).ok());
+    ASSERT_TRUE(
+        source.store->Append("s", ExpectedVersion::Any(), Events(random, 10))
+            .ok());
   }
   // Flushed, so that the events are in a table file, not only the WAL.
   source.store.reset();
   source.store = *EventStore::Open({.path = source.data_dir + "/log"});
   auto backups = *BackupSet::Open(dir.Sub("backups"));
-  ASSERT_TRUE(backups->Create(*source.store, *source.projections,
-                              source.data_dir, absl::Now()).ok());
+  ASSERT_TRUE(backups
+                  ->Create(*source.store, *source.projections, source.data_dir,
+                           absl::Now())
+                  .ok());
   ASSERT_TRUE(backups->Verify({})->ok());
   const std::string damaged = Damage(dir.Sub("backups/log"));
   absl::StatusOr<VerifyReport> verified = backups->Verify({});
@@ -263,8 +273,10 @@ TEST(BackupSetTest, ADamagedPlainFileIsNamedByItsPath) {
   TempDir dir;
   Source source(dir);
   auto backups = *BackupSet::Open(dir.Sub("backups"));
-  ASSERT_TRUE(backups->Create(*source.store, *source.projections,
-                              source.data_dir, absl::Now()).ok());
+  ASSERT_TRUE(backups
+                  ->Create(*source.store, *source.projections, source.data_dir,
+                           absl::Now())
+                  .ok());
   const std::string kept = dir.Sub("backups/files/" + Sha256Hex("secret key"));
   ASSERT_EQ(ReadFile(kept), "secret key");
   WriteFile(kept, "secret kez");
@@ -272,10 +284,9 @@ TEST(BackupSetTest, ADamagedPlainFileIsNamedByItsPath) {
   ASSERT_TRUE(verified.ok());
   EXPECT_NE(verified->problem.find("dev-auth/key.pem"), std::string::npos)
       << verified->problem;
-  EXPECT_EQ(BackupSet::Restore(dir.Sub("backups"), dir.Sub("r"), {})
-                .status()
-                .code(),
-            absl::StatusCode::kDataLoss);
+  EXPECT_EQ(
+      BackupSet::Restore(dir.Sub("backups"), dir.Sub("r"), {}).status().code(),
+      absl::StatusCode::kDataLoss);
 }
 
 }  // namespace

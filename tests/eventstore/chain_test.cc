@@ -28,7 +28,9 @@ using testing::EventFactory;
 
 TEST(ChainTest, HashesExactlyTheSpecifiedBytes) {
   const std::string prev(32, '\x07');
-  const std::string content = "\x0a\x03" "abc";
+  const std::string content =
+      "\x0a\x03"
+      "abc";
   // "svledger.chain.v1" NUL, BE64(position), the predecessor, the content.
   const std::string spec = std::string("svledger.chain.v1\0", 18) +
                            std::string("\0\0\0\0\0\0\x01\x02", 8) + prev +
@@ -165,6 +167,12 @@ TEST(ChainTest, EveryAppendExtendsTheChainFromTheDurableHead) {
             absl::StatusCode::kInvalidArgument);
   EXPECT_EQ(store->VerifyChain({.anchors = {{0, head.hash}}}).status().code(),
             absl::StatusCode::kInvalidArgument);
+  // An anchor beyond the log's end (as after its tail was cut) is reported
+  // unmatched.
+  report = store->VerifyChain({.anchors = {{900, head.hash}}});
+  ASSERT_TRUE(report.ok());
+  EXPECT_FALSE(report->anchors[0].matched);
+  EXPECT_TRUE(report->anchors[0].found.empty());
 }
 
 TEST(ChainTest, AnOfflineEditIsNamedByPosition) {
@@ -188,8 +196,8 @@ TEST(ChainTest, AnOfflineEditIsNamedByPosition) {
   {
     RawLog raw(dir.Sub("log"));
     const std::string prev = std::string(chain::Split(76, raw.Event(76))->hash);
-    const std::string altered =
-        std::string(chain::Split(77, WithPayload(original, "altered"))->content);
+    const std::string altered = std::string(
+        chain::Split(77, WithPayload(original, "altered"))->content);
     raw.SetEvent(77, chain::Seal(altered, chain::Link(77, prev, altered)));
   }
   report = VerifyChainAt(dir.Sub("log"), {});
@@ -202,7 +210,8 @@ TEST(ChainTest, AnOfflineEditIsNamedByPosition) {
     RawLog raw(dir.Sub("log"));
     std::string prev = std::string(chain::Split(77, raw.Event(77))->hash);
     for (uint64_t p = 78; p <= 200; ++p) {
-      const std::string content = std::string(chain::Split(p, raw.Event(p))->content);
+      const std::string content =
+          std::string(chain::Split(p, raw.Event(p))->content);
       prev = chain::Link(p, prev, content);
       raw.SetEvent(p, chain::Seal(content, prev));
     }

@@ -452,7 +452,7 @@ std::vector<Row> Rows() {
              ->Unary<AS, v1::WhoAmIRequest, v1::WhoAmIResponse>(
                  who, &AS::Stub::WhoAmI, {});
        }},
-      {"AdminService.GetLogHead", "yynnnu", "yynnnu",
+      {"AdminService.GetLogHead", "yyyynu", "yyyynu",
        [](AccessTest* t, Who who, const Contract&, int) {
          return static_cast<AccessMatrix*>(t)
              ->Unary<AS, v1::GetLogHeadRequest, v1::LogHead>(
