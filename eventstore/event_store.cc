@@ -323,12 +323,7 @@ EventStore::OpenDatabase(const EventStoreOptions& options,
     }
     return opened;
   }
-  auto h = std::make_unique<RocksHandles>();
-  h->db.reset(raw);
-  h->meta = handles[0];
-  h->events = handles[1];
-  h->stream_index = handles[2];
-  h->event_ids = handles[3];
+  std::unique_ptr<RocksHandles> h = RocksHandles::Adopt(raw, handles);
 
   absl::Status checked = absl::OkStatus();
   if (verify_checksums) {
@@ -445,6 +440,7 @@ ChainHead EventStore::DurableChainHead() const {
 absl::Status EventStore::WithDatabase(
     absl::FunctionRef<absl::Status(rocksdb::DB& db, const ChainHead& head)> fn)
     const {
+  LongRead long_read(long_readers_);
   absl::ReaderMutexLock lock(&db_mu_);
   if (db_closed_) return absl::UnavailableError("event store is closed");
   if (db_ == nullptr || db_->read_only) {
@@ -593,15 +589,14 @@ absl::Status EventStore::Recover() {
   }
   // A backup or a chain check can hold the database for minutes: rather
   // than wait (and stall every read queued behind this writer lock), try
-  // again at the next interval.
-  if (!db_mu_.TryLock()) {
+  // again at the next interval. Ordinary reads are short: wait for them.
+  if (long_readers_.load() > 0) {
     return absl::UnavailableError(
         "a backup or a chain check is reading the log; reopening it after "
         "the storage error waits for that");
   }
-  absl::Status reopened = ReopenLocked();
-  db_mu_.Unlock();
-  return reopened;
+  absl::WriterMutexLock lock(&db_mu_);
+  return ReopenLocked();
 }
 
 absl::Status EventStore::ReopenLocked() {

@@ -329,6 +329,14 @@ class EventStore {
   // read touches a closed database.
   mutable absl::Mutex db_mu_;
   bool db_closed_ ABSL_GUARDED_BY(db_mu_) = false;
+  // Reads that hold db_mu_ for minutes (WithDatabase, VerifyChain), so
+  // that Recover does not queue its writer lock behind them.
+  mutable std::atomic<int> long_readers_{0};
+  struct LongRead {
+    explicit LongRead(std::atomic<int>& n) : n_(n) { ++n_; }
+    ~LongRead() { --n_; }
+    std::atomic<int>& n_;
+  };
 
   // Set by the syncer just before it publishes a new durable head.
   mutable absl::Mutex chain_mu_;

@@ -98,13 +98,19 @@ absl::StatusOr<std::unique_ptr<RocksHandles>> OpenLogReadOnly(
   if (!s.ok()) {
     return FromRocks(s, absl::StrCat("opening the event log in ", path));
   }
-  auto h = std::make_unique<RocksHandles>();
-  h->db.reset(raw);
-  h->meta = handles[0];
-  h->events = handles[1];
-  h->stream_index = handles[2];
-  h->event_ids = handles[3];
+  std::unique_ptr<RocksHandles> h = RocksHandles::Adopt(raw, handles);
   h->read_only = true;
+  return h;
+}
+
+std::unique_ptr<RocksHandles> RocksHandles::Adopt(
+    rocksdb::DB* db, const std::vector<rocksdb::ColumnFamilyHandle*>& cfs) {
+  auto h = std::make_unique<RocksHandles>();
+  h->db.reset(db);
+  h->meta = cfs[0];
+  h->events = cfs[1];
+  h->stream_index = cfs[2];
+  h->event_ids = cfs[3];
   return h;
 }
 

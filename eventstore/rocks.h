@@ -8,6 +8,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -50,6 +51,11 @@ struct RocksHandles {
   rocksdb::ColumnFamilyHandle* stream_index = nullptr;
   rocksdb::ColumnFamilyHandle* event_ids = nullptr;
   bool read_only = false;  // opened by OpenLogReadOnly
+
+  // Takes an opened database and its handles, in the order of format.h's
+  // column families (default, events, stream_index, event_ids).
+  static std::unique_ptr<RocksHandles> Adopt(
+      rocksdb::DB* db, const std::vector<rocksdb::ColumnFamilyHandle*>& cfs);
 
   // Releases the column family handles and closes the database.
   absl::Status Close();

@@ -174,6 +174,7 @@ absl::StatusOr<ChainReport> VerifyIn(const RocksHandles& h,
 
 absl::StatusOr<ChainReport> EventStore::VerifyChain(
     const VerifyChainOptions& options) const {
+  LongRead long_read(long_readers_);
   absl::ReaderMutexLock lock(&db_mu_);
   if (db_closed_) return absl::UnavailableError("event store is closed");
   if (db_ == nullptr) {

@@ -29,6 +29,7 @@
 #include "svledger/v1/admin_service.grpc.pb.h"
 #include "svledger/v1/event_log.grpc.pb.h"
 #include "tests/testing/http.h"
+#include "tests/testing/shell.h"
 #include "tests/testing/start_report.h"
 #include "tests/testing/subprocess.h"
 #include "tests/testing/temp_dir.h"
@@ -37,29 +38,22 @@
 namespace svledger {
 namespace {
 
+using svledger::testing::Shell;
 using svledger::testing::Subprocess;
 using svledger::testing::TempDir;
 using svledger::testing::WaitUntil;
-
-std::pair<int, std::string> Shell(const std::string& command) {
-  std::string out;
-  FILE* pipe = ::popen((command + " 2>&1").c_str(), "r");
-  if (pipe == nullptr) return {-1, ""};
-  char buffer[4096];
-  while (size_t n = std::fread(buffer, 1, sizeof buffer, pipe)) {
-    out.append(buffer, n);
-  }
-  const int status = ::pclose(pipe);
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
-}
 
 // A running server and a channel to it.
 struct Running {
   Running(const std::string& data, const std::string& backups) {
     std::vector<std::string> argv = {
-        SVLEDGER_PATH, "--listen=127.0.0.1:0", "--metrics-listen=127.0.0.1:0",
-        "--data-dir=" + data, "--no-enforcement",
-        std::string("--frameworks-dir=") + SVLEDGER_FRAMEWORKS_DIR, "--demo"};
+        SVLEDGER_PATH,
+        "--listen=127.0.0.1:0",
+        "--metrics-listen=127.0.0.1:0",
+        "--data-dir=" + data,
+        "--no-enforcement",
+        std::string("--frameworks-dir=") + SVLEDGER_FRAMEWORKS_DIR,
+        "--demo"};
     if (!backups.empty()) argv.push_back("--backup-dir=" + backups);
     server = std::make_unique<Subprocess>(argv);
     std::optional<testing::StartReport> report =
@@ -87,7 +81,8 @@ struct Running {
   std::shared_ptr<grpc::Channel> channel;
 
   double Metric(const std::string& series) const {
-    absl::StatusOr<std::string> text = testing::HttpGet(metrics_port, "/metrics");
+    absl::StatusOr<std::string> text =
+        testing::HttpGet(metrics_port, "/metrics");
     return text.ok() ? testing::MetricValue(*text, series).value_or(-1) : -1;
   }
   std::string Metrics() const {
@@ -135,10 +130,10 @@ void EditOffline(const std::string& log, uint64_t position) {
   ASSERT_TRUE(event.ParseFromArray(sealed.content.data(),
                                    static_cast<int>(sealed.content.size())));
   event.set_payload(event.payload() + " (edited)");
-  ASSERT_TRUE(db->Put({}, handles[1], format::EncodeU64(position),
-                      eventstore::chain::Seal(event.SerializeAsString(),
-                                              sealed.hash))
-                  .ok());
+  ASSERT_TRUE(
+      db->Put({}, handles[1], format::EncodeU64(position),
+              eventstore::chain::Seal(event.SerializeAsString(), sealed.hash))
+          .ok());
   for (auto* h : handles) (void)db->DestroyColumnFamilyHandle(h);
   (void)db->Close();
   delete db;

@@ -25,6 +25,7 @@
 #include "gtest/gtest.h"
 #include "svledger/v1/admin_service.grpc.pb.h"
 #include "svledger/v1/event_log.grpc.pb.h"
+#include "tests/testing/shell.h"
 #include "tests/testing/start_report.h"
 #include "tests/testing/subprocess.h"
 #include "tests/testing/temp_dir.h"
@@ -34,23 +35,10 @@ namespace svledger {
 namespace {
 
 namespace fs = std::filesystem;
+using svledger::testing::Shell;
 using svledger::testing::Subprocess;
 using svledger::testing::TempDir;
 using svledger::testing::WaitUntil;
-
-// Runs `command` with a shell; its exit status and what it printed (both
-// streams).
-std::pair<int, std::string> Shell(const std::string& command) {
-  std::string out;
-  FILE* pipe = ::popen((command + " 2>&1").c_str(), "r");
-  if (pipe == nullptr) return {-1, ""};
-  char buffer[4096];
-  while (size_t n = std::fread(buffer, 1, sizeof buffer, pipe)) {
-    out.append(buffer, n);
-  }
-  const int status = ::pclose(pipe);
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
-}
 
 // A small ext4 filesystem on a loop device, unmounted on destruction.
 class LoopDisk {
@@ -225,19 +213,29 @@ TEST(StorageFaultTest, AFullDiskRefusesAppendsKeepsReadsAndHealsByItself) {
   ASSERT_TRUE(server.Wait(absl::Seconds(30)).has_value());
 }
 
+// The server's command line on `data`.
+std::vector<std::string> ServerArgs(const std::string& data) {
+  return {SVLEDGER_PATH, "--listen=127.0.0.1:0",
+          "--metrics-listen=", "--data-dir=" + data, "--no-enforcement"};
+}
+
+// Waits for `server` to serve; a stub to it, or null if it did not start.
+std::unique_ptr<v1::EventLog::Stub> StubFor(Subprocess& server) {
+  std::optional<testing::StartReport> report =
+      testing::ReadStartReport(server, absl::Seconds(30));
+  if (!report.has_value()) return nullptr;
+  return v1::EventLog::NewStub(
+      grpc::CreateChannel(absl::StrCat("127.0.0.1:", report->port),
+                          grpc::InsecureChannelCredentials()));
+}
+
 // Starts a server on `data`, appends `n` events and stops it; twice, so
 // that the events end up in table files.
 void Fill(const std::string& data, int n) {
   for (int round = 0; round < 2; ++round) {
-    Subprocess server({SVLEDGER_PATH, "--listen=127.0.0.1:0",
-                       "--metrics-listen=", "--data-dir=" + data,
-                       "--no-enforcement"});
-    std::optional<testing::StartReport> report =
-        testing::ReadStartReport(server, absl::Seconds(30));
-    ASSERT_TRUE(report.has_value());
-    auto stub = v1::EventLog::NewStub(
-        grpc::CreateChannel(absl::StrCat("127.0.0.1:", report->port),
-                            grpc::InsecureChannelCredentials()));
+    Subprocess server(ServerArgs(data));
+    std::unique_ptr<v1::EventLog::Stub> stub = StubFor(server);
+    ASSERT_NE(stub, nullptr);
     std::string id;
     for (int i = 0; round == 0 && i < n; ++i) {
       ASSERT_TRUE(Append(*stub, "s", 2000, &id).ok());
@@ -300,15 +298,9 @@ TEST(StorageFaultTest, ACorruptedWalRecordStopsTheStart) {
   TempDir dir;
   const std::string data = dir.Sub("data");
   {
-    Subprocess server({SVLEDGER_PATH, "--listen=127.0.0.1:0",
-                       "--metrics-listen=", "--data-dir=" + data,
-                       "--no-enforcement"});
-    std::optional<testing::StartReport> report =
-        testing::ReadStartReport(server, absl::Seconds(30));
-    ASSERT_TRUE(report.has_value());
-    auto stub = v1::EventLog::NewStub(
-        grpc::CreateChannel(absl::StrCat("127.0.0.1:", report->port),
-                            grpc::InsecureChannelCredentials()));
+    Subprocess server(ServerArgs(data));
+    std::unique_ptr<v1::EventLog::Stub> stub = StubFor(server);
+    ASSERT_NE(stub, nullptr);
     std::string id;
     for (int i = 0; i < 300; ++i)
       ASSERT_TRUE(Append(*stub, "s", 2000, &id).ok());
