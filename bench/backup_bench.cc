@@ -192,9 +192,9 @@ int main(int argc, char** argv) {
               {});
       backed_up = true;
     });
-    during = Appends(server.channel, absl::GetFlag(FLAGS_clients),
-                     [&] { return backed_up.load(); })
-                 .per_second();
+    during = Appends(server.channel, absl::GetFlag(FLAGS_clients), [&] {
+               return backed_up.load();
+             }).per_second();
     backup.join();
     after = Baseline(server.channel).per_second();
     full_s = absl::ToDoubleSeconds(full_took);
@@ -222,23 +222,27 @@ int main(int argc, char** argv) {
             {});
     incremental_s = absl::ToDoubleSeconds(incremental_took);
     incremental_added = incremental.added_bytes();
-    std::printf("incremental backup after %d more events: %.3f s, %.1f MiB "
-                "added (target under 2 s)\n",
-                absl::GetFlag(FLAGS_more_events), incremental_s,
-                incremental_added / 1048576.0);
+    std::printf(
+        "incremental backup after %d more events: %.3f s, %.1f MiB "
+        "added (target under 2 s)\n",
+        absl::GetFlag(FLAGS_more_events), incremental_s,
+        incremental_added / 1048576.0);
 
     auto [verified, verify_took] =
         Call<v1::VerifyLogRequest, v1::VerifyLogResponse>(
-            [&](auto* c, auto& r, auto* o) { return admin->VerifyLog(c, r, o); },
+            [&](auto* c, auto& r, auto* o) {
+              return admin->VerifyLog(c, r, o);
+            },
             {});
     checked = verified.events_checked();
     verify_log_s = absl::ToDoubleSeconds(verify_took);
     verify_log_rate = checked / verify_log_s;
-    std::printf("verify-log: %llu events in %.2f s (server: %.2f s): %.0f "
-                "events/s (target 500,000)%s\n",
-                static_cast<unsigned long long>(checked), verify_log_s,
-                verified.seconds(), verify_log_rate,
-                verified.broken_position() == 0 ? "" : " BROKEN");
+    std::printf(
+        "verify-log: %llu events in %.2f s (server: %.2f s): %.0f "
+        "events/s (target 500,000)%s\n",
+        static_cast<unsigned long long>(checked), verify_log_s,
+        verified.seconds(), verify_log_rate,
+        verified.broken_position() == 0 ? "" : " BROKEN");
 
     auto [backup_verified, backup_verify_took] =
         Call<v1::VerifyBackupRequest, v1::VerifyBackupResponse>(
@@ -247,8 +251,9 @@ int main(int argc, char** argv) {
             },
             {});
     verify_backup_s = absl::ToDoubleSeconds(backup_verify_took);
-    std::printf("backup verify: %.2f s, %s\n", verify_backup_s,
-                backup_verified.ok() ? "ok" : backup_verified.problem().c_str());
+    std::printf(
+        "backup verify: %.2f s, %s\n", verify_backup_s,
+        backup_verified.ok() ? "ok" : backup_verified.problem().c_str());
   }
   {
     Server again(data, backups);
@@ -271,8 +276,8 @@ int main(int argc, char** argv) {
   }
   if (const std::string path = absl::GetFlag(FLAGS_json); !path.empty()) {
     std::ofstream out(path);
-    out << "{\"events\": " << events << ", \"clients\": "
-        << absl::GetFlag(FLAGS_clients)
+    out << "{\"events\": " << events
+        << ", \"clients\": " << absl::GetFlag(FLAGS_clients)
         << ", \"appends_per_second\": {\"before\": " << before
         << ", \"during_backup\": " << during << ", \"after\": " << after
         << "}, \"during_ratio\": " << during / ((before + after) / 2)
@@ -285,8 +290,7 @@ int main(int argc, char** argv) {
         << ", \"verify_log_events_per_second\": " << verify_log_rate
         << ", \"verify_backup_seconds\": " << verify_backup_s
         << ", \"restart_seconds\": " << absl::ToDoubleSeconds(restart)
-        << ", \"restore_seconds\": " << absl::ToDoubleSeconds(restore)
-        << "}\n";
+        << ", \"restore_seconds\": " << absl::ToDoubleSeconds(restore) << "}\n";
   }
   std::filesystem::remove_all(dir);
   return 0;

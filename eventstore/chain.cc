@@ -64,8 +64,8 @@ std::string Link(uint64_t position, absl::string_view prev,
                  absl::string_view content) {
   thread_local Sha256 sha;
   const std::string at = format::EncodeU64(position);
-  return sha.Hash({absl::string_view(kDomain, sizeof(kDomain)), at, prev,
-                   content});
+  return sha.Hash(
+      {absl::string_view(kDomain, sizeof(kDomain)), at, prev, content});
 }
 
 std::string Seal(absl::string_view content, absl::string_view hash) {
@@ -82,8 +82,8 @@ absl::StatusOr<Sealed> Split(uint64_t position, absl::string_view value) {
   if (value.size() < kTrailerBytes ||
       value[value.size() - kTrailerBytes] != kTrailerTag ||
       value[value.size() - kTrailerBytes + 1] != kTrailerLength) {
-    return absl::DataLossError(absl::StrCat(
-        "event at position ", position, " has no chain hash trailer"));
+    return absl::DataLossError(absl::StrCat("event at position ", position,
+                                            " has no chain hash trailer"));
   }
   return Sealed{value.substr(0, value.size() - kTrailerBytes),
                 value.substr(value.size() - kHashBytes)};
@@ -93,9 +93,8 @@ std::string Hex(absl::string_view hash) { return absl::BytesToHexString(hash); }
 
 absl::StatusOr<std::string> FromHex(absl::string_view hex) {
   if (hex.size() != 2 * kHashBytes) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("expected 64 hexadecimal digits, found ", hex.size(),
-                     " characters"));
+    return absl::InvalidArgumentError(absl::StrCat(
+        "expected 64 hexadecimal digits, found ", hex.size(), " characters"));
   }
   for (char c : hex) {
     if (!absl::ascii_isxdigit(static_cast<unsigned char>(c))) {
