@@ -14,6 +14,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
+#include "domain/money_text.h"
 #include "grpcpp/create_channel.h"
 #include "grpcpp/security/credentials.h"
 
@@ -69,7 +70,7 @@ std::string InstantText(const v1::Instant& t) {
 }
 
 std::string Gbp(const v1::Money& m) {
-  return absl::StrFormat("£%.0f", m.pence() / 100.0);
+  return domain::FormatPounds(m.pence(), /*whole_pounds=*/true);
 }
 
 std::string Short(const std::string& s, size_t max) {

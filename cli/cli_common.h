@@ -37,7 +37,8 @@ bool Colour();
 // "YYYY-MM-DD"; an instant as "YYYY-MM-DD HH:MM" (UTC).
 std::string DateText(const v1::Date& d);
 std::string InstantText(const v1::Instant& t);
-// Whole pounds, "£1234".
+// Whole pounds with thousands separators, "£1,234" (exact: no floating
+// point between the pence and the text).
 std::string Gbp(const v1::Money& m);
 // `s` cut to `max` characters, "~" marking the cut.
 std::string Short(const std::string& s, size_t max);
