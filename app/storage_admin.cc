@@ -50,6 +50,7 @@ absl::StatusOr<v1::VerifyLogResponse> StorageAdmin::VerifyLog(
         "anchors: at most ", kMaxAnchors, ", found ", request.anchors_size()));
   }
   eventstore::VerifyChainOptions options;
+  options.indexes = request.check_indexes();
   for (int i = 0; i < request.anchors_size(); ++i) {
     absl::StatusOr<std::string> hash =
         eventstore::chain::FromHex(request.anchors(i).sha256());

@@ -168,7 +168,8 @@ int main(int argc, char** argv) {
   std::filesystem::remove_all(dir);
   const int events = absl::GetFlag(FLAGS_events);
   double before = 0, during = 0, after = 0, full_s = 0, incremental_s = 0,
-         verify_log_rate = 0, verify_log_s = 0, verify_backup_s = 0;
+         verify_log_rate = 0, verify_log_s = 0, verify_backup_s = 0,
+         verify_indexes_rate = 0;
   uint64_t full_bytes = 0, incremental_added = 0, checked = 0;
   absl::Duration restart, restore;
   {
@@ -244,6 +245,20 @@ int main(int argc, char** argv) {
         verified.seconds(), verify_log_rate,
         verified.broken_position() == 0 ? "" : " BROKEN");
 
+    v1::VerifyLogRequest with_indexes;
+    with_indexes.set_check_indexes(true);
+    auto [indexed, indexed_took] =
+        Call<v1::VerifyLogRequest, v1::VerifyLogResponse>(
+            [&](auto* c, auto& r, auto* o) {
+              return admin->VerifyLog(c, r, o);
+            },
+            with_indexes);
+    verify_indexes_rate =
+        indexed.events_checked() / absl::ToDoubleSeconds(indexed_took);
+    std::printf("verify-log --indexes: %.2f s: %.0f events/s%s\n",
+                absl::ToDoubleSeconds(indexed_took), verify_indexes_rate,
+                indexed.broken_position() == 0 ? "" : " BROKEN");
+
     auto [backup_verified, backup_verify_took] =
         Call<v1::VerifyBackupRequest, v1::VerifyBackupResponse>(
             [&](auto* c, auto& r, auto* o) {
@@ -288,6 +303,8 @@ int main(int argc, char** argv) {
         << ", \"verify_log_events\": " << checked
         << ", \"verify_log_seconds\": " << verify_log_s
         << ", \"verify_log_events_per_second\": " << verify_log_rate
+        << ", \"verify_log_with_indexes_events_per_second\": "
+        << verify_indexes_rate
         << ", \"verify_backup_seconds\": " << verify_backup_s
         << ", \"restart_seconds\": " << absl::ToDoubleSeconds(restart)
         << ", \"restore_seconds\": " << absl::ToDoubleSeconds(restore) << "}\n";

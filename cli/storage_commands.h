@@ -14,7 +14,8 @@ namespace svledger::cli {
 //                            outside svledger (admins, auditors)
 //   verify-log               recomputes the chain; --anchor=POSITION:SHA256
 //                            (repeatable, comma-separated) checks heads kept
-//                            earlier; exit 3 if the chain or an anchor
+//                            earlier; --indexes also checks the indexes
+//                            reads use; exit 3 if the chain or an anchor
 //                            does not hold (admins, auditors)
 //   backup create            an online backup into the server's --backup-dir
 //   backup list              the complete backups

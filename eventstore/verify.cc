@@ -13,6 +13,7 @@
 #include "eventstore/event_store.h"
 #include "eventstore/format.h"
 #include "eventstore/rocks.h"
+#include "eventstore/stored_event.pb.h"
 
 namespace svledger::eventstore {
 namespace {
@@ -24,8 +25,60 @@ struct RangeResult {
 
 // Checks the links of positions [first, last]: each stored hash must equal
 // chain::Link of its position, the stored hash before it, and its content.
+// Whether the index entry at `key` of `cf` names `position`.
+bool IndexNames(const RocksHandles& h, const rocksdb::ReadOptions& ro,
+                rocksdb::ColumnFamilyHandle* cf, const std::string& key,
+                uint64_t position) {
+  std::string value;
+  return h.db->Get(ro, cf, key, &value).ok() &&
+         value == format::EncodeU64(position);
+}
+
+// Why the event's index entries do not lead back to it; empty if they do.
+std::string CheckIndexes(const RocksHandles& h, const rocksdb::ReadOptions& ro,
+                         uint64_t position, absl::string_view content) {
+  storage::v1::StoredEvent event;
+  if (!event.ParseFromArray(content.data(), static_cast<int>(content.size())) ||
+      event.event_id().size() != 16) {
+    return "its content is not an event";
+  }
+  if (!IndexNames(
+          h, ro, h.stream_index,
+          format::StreamVersionKey(event.stream_id(), event.stream_version()),
+          position)) {
+    return absl::StrCat("the stream index does not lead to it (stream '",
+                        event.stream_id(), "' version ", event.stream_version(),
+                        ")");
+  }
+  if (!IndexNames(h, ro, h.event_ids,
+                  format::EventIdKey(event.stream_id(),
+                                     Uuid::FromBytes(event.event_id())),
+                  position)) {
+    return "the event id index does not lead to it";
+  }
+  return "";
+}
+
+// Entries of `cf` naming a position at or before `through`.
+absl::StatusOr<uint64_t> CountIndex(const RocksHandles& h,
+                                    const rocksdb::Snapshot* snap,
+                                    rocksdb::ColumnFamilyHandle* cf,
+                                    uint64_t through) {
+  rocksdb::ReadOptions ro;
+  ro.snapshot = snap;
+  ro.fill_cache = false;
+  std::unique_ptr<rocksdb::Iterator> it(h.db->NewIterator(ro, cf));
+  uint64_t n = 0;
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    absl::StatusOr<uint64_t> position = format::DecodeU64(View(it->value()));
+    if (!position.ok() || *position <= through) ++n;
+  }
+  if (!it->status().ok()) return FromRocks(it->status(), "reading an index");
+  return n;
+}
+
 RangeResult VerifyRange(const RocksHandles& h, const rocksdb::Snapshot* snap,
-                        uint64_t first, uint64_t last) {
+                        uint64_t first, uint64_t last, bool indexes) {
   RangeResult result;
   rocksdb::ReadOptions ro;
   ro.snapshot = snap;
@@ -80,6 +133,13 @@ RangeResult VerifyRange(const RocksHandles& h, const rocksdb::Snapshot* snap,
                 "appended (or its predecessor's hash changed)"};
       return result;
     }
+    if (indexes) {
+      if (std::string why = CheckIndexes(h, ro, expected, sealed->content);
+          !why.empty()) {
+        result.broken = ChainBreak{expected, why};
+        return result;
+      }
+    }
     prev = std::string(sealed->hash);
     ++result.events;
     ++expected;
@@ -127,15 +187,33 @@ absl::StatusOr<ChainReport> VerifyIn(const RocksHandles& h,
     const uint64_t first = t * per + 1;
     const uint64_t last = t + 1 == threads ? through : (t + 1) * per;
     if (first > last) continue;
-    ranges.push_back(std::async(std::launch::async, [&h, snap, first, last] {
-      return VerifyRange(h, snap, first, last);
-    }));
+    const bool indexes = options.indexes;
+    ranges.push_back(
+        std::async(std::launch::async, [&h, snap, first, last, indexes] {
+          return VerifyRange(h, snap, first, last, indexes);
+        }));
   }
   for (std::future<RangeResult>& range : ranges) {
     RangeResult r = range.get();
     report.events += r.events;
     if (r.broken.has_value() && !report.broken.has_value()) {
       report.broken = std::move(r.broken);
+    }
+  }
+  if (options.indexes && !report.broken.has_value()) {
+    // Every event's entries lead back to it; as many entries as events
+    // then means there is no other entry (one hiding or redirecting an
+    // event, or naming one that is not there).
+    for (auto [cf, name] : {std::pair{h.stream_index, "stream index"},
+                            std::pair{h.event_ids, "event id index"}}) {
+      absl::StatusOr<uint64_t> entries = CountIndex(h, snap, cf, through);
+      if (!entries.ok()) return entries.status();
+      if (*entries != through) {
+        report.broken = ChainBreak{
+            through, absl::StrCat("the ", name, " has ", *entries,
+                                  " entries for ", through, " events")};
+        break;
+      }
     }
   }
   rocksdb::ReadOptions ro;

@@ -28,6 +28,10 @@ struct VerifyChainOptions {
   uint64_t through = 0;
   // Checked against the stored hashes. Default none.
   std::vector<ChainAnchor> anchors;
+  // Also check the indexes derived from the events: every event's
+  // stream_index and event_ids entries lead back to it, and there are no
+  // others. Reads two entries an event more. Default false.
+  bool indexes = false;
   // Ranges of the log checked in parallel: every link depends only on the
   // stored hash before it, so ranges are independent. Default 2.
   int threads = 2;

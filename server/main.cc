@@ -143,7 +143,7 @@ int Restore() {
 int VerifyLogOffline() {
   const std::string path = absl::GetFlag(FLAGS_data_dir) + "/log";
   absl::StatusOr<svledger::eventstore::ChainReport> report =
-      svledger::eventstore::VerifyChainAt(path, {});
+      svledger::eventstore::VerifyChainAt(path, {.indexes = true});
   if (!report.ok()) {
     std::fprintf(stderr, "svledger verify-log: %s\n",
                  report.status().ToString().c_str());

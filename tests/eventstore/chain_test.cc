@@ -80,6 +80,8 @@ class RawLog {
   }
   rocksdb::ColumnFamilyHandle* meta() { return cfs_[0]; }
   rocksdb::ColumnFamilyHandle* events() { return cfs_[1]; }
+  rocksdb::ColumnFamilyHandle* stream_index() { return cfs_[2]; }
+  rocksdb::ColumnFamilyHandle* event_ids() { return cfs_[3]; }
   std::string Get(rocksdb::ColumnFamilyHandle* cf, const std::string& key) {
     std::string value;
     EXPECT_TRUE(db_->Get({}, cf, key, &value).ok());
@@ -249,6 +251,51 @@ TEST(ChainTest, ADeletedEventIsNamed) {
   ASSERT_TRUE(report->broken.has_value());
   EXPECT_EQ(report->broken->position, 33u);
   EXPECT_NE(report->broken->reason.find("missing"), std::string::npos);
+}
+
+TEST(ChainTest, AnIndexEditedToHideOrInventAnEventIsNamed) {
+  TempDir dir;
+  EventFactory events;
+  {
+    auto store = *EventStore::Open({.path = dir.Sub("log")});
+    Fill(*store, 200, events);
+    absl::StatusOr<ChainReport> report = store->VerifyChain({.indexes = true});
+    ASSERT_TRUE(report.ok()) << report.status();
+    EXPECT_FALSE(report->broken.has_value()) << report->broken->reason;
+  }
+  // Event 50 hidden from its stream's reads: the chain alone still holds.
+  std::string key, value;
+  {
+    RawLog raw(dir.Sub("log"));
+    storage::v1::StoredEvent e;
+    ASSERT_TRUE(e.ParseFromString(
+        std::string(chain::Split(50, raw.Event(50))->content)));
+    key = format::StreamVersionKey(e.stream_id(), e.stream_version());
+    value = raw.Get(raw.stream_index(), key);
+    raw.Delete(raw.stream_index(), key);
+  }
+  EXPECT_FALSE(VerifyChainAt(dir.Sub("log"), {})->broken.has_value());
+  absl::StatusOr<ChainReport> report =
+      VerifyChainAt(dir.Sub("log"), {.indexes = true});
+  ASSERT_TRUE(report.ok()) << report.status();
+  ASSERT_TRUE(report->broken.has_value());
+  EXPECT_EQ(report->broken->position, 50u);
+  EXPECT_NE(report->broken->reason.find("stream index"), std::string::npos)
+      << report->broken->reason;
+
+  // Put back; then an event id index entry invented for an event that was
+  // never appended.
+  {
+    RawLog raw(dir.Sub("log"));
+    raw.Put(raw.stream_index(), key, value);
+    raw.Put(raw.event_ids(), format::EventIdKey("stream-0", events.Make().id),
+            format::EncodeU64(10));
+  }
+  report = VerifyChainAt(dir.Sub("log"), {.indexes = true});
+  ASSERT_TRUE(report->broken.has_value());
+  EXPECT_NE(report->broken->reason.find("201 entries for 200 events"),
+            std::string::npos)
+      << report->broken->reason;
 }
 
 TEST(ChainTest, ParallelRangesAgreeWithOneThread) {

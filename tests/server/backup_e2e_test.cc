@@ -204,8 +204,9 @@ TEST(BackupEndToEndTest, BackUpUnderLoadRestoreAndCatchAnEdit) {
     log_head.set_position(position);
     log_head.set_sha256(lines[1].substr(9));
   }
-  auto [anchor_rc, anchored] = source.Svctl(absl::StrCat(
-      "verify-log --anchor=", log_head.position(), ":", log_head.sha256()));
+  auto [anchor_rc, anchored] = source.Svctl(
+      absl::StrCat("verify-log --indexes --anchor=", log_head.position(), ":",
+                   log_head.sha256()));
   EXPECT_EQ(anchor_rc, 0) << anchored;
   EXPECT_TRUE(absl::StrContains(anchored, "chain intact")) << anchored;
   EXPECT_TRUE(absl::StrContains(anchored, "matches")) << anchored;
