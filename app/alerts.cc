@@ -55,10 +55,15 @@ absl::StatusOr<AlertWatch> Alerts::Watch(
   } else {
     watch.filter.stream_prefixes = {domain::kContractStreamPrefix};
   }
-  watch.filter.event_types = {
-      domain::kCommitmentStatusChanged, domain::kEnforcementCaseOpened,
-      domain::kEnforcementActionRecorded, domain::kEnforcementCaseEscalated,
-      domain::kEnforcementCaseClosed};
+  watch.filter.event_types = {domain::kCommitmentStatusChanged,
+                              domain::kEnforcementCaseOpened,
+                              domain::kEnforcementActionRecorded,
+                              domain::kEnforcementCaseEscalated,
+                              domain::kEnforcementCaseClosed,
+                              domain::kDeliveryReported,
+                              domain::kDeliveryVerified,
+                              domain::kDeliveryRejected,
+                              domain::kPerformanceAssessmentRecorded};
   watch.council = request.council();
   return watch;
 }
@@ -144,6 +149,18 @@ absl::StatusOr<std::optional<v1::Alert>> Alerts::ToAlert(
   } else if (e.type == domain::kEnforcementCaseClosed) {
     parsed = Parse(e, alert.mutable_case_closed());
     alert.set_case_id(alert.case_closed().case_id());
+  } else if (e.type == domain::kDeliveryReported) {
+    parsed = Parse(e, alert.mutable_delivery_reported());
+    alert.set_delivery_id(alert.delivery_reported().delivery_id());
+    alert.set_commitment_id(alert.delivery_reported().commitment_id());
+  } else if (e.type == domain::kDeliveryVerified) {
+    parsed = Parse(e, alert.mutable_delivery_verified());
+    alert.set_delivery_id(alert.delivery_verified().delivery_id());
+  } else if (e.type == domain::kDeliveryRejected) {
+    parsed = Parse(e, alert.mutable_delivery_rejected());
+    alert.set_delivery_id(alert.delivery_rejected().delivery_id());
+  } else if (e.type == domain::kPerformanceAssessmentRecorded) {
+    parsed = Parse(e, alert.mutable_assessment_recorded());
   } else {
     return std::nullopt;
   }
@@ -172,6 +189,7 @@ absl::StatusOr<std::optional<v1::Alert>> Alerts::ToAlert(
   alert.mutable_recorded()->set_unix_micros(
       absl::ToUnixMicros(e.recorded_time));
   alert.set_actor(e.metadata.actor);
+  alert.set_on_behalf_of(e.metadata.on_behalf_of);
   return alert;
 }
 

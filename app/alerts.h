@@ -29,7 +29,8 @@ struct AlertWatch {
   Visibility visible;
 };
 
-// The alert feed: the log's commitment status changes and case changes
+// The alert feed: the log's commitment status changes, case changes,
+// delivery reports and decisions and performance assessments
 // (domain/enforcement.h) as alerts, each with its log position. It reads
 // the log itself, not a projection: an alert is exactly an event, so
 // resuming from a position gives no gap and no duplicate, across restarts

@@ -320,6 +320,18 @@ std::vector<std::shared_ptr<const v1::Framework>> FrameworkStore::List() const {
   return out;
 }
 
+absl::Status FrameworkStore::CheckCouncil(const std::string& council,
+                                          absl::string_view field) const {
+  std::vector<std::string> known;
+  for (const auto& f : List()) {
+    if (f->id() == council) return absl::OkStatus();
+    known.push_back(f->id());
+  }
+  return absl::NotFoundError(absl::StrCat(
+      field, ": no council '", council, "' (known: ",
+      known.empty() ? "none published" : absl::StrJoin(known, ", "), ")"));
+}
+
 uint64_t FrameworkStore::skipped() const {
   absl::MutexLock lock(&mu_);
   return skipped_;

@@ -110,6 +110,11 @@ class FrameworkStore {
   v1::EscalationLadder LadderOf(const v1::FrameworkRef& ref) const;
   // The latest version of every framework, by id.
   std::vector<std::shared_ptr<const v1::Framework>> List() const;
+  // OK if a framework `council` is published; otherwise NOT_FOUND naming
+  // `field` and the councils that are, e.g. "council: no council 'nowhere'
+  // (known: derbyshire, lancashire, norwich, rutland)".
+  absl::Status CheckCouncil(const std::string& council,
+                            absl::string_view field) const;
 
   // Events of the two streams that could not be applied, and the
   // follower's catch-ups that failed (each is tried again from the same

@@ -48,6 +48,13 @@ class ProgressQueries {
   absl::StatusOr<v1::ListContractsResponse> ListContracts(
       const Caller& caller, const v1::ListContractsRequest& request) const;
 
+  // Reported deliveries matching the filters, oldest report first, with
+  // who reported and who decided each (app/delivery_queries.cc). A
+  // contract_id the caller may not read is PERMISSION_DENIED; an unknown
+  // one or an unknown council NOT_FOUND (naming the known councils).
+  absl::StatusOr<v1::ListDeliveriesResponse> ListDeliveries(
+      const Caller& caller, const v1::ListDeliveriesRequest& request) const;
+
   // With as_of, each of the council's contracts is replayed as above.
   absl::StatusOr<v1::CouncilSummary> CouncilSummary(
       const Caller& caller, const v1::GetCouncilSummaryRequest& request) const;

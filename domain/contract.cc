@@ -590,6 +590,12 @@ absl::StatusOr<v1::CommitmentWithdrawn> DecideWithdrawCommitment(
 absl::Status Apply(ContractState& state, absl::string_view type,
                    absl::string_view payload, absl::Time recorded,
                    Touched* touched) {
+  return Apply(state, type, payload, recorded, RecordedBy{}, touched);
+}
+
+absl::Status Apply(ContractState& state, absl::string_view type,
+                   absl::string_view payload, absl::Time recorded,
+                   RecordedBy by, Touched* touched) {
   Touched ignored;
   Touched& t = touched != nullptr ? *touched : ignored;
   auto cannot = [&](absl::string_view why) {
@@ -667,20 +673,24 @@ absl::Status Apply(ContractState& state, absl::string_view type,
     d.from = *ToCivilDay(d.report.period_start(), "");
     d.to = *ToCivilDay(d.report.period_end(), "");
     d.recorded = recorded;
+    d.reported_by = std::string(by.actor);
+    d.on_behalf_of = std::string(by.on_behalf_of);
     // Kept in id order, as a state loaded from the projection has them.
     std::vector<std::string>& ids =
         state.commitments[d.report.commitment_id()].deliveries;
     ids.insert(std::lower_bound(ids.begin(), ids.end(), it->first), it->first);
   } else if (type == kDeliveryVerified || type == kDeliveryRejected) {
-    std::string id;
+    std::string id, note;
     if (type == kDeliveryVerified) {
       v1::DeliveryVerified e;
       if (absl::Status s = ParsePayload(payload, &e); !s.ok()) return s;
       id = e.delivery_id();
+      note = e.note();
     } else {
       v1::DeliveryRejected e;
       if (absl::Status s = ParsePayload(payload, &e); !s.ok()) return s;
       id = e.delivery_id();
+      note = e.reason();
     }
     auto it = state.deliveries.find(id);
     if (it == state.deliveries.end() ||
@@ -689,6 +699,9 @@ absl::Status Apply(ContractState& state, absl::string_view type,
     }
     it->second.state = type == kDeliveryVerified ? DeliveryState::kVerified
                                                  : DeliveryState::kRejected;
+    it->second.decided_by = std::string(by.actor);
+    it->second.decided = recorded;
+    it->second.decision_note = std::move(note);
     t.delivery = &it->first;
     // A verified correction supersedes what it corrects.
     const std::string& corrects = it->second.report.corrects();

@@ -44,6 +44,15 @@ struct DeliveryRecord {
   absl::CivilDay from, to;  // the report's period, parsed
   DeliveryState state = DeliveryState::kPending;
   absl::Time recorded;  // when the report was recorded in the log
+  // Who recorded the report (the event's actor), and the supplier a
+  // council manager entered it for (empty when the supplier reported).
+  std::string reported_by;
+  std::string on_behalf_of;
+  // Who verified or rejected it, when, and the verification's note or the
+  // rejection's reason; empty while pending.
+  std::string decided_by;
+  absl::Time decided;
+  std::string decision_note;
   // The verified report that corrects this one, which then no longer
   // counts; empty if none.
   std::string superseded_by;
@@ -138,6 +147,17 @@ struct Touched {
 absl::Status Apply(ContractState& state, absl::string_view type,
                    absl::string_view payload, absl::Time recorded,
                    Touched* touched = nullptr);
+
+// Who recorded an event, for the records that keep it (a delivery's
+// reporter and decider).
+struct RecordedBy {
+  absl::string_view actor;
+  absl::string_view on_behalf_of;
+};
+// Apply, keeping who recorded the event.
+absl::Status Apply(ContractState& state, absl::string_view type,
+                   absl::string_view payload, absl::Time recorded,
+                   RecordedBy by, Touched* touched = nullptr);
 
 // Whether an event of `type` can change how a commitment is judged (its
 // status, and so the enforcement policy's decisions): every event but a

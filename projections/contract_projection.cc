@@ -138,7 +138,8 @@ absl::Status ContractProjection::ApplyBatch(Batch batch,
         last_stream = e.stream_id;
       }
       domain::Touched t;
-      if (!domain::Apply(last->second, e.type, e.payload, e.recorded_time, &t)
+      if (!domain::Apply(last->second, e.type, e.payload, e.recorded_time,
+                         {e.metadata.actor, e.metadata.on_behalf_of}, &t)
                .ok()) {
         ++skipped;
         if (inserted) {

@@ -94,6 +94,13 @@ std::string EncodeDelivery(const domain::DeliveryRecord& record) {
   }
   stored.set_recorded_unix_micros(absl::ToUnixMicros(record.recorded));
   stored.set_superseded_by(record.superseded_by);
+  stored.set_reported_by(record.reported_by);
+  stored.set_on_behalf_of(record.on_behalf_of);
+  stored.set_decided_by(record.decided_by);
+  if (!record.decided_by.empty()) {
+    stored.set_decided_unix_micros(absl::ToUnixMicros(record.decided));
+  }
+  stored.set_decision_note(record.decision_note);
   return stored.SerializeAsString();
 }
 
@@ -172,6 +179,11 @@ absl::Status LoadRecord(
                        : domain::DeliveryState::kPending;
     record.recorded = absl::FromUnixMicros(stored.recorded_unix_micros());
     record.superseded_by = stored.superseded_by();
+    record.reported_by = stored.reported_by();
+    record.on_behalf_of = stored.on_behalf_of();
+    record.decided_by = stored.decided_by();
+    record.decided = absl::FromUnixMicros(stored.decided_unix_micros());
+    record.decision_note = stored.decision_note();
     absl::StatusOr<absl::CivilDay> from =
         domain::ToCivilDay(record.report.period_start(), "");
     absl::StatusOr<absl::CivilDay> to =

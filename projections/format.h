@@ -7,7 +7,7 @@
 // database of another version is rebuilt from the log, never misread).
 //
 // One RocksDB database ("<data dir>/projections"). Column families:
-//   default            "format_version" -> decimal ASCII, currently "3"
+//   default            "format_version" -> decimal ASCII, currently "4"
 //                      "active/<name>"  -> decimal generation of the table
 //                                          that serves projection <name>
 //   "<name>.<gen>"     one table per projection generation; a rebuild
@@ -34,12 +34,14 @@
 
 namespace svledger::projections::format {
 
-inline constexpr int kFormatVersion = 3;
+inline constexpr int kFormatVersion = 4;
 // Version history: 1, issue 3; 2 added the case times, remedies and action
 // counts to StoredCase (a version-1 database is rebuilt from the log); 3
 // holds quantities as exact decimal text (the events' legacy doubles carried
 // over by domain::Apply), a delivery's superseded_by and a contract's
-// closed time (an older database is rebuilt from the log).
+// closed time (an older database is rebuilt from the log); 4 keeps who
+// reported and who decided a delivery, when, and the note or reason (for
+// the review queue, ListDeliveries).
 inline constexpr char kFormatVersionKey[] = "format_version";
 inline constexpr char kActivePrefix[] = "active/";
 

@@ -30,6 +30,8 @@ ProgressService::ProgressService(const app::ProgressQueries* queries,
   Guard("ListFrameworks", &ProgressService::ListFrameworks,
         kMaxQueryRequestBytes);
   Guard("GetFramework", &ProgressService::GetFramework, kMaxQueryRequestBytes);
+  Guard("ListDeliveries", &ProgressService::ListDeliveries,
+        kMaxQueryRequestBytes);
 }
 
 ProgressService::~ProgressService() { StopWatches(); }
@@ -55,6 +57,18 @@ grpc::ServerUnaryReactor* ProgressService::ListContracts(
       context, *auth_, wait_, request->min_position(), response,
       [this, request](const app::Caller& caller) {
         return queries_->ListContracts(caller, *request);
+      },
+      Lane::kScan);
+}
+
+grpc::ServerUnaryReactor* ProgressService::ListDeliveries(
+    grpc::CallbackServerContext* context,
+    const v1::ListDeliveriesRequest* request,
+    v1::ListDeliveriesResponse* response) {
+  return AnswerFor(
+      context, *auth_, wait_, request->min_position(), response,
+      [this, request](const app::Caller& caller) {
+        return queries_->ListDeliveries(caller, *request);
       },
       Lane::kScan);
 }

@@ -57,6 +57,10 @@ class ProgressService final : public GuardedService<v1::ProgressService> {
       grpc::CallbackServerContext* context,
       const v1::ListFrameworksRequest* request,
       v1::ListFrameworksResponse* response) override;
+  grpc::ServerUnaryReactor* ListDeliveries(
+      grpc::CallbackServerContext* context,
+      const v1::ListDeliveriesRequest* request,
+      v1::ListDeliveriesResponse* response) override;
   grpc::ServerUnaryReactor* GetFramework(
       grpc::CallbackServerContext* context,
       const v1::GetFrameworkRequest* request,

@@ -104,6 +104,131 @@ TEST_F(QueriesTest, ACaseIsListedAndAlerted) {
             absl::StatusCode::kInvalidArgument);
 }
 
+// The review queue: deliveries oldest report first, each with who
+// reported and who decided it and why; filtered by state, paged, and only
+// what the caller may see.
+TEST_F(QueriesTest, DeliveriesAreListedWithWhoStandsBehindThem) {
+  // A second report (pending) and a third (rejected), a day apart.
+  clock_.Set(domain::StartOfDay(D(2025, 7, 2)));
+  ASSERT_TRUE(Run(&Commands::ReportDelivery,
+                  testing::ReportRequest("K1", "q2", "jobs", 2, D(2025, 4, 1),
+                                         D(2025, 6, 30)),
+                  "supplier-acme")
+                  .ok());
+  clock_.Set(domain::StartOfDay(D(2025, 7, 3)));
+  v1::ReportDeliveryRequest q3 = testing::ReportRequest(
+      "K1", "q3", "jobs", 5, D(2025, 4, 1), D(2025, 4, 30));
+  q3.mutable_delivery()->set_corrects("q2");
+  ASSERT_TRUE(Run(&Commands::ReportDelivery, q3, "supplier-acme").ok());
+  v1::RejectDeliveryRequest reject;
+  reject.set_request_id("r3");
+  reject.set_contract_id("K1");
+  reject.mutable_rejection()->set_delivery_id("q3");
+  reject.mutable_rejection()->set_reason("payroll shows 2, not 5");
+  ASSERT_TRUE(Run(&Commands::RejectDelivery, reject, "j.smith").ok());
+  ASSERT_TRUE(Settle());
+
+  v1::ListDeliveriesRequest request;
+  request.set_council("norwich");
+  auto all = app_->progress().ListDeliveries(kAdmin, request);
+  ASSERT_TRUE(all.ok()) << all.status();
+  ASSERT_EQ(all->deliveries_size(), 3);
+  EXPECT_EQ(all->total(), 3u);
+  EXPECT_EQ(all->deliveries(0).report().delivery_id(), "q1");  // oldest
+  EXPECT_EQ(all->deliveries(0).state(), v1::DELIVERY_VERIFIED);
+  EXPECT_EQ(all->deliveries(0).reported_by(), "tester");
+  EXPECT_EQ(all->deliveries(0).decided_by(), "j.smith");
+  EXPECT_EQ(all->deliveries(0).unit(), v1::FTE);
+  EXPECT_FALSE(all->deliveries(0).measure_wording().empty());
+  const v1::DeliveryView& rejected = all->deliveries(2);
+  EXPECT_EQ(rejected.report().delivery_id(), "q3");
+  EXPECT_EQ(rejected.state(), v1::DELIVERY_REJECTED);
+  EXPECT_EQ(rejected.reason(), "payroll shows 2, not 5");
+  EXPECT_EQ(rejected.reported_by(), "supplier-acme");
+  EXPECT_EQ(absl::FromUnixMicros(rejected.decided().unix_micros()),
+            domain::StartOfDay(D(2025, 7, 3)));
+
+  // The pending queue; pages of one, without overlap.
+  request.set_state(v1::DELIVERY_PENDING);
+  auto pending = app_->progress().ListDeliveries(kAdmin, request);
+  ASSERT_TRUE(pending.ok());
+  ASSERT_EQ(pending->deliveries_size(), 1);
+  EXPECT_EQ(pending->deliveries(0).report().delivery_id(), "q2");
+  request.clear_state();
+  request.set_page_size(1);
+  std::vector<std::string> seen;
+  for (int i = 0; i < 5; ++i) {
+    auto page = app_->progress().ListDeliveries(kAdmin, request);
+    ASSERT_TRUE(page.ok()) << page.status();
+    for (const auto& d : page->deliveries()) {
+      seen.push_back(d.report().delivery_id());
+    }
+    if (page->next_page_token().empty()) break;
+    request.set_page_token(page->next_page_token());
+  }
+  EXPECT_THAT(seen, ::testing::ElementsAre("q1", "q2", "q3"));
+
+  // A period filter: reports overlapping May 2025 only.
+  v1::ListDeliveriesRequest may;
+  *may.mutable_period_from() = D(2025, 5, 1);
+  *may.mutable_period_to() = D(2025, 5, 31);
+  auto in_may = app_->progress().ListDeliveries(kAdmin, may);
+  ASSERT_TRUE(in_may.ok());
+  ASSERT_EQ(in_may->deliveries_size(), 1);
+  EXPECT_EQ(in_may->deliveries(0).report().delivery_id(), "q2");
+
+  // Who may see: the supplier its own; another supplier nothing of it; an
+  // unknown council or a bad token are errors naming the field.
+  Caller acme;
+  acme.actor = "supplier-acme";
+  acme.grants.suppliers = {"acme"};
+  Caller other;
+  other.actor = "supplier-other";
+  other.grants.suppliers = {"other"};
+  EXPECT_EQ(app_->progress().ListDeliveries(acme, {})->total(), 3u);
+  EXPECT_EQ(app_->progress().ListDeliveries(other, {})->total(), 0u);
+  v1::ListDeliveriesRequest theirs;
+  theirs.set_contract_id("K1");
+  EXPECT_EQ(app_->progress().ListDeliveries(other, theirs).status().code(),
+            absl::StatusCode::kPermissionDenied);
+  v1::ListDeliveriesRequest nowhere;
+  nowhere.set_council("nowhere");
+  auto unknown = app_->progress().ListDeliveries(kAdmin, nowhere);
+  EXPECT_EQ(unknown.status().code(), absl::StatusCode::kNotFound);
+  EXPECT_THAT(std::string(unknown.status().message()),
+              ::testing::HasSubstr("known: derbyshire"));
+  v1::ListDeliveriesRequest bad;
+  bad.set_page_token("zzz");
+  EXPECT_THAT(
+      std::string(
+          app_->progress().ListDeliveries(kAdmin, bad).status().message()),
+      ::testing::StartsWith("page_token:"));
+
+  // The alert feed carries the reports and decisions.
+  v1::WatchAlertsRequest watch_request;
+  watch_request.set_from_position(1);
+  auto watch = app_->alerts().Watch(kAdmin, watch_request);
+  ASSERT_TRUE(watch.ok());
+  auto slice = store_->ReadAll(1, {.filter = watch->filter});
+  ASSERT_TRUE(slice.ok());
+  v1::WatchAlertsResponse alerts;
+  ASSERT_TRUE(app_->alerts().Select(*watch, slice->events, alerts).ok());
+  std::vector<std::string> kinds;
+  for (const v1::Alert& a : alerts.alerts()) {
+    if (a.has_delivery_reported())
+      kinds.push_back("reported " + a.delivery_id());
+    if (a.has_delivery_verified())
+      kinds.push_back("verified " + a.delivery_id());
+    if (a.has_delivery_rejected()) {
+      kinds.push_back("rejected " + a.delivery_id() + ": " +
+                      a.delivery_rejected().reason());
+    }
+  }
+  EXPECT_THAT(kinds, ::testing::ElementsAre(
+                         "reported q1", "verified q1", "reported q2",
+                         "reported q3", "rejected q3: payroll shows 2, not 5"));
+}
+
 TEST_F(QueriesTest, FrameworkFrontAndProjectionAdmin) {
   v1::PublishFrameworkRequest both;
   both.mutable_framework()->set_id("x");

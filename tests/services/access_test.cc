@@ -364,6 +364,24 @@ std::vector<Row> Rows() {
                      v1::SupplierScorecard>(who,
                                             &PS::Stub::GetSupplierScorecard, r);
        }},
+      // The review queue: of a contract, as its progress; by council, as
+      // the contract list (a supplier sees its own deliveries only).
+      {"ProgressService.ListDeliveries(contract)", "yyyynu", "yynnnu",
+       [](AccessTest* t, Who who, const Contract& c, int) {
+         v1::ListDeliveriesRequest r;
+         r.set_contract_id(c.id);
+         return static_cast<AccessMatrix*>(t)
+             ->Unary<PS, v1::ListDeliveriesRequest, v1::ListDeliveriesResponse>(
+                 who, &PS::Stub::ListDeliveries, r);
+       }},
+      {"ProgressService.ListDeliveries(council)", "yyyynu", "yynynu",
+       [](AccessTest* t, Who who, const Contract& c, int) {
+         v1::ListDeliveriesRequest r;
+         r.set_council(c.council);
+         return static_cast<AccessMatrix*>(t)
+             ->Unary<PS, v1::ListDeliveriesRequest, v1::ListDeliveriesResponse>(
+                 who, &PS::Stub::ListDeliveries, r);
+       }},
       {"ProgressService.ListFrameworks", "yyyynu", "yyyynu",
        [](AccessTest* t, Who who, const Contract&, int) {
          return static_cast<AccessMatrix*>(t)

@@ -49,6 +49,12 @@ std::string Kind(const v1::Alert& a) {
       return "escalated " + v1::EnforcementStage_Name(a.case_escalated().to());
     case v1::Alert::kCaseClosed:
       return "closed " + v1::CaseCloseReason_Name(a.case_closed().reason());
+    case v1::Alert::kDeliveryReported:
+      return "reported " + a.delivery_id();
+    case v1::Alert::kDeliveryVerified:
+      return "verified " + a.delivery_id();
+    case v1::Alert::kDeliveryRejected:
+      return "rejected " + a.delivery_id();
     default:
       return "?";
   }
@@ -291,13 +297,15 @@ TEST_F(EnforcementServiceTest, ACaseFromShortfallThroughEscalationToRecovery) {
     kinds.push_back(Kind(a));
     EXPECT_EQ(a.contract_id(), "K1");
     EXPECT_EQ(a.council(), "norwich");
-    EXPECT_EQ(a.commitment_id(), "jobs");
+    // A decision names its delivery; the report, its commitment.
+    if (!a.has_delivery_verified()) EXPECT_EQ(a.commitment_id(), "jobs");
   }
-  EXPECT_THAT(kinds, ElementsAre("status OFF_TRACK", "opened", "action NOTICE",
-                                 "action REMEDIATION_PLAN",
-                                 "escalated FINANCIAL_REMEDY",
-                                 "action FINANCIAL_REMEDY", "status ON_TRACK",
-                                 "closed RECOVERED"));
+  EXPECT_THAT(
+      kinds,
+      ElementsAre("status OFF_TRACK", "opened", "action NOTICE",
+                  "action REMEDIATION_PLAN", "escalated FINANCIAL_REMEDY",
+                  "action FINANCIAL_REMEDY", "reported q3", "verified q3",
+                  "status ON_TRACK", "closed RECOVERED"));
   EXPECT_EQ(next, server_->store().HeadPosition() + 1);
   EXPECT_EQ(server_->app().policy()->failures(), 0u);
 }
