@@ -13,12 +13,11 @@
 #include <vector>
 
 #include "absl/flags/flag.h"
-#include "absl/flags/parse.h"
-#include "absl/flags/usage.h"
+#include "absl/status/statusor.h"
 #include "absl/strings/ascii.h"
 #include "absl/synchronization/mutex.h"
 #include "backup/backup_set.h"
-#include "common/flag_names.h"
+#include "common/flags.h"
 #include "eventstore/chain.h"
 #include "eventstore/verify.h"
 #include "server/server.h"
@@ -169,25 +168,34 @@ int VerifyLogOffline() {
 }  // namespace
 
 int main(int argc, char** argv) {
-  absl::SetProgramUsageMessage(
-      "svledger [--listen=HOST:PORT] [--data-dir=DIR] [--backup-dir=DIR] ...\n"
-      "  svledger restore --from=BACKUP_DIR --data-dir=NEW_DIR "
-      "[--backup-id=N]\n"
-      "  svledger verify-log --data-dir=DIR");
-  std::vector<std::string> args = svledger::NormalizeFlagNames(argc, argv);
-  std::string subcommand;
-  if (args.size() > 1 && (args[1] == "restore" || args[1] == "verify-log")) {
-    subcommand = args[1];
-    args.erase(args.begin() + 1);
+  absl::StatusOr<svledger::ParsedCommandLine> parsed =
+      svledger::ParseFlags(argc, argv);
+  if (!parsed.ok()) {
+    std::fprintf(stderr, "svledger: %s (see svledger --help)\n",
+                 std::string(parsed.status().message()).c_str());
+    return 2;
   }
-  std::vector<char*> arg_ptrs = svledger::ArgvPointers(args);
-  std::vector<char*> rest = absl::ParseCommandLine(
-      static_cast<int>(arg_ptrs.size()), arg_ptrs.data());
-  if (rest.size() > 1) {
+  if (parsed->help) {
+    std::printf(
+        "svledger: the social value ledger's server.\n\n"
+        "usage: svledger [--listen=HOST:PORT] [--data-dir=DIR] "
+        "[--backup-dir=DIR] [FLAGS]\n"
+        "       svledger restore --from=BACKUP_DIR --data-dir=NEW_DIR "
+        "[--backup-id=N]\n"
+        "       svledger verify-log --data-dir=DIR\n\nFlags:\n%s",
+        svledger::FlagHelp(svledger::FlagsDefinedIn("server/main.cc")).c_str());
+    return 0;
+  }
+  std::string subcommand;
+  const std::vector<std::string>& rest = parsed->positional;
+  if (!rest.empty() && (rest[0] == "restore" || rest[0] == "verify-log")) {
+    subcommand = rest[0];
+  }
+  if (rest.size() > (subcommand.empty() ? 0 : 1)) {
     std::fprintf(stderr,
                  "svledger: unexpected argument '%s' (subcommands: restore, "
                  "verify-log)\n",
-                 rest[1]);
+                 rest.back().c_str());
     return 2;
   }
   if (subcommand == "restore") return Restore();

@@ -52,7 +52,9 @@ def flags_of(binary):
     out = subprocess.run([binary, "--helpfull"], capture_output=True,
                          text=True, check=False)
     text = out.stdout + out.stderr
-    names = set(re.findall(r"^\s+--(?:\[no\])?([a-z0-9_-]+)", text, re.M))
+        # Help spells flags with dashes; check_flags compares underscores.
+    names = {n.replace("-", "_") for n in
+             re.findall(r"^\s+--(?:\[no\])?([a-z0-9_-]+)", text, re.M)}
     if "listen" not in names and "server" not in names:
         sys.exit(f"could not read the flags of {binary}:\n{text[:2000]}")
     return names
