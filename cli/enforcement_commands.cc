@@ -8,41 +8,50 @@
 #include "absl/strings/str_format.h"
 #include "absl/time/clock.h"
 #include "cli/cli_common.h"
+#include "cli/table.h"
 #include "domain/decimal.h"
+#include "domain/money_text.h"
 #include "svledger/v1/alert_service.grpc.pb.h"
 #include "svledger/v1/enforcement_service.grpc.pb.h"
 
 ABSL_FLAG(std::string, contract, "", "cases, alerts: contract id");
-ABSL_FLAG(std::string, state, "", "cases: open or closed (empty: both)");
+ABSL_FLAG(std::string, state, "",
+          "cases: open or closed (empty: both); deliveries: pending, "
+          "verified, rejected or superseded (empty: all)");
 ABSL_FLAG(std::string, stage, "",
           "cases: only this stage; action: the stage (NOTICE, "
           "REMEDIATION_PLAN, FINANCIAL_REMEDY, PERFORMANCE_NOTICE, "
           "TERMINATION_RECOMMENDED; empty: the case's own)");
 ABSL_FLAG(bool, overdue, false, "cases: only overdue ones");
-ABSL_FLAG(std::string, note, "", "action, close-case: the note");
+ABSL_FLAG(std::string, note, "",
+          "action, close-case, verify, report: the note");
 ABSL_FLAG(std::string, amount, "",
-          "action: FINANCIAL_REMEDY credits in GBP, e.g. 1250.50");
+          "action: financial-remedy credits, e.g. £1,250.50 or 12k");
 ABSL_FLAG(std::string, skip_reason, "",
           "action: why the stage skips stages of the ladder (required then)");
 ABSL_FLAG(std::string, agreed_date, "",
           "action: REMEDIATION_PLAN's agreed date, YYYY-MM-DD");
 ABSL_FLAG(std::string, reason, "",
-          "close-case: REMEDIED, WAIVED or TERMINATED");
+          "close-case: remedied, waived or terminated; reject, amend, "
+          "withdraw, close-contract: why");
 ABSL_FLAG(std::string, rating, "",
           "assess: GOOD, APPROACHING_TARGET, REQUIRES_IMPROVEMENT or "
           "INADEQUATE");
 ABSL_FLAG(std::string, evidence, "", "assess: the evidence for the rating");
 ABSL_FLAG(std::string, assessed_on, "", "assess: the date, YYYY-MM-DD");
 ABSL_FLAG(std::string, request_id, "",
-          "action, close-case, assess: the request id (empty: generated)");
+          "action, close-case, assess: the request id (default: derived from "
+          "the request, so running the same command again is replayed)");
 
 namespace svledger::cli {
 namespace {
 
-std::string RequestId() {
+// --request-id, or one derived from the request (a retry is replayed).
+std::string RequestId(const std::string& command,
+                      const google::protobuf::Message& request) {
   std::string id = absl::GetFlag(FLAGS_request_id);
   if (!id.empty()) return id;
-  return absl::StrCat("svctl-", absl::ToUnixNanos(absl::Now()));
+  return RequestIdFor(command, {request.SerializeAsString()});
 }
 
 std::string StageText(v1::EnforcementStage stage) {
@@ -69,20 +78,23 @@ int ListCases(v1::EnforcementService::Stub& stub) {
   request.set_council(absl::GetFlag(FLAGS_council));
   request.set_contract_id(absl::GetFlag(FLAGS_contract));
   request.set_supplier_id(absl::GetFlag(FLAGS_supplier));
-  const std::string state = absl::GetFlag(FLAGS_state);
-  if (state == "open") {
-    request.set_state(v1::CASE_OPEN);
-  } else if (state == "closed") {
-    request.set_state(v1::CASE_CLOSED);
-  } else if (!state.empty()) {
-    return Usage("--state must be open or closed");
+  if (const std::string s = absl::GetFlag(FLAGS_state); !s.empty()) {
+    absl::StatusOr<v1::CaseState> state =
+        ParseEnum<v1::CaseState>(s, "--state");
+    if (!state.ok()) return Usage(std::string(state.status().message()));
+    request.set_state(*state);
   }
-  v1::EnforcementStage stage = v1::ENFORCEMENT_STAGE_UNSPECIFIED;
-  if (const std::string s = absl::GetFlag(FLAGS_stage);
-      !s.empty() && !v1::EnforcementStage_Parse(s, &stage)) {
-    return Usage("--stage: unknown stage '" + s + "'");
+  if (const std::string s = absl::GetFlag(FLAGS_stage); !s.empty()) {
+    absl::StatusOr<v1::EnforcementStage> stage =
+        ParseEnum<v1::EnforcementStage>(s, "--stage");
+    if (!stage.ok()) return Usage(std::string(stage.status().message()));
+    request.set_stage(*stage);
   }
-  request.set_stage(stage);
+  SetFieldFlags({{"council", "--council"},
+                 {"contract_id", "--contract"},
+                 {"supplier_id", "--supplier"},
+                 {"page_size", "--page-size"},
+                 {"page_token", "--page-token"}});
   request.set_overdue_only(absl::GetFlag(FLAGS_overdue));
   request.set_page_size(absl::GetFlag(FLAGS_page_size));
   request.set_page_token(absl::GetFlag(FLAGS_page_token));
@@ -97,25 +109,29 @@ int ListCases(v1::EnforcementService::Stub& stub) {
     PrintJson(response);
     return 0;
   }
-  std::printf("%-14s %-14s %-11s %-20s %-24s %-16s %-16s %s\n", "CASE",
-              "CONTRACT", "COUNCIL", "SUPPLIER", "STAGE", "OPENED", "DUE",
-              "STATE");
+  Table table({{"CONTRACT", true},
+               {"CASE", true},
+               {"STAGE"},
+               {"STATE"},
+               {"OPENED"},
+               {"DUE"},
+               {"COUNCIL"},
+               {"SUPPLIER"}});
   for (const v1::EnforcementCase& c : response.cases()) {
     std::string state_text;
     if (c.state() == v1::CASE_CLOSED) {
       state_text = "closed " + v1::CaseCloseReason_Name(c.close_reason());
     } else if (c.overdue()) {
-      state_text = Colour() ? "\033[1;31mOVERDUE\033[0m" : "OVERDUE";
+      state_text = Coloured("OVERDUE", "1;31");
     } else {
       state_text = "open";
     }
-    std::printf(
-        "%-14s %-14s %-11s %-20s %-24s %-16s %-16s %s\n",
-        Short(c.case_id(), 14).c_str(), Short(c.contract_id(), 14).c_str(),
-        Short(c.council(), 11).c_str(), Short(c.supplier_name(), 20).c_str(),
-        StageText(c.stage()).c_str(), InstantText(c.opened()).c_str(),
-        c.has_due() ? InstantText(c.due()).c_str() : "-", state_text.c_str());
+    table.AddRow({c.contract_id(), c.case_id(), StageText(c.stage()),
+                  state_text, InstantText(c.opened()).substr(0, 10),
+                  c.has_due() ? InstantText(c.due()).substr(0, 10) : "-",
+                  c.council(), c.supplier_name()});
   }
+  table.Print();
   if (!response.next_page_token().empty()) {
     std::printf("more: --page-token='%s'\n",
                 response.next_page_token().c_str());
@@ -207,34 +223,35 @@ int GetCase(v1::EnforcementService::Stub& stub,
 int RecordAction(v1::EnforcementService::Stub& stub,
                  const std::vector<char*>& args) {
   if (args.size() < 4) return Usage("action needs CONTRACT and CASE");
+  SetFieldFlags({{"case_id", "CASE"},
+                 {"stage", "--stage"},
+                 {"note", "--note"},
+                 {"skip_reason", "--skip-reason"},
+                 {"amount", "--amount"},
+                 {"agreed_date", "--agreed-date"}});
   v1::RecordActionRequest request;
-  request.set_request_id(RequestId());
   request.set_contract_id(args[2]);
   v1::EnforcementActionRecorded& a = *request.mutable_action();
   a.set_case_id(args[3]);
-  v1::EnforcementStage stage = v1::ENFORCEMENT_STAGE_UNSPECIFIED;
-  if (const std::string s = absl::GetFlag(FLAGS_stage);
-      !s.empty() && !v1::EnforcementStage_Parse(s, &stage)) {
-    return Usage("--stage: unknown stage '" + s + "'");
+  if (const std::string s = absl::GetFlag(FLAGS_stage); !s.empty()) {
+    absl::StatusOr<v1::EnforcementStage> stage =
+        ParseEnum<v1::EnforcementStage>(s, "--stage");
+    if (!stage.ok()) return Usage(std::string(stage.status().message()));
+    a.set_stage(*stage);
   }
-  a.set_stage(stage);
   a.set_note(absl::GetFlag(FLAGS_note));
   a.set_skip_reason(absl::GetFlag(FLAGS_skip_reason));
   if (const std::string gbp = absl::GetFlag(FLAGS_amount); !gbp.empty()) {
-    // Pounds exactly: at most two decimal places, no rounding.
-    absl::StatusOr<svledger::domain::Decimal> pounds =
-        svledger::domain::Decimal::Parse(gbp, "--amount");
-    if (!pounds.ok()) return Usage(std::string(pounds.status().message()));
-    if (pounds->micros() % 10'000 != 0) {
-      return Usage("--amount: pounds to the penny, at most two decimals");
-    }
-    a.mutable_amount()->set_pence(pounds->micros() / 10'000);
+    absl::StatusOr<int64_t> pence = domain::ParsePounds(gbp, "--amount");
+    if (!pence.ok()) return Usage(std::string(pence.status().message()));
+    a.mutable_amount()->set_pence(*pence);
   }
   if (const std::string d = absl::GetFlag(FLAGS_agreed_date); !d.empty()) {
-    if (!ParseDate(d, a.mutable_agreed_date())) {
-      return Usage("--agreed-date must be YYYY-MM-DD");
-    }
+    absl::StatusOr<v1::Date> date = ParseDateFlag(d, "--agreed-date");
+    if (!date.ok()) return Usage(std::string(date.status().message()));
+    *a.mutable_agreed_date() = *date;
   }
+  request.set_request_id(RequestId("action", request));
   grpc::ClientContext context;
   AddCredentials(context);
   SetDeadline(context);
@@ -245,17 +262,19 @@ int RecordAction(v1::EnforcementService::Stub& stub,
 int CloseCase(v1::EnforcementService::Stub& stub,
               const std::vector<char*>& args) {
   if (args.size() < 4) return Usage("close-case needs CONTRACT and CASE");
+  SetFieldFlags(
+      {{"case_id", "CASE"}, {"reason", "--reason"}, {"note", "--note"}});
   v1::CloseCaseRequest request;
-  request.set_request_id(RequestId());
   request.set_contract_id(args[2]);
   request.mutable_close()->set_case_id(args[3]);
-  v1::CaseCloseReason reason = v1::CASE_CLOSE_REASON_UNSPECIFIED;
-  if (const std::string r = absl::GetFlag(FLAGS_reason);
-      !r.empty() && !v1::CaseCloseReason_Parse(r, &reason)) {
-    return Usage("--reason: unknown reason '" + r + "'");
+  if (const std::string r = absl::GetFlag(FLAGS_reason); !r.empty()) {
+    absl::StatusOr<v1::CaseCloseReason> reason =
+        ParseEnum<v1::CaseCloseReason>(r, "--reason");
+    if (!reason.ok()) return Usage(std::string(reason.status().message()));
+    request.mutable_close()->set_reason(*reason);
   }
-  request.mutable_close()->set_reason(reason);
   request.mutable_close()->set_note(absl::GetFlag(FLAGS_note));
+  request.set_request_id(RequestId("close-case", request));
   grpc::ClientContext context;
   AddCredentials(context);
   SetDeadline(context);
@@ -265,22 +284,25 @@ int CloseCase(v1::EnforcementService::Stub& stub,
 
 int Assess(v1::EnforcementService::Stub& stub, const std::vector<char*>& args) {
   if (args.size() < 3) return Usage("assess needs CONTRACT");
+  SetFieldFlags({{"rating", "--rating"},
+                 {"evidence", "--evidence"},
+                 {"assessed_on", "--assessed-on"}});
   v1::RecordPerformanceAssessmentRequest request;
-  request.set_request_id(RequestId());
   request.set_contract_id(args[2]);
   v1::PerformanceAssessmentRecorded& a = *request.mutable_assessment();
-  v1::KpiRating rating = v1::KPI_RATING_UNSPECIFIED;
-  if (const std::string r = absl::GetFlag(FLAGS_rating);
-      !r.empty() && !v1::KpiRating_Parse(r, &rating)) {
-    return Usage("--rating: unknown rating '" + r + "'");
+  if (const std::string r = absl::GetFlag(FLAGS_rating); !r.empty()) {
+    absl::StatusOr<v1::KpiRating> rating =
+        ParseEnum<v1::KpiRating>(r, "--rating");
+    if (!rating.ok()) return Usage(std::string(rating.status().message()));
+    a.set_rating(*rating);
   }
-  a.set_rating(rating);
   a.set_evidence(absl::GetFlag(FLAGS_evidence));
   if (const std::string d = absl::GetFlag(FLAGS_assessed_on); !d.empty()) {
-    if (!ParseDate(d, a.mutable_assessed_on())) {
-      return Usage("--assessed-on must be YYYY-MM-DD");
-    }
+    absl::StatusOr<v1::Date> date = ParseDateFlag(d, "--assessed-on");
+    if (!date.ok()) return Usage(std::string(date.status().message()));
+    *a.mutable_assessed_on() = *date;
   }
+  request.set_request_id(RequestId("assess", request));
   grpc::ClientContext context;
   AddCredentials(context);
   SetDeadline(context);
@@ -310,6 +332,27 @@ std::string AlertText(const v1::Alert& a) {
     case v1::Alert::kCaseClosed:
       return absl::StrCat("case ", a.case_id(), " closed ",
                           v1::CaseCloseReason_Name(a.case_closed().reason()));
+    case v1::Alert::kDeliveryReported: {
+      const v1::DeliveryReported& d = a.delivery_reported();
+      return absl::StrCat(
+          "delivery ", a.delivery_id(), " reported against ", a.commitment_id(),
+          ": ", Figure(d.quantity()),
+          d.denominator().empty() ? "" : " of " + Figure(d.denominator()),
+          " for ", DateText(d.period_start()), "..", DateText(d.period_end()),
+          a.on_behalf_of().empty() ? "" : " (for " + a.on_behalf_of() + ")",
+          ", pending verification");
+    }
+    case v1::Alert::kDeliveryVerified:
+      return absl::StrCat("delivery ", a.delivery_id(), " verified");
+    case v1::Alert::kDeliveryRejected:
+      return absl::StrCat("delivery ", a.delivery_id(),
+                          " rejected: ", a.delivery_rejected().reason());
+    case v1::Alert::kAssessmentRecorded:
+      return absl::StrCat("performance assessed ",
+                          v1::KpiRating_Name(a.assessment_recorded().rating()),
+                          " on ",
+                          DateText(a.assessment_recorded().assessed_on()), ": ",
+                          a.assessment_recorded().evidence());
     default:
       return "?";
   }

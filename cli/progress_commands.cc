@@ -4,14 +4,20 @@
 
 #include <cstdio>
 #include <fstream>
+#include <set>
 #include <sstream>
 
 #include "absl/flags/flag.h"
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "cli/cli_common.h"
+#include "cli/table.h"
+#include "cli/task_commands.h"
+#include "common/flags.h"
 #include "domain/decimal.h"
 #include "svledger/v1/admin_service.grpc.pb.h"
 #include "svledger/v1/framework_service.grpc.pb.h"
@@ -33,21 +39,11 @@ namespace {
 
 namespace v1 = svledger::v1;
 
-// A figure (exact decimal text) for a table: at most `places` decimals,
-// cut towards zero (the JSON output, --json, has every digit).
-std::string Figure(const std::string& text, int places = 2) {
-  using svledger::domain::Decimal;
-  const int64_t micros = Decimal::ParseFigure(text).micros();
-  int64_t unit = Decimal::kOne;
-  for (int i = 0; i < places; ++i) unit /= 10;
-  return Decimal::FromMicros(micros / unit * unit).ToString();
-}
-
 std::string StatusText(v1::CommitmentStatus status) {
   std::string name = status == v1::COMMITMENT_STATUS_UNSPECIFIED
                          ? "-"
                          : v1::CommitmentStatus_Name(status);
-  std::string padded = absl::StrFormat("%-10s", name);
+  std::string padded = name;
   if (!Colour()) return padded;
   const char* colour = "";
   switch (status) {
@@ -75,34 +71,49 @@ std::string StatusText(v1::CommitmentStatus status) {
   return absl::StrCat(colour, padded, "\033[0m");
 }
 
-void PrintRollupLine(const std::string& label, const v1::Rollup& r) {
-  const v1::StatusCounts& s = r.statuses();
-  std::printf("%-44s %5u %4u %4u %4u %4u %4u %4u %6.0f%% %12s %12s\n",
-              Short(label, 44).c_str(), r.commitments(), s.met(), s.on_track(),
-              s.at_risk(), s.off_track(), s.missed(), s.withdrawn(),
-              100 * r.delivery_score(), Gbp(r.gbp_promised()).c_str(),
-              Gbp(r.gbp_delivered()).c_str());
+Table RollupTable(const std::string& first) {
+  return Table({{first, true},
+                {"COMM", false, true},
+                {"MET", false, true},
+                {"ON", false, true},
+                {"RISK", false, true},
+                {"OFF", false, true},
+                {"MISS", false, true},
+                {"WDRN", false, true},
+                {"SCORE", false, true},
+                {"£ PROMISED", false, true},
+                {"£ DELIVERED", false, true}});
 }
 
-void PrintRollupHeader(const char* first) {
-  std::printf("%-44s %5s %4s %4s %4s %4s %4s %4s %7s %12s %12s\n", first,
-              "COMM", "MET", "ON", "RISK", "OFF", "MISS", "WDRN", "SCORE",
-              "£ PROMISED", "£ DELIVERED");
+void AddRollup(Table& table, const std::string& label, const v1::Rollup& r) {
+  const v1::StatusCounts& s = r.statuses();
+  table.AddRow({label, absl::StrCat(r.commitments()), absl::StrCat(s.met()),
+                absl::StrCat(s.on_track()), absl::StrCat(s.at_risk()),
+                absl::StrCat(s.off_track()), absl::StrCat(s.missed()),
+                absl::StrCat(s.withdrawn()),
+                r.commitments() == 0
+                    ? "-"
+                    : absl::StrFormat("%.0f%%", 100 * r.delivery_score()),
+                Gbp(r.gbp_promised()), Gbp(r.gbp_delivered())});
 }
 
 void PrintContractRows(
     const google::protobuf::RepeatedPtrField<v1::ContractSummary>& rows) {
-  std::printf("%-16s %-34s %-12s %-24s %-10s %6s %5s\n", "CONTRACT", "TITLE",
-              "COUNCIL", "SUPPLIER", "STATUS", "SCORE", "COMM");
+  Table table({{"CONTRACT", true},
+               {"STATUS"},
+               {"SCORE", false, true},
+               {"COMM", false, true},
+               {"COUNCIL"},
+               {"SUPPLIER"},
+               {"TITLE"}});
   for (const v1::ContractSummary& c : rows) {
-    std::printf("%-16s %-34s %-12s %-24s %s %5.0f%% %5u%s\n",
-                Short(c.contract_id(), 16).c_str(),
-                Short(c.title(), 34).c_str(),
-                Short(c.framework().id(), 12).c_str(),
-                Short(c.supplier_name(), 24).c_str(),
-                StatusText(c.status()).c_str(), 100 * c.delivery_score(),
-                c.commitments(), c.closed() ? "  (closed)" : "");
+    table.AddRow({c.contract_id(),
+                  StatusText(c.status()) + (c.closed() ? " (closed)" : ""),
+                  absl::StrFormat("%.0f%%", 100 * c.delivery_score()),
+                  absl::StrCat(c.commitments()), c.framework().id(),
+                  c.supplier_name(), c.title()});
   }
+  table.Print();
 }
 
 std::string RatingText(v1::KpiRating rating) {
@@ -153,24 +164,30 @@ void PrintProgress(const v1::ContractProgress& p) {
                 DateText(p.last_assessed_on()).c_str());
   }
   std::printf("\n%s\n\n", CasesText(p.cases()).c_str());
-  std::printf("%-6s %-30s %-12s %10s %10s %10s %10s %7s %-10s %-10s %s\n", "ID",
-              "MEASURE", "UNIT", "TARGET", "DELIVERED", "EXPECTED", "PENDING",
-              "%", "STATUS", "DUE", "CASE");
+  Table table({{"ID", true},
+               {"STATUS"},
+               {"TARGET", false, true},
+               {"DELIVERED", false, true},
+               {"EXPECTED", false, true},
+               {"PENDING", false, true},
+               {"%", false, true},
+               {"DUE"},
+               {"CASE"},
+               {"MEASURE"}});
   for (const v1::CommitmentProgress& m : p.commitments()) {
     const std::string open_case =
         m.open_case_id().empty()
-            ? ""
+            ? "-"
             : absl::StrCat(m.open_case_id(), " ",
                            v1::EnforcementStage_Name(m.case_stage()));
-    std::printf(
-        "%-6s %-30s %-12s %10s %10s %10s %10s %6s%% %s %s %s\n",
-        Short(m.commitment_id(), 6).c_str(), Short(m.measure_id(), 30).c_str(),
-        Short(v1::Unit_Name(m.unit()), 12).c_str(), Figure(m.target()).c_str(),
-        Figure(m.delivered()).c_str(), Figure(m.expected()).c_str(),
-        Figure(m.pending()).c_str(), Figure(m.percent_of_target(), 1).c_str(),
-        StatusText(m.status()).c_str(), DateText(m.due()).c_str(),
-        open_case.c_str());
+    table.AddRow(
+        {m.commitment_id(), StatusText(m.status()),
+         Quantity(m.target(), m.unit()), Quantity(m.delivered(), m.unit()),
+         Quantity(m.expected(), m.unit()), Quantity(m.pending(), m.unit()),
+         Figure(m.percent_of_target(), 0) + "%", DateText(m.due()), open_case,
+         m.measure_wording().empty() ? m.measure_id() : m.measure_wording()});
   }
+  table.Print();
 }
 
 template <typename Response, typename Rpc>
@@ -225,37 +242,82 @@ int ShowProgress(const Invocation& in) {
   if (in.has_as_of) *request.mutable_as_of() = in.as_of;
   return Unary<v1::ContractProgress>(
       [&](grpc::ClientContext* c, v1::ContractProgress* r) {
-        return in.progress->GetContractProgress(c, request, r);
+        grpc::Status status = in.progress->GetContractProgress(c, request, r);
+        if (status.error_code() == grpc::StatusCode::NOT_FOUND &&
+            absl::StartsWith(status.error_message(), "contract_id:")) {
+          return grpc::Status(grpc::StatusCode::NOT_FOUND,
+                              ContractNotFoundMessage(*in.progress, in.arg));
+        }
+        return status;
       },
       &PrintProgress);
 }
 
 int ListContracts(const Invocation& in) {
+  SetFieldFlags({{"council", "--council"},
+                 {"supplier_id", "--supplier"},
+                 {"page_size", "--page-size"},
+                 {"page_token", "--page-token"}});
   v1::ListContractsRequest request;
   request.set_council(absl::GetFlag(FLAGS_council));
   request.set_supplier_id(absl::GetFlag(FLAGS_supplier));
-  const std::string status = absl::GetFlag(FLAGS_status);
-  v1::CommitmentStatus parsed = v1::COMMITMENT_STATUS_UNSPECIFIED;
-  if (!status.empty() && !v1::CommitmentStatus_Parse(status, &parsed)) {
-    return Usage("--status: unknown status '" + status + "'");
+  if (const std::string s = absl::GetFlag(FLAGS_status); !s.empty()) {
+    absl::StatusOr<v1::CommitmentStatus> status =
+        ParseEnum<v1::CommitmentStatus>(s, "--status");
+    if (!status.ok()) return Usage(std::string(status.status().message()));
+    request.set_status(*status);
   }
-  request.set_status(parsed);
   request.set_page_size(absl::GetFlag(FLAGS_page_size));
   request.set_page_token(absl::GetFlag(FLAGS_page_token));
   request.set_min_position(in.min_position);
-  return Unary<v1::ListContractsResponse>(
-      [&](grpc::ClientContext* c, v1::ListContractsResponse* r) {
-        return in.progress->ListContracts(c, request, r);
-      },
-      +[](const v1::ListContractsResponse& r) {
-        PrintContractRows(r.contracts());
-        std::printf(
-            "(%d contracts%s)\n", r.contracts_size(),
-            r.next_page_token().empty()
-                ? ""
-                : absl::StrCat("; more with --page-token=", r.next_page_token())
-                      .c_str());
-      });
+  auto call = [&](const v1::ListContractsRequest& r,
+                  v1::ListContractsResponse* out) {
+    grpc::ClientContext context;
+    AddCredentials(context);
+    SetDeadline(context);
+    return in.progress->ListContracts(&context, r, out);
+  };
+  v1::ListContractsResponse response;
+  if (grpc::Status status = call(request, &response); !status.ok()) {
+    return Fail(status);
+  }
+  if (response.contracts().empty() && !request.supplier_id().empty() &&
+      request.page_token().empty()) {
+    // No contract of that supplier: an unknown supplier is an error.
+    v1::ListContractsRequest all;
+    all.set_council(request.council());
+    all.set_page_size(500);
+    v1::ListContractsResponse every;
+    std::set<std::string> suppliers;
+    if (call(all, &every).ok()) {
+      for (const auto& c : every.contracts()) suppliers.insert(c.supplier_id());
+    }
+    if (!suppliers.contains(request.supplier_id())) {
+      const std::vector<std::string> known(suppliers.begin(), suppliers.end());
+      const std::string nearest = Nearest(request.supplier_id(), known);
+      std::fprintf(
+          stderr,
+          "error: NOT_FOUND: --supplier: no supplier '%s' among the "
+          "contracts you can see (%s)\n",
+          request.supplier_id().c_str(),
+          nearest.empty()
+              ? absl::StrCat("known: ", absl::StrJoin(known, ", ")).c_str()
+              : absl::StrCat("did you mean ", nearest, "?").c_str());
+      return 1;
+    }
+  }
+  if (absl::GetFlag(FLAGS_json)) {
+    PrintJson(response);
+    return 0;
+  }
+  PrintContractRows(response.contracts());
+  std::printf("(%d contracts%s)\n", response.contracts_size(),
+              response.next_page_token().empty()
+                  ? ""
+                  : absl::StrCat("; more with --page-token=",
+                                 response.next_page_token())
+                        .c_str());
+  return 0;
 }
 
 int ShowCouncil(const Invocation& in) {
@@ -272,17 +334,21 @@ int ShowCouncil(const Invocation& in) {
         std::printf("%s (framework %s v%u) · %u contracts\n\n",
                     s.council_name().c_str(), s.council().c_str(),
                     s.framework_version(), s.total().contracts());
-        PrintRollupHeader(s.theme_label().empty()
-                              ? "THEME / OUTCOME"
-                              : (s.theme_label() + " / outcome").c_str());
+        Table table = RollupTable(s.theme_label().empty()
+                                      ? "THEME / OUTCOME"
+                                      : s.theme_label() + " / outcome");
         for (const v1::ThemeRollup& t : s.themes()) {
-          PrintRollupLine(t.name(), t.rollup());
+          AddRollup(table, t.name(), t.rollup());
           for (const v1::OutcomeRollup& o : t.outcomes()) {
-            PrintRollupLine("  " + o.outcome_id() + " " + o.name(), o.rollup());
+            AddRollup(table, "  " + o.outcome_id() + " " + o.name(),
+                      o.rollup());
           }
         }
-        PrintRollupLine("(measures no outcome names)", s.unmapped());
-        PrintRollupLine("TOTAL", s.total());
+        if (s.unmapped().commitments() > 0) {
+          AddRollup(table, "(measures no outcome names)", s.unmapped());
+        }
+        AddRollup(table, "TOTAL", s.total());
+        table.Print();
       });
 }
 
@@ -300,14 +366,15 @@ int ShowSupplier(const Invocation& in) {
                     s.supplier_id().c_str());
         PrintContractRows(s.contracts());
         std::printf("\n");
-        PrintRollupHeader("MEASURE");
+        Table table = RollupTable("MEASURE");
         for (const v1::MeasureRollup& m : s.measures()) {
-          PrintRollupLine(
-              absl::StrFormat("%s (%s of %s)", m.measure_id(),
-                              Figure(m.delivered()), Figure(m.target())),
-              m.rollup());
+          AddRollup(table,
+                    absl::StrFormat("%s (%s of %s)", m.measure_id(),
+                                    Figure(m.delivered()), Figure(m.target())),
+                    m.rollup());
         }
-        PrintRollupLine("TOTAL", s.total());
+        AddRollup(table, "TOTAL", s.total());
+        table.Print();
         const v1::SupplierStanding& st = s.standing();
         std::printf("\n%.0f%% of live commitments on track or met · %s\n",
                     100 * st.on_track_share(), CasesText(st.cases()).c_str());
@@ -514,9 +581,16 @@ int RunProgressCommand(const std::string& command,
     in.frameworks = v1::FrameworkService::NewStub(channel);
     in.arg = args.size() > 2 ? args[2] : "";
     in.has_as_of = !absl::GetFlag(FLAGS_as_of).empty();
-    if (in.has_as_of && !ParseDate(absl::GetFlag(FLAGS_as_of), &in.as_of)) {
-      return Usage("--as-of: expected YYYY-MM-DD");
+    if (in.has_as_of) {
+      absl::StatusOr<v1::Date> as_of =
+          ParseDateFlag(absl::GetFlag(FLAGS_as_of), "--as-of");
+      if (!as_of.ok()) return Usage(std::string(as_of.status().message()));
+      in.as_of = *as_of;
     }
+    SetFieldFlags({{"as_of", "--as-of"},
+                   {"council", "COUNCIL"},
+                   {"supplier_id", "SUPPLIER"},
+                   {"contract_id", "CONTRACT"}});
     in.min_position = absl::GetFlag(FLAGS_min_position);
     return run(in);
   }
@@ -545,6 +619,8 @@ int CallProgressJson(const std::shared_ptr<grpc::Channel>& channel,
              ListFrameworksResponse)
   SVCTL_CALL(ProgressService, progress, GetFramework, GetFrameworkRequest,
              GetFrameworkResponse)
+  SVCTL_CALL(ProgressService, progress, ListDeliveries, ListDeliveriesRequest,
+             ListDeliveriesResponse)
   SVCTL_CALL(FrameworkService, frameworks, PublishMeasureLibrary,
              PublishMeasureLibraryRequest, PublishResponse)
   SVCTL_CALL(FrameworkService, frameworks, PublishFramework,

@@ -4,27 +4,15 @@
 //         [--tls-ca=CA.pem [--tls-cert=C.pem --tls-key=K.pem]] [--json]
 //         COMMAND [ARGS]
 //
-// Commands:
-//   health [SERVICE]                 the standard gRPC health check
-//   list                             services, through server reflection
-//   describe SERVICE                 a service's methods, through reflection
-//   append STREAM TYPE [PAYLOAD]     --expect=any|no-stream|exists|N, --id=UUID
-//   read STREAM                      --from=N --backwards --limit=N
-//   read-all                         --from=N --limit=N --prefix=P --type=T
-//   subscribe                        --from=N --prefix=P --type=T --count=N
-//   progress, contracts, council, supplier, watch, frameworks, framework,
-//   weighting, publish-library, publish-framework, projection-status,
-//   rebuild-projection: see progress_commands.h
-//   cases, case, action, close-case, assess, alerts: see
-//   enforcement_commands.h
-//   whoami, roles, grant, revoke: see access_commands.h
-//   log-head, verify-log, backup create|list|verify|prune: see
-//   storage_commands.h
-//   call SERVICE.METHOD JSON         any ContractService, ProgressService or
-//                                    FrameworkService unary RPC, request and
-//                                    response as JSON, e.g.
-//     svctl call ContractService.ReportDelivery '{"request_id": "r1",
-//       "contract_id": "NCC-1", "delivery": {...}}'
+// Commands: `svctl --help` lists them, one line each, and `svctl COMMAND
+// --help` shows a command's flags and a worked example; cli/help.cc holds
+// that table. The daily work (register, commit, report, review, verify,
+// reject, amend, withdraw, close-contract) is in task_commands.h; progress
+// and frameworks in progress_commands.h; cases and alerts in
+// enforcement_commands.h; roles in access_commands.h; the log's chain and
+// backups in storage_commands.h; the raw log, reflection and `call` (any
+// unary RPC as JSON) here. Flags are parsed by common/flags.h: spelled with
+// dashes in, in help and in every error.
 //
 // Exit status: 0 on success, 1 when the server answers with an error (the
 // gRPC code and message are printed), 2 on bad usage.
@@ -33,12 +21,12 @@
 
 #include <cstdio>
 #include <iostream>
+#include <set>
 #include <string>
 #include <vector>
 
 #include "absl/flags/flag.h"
-#include "absl/flags/parse.h"
-#include "absl/flags/usage.h"
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
@@ -46,10 +34,16 @@
 #include "cli/access_commands.h"
 #include "cli/cli_common.h"
 #include "cli/enforcement_commands.h"
+#include "cli/help.h"
 #include "cli/progress_commands.h"
 #include "cli/storage_commands.h"
+#include "cli/table.h"
+#include "cli/task_commands.h"
 #include "common/flag_names.h"
+#include "common/flags.h"
+#include "google/protobuf/descriptor.h"
 #include "google/protobuf/descriptor.pb.h"
+#include "google/protobuf/dynamic_message.h"
 #include "google/protobuf/util/json_util.h"
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "grpc/reflection/v1alpha/reflection.grpc.pb.h"
@@ -73,24 +67,50 @@ using namespace svledger::cli;  // NOLINT: the shared helpers
 using grpc::health::v1::Health;
 using grpc::reflection::v1alpha::ServerReflection;
 
-std::string Printable(const std::string& bytes, size_t max = 60) {
+// The payload in words: an event of svledger's own types (the payload is
+// the message its type names, svledger.v1.<type>) as compact JSON; any
+// other as its printable characters.
+std::string PayloadText(const v1::RecordedEvent& e) {
+  const google::protobuf::Descriptor* type =
+      google::protobuf::DescriptorPool::generated_pool()->FindMessageTypeByName(
+          "svledger.v1." + e.type());
+  if (type != nullptr) {
+    std::unique_ptr<google::protobuf::Message> message(
+        google::protobuf::MessageFactory::generated_factory()
+            ->GetPrototype(type)
+            ->New());
+    std::string json;
+    google::protobuf::util::JsonPrintOptions options;
+    options.preserve_proto_field_names = true;
+    if (message->ParseFromString(e.payload()) &&
+        google::protobuf::util::MessageToJsonString(*message, &json, options)
+            .ok()) {
+      return json;
+    }
+  }
   std::string out;
-  for (char c : bytes.substr(0, max)) out += (c >= 32 && c < 127) ? c : '.';
-  if (bytes.size() > max) out += "...";
+  for (char c : e.payload()) out += (c >= 32 && c < 127) ? c : '.';
   return out;
 }
 
-void PrintEventHeader() {
-  std::printf("%-9s %-28s %-7s %-22s %-36s %s\n", "POSITION", "STREAM",
-              "VERSION", "TYPE", "EVENT ID", "PAYLOAD");
+Table EventTable() {
+  return Table({{"POSITION", true, true},
+                {"STREAM", true},
+                {"VERSION", false, true},
+                {"TYPE"},
+                {"RECORDED"},
+                {"ACTOR"},
+                {"PAYLOAD"}});
 }
 
-void PrintEvent(const v1::RecordedEvent& e) {
-  std::printf(
-      "%-9llu %-28s %-7llu %-22s %-36s %s\n",
-      static_cast<unsigned long long>(e.position()), e.stream_id().c_str(),
-      static_cast<unsigned long long>(e.stream_version()), e.type().c_str(),
-      e.event_id().c_str(), Printable(e.payload()).c_str());
+void AddEvent(Table& table, const v1::RecordedEvent& e) {
+  table.AddRow(
+      {absl::StrCat(e.position()), e.stream_id(),
+       absl::StrCat(e.stream_version()), e.type(),
+       absl::FormatTime("%Y-%m-%d %H:%M",
+                        absl::FromUnixSeconds(e.recorded_time().seconds()),
+                        absl::UTCTimeZone()),
+       e.metadata().actor(), PayloadText(e)});
 }
 
 // A page of events as a table, or the whole response as JSON; then
@@ -103,8 +123,9 @@ void PrintPage(
     PrintJson(response);
     return;
   }
-  PrintEventHeader();
-  for (const auto& e : events) PrintEvent(e);
+  Table table = EventTable();
+  for (const auto& e : events) AddEvent(table, e);
+  table.Print();
   std::printf("(%d events; %s)\n", events.size(), summary.c_str());
 }
 
@@ -175,9 +196,44 @@ int List(const std::shared_ptr<grpc::Channel>& channel) {
   return 0;
 }
 
+// A message's fields, nested messages indented below the field that holds
+// them (each message once: a type met again is named, not repeated).
+void PrintFields(const google::protobuf::Descriptor& message, int depth,
+                 std::set<std::string>& shown) {
+  shown.insert(message.full_name());
+  for (int i = 0; i < message.field_count(); ++i) {
+    const google::protobuf::FieldDescriptor& f = *message.field(i);
+    std::string type = f.message_type() != nullptr
+                           ? f.message_type()->full_name()
+                       : f.enum_type() != nullptr ? f.enum_type()->full_name()
+                                                  : f.type_name();
+    std::string values;
+    if (f.enum_type() != nullptr) {
+      std::vector<std::string> names;
+      for (int v = 0; v < f.enum_type()->value_count(); ++v) {
+        names.push_back(f.enum_type()->value(v)->name());
+      }
+      values = " {" + absl::StrJoin(names, ", ") + "}";
+    }
+    std::printf("%*s%s%s %s = %d;%s\n", 2 * depth, "",
+                f.is_repeated() ? "repeated " : "", type.c_str(),
+                f.name().c_str(), f.number(), values.c_str());
+    if (f.message_type() != nullptr && depth < 6 &&
+        !shown.contains(f.message_type()->full_name()) &&
+        !absl::StartsWith(f.message_type()->full_name(), "google.")) {
+      PrintFields(*f.message_type(), depth + 1, shown);
+    }
+  }
+}
+
 int Describe(const std::shared_ptr<grpc::Channel>& channel,
              const std::vector<char*>& args) {
-  if (args.size() < 3) return Usage("describe needs a service name");
+  if (args.size() < 3) {
+    return Usage(
+        "describe needs a service or message name, e.g. "
+        "svledger.v1.ContractService or "
+        "svledger.v1.ReportDeliveryRequest");
+  }
   const std::string name = args[2];
   grpc::reflection::v1alpha::ServerReflectionRequest request;
   request.set_file_containing_symbol(name);
@@ -187,30 +243,70 @@ int Describe(const std::shared_ptr<grpc::Channel>& channel,
   if (response.has_error_response()) {
     return Fail(grpc::Status(
         static_cast<grpc::StatusCode>(response.error_response().error_code()),
-        response.error_response().error_message()));
+        response.error_response().error_message() +
+            " (svctl list shows the services; a message is named with its "
+            "package, e.g. svledger.v1.ReportDeliveryRequest)"));
   }
+  // The server's own schema: its files, each after those it imports.
+  std::vector<google::protobuf::FileDescriptorProto> files;
   for (const std::string& bytes :
        response.file_descriptor_response().file_descriptor_proto()) {
     google::protobuf::FileDescriptorProto file;
-    if (!file.ParseFromString(bytes)) continue;
-    for (const auto& service : file.service()) {
-      if (file.package() + "." + service.name() != name) continue;
-      if (absl::GetFlag(FLAGS_json)) {
-        PrintJson(service);
-        return 0;
+    if (file.ParseFromString(bytes)) files.push_back(std::move(file));
+  }
+  google::protobuf::DescriptorPool pool;
+  for (bool progress = true; progress;) {
+    progress = false;
+    for (auto& file : files) {
+      if (file.name().empty() || pool.FindFileByName(file.name()) != nullptr) {
+        continue;
       }
-      std::printf("service %s (%s)\n", name.c_str(), file.name().c_str());
-      for (const auto& m : service.method()) {
-        std::printf(
-            "  rpc %s(%s%s) returns (%s%s)\n", m.name().c_str(),
-            m.client_streaming() ? "stream " : "", m.input_type().c_str(),
-            m.server_streaming() ? "stream " : "", m.output_type().c_str());
+      bool ready = true;
+      for (const std::string& dep : file.dependency()) {
+        ready = ready && pool.FindFileByName(dep) != nullptr;
       }
-      return 0;
+      if (ready && pool.BuildFile(file) != nullptr) progress = true;
     }
   }
-  return Fail(
-      grpc::Status(grpc::StatusCode::NOT_FOUND, "no such service: " + name));
+  if (const google::protobuf::ServiceDescriptor* service =
+          pool.FindServiceByName(name);
+      service != nullptr) {
+    if (absl::GetFlag(FLAGS_json)) {
+      google::protobuf::ServiceDescriptorProto proto;
+      service->CopyTo(&proto);
+      PrintJson(proto);
+      return 0;
+    }
+    std::printf("service %s (%s)\n", name.c_str(),
+                service->file()->name().c_str());
+    for (int i = 0; i < service->method_count(); ++i) {
+      const google::protobuf::MethodDescriptor& m = *service->method(i);
+      std::printf("  rpc %s(%s%s) returns (%s%s)\n", m.name().c_str(),
+                  m.client_streaming() ? "stream " : "",
+                  m.input_type()->full_name().c_str(),
+                  m.server_streaming() ? "stream " : "",
+                  m.output_type()->full_name().c_str());
+    }
+    std::printf("(svctl describe MESSAGE shows a request's fields)\n");
+    return 0;
+  }
+  if (const google::protobuf::Descriptor* message =
+          pool.FindMessageTypeByName(name);
+      message != nullptr) {
+    if (absl::GetFlag(FLAGS_json)) {
+      google::protobuf::DescriptorProto proto;
+      message->CopyTo(&proto);
+      PrintJson(proto);
+      return 0;
+    }
+    std::printf("message %s (%s)\n", name.c_str(),
+                message->file()->name().c_str());
+    std::set<std::string> shown;
+    PrintFields(*message, 1, shown);
+    return 0;
+  }
+  return Fail(grpc::Status(grpc::StatusCode::NOT_FOUND,
+                           "no such service or message: " + name));
 }
 
 int Append(v1::EventLog::Stub& stub, const std::vector<char*>& args) {
@@ -304,10 +400,16 @@ int Subscribe(v1::EventLog::Stub& stub) {
   v1::SubscribeResponse message;
   uint64_t seen = 0;
   const bool json = absl::GetFlag(FLAGS_json);
-  if (!json) PrintEventHeader();
   while (reader->Read(&message)) {
     for (const auto& e : message.events()) {
-      json ? PrintJson(e) : PrintEvent(e);
+      if (json) {
+        PrintJson(e);
+      } else {
+        // Live: one line an event, as wide as it needs (no terminal fit).
+        Table line = EventTable();
+        AddEvent(line, e);
+        line.Print(0, stdout, /*header=*/seen == 0);
+      }
       if (count > 0 && ++seen >= count) {
         context.TryCancel();
         reader->Finish();
@@ -352,21 +454,34 @@ int Call(const std::shared_ptr<grpc::Channel>& channel,
 }  // namespace
 
 int main(int argc, char** argv) {
-  absl::SetProgramUsageMessage(
-      "svctl [--server=HOST:PORT] [--json] "
-      "health|list|describe|append|read|read-all|subscribe|call|progress|"
-      "contracts|council|supplier|watch|frameworks|framework|weighting|"
-      "publish-library|publish-framework|projection-status|"
-      "rebuild-projection|cases|case|action|close-case|assess|alerts|"
-      "whoami|roles|grant|revoke|log-head|verify-log|"
-      "backup create|list|verify|prune ...");
-  std::vector<std::string> normalized =
-      svledger::NormalizeFlagNames(argc, argv);
-  std::vector<char*> ptrs = svledger::ArgvPointers(normalized);
-  std::vector<char*> args =
-      absl::ParseCommandLine(static_cast<int>(ptrs.size()), ptrs.data());
-  if (args.size() < 2) return Usage("missing command");
-  const std::string command = args[1];
+  absl::StatusOr<svledger::ParsedCommandLine> parsed =
+      svledger::ParseFlags(argc, argv);
+  if (!parsed.ok()) return Usage(std::string(parsed.status().message()));
+  const std::vector<std::string>& positional = parsed->positional;
+  if (parsed->help_full) {
+    PrintOverview();
+    std::printf("\nEvery flag:\n%s",
+                svledger::FlagHelp(svledger::FlagsDefinedIn("/cli/")).c_str());
+    return 0;
+  }
+  if (positional.empty()) {
+    if (parsed->help) {
+      PrintOverview();
+      return 0;
+    }
+    return Usage("missing command");
+  }
+  const std::string command = positional[0];
+  const CommandHelp* known = FindCommand(command);
+  if (known == nullptr) return Usage(UnknownCommand(command));
+  if (parsed->help) {
+    PrintCommandHelp(*known);
+    return 0;
+  }
+  // argv-style: the program, the command, then its arguments.
+  std::vector<std::string> owned = {"svctl"};
+  owned.insert(owned.end(), positional.begin(), positional.end());
+  std::vector<char*> args = svledger::ArgvPointers(owned);
 
   std::shared_ptr<grpc::Channel> channel = OpenChannel();
   auto stub = v1::EventLog::NewStub(channel);
@@ -378,11 +493,12 @@ int main(int argc, char** argv) {
   if (command == "read-all") return ReadAll(*stub);
   if (command == "subscribe") return Subscribe(*stub);
   if (command == "call") return Call(channel, args);
+  if (int rc = RunTaskCommand(command, channel, args); rc >= 0) return rc;
   if (int rc = RunProgressCommand(command, channel, args); rc >= 0) return rc;
   if (int rc = RunAccessCommand(command, channel, args); rc >= 0) return rc;
   if (int rc = RunStorageCommand(command, channel, args); rc >= 0) return rc;
   if (int rc = RunEnforcementCommand(command, channel, args); rc >= 0) {
     return rc;
   }
-  return Usage("unknown command '" + command + "'");
+  return Usage(UnknownCommand(command));
 }
