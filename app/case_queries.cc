@@ -56,12 +56,9 @@ absl::StatusOr<v1::ListCasesResponse> CaseQueries::ListCases(
     if (!place.ok()) return place.status();
     after = *std::move(place);
   }
-  if (!request.council().empty()) {
-    if (absl::Status s =
-            frameworks_->CheckCouncil(request.council(), "council");
-        !s.ok()) {
-      return s;
-    }
+  if (absl::Status s = frameworks_->CheckCouncil(request.council(), "council");
+      !s.ok()) {
+    return s;
   }
   absl::StatusOr<Visibility> visible =
       VisibleListing(caller, Operation::kReadContract, request.council(),

@@ -138,12 +138,9 @@ absl::StatusOr<v1::ListDeliveriesResponse> ProgressQueries::ListDeliveries(
     if (!key.ok()) return key.status();
     after = *std::move(key);
   }
-  if (!request.council().empty()) {
-    if (absl::Status s =
-            frameworks_->CheckCouncil(request.council(), "council");
-        !s.ok()) {
-      return s;
-    }
+  if (absl::Status s = frameworks_->CheckCouncil(request.council(), "council");
+      !s.ok()) {
+    return s;
   }
   absl::StatusOr<Visibility> visible =
       VisibleListing(caller, Operation::kReadContract, request.council(),

@@ -322,6 +322,7 @@ std::vector<std::shared_ptr<const v1::Framework>> FrameworkStore::List() const {
 
 absl::Status FrameworkStore::CheckCouncil(const std::string& council,
                                           absl::string_view field) const {
+  if (council.empty()) return absl::OkStatus();
   std::vector<std::string> known;
   for (const auto& f : List()) {
     if (f->id() == council) return absl::OkStatus();

@@ -132,12 +132,9 @@ absl::StatusOr<v1::ListContractsResponse> ProgressQueries::ListContracts(
     if (absl::Status s = domain::CheckId(*value, field); !s.ok()) return s;
   }
   if (absl::Status s = CheckStatusFilter(request.status()); !s.ok()) return s;
-  if (!request.council().empty()) {
-    if (absl::Status s =
-            frameworks_->CheckCouncil(request.council(), "council");
-        !s.ok()) {
-      return s;
-    }
+  if (absl::Status s = frameworks_->CheckCouncil(request.council(), "council");
+      !s.ok()) {
+    return s;
   }
   absl::StatusOr<Visibility> visible =
       VisibleListing(caller, Operation::kReadContract, request.council(),

@@ -20,6 +20,7 @@
 #include "cli/table.h"
 #include "common/digest.h"
 #include "common/flags.h"
+#include "domain/contract.h"
 #include "domain/decimal.h"
 #include "domain/money_text.h"
 #include "svledger/v1/contract_service.grpc.pb.h"
@@ -186,11 +187,7 @@ struct Period {
 };
 
 v1::Date ToDate(absl::CivilDay day) {
-  v1::Date d;
-  d.set_year(static_cast<int>(day.year()));
-  d.set_month(day.month());
-  d.set_day(day.day());
-  return d;
+  return domain::MakeDate(static_cast<int>(day.year()), day.month(), day.day());
 }
 
 absl::StatusOr<Period> ParsePeriod(const std::string& text) {
