@@ -5,6 +5,11 @@
 #include "domain/decimal.h"
 
 namespace svledger::domain {
+
+std::string MetricUnit(v1::Unit unit) {
+  return v1::Unit_Name(unit == v1::UNIT_UNSPECIFIED ? v1::COUNT : unit);
+}
+
 CouncilMetrics BuildCouncilMetrics(
     const v1::CouncilSummary& summary,
     const std::vector<v1::ContractProgress>& contracts,
@@ -14,14 +19,27 @@ CouncilMetrics BuildCouncilMetrics(
   for (const v1::ThemeRollup& theme : summary.themes()) {
     for (const v1::OutcomeRollup& outcome : theme.outcomes()) {
       for (const v1::MeasureRollup& m : outcome.measures()) {
+        const v1::Rollup& r = m.rollup();
+        const double target = DisplayDouble(m.target());
+        if (r.commitments() <= r.statuses().withdrawn() || !(target > 0)) {
+          continue;  // nothing promised: absent, not 0 / 0
+        }
+        const std::string unit = MetricUnit(m.unit());
         std::vector<std::pair<std::string, std::string>> labels = {
             {"council", council},
             {"theme", theme.theme_id()},
             {"outcome", outcome.outcome_id()},
             {"measure", m.measure_id()},
-            {"unit", v1::Unit_Name(m.unit())}};
+            {"unit", unit}};
+        std::vector<std::pair<std::string, std::string>> info = labels;
+        info.pop_back();
+        info.insert(info.end(), {{"theme_name", theme.name()},
+                                 {"outcome_name", outcome.name()},
+                                 {"measure_name", m.wording()},
+                                 {"unit", unit}});
+        out.measure_info.push_back({std::move(info), 1});
         out.delivered.push_back({labels, DisplayDouble(m.delivered())});
-        out.target.push_back({std::move(labels), DisplayDouble(m.target())});
+        out.target.push_back({std::move(labels), target});
       }
     }
     const v1::Rollup& r = theme.rollup();

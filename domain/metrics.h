@@ -26,9 +26,20 @@ struct MetricSample {
 
 struct CouncilMetrics {
   // {council, theme, outcome, measure, unit}: verified delivered and target
-  // (SUM measures: totals; LATEST and RATIO: means over commitments).
+  // (SUM measures: totals; LATEST and RATIO: means over commitments). Only
+  // measures with a live (not withdrawn) commitment and a target above
+  // zero: a measure nobody has promised anything towards has no series,
+  // never a 0 whose ratio delivered / target is NaN. A theme or outcome
+  // none of whose measures has one is absent with them. `unit` is
+  // MetricUnit's, never UNIT_UNSPECIFIED.
   std::vector<MetricSample> delivered;
   std::vector<MetricSample> target;
+  // {council, theme, outcome, measure, theme_name, outcome_name,
+  // measure_name, unit}, value 1: the names the dashboards show, from the
+  // council's latest framework, for exactly the measures that have
+  // delivered and target series (join on council, theme, outcome,
+  // measure).
+  std::vector<MetricSample> measure_info;
   // {council, theme, kind="promised"|"delivered"}, in pounds; only themes
   // with a proxy value.
   std::vector<MetricSample> gbp;
@@ -42,6 +53,11 @@ struct CouncilMetrics {
   // {council}: open cases past their stage's due time.
   std::vector<MetricSample> cases_overdue;
 };
+
+// The `unit` label of a measure's series: the unit's enum name (e.g.
+// "PEOPLE", "GBP", "PERCENT"), and "COUNT" for a measure whose unit is
+// unspecified (a number of things is what such a measure counts).
+std::string MetricUnit(v1::Unit unit);
 
 // The samples of one council from its summary (BuildCouncilSummary), its
 // contracts' progress and its open cases (BuildCase), all judged at one

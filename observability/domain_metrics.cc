@@ -99,7 +99,11 @@ std::vector<prometheus::MetricFamily> DomainMetricsCollector::Collect() const {
             "Contracts by Procurement Act 2023 KPI rating."),
       Gauge("svledger_enforcement_cases_open", "Open enforcement cases."),
       Gauge("svledger_enforcement_cases_overdue",
-            "Open enforcement cases past their stage's due time.")};
+            "Open enforcement cases past their stage's due time."),
+      Gauge("svledger_measure_info",
+            "1 per measure with delivered and target series: its theme's, "
+            "outcome's and measure's names and its unit, to join on "
+            "(council, theme, outcome, measure).")};
   std::vector<std::shared_ptr<const v1::Framework>> keep;  // for `lookup`
   auto lookup = [&](const std::string& id,
                     uint32_t version) -> const v1::Framework* {
@@ -122,6 +126,7 @@ std::vector<prometheus::MetricFamily> DomainMetricsCollector::Collect() const {
     Add(out[4], m.contracts);
     Add(out[5], m.cases_open);
     Add(out[6], m.cases_overdue);
+    Add(out[7], m.measure_info);
   }
 
   if (options_.per_contract) {

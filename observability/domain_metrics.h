@@ -26,7 +26,9 @@ struct DomainMetricsOptions {
 // contract read model judged at the clock's now: social value delivered
 // against target by council, theme, outcome and measure; £ by theme;
 // commitments by status; contracts by KPI rating; open and overdue
-// enforcement cases. Nothing is counted by hand, so nothing drifts after a
+// enforcement cases; each measure's names (svledger_measure_info). Only
+// measures something is promised towards have series (domain/metrics.h).
+// Nothing is counted by hand, so nothing drifts after a
 // restart or a rebuild.
 //
 // Thread-safe. Everything passed in must outlive it.

@@ -23,6 +23,12 @@ checks what can be checked without one, and what goes wrong most often:
            StateDirectory, the backup directory another writable one. The
            backup unit is a oneshot running svctl's backup create, prune
            and verify against --listen; its timer starts it, persistently.
+  dashboards
+           every Grafana panel sets a unit; a social value panel's queries
+           aggregate by council (so "All" never averages councils
+           together) and never divide without joining names for their
+           legend; a table panel's queries are instant table queries
+           merged into one table with readable column names.
 
 Usage: check_deploy.py CHECK --root REPO --svledger BIN --svctl BIN
 Exits 1 with every problem found, each naming the file.
@@ -731,16 +737,61 @@ def check_systemd_backup(args, server_command):
         problem(where, "should be WantedBy=timers.target")
 
 
+def check_dashboards(args):
+    folder = os.path.join(args.root, "deploy/grafana/dashboards")
+    for name in sorted(os.listdir(folder)):
+        if not name.endswith(".json"):
+            continue
+        where = f"deploy/grafana/dashboards/{name}"
+        with open(os.path.join(folder, name), encoding="utf-8") as f:
+            dashboard = json.load(f)
+        for panel in dashboard.get("panels", []):
+            title = f"{where}: panel {panel.get('title')!r}"
+            unit = panel.get("fieldConfig", {}).get("defaults", {}).get("unit")
+            if not unit:
+                problem(title, "sets no unit")
+            targets = panel.get("targets", [])
+            for t in targets:
+                expr = t.get("expr", "")
+                if (name == "social-value.json" and "svledger_" in expr
+                        and not re.search(r"by \(council\b", expr)
+                        and panel.get("type") != "table"):
+                    problem(title, f"does not aggregate by council: {expr}")
+                if "svledger_social_value" in expr and "/" in expr and (
+                        "svledger_measure_info" not in expr):
+                    problem(title, "a share of target without the measure "
+                            f"names joined for its legend: {expr}")
+            if panel.get("type") == "table":
+                for t in targets:
+                    if not t.get("instant") or t.get("format") != "table":
+                        problem(title, f"query {t.get('refId')} is not an "
+                                "instant query of format table")
+                ids = [x.get("id") for x in panel.get("transformations", [])]
+                if len(targets) > 1 and "merge" not in ids:
+                    problem(title, "its queries are not merged into one table")
+                organize = [x for x in panel.get("transformations", [])
+                            if x.get("id") == "organize"]
+                renamed = (organize[0].get("options", {}).get("renameByName",
+                                                               {})
+                           if organize else {})
+                for t in targets:
+                    if f"Value #{t.get('refId')}" not in renamed:
+                        problem(title, f"query {t.get('refId')}'s column has "
+                                "no readable name")
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("check",
-                        choices=["docker", "compose", "k8s", "systemd"])
+                        choices=["docker", "compose", "k8s", "systemd",
+                                 "dashboards"])
     parser.add_argument("--root", required=True)
     parser.add_argument("--svledger", required=True)
     parser.add_argument("--svctl", required=True)
     args = parser.parse_args()
     {"docker": check_docker, "compose": check_compose, "k8s": check_k8s,
-     "systemd": check_systemd}[args.check](args)
+     "systemd": check_systemd,
+     "dashboards": check_dashboards}[args.check](args)
     for p in PROBLEMS:
         print(p, file=sys.stderr)
     if not PROBLEMS:

@@ -16,11 +16,20 @@
 
 namespace svledger::testing {
 
+// One panel query: its PromQL and its legend ("legendFormat", e.g.
+// "{{council}}: {{theme_name}}"; empty if none).
+struct Target {
+  std::string expr;
+  std::string legend;
+};
+
 struct Dashboard {
   std::string file;  // e.g. "social-value.json"
   // Panel queries ("expr": PromQL, with Grafana's variables such as
   // $council in it).
   std::vector<std::string> exprs;
+  // The same queries with their legends, in the same order.
+  std::vector<Target> targets;
   // Variable queries ("query", e.g. label_values(metric, label)).
   std::vector<std::string> variables;
 };
@@ -32,6 +41,12 @@ inline void CollectQueries(const google::protobuf::Value& value,
     for (const auto& [key, v] : value.struct_value().fields()) {
       if (key == "expr" && v.has_string_value()) {
         out.exprs.push_back(v.string_value());
+        const auto& fields = value.struct_value().fields();
+        auto legend = fields.find("legendFormat");
+        out.targets.push_back(
+            {v.string_value(), legend == fields.end()
+                                   ? std::string()
+                                   : legend->second.string_value()});
       } else if (key == "query" && v.has_string_value()) {
         out.variables.push_back(v.string_value());
       }

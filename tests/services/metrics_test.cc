@@ -80,6 +80,29 @@ TEST_F(MetricsTest, DomainMetricsFollowTheLogAndSurviveARestart) {
   EXPECT_EQ(Sample(text, "svledger_social_value_delivered",
                    {"council=\"norwich\"", "measure=\"jobs.new_local\""}),
             0);
+  // The measure's names, to join on for the dashboards' legends.
+  EXPECT_EQ(
+      Sample(text, "svledger_measure_info",
+             {"council=\"norwich\"", "theme=\"people\"", "outcome=\"o1\"",
+              "measure=\"jobs.new_local\"", "theme_name=\"People living well\"",
+              "outcome_name=\"Increased employment opportunities for "
+              "residents\"",
+              "unit=\"FTE\""}),
+      1);
+  // Measures (and so themes and outcomes) nobody has promised anything
+  // towards have no series at all: no 0 / 0 for a dashboard to show as
+  // NaN, no unit left unspecified.
+  for (const char* name :
+       {"svledger_social_value_delivered", "svledger_social_value_target",
+        "svledger_measure_info"}) {
+    EXPECT_EQ(Sample(text, name, {"measure=\"apprenticeships.new\""}),
+              std::nullopt)
+        << name;
+    EXPECT_EQ(Sample(text, name, {"theme=\"neighbourhoods\""}), std::nullopt)
+        << name;
+  }
+  EXPECT_FALSE(absl::StrContains(text, "UNIT_UNSPECIFIED"));
+  EXPECT_FALSE(absl::StrContains(text, "NaN"));
 
   // Six months without delivering: off track, a case at NOTICE.
   clock_.Set(domain::StartOfDay(D(2025, 7, 2)));
