@@ -32,4 +32,23 @@ void FakeClock::Advance(absl::Duration d) {
   now_ += d;
 }
 
+absl::Time SettableClock::Now() const {
+  {
+    absl::MutexLock lock(&mu_);
+    if (set_) return now_;
+  }
+  return base_->Now();
+}
+
+void SettableClock::Set(absl::Time t) {
+  absl::MutexLock lock(&mu_);
+  set_ = true;
+  now_ = t;
+}
+
+void SettableClock::Release() {
+  absl::MutexLock lock(&mu_);
+  set_ = false;
+}
+
 }  // namespace svledger

@@ -34,6 +34,28 @@ class FakeClock final : public Clock {
   absl::Time now_ ABSL_GUARDED_BY(mu_);
 };
 
+// A clock that tells a set time while one is set and `base`'s time
+// otherwise: the server's clock, so that the demo's history is written at
+// the dates it would have happened (Set before each step, Release before
+// serving). Set may move time backwards; keeping recorded times ordered is
+// the caller's business. Thread-safe; `base` must outlive it.
+class SettableClock final : public Clock {
+ public:
+  explicit SettableClock(Clock* base) : base_(base) {}
+
+  absl::Time Now() const override;
+  // From now on Now() returns `t`, until the next Set or Release.
+  void Set(absl::Time t);
+  // From now on Now() returns base's time again.
+  void Release();
+
+ private:
+  Clock* const base_;
+  mutable absl::Mutex mu_;
+  bool set_ ABSL_GUARDED_BY(mu_) = false;
+  absl::Time now_ ABSL_GUARDED_BY(mu_);
+};
+
 }  // namespace svledger
 
 #endif  // SVLEDGER_COMMON_CLOCK_H_

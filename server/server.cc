@@ -226,7 +226,8 @@ struct Server::Services {
 
 Server::Server(ServerOptions options)
     : options_(std::move(options)),
-      clock_(options_.clock != nullptr ? options_.clock : Clock::Real()) {}
+      clock_source_(options_.clock != nullptr ? options_.clock : Clock::Real()),
+      clock_(&clock_source_) {}
 
 absl::StatusOr<std::unique_ptr<Server>> Server::Start(ServerOptions options) {
   std::unique_ptr<Server> server(new Server(std::move(options)));
@@ -248,7 +249,7 @@ absl::Status Server::OpenStorage() {
         metrics->OnCommit(report);
       };
   store_options.path = options_.storage.data_dir + "/log";
-  store_options.clock = options_.clock;
+  store_options.clock = clock_;
   store_options.sync = options_.storage.sync;
   store_options.max_open_files = descriptors_.log_files;
   absl::StatusOr<std::unique_ptr<eventstore::EventStore>> store =
@@ -567,6 +568,21 @@ absl::Status Server::StartGrpc() {
 }
 
 absl::Status Server::Seed() {
+  const absl::CivilDay today =
+      absl::ToCivilDay(clock_->Now(), absl::UTCTimeZone());
+  // The demo goes into an empty log only: its history is written at the
+  // dates it would have happened, the frameworks first, and the log's
+  // recorded times must not go backwards.
+  const bool demo = options_.seed.demo && store_->HeadPosition() == 0;
+  if (demo) clock_source_.Set(demo::DemoEpoch(today));
+  absl::Status seeded = SeedAt(today, demo);
+  clock_source_.Release();
+  if (!seeded.ok()) return seeded;
+  app_->StartPolicy();
+  return absl::OkStatus();
+}
+
+absl::Status Server::SeedAt(absl::CivilDay today, bool demo) {
   const app::Caller seeder = app::Caller::System(kSeedActor);
   if (!options_.seed.frameworks_dir.empty() &&
       app_->framework_store().Library() == nullptr) {
@@ -576,29 +592,18 @@ absl::Status Server::Seed() {
       return s;
     }
   }
-  const absl::CivilDay today =
-      absl::ToCivilDay(clock_->Now(), absl::UTCTimeZone());
-  const bool demo = options_.seed.demo && read_model_->current()->size() == 0;
-  if (demo) {
-    if (absl::Status s = demo::LoadDemo(*app_, today); !s.ok()) return s;
+  if (!demo) return absl::OkStatus();
+  const absl::Time started = absl::Now();
+  demo::DemoOptions demo_options;
+  demo_options.head_position = [this] { return store_->HeadPosition(); };
+  if (absl::Status s =
+          demo::LoadDemo(*app_, clock_source_, today, demo_options);
+      !s.ok()) {
+    return s;
   }
-  app_->StartPolicy();
-  if (demo && app_->policy() != nullptr) {
-    // The demo's cases, then the contract manager's work on them.
-    if (!read_model_->applied().WaitFor(store_->HeadPosition(),
-                                        absl::Now() + absl::Seconds(30))) {
-      return absl::DeadlineExceededError(
-          "demo: the projection did not apply the demo in 30 s");
-    }
-    absl::StatusOr<app::EnforcementPolicy::SweepResult> swept =
-        app_->policy()->Sweep();
-    if (!swept.ok()) return swept.status();
-    if (absl::Status s =
-            demo::LoadDemoEnforcement(*app_, today, store_->HeadPosition());
-        !s.ok()) {
-      return s;
-    }
-  }
+  std::fprintf(stderr, "svledger: demo loaded: %llu events in %s\n",
+               static_cast<unsigned long long>(store_->HeadPosition()),
+               absl::FormatDuration(absl::Now() - started).c_str());
   return absl::OkStatus();
 }
 

@@ -7,6 +7,7 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
+#include "absl/time/civil_time.h"
 #include "absl/time/time.h"
 #include "app/application.h"
 #include "app/storage_admin.h"
@@ -138,9 +139,10 @@ struct SeedOptions {
   // <council>.textproto each) to publish at start-up when the log has no
   // measure library yet, i.e. on first start. Empty (the default): none.
   std::string frameworks_dir;
-  // On first start (no contract in the log yet), load a demo data set:
-  // contracts for each published council framework with commitments and
-  // two years of deliveries (demo/demo.h). Default false.
+  // On first start (an empty log), load a demo data set: two years of
+  // contracts, returns and enforcement for each published council
+  // framework, recorded at the dates they would have happened, before
+  // clients are served (demo/demo.h). Default false.
   bool demo = false;
 };
 
@@ -234,9 +236,16 @@ class Server {
   absl::Status BuildApplication();
   absl::Status StartGrpc();
   absl::Status Seed();
+  // Seed's work, with the clock set to the demo's epoch when `demo`: the
+  // frameworks, then the demo's history (demo/demo.h).
+  absl::Status SeedAt(absl::CivilDay today, bool demo);
   absl::Status StartMetrics();
 
   const ServerOptions options_;
+  // The clock everything is built with: options_.clock's (or the real)
+  // time, except while the demo loads its history at the dates it would
+  // have happened (Seed).
+  SettableClock clock_source_;
   Clock* const clock_;
   // Declared first, destroyed last: the store and the gRPC server report to
   // them until they are gone.

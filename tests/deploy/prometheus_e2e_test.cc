@@ -390,10 +390,10 @@ TEST(PrometheusE2ETest, PrometheusScrapesDomainMetricsThatMatchTheApi) {
                      << "\nAPI contracts:          " << Show(api.contracts)
                      << "\nPrometheus open cases:  " << Show(open_cases)
                      << "\nAPI open cases:         " << Show(api.open_cases);
-  // The demo's 24 contracts of 5 commitments, all four councils.
+  // The demo's 20 contracts of 4 commitments, all four councils.
   double total = 0;
   for (const auto& [key, n] : commitments) total += n;
-  EXPECT_EQ(total, 120);
+  EXPECT_EQ(total, 80);
   EXPECT_EQ(contracts.size() >= 4, true) << Show(contracts);
 
   // The alert rules run on the real data, and the social value ones fire

@@ -11,6 +11,7 @@
 #include <signal.h>
 #include <sys/wait.h>
 
+#include <algorithm>
 #include <atomic>
 #include <fstream>
 #include <mutex>
@@ -297,8 +298,9 @@ TEST(ServerE2ETest, FirstStartLoadsTheDemoOnceAndNoDemoSkipsIt) {
     }
     return out;
   };
-  // The cases there should be: one for every commitment OFF_TRACK or MISSED
-  // (the demo's manager waives some, which stay closed).
+  // The commitments that should have a case, open or closed (the demo's
+  // history opened, escalated and closed cases over two years): every one
+  // OFF_TRACK or MISSED, as "<contract>/<commitment>".
   auto short_of = [](int port, const v1::ListContractsResponse& contracts) {
     auto stub = v1::ProgressService::NewStub(Connect(port));
     std::set<std::string> out;
@@ -310,7 +312,7 @@ TEST(ServerE2ETest, FirstStartLoadsTheDemoOnceAndNoDemoSkipsIt) {
       EXPECT_TRUE(stub->GetContractProgress(&context, request, &progress).ok());
       for (const auto& m : progress.commitments()) {
         if (m.status() == v1::OFF_TRACK || m.status() == v1::MISSED) {
-          out.insert(c.contract_id() + "/" + m.commitment_id() + "#1");
+          out.insert(c.contract_id() + "/" + m.commitment_id());
         }
       }
     }
@@ -331,20 +333,27 @@ TEST(ServerE2ETest, FirstStartLoadsTheDemoOnceAndNoDemoSkipsIt) {
           first = list(port);
           expected = short_of(port, first);
           first_cases = cases(port);
-          return !expected.empty() && first_cases == expected;
+          std::set<std::string> with_a_case;
+          for (const std::string& c : first_cases) {
+            with_a_case.insert(c.substr(0, c.find('#')));
+          }
+          return !expected.empty() &&
+                 std::includes(with_a_case.begin(), with_a_case.end(),
+                               expected.begin(), expected.end());
         },
         absl::Seconds(30)))
         << first_cases.size() << " cases, " << expected.size() << " expected";
     server.Signal(SIGTERM);
     ASSERT_TRUE(server.Wait(absl::Seconds(30)).has_value());
   }
-  EXPECT_EQ(first.contracts_size(), 24);  // six for each of four councils
+  EXPECT_EQ(first.contracts_size(), 20);  // five for each of four councils
   std::set<int> statuses;
   std::set<std::string> councils;
   for (const auto& c : first.contracts()) {
     statuses.insert(c.status());
     councils.insert(c.framework().id());
-    EXPECT_EQ(c.commitments(), 5u);
+    EXPECT_GE(c.commitments(), 3u);
+    EXPECT_LE(c.commitments(), 4u);
   }
   EXPECT_EQ(councils.size(), 4u);
   EXPECT_GE(statuses.size(), 3u) << "the demo should show a mix of statuses";
@@ -352,7 +361,7 @@ TEST(ServerE2ETest, FirstStartLoadsTheDemoOnceAndNoDemoSkipsIt) {
     Subprocess server(demo);
     const int port = StartServer(server);
     ASSERT_GT(port, 0);
-    EXPECT_EQ(list(port).contracts_size(), 24);
+    EXPECT_EQ(list(port).contracts_size(), 20);
     EXPECT_EQ(cases(port), first_cases) << "a restart keeps the same cases";
   }
   TempDir empty;
