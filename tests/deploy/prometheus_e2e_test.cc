@@ -352,7 +352,8 @@ TEST(PrometheusE2ETest, PrometheusScrapesDomainMetricsThatMatchTheApi) {
   absl::StatusOr<std::string> rules =
       testing::HttpGet(prom_port, "/api/v1/rules");
   ASSERT_TRUE(rules.ok()) << rules.status();
-  EXPECT_NE(rules->find("SocialValueCommitmentsNewlyOffTrack"), std::string::npos)
+  EXPECT_NE(rules->find("SocialValueCommitmentsNewlyOffTrack"),
+            std::string::npos)
       << *rules;
   EXPECT_EQ(rules->find("\"health\":\"err\""), std::string::npos) << *rules;
 
