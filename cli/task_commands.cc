@@ -857,15 +857,17 @@ int ShowDeliveries(const std::shared_ptr<grpc::Channel>& channel, bool review) {
   }
   const absl::Time now = absl::Now();
   if (review) {
+    // The measure's wording is the longest cell: last, so a narrow
+    // terminal cuts it before the figures.
     Table table({{"WAITING", false, true},
                  {"CONTRACT", true},
                  {"DELIVERY", true},
-                 {"SUPPLIER"},
-                 {"MEASURE"},
                  {"QUANTITY", false, true},
                  {"PERIOD"},
+                 {"SUPPLIER"},
                  {"EVIDENCE"},
-                 {"REPORTED BY"}});
+                 {"REPORTED BY"},
+                 {"MEASURE"}});
     for (const v1::DeliveryView& v : page->deliveries()) {
       const int64_t days =
           absl::ToInt64Hours(now -
@@ -879,11 +881,10 @@ int ShowDeliveries(const std::shared_ptr<grpc::Channel>& channel, bool review) {
       table.AddRow(
           {days > 30 ? Coloured(absl::StrCat(days, "d"), "31")
                      : absl::StrCat(days, "d"),
-           v.contract_id(), v.report().delivery_id(), v.supplier_name(),
-           absl::StrCat(v.commitment_id(), " ", v.measure_wording()),
-           AmountOf(v),
+           v.contract_id(), v.report().delivery_id(), AmountOf(v),
            PeriodWords(v.report().period_start(), v.report().period_end()),
-           evidence.empty() ? "-" : evidence, Who(v)});
+           v.supplier_name(), evidence.empty() ? "-" : evidence, Who(v),
+           absl::StrCat(v.commitment_id(), " ", v.measure_wording())});
     }
     table.Print();
     std::printf(
