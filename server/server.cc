@@ -567,6 +567,10 @@ absl::Status Server::StartGrpc() {
   return absl::OkStatus();
 }
 
+size_t Server::alert_watches() const {
+  return services_ == nullptr ? 0 : services_->alerts.watch_count();
+}
+
 absl::Status Server::Seed() {
   const absl::CivilDay today =
       absl::ToCivilDay(clock_->Now(), absl::UTCTimeZone());

@@ -219,6 +219,8 @@ class Server {
   eventstore::EventStore& store() { return *store_; }
   projections::ContractReadModel& read_model() { return *read_model_; }
   app::Application& app() { return *app_; }
+  // Alert watches open now (AlertService), for tests and metrics.
+  size_t alert_watches() const;
 
   // Graceful shutdown: health turns NOT_SERVING, subscriptions end with
   // UNAVAILABLE, new calls are refused, in-flight appends complete (up to

@@ -22,6 +22,7 @@
 #include "svledger/v1/progress_service.grpc.pb.h"
 #include "tests/services/requests.h"
 #include "tests/testing/temp_dir.h"
+#include "tests/testing/wait.h"
 
 namespace svledger::services {
 namespace {
@@ -492,6 +493,10 @@ TEST_F(EnforcementServiceTest, AnAlertEventNoOneCanReadIsSkippedNotFatal) {
   SweepAt(domain::StartOfDay(D(2025, 7, 2)));
   uint64_t next = 0;
   ASSERT_EQ(AlertsUntilCaughtUp(1, &next).size(), 2u);
+  // That watch is over on the server's side too before the bad events
+  // land, so that only the two watches below can count them.
+  ASSERT_TRUE(testing::WaitUntil([&] { return server_->alert_watches() == 0; },
+                                 absl::Seconds(10)));
   // Written under the API, as a store from before reserved streams holds.
   eventstore::ProposedEvent ghost;
   ghost.id = Uuid::FromName("ghost-case");
