@@ -110,7 +110,7 @@ class FrameworkStore {
   v1::EscalationLadder LadderOf(const v1::FrameworkRef& ref) const;
   // The latest version of every framework, by id.
   std::vector<std::shared_ptr<const v1::Framework>> List() const;
-    // OK if `council` is empty (no filter) or a framework `council` is
+  // OK if `council` is empty (no filter) or a framework `council` is
   // published; otherwise NOT_FOUND naming
   // `field` and the councils that are, e.g. "council: no council 'nowhere'
   // (known: derbyshire, lancashire, norwich, rutland)".

@@ -32,8 +32,8 @@ class SvctlTest : public ::testing::Test {
  protected:
   void SetUp() override {
     server_.emplace(std::vector<std::string>{
-        SVLEDGER_PATH, "--listen=127.0.0.1:0", "--metrics-listen=",
-        "--data-dir=" + dir_.path(),
+        SVLEDGER_PATH, "--listen=127.0.0.1:0",
+        "--metrics-listen=", "--data-dir=" + dir_.path(),
         std::string("--frameworks-dir=") + SVLEDGER_ROOT + "/frameworks",
         "--no-demo", "--dev-auth"});
     std::optional<std::string> line = server_->ReadLine(absl::Seconds(60));
@@ -54,10 +54,10 @@ class SvctlTest : public ::testing::Test {
   std::pair<int, std::string> Svctl(const std::string& persona,
                                     const std::string& args,
                                     const std::string& env = "COLUMNS=200") {
-    return testing::Shell(absl::StrCat(
-        env, " ", SVCTL_PATH, " --server=127.0.0.1:", port_, " --tokens-dir=",
-        dir_.path(), "/dev-auth/tokens",
-        persona.empty() ? "" : " --as=" + persona, " ", args));
+    return testing::Shell(
+        absl::StrCat(env, " ", SVCTL_PATH, " --server=127.0.0.1:", port_,
+                     " --tokens-dir=", dir_.path(), "/dev-auth/tokens",
+                     persona.empty() ? "" : " --as=" + persona, " ", args));
   }
 
   // Registers DER-T1 for acme-facilities with two commitments: 12 FTE new
@@ -187,10 +187,13 @@ TEST_F(SvctlTest, BadInputNamesTheFlagAndWritesNothing) {
   for (const Case& c : std::vector<Case>{
            {"contracts --council=nowhere",
             "no council 'nowhere' (known: derbyshire"},
-           {"contracts --supplier=acme-facilites", "did you mean acme-facilities"},
+           {"contracts --supplier=acme-facilites",
+            "did you mean acme-facilities"},
            {"progress DER-T2", "did you mean DER-T1"},
-           {"contracts --status=offtrack", "--status: unknown value 'offtrack' (one of met, on_track"},
-           {"commit DER-T1 c3 --measure=jobs.new_locl --target=1 --due=2028-03-31",
+           {"contracts --status=offtrack",
+            "--status: unknown value 'offtrack' (one of met, on_track"},
+           {"commit DER-T1 c3 --measure=jobs.new_locl --target=1 "
+            "--due=2028-03-31",
             "did you mean jobs.new_local"},
            {"commit DER-T1 c3 --measure=spend.local_percent --target=0.3 "
             "--due=2028-03-31",
@@ -257,8 +260,8 @@ TEST_F(SvctlTest, HelpTeachesEveryCommand) {
   }
   for (absl::string_view line : absl::StrSplit(out, '\n')) {
     if (absl::StartsWith(line, "  --")) {
-      EXPECT_FALSE(absl::StrContains(line.substr(0, line.find_first_of("= ", 2)),
-                                     "_"))
+      EXPECT_FALSE(
+          absl::StrContains(line.substr(0, line.find_first_of("= ", 2)), "_"))
           << "flags are spelled with dashes: " << line;
     }
   }
