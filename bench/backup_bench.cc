@@ -49,7 +49,7 @@ struct Server {
   explicit Server(const std::string& data, const std::string& backups) {
     const absl::Time start = absl::Now();
     process = std::make_unique<testing::Subprocess>(std::vector<std::string>{
-        absl::GetFlag(FLAGS_svledger), "--listen=127.0.0.1:0",
+        absl::GetFlag(FLAGS_svledger), "--listen=127.0.0.1:0", "--http-listen=127.0.0.1:0",
         "--metrics-listen=", "--data-dir=" + data, "--backup-dir=" + backups,
         "--no-enforcement"});
     std::optional<testing::StartReport> report =

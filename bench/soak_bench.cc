@@ -120,7 +120,7 @@ int main(int argc, char** argv) {
   absl::ParseCommandLine(argc, argv);
   const std::string dir = bench::ScratchDir("soak");
   testing::Subprocess server(
-      {absl::GetFlag(FLAGS_svledger), "--listen=127.0.0.1:0",
+      {absl::GetFlag(FLAGS_svledger), "--listen=127.0.0.1:0", "--http-listen=127.0.0.1:0",
        "--metrics-listen=", "--data-dir=" + dir,
        std::string("--frameworks-dir=") + SVLEDGER_FRAMEWORKS_DIR, "--demo"});
   std::optional<testing::StartReport> report =

@@ -16,7 +16,8 @@ SVLEDGER_PACKAGES=(
   librocksdb-dev
   prometheus-cpp-dev
   libabsl-dev
-  libssl-dev  # SHA-256 of requests, common/digest.h
+  libssl-dev  # SHA-256 of requests, common/digest.h; TLS on the HTTP port
+  libcpp-httplib-dev  # the HTTP/JSON API, http/
   libcjose-dev libjansson-dev libcurl4-openssl-dev  # OIDC tokens, auth/
   openssl  # test certificates
   libjemalloc-dev

@@ -101,6 +101,16 @@ ABSL_FLAG(std::string, bootstrap_admin_file, "",
 ABSL_FLAG(std::string, metrics_basic_auth_file, "",
           "scrapes need basic authentication: a file of user:SHA-256-hex "
           "lines (echo -n PASSWORD | sha256sum)");
+ABSL_FLAG(std::string, http_listen, "127.0.0.1:8080",
+          "host:port for the HTTP/JSON API (Connect protocol; TLS and client "
+          "certificates as the gRPC port's); empty: none");
+ABSL_FLAG(std::vector<std::string>, http_cors_origin, {},
+          "origins (comma-separated, e.g. https://portal.example.gov.uk) "
+          "whose browser pages may call the HTTP API; empty: none");
+ABSL_FLAG(uint32_t, http_threads, 64,
+          "HTTP worker threads: the most HTTP connections served at once");
+ABSL_FLAG(uint32_t, http_max_streams, 32,
+          "HTTP streams (Server-Sent Events, Connect streams) open at once");
 ABSL_FLAG(bool, insecure, false,
           "allow a non-loopback address without TLS or authentication");
 
@@ -249,6 +259,10 @@ int main(int argc, char** argv) {
     options.app.councils.insert(council);
   }
   options.metrics.listen = absl::GetFlag(FLAGS_metrics_listen);
+  options.http.listen = absl::GetFlag(FLAGS_http_listen);
+  options.http.cors_origins = absl::GetFlag(FLAGS_http_cors_origin);
+  options.http.threads = absl::GetFlag(FLAGS_http_threads);
+  options.http.max_streams = absl::GetFlag(FLAGS_http_max_streams);
   options.metrics.basic_auth_file =
       absl::GetFlag(FLAGS_metrics_basic_auth_file);
   options.metrics.domain.per_contract =
@@ -320,6 +334,13 @@ int main(int argc, char** argv) {
         options.metrics.listen.substr(0, options.metrics.listen.rfind(':'));
     std::printf("svledger metrics on http://%s:%d/metrics\n",
                 metrics_host.c_str(), (*server)->metrics_port());
+  }
+  if ((*server)->http_port() != 0) {
+    const std::string& http = options.http.listen;
+    std::printf("svledger HTTP API on %s://%s:%d/ (OpenAPI at /openapi.json)\n",
+                options.tls.cert_file.empty() ? "http" : "https",
+                http.substr(0, http.rfind(':')).c_str(),
+                (*server)->http_port());
   }
   if (!(*server)->authentication_on()) {
     std::printf(

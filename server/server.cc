@@ -22,6 +22,7 @@
 #include "grpcpp/security/tls_certificate_provider.h"
 #include "grpcpp/security/tls_credentials_options.h"
 #include "grpcpp/server_builder.h"
+#include "http/openapi.h"
 #include "server/dev_auth.h"
 #include "services/admin_service.h"
 #include "services/alert_service.h"
@@ -234,7 +235,7 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(ServerOptions options) {
   for (absl::Status (Server::*step)() :
        {&Server::CheckOptions, &Server::PlanResources, &Server::OpenStorage,
         &Server::BuildApplication, &Server::Seed, &Server::StartAuth,
-        &Server::StartGrpc, &Server::StartMetrics}) {
+        &Server::StartGrpc, &Server::StartHttp, &Server::StartMetrics}) {
     if (absl::Status s = (server.get()->*step)(); !s.ok()) return s;
   }
   return server;
@@ -382,12 +383,15 @@ absl::Status Server::CheckOptions() {
   }
   const bool authenticated = tokens || !tls.client_ca_file.empty();
   const bool secure = authenticated && !tls.cert_file.empty();
-  if (!secure && !auth.insecure && !IsLoopback(options_.grpc.listen)) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "refusing to listen on ", options_.grpc.listen, " without ",
-        tls.cert_file.empty() ? "TLS" : "authentication",
-        " (give --tls-cert, --tls-key and --oidc-* or --client-ca; or "
-        "--insecure to accept the risk)"));
+  for (const std::string* listen :
+       {&options_.grpc.listen, &options_.http.listen}) {
+    if (!listen->empty() && !secure && !auth.insecure && !IsLoopback(*listen)) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "refusing to listen on ", *listen, " without ",
+          tls.cert_file.empty() ? "TLS" : "authentication",
+          " (give --tls-cert, --tls-key and --oidc-* or --client-ca; or "
+          "--insecure to accept the risk)"));
+    }
   }
   return absl::OkStatus();
 }
@@ -451,10 +455,14 @@ absl::Status Server::StartAuth() {
       return s;
     }
   }
-  call_auth_ = std::make_unique<services::CallAuthenticator>(
-      authenticator_.get(), &app_->roles());
   RandomSource* random =
       options_.random != nullptr ? options_.random : RandomSource::Real();
+  for (int i = 0; i < 4; ++i) {
+    absl::StrAppend(&gateway_key_,
+                    absl::Hex(random->Next64(), absl::kZeroPad16));
+  }
+  call_auth_ = std::make_unique<services::CallAuthenticator>(
+      authenticator_.get(), &app_->roles(), gateway_key_);
   const GrpcOptions& grpc = options_.grpc;
   answer_pool_ = std::make_unique<WorkerPool>("svl-answers", 2, 4096);
   scan_pool_ = std::make_unique<WorkerPool>(
@@ -564,6 +572,30 @@ absl::Status Server::StartGrpc() {
     probe->SetServingStatus("", true);
     for (const char* name : kServiceNames) probe->SetServingStatus(name, true);
   }
+  return absl::OkStatus();
+}
+
+absl::Status Server::StartHttp() {
+  if (options_.http.listen.empty()) return absl::OkStatus();
+  std::vector<const google::protobuf::ServiceDescriptor*> services;
+  for (const char* name : kServiceNames) {
+    services.push_back(
+        google::protobuf::DescriptorPool::generated_pool()->FindServiceByName(
+            name));
+  }
+  absl::StatusOr<std::string> openapi = http::OpenApiJson(services, "v1");
+  if (!openapi.ok()) return openapi.status();
+  bridge_ = std::make_unique<http::RpcBridge>(
+      grpc_server_->InProcessChannel(grpc::ChannelArguments()), gateway_key_);
+  http::HttpOptions options = options_.http;
+  options.cert_file = options_.tls.cert_file;
+  options.key_file = options_.tls.key_file;
+  options.client_ca_file = options_.tls.client_ca_file;
+  absl::StatusOr<std::unique_ptr<http::HttpServer>> http =
+      http::HttpServer::Start(std::move(options), bridge_.get(),
+                              *std::move(openapi));
+  if (!http.ok()) return http.status();
+  http_ = *std::move(http);
   return absl::OkStatus();
 }
 
@@ -702,6 +734,9 @@ void Server::Shutdown() {
     // Queries waiting for a min_position answer UNAVAILABLE now; otherwise
     // the gRPC server would wait for them below.
     read_model_->StopWaiting();
+    // HTTP calls in flight complete through gRPC, still serving; its
+    // streams ended with the services' above.
+    if (http_ != nullptr) http_->Shutdown();
     // Refuses new connections and calls, waits for in-flight ones up to the
     // grace period, then cancels what remains.
     listener_->Stop();

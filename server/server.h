@@ -21,6 +21,8 @@
 #include "eventstore/event_store.h"
 #include "grpcpp/server.h"
 #include "grpcpp/server_builder.h"
+#include "http/http_server.h"
+#include "http/rpc_bridge.h"
 #include "observability/backup_metrics.h"
 #include "observability/domain_metrics.h"
 #include "observability/server_metrics.h"
@@ -175,6 +177,11 @@ struct ServerOptions {
   AuthOptions auth;
   SeedOptions seed;
   MetricsOptions metrics;
+  // The HTTP/JSON API (http/http_server.h). Its TLS files are taken from
+  // `tls`, so both ports present the same certificate and trust the same
+  // client CAs; the loopback rule is the gRPC port's. Empty listen (the
+  // default here; the binary's --http-listen is 127.0.0.1:8080): none.
+  http::HttpOptions http;
   // Injected time and randomness. Not owned; must outlive the server.
   // Default (null): the real ones.
   Clock* clock = nullptr;
@@ -215,6 +222,8 @@ class Server {
   const DescriptorPlan& descriptors() const { return descriptors_; }
   // The metrics port actually bound; 0 without exposition.
   int metrics_port() const { return metrics_port_; }
+  // The HTTP API's port actually bound; 0 without one.
+  int http_port() const { return http_ == nullptr ? 0 : http_->port(); }
 
   eventstore::EventStore& store() { return *store_; }
   projections::ContractReadModel& read_model() { return *read_model_; }
@@ -242,6 +251,7 @@ class Server {
   // frameworks, then the demo's history (demo/demo.h).
   absl::Status SeedAt(absl::CivilDay today, bool demo);
   absl::Status StartMetrics();
+  absl::Status StartHttp();
 
   const ServerOptions options_;
   // The clock everything is built with: options_.clock's (or the real)
@@ -264,6 +274,11 @@ class Server {
   std::unique_ptr<auth::KeySource> keys_;
   std::unique_ptr<auth::Authenticator> authenticator_;
   std::unique_ptr<services::CallAuthenticator> call_auth_;
+  // The secret by which the HTTP gateway's forwarded client certificates
+  // are trusted (services::kGatewayKeyHeader): random, made at start.
+  std::string gateway_key_;
+  std::unique_ptr<http::RpcBridge> bridge_;
+  std::unique_ptr<http::HttpServer> http_;
   // Declared before the services, destroyed after them.
   std::unique_ptr<WorkerPool> answer_pool_;
   std::unique_ptr<WorkerPool> scan_pool_;

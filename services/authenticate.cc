@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "grpcpp/security/auth_context.h"
+#include "openssl/crypto.h"
 #include "services/grpc_status.h"
 
 namespace svledger::services {
@@ -13,9 +14,23 @@ namespace {
 
 // The SANs of the client certificate the handshake verified; none without
 // TLS, or when the client sent no certificate.
-std::vector<std::string> CertificateSans(
-    const grpc::ServerContextBase& context) {
+std::vector<std::string> CertificateSans(const grpc::ServerContextBase& context,
+                                         absl::string_view gateway_key) {
   std::vector<std::string> sans;
+  if (!gateway_key.empty()) {
+    const auto& metadata = context.client_metadata();
+    auto key = metadata.find(kGatewayKeyHeader);
+    if (key != metadata.end() && key->second.size() == gateway_key.size() &&
+        CRYPTO_memcmp(key->second.data(), gateway_key.data(),
+                      gateway_key.size()) == 0) {
+      auto [begin, end] = metadata.equal_range(kGatewaySanHeader);
+      for (auto it = begin; it != end; ++it) {
+        if (!it->second.empty() && it->second.size() <= 256)
+          sans.emplace_back(it->second.data(), it->second.size());
+      }
+      return sans;
+    }
+  }
   std::shared_ptr<const grpc::AuthContext> auth = context.auth_context();
   if (auth == nullptr || !auth->IsPeerAuthenticated()) return sans;
   for (const grpc::string_ref& san :
@@ -47,8 +62,8 @@ absl::StatusOr<app::Caller> CallAuthenticator::Authenticate(
   if (it != metadata.end()) {
     authorization = absl::string_view(it->second.data(), it->second.size());
   }
-  absl::StatusOr<auth::Identity> identity =
-      authenticator_->Authenticate(authorization, CertificateSans(context));
+  absl::StatusOr<auth::Identity> identity = authenticator_->Authenticate(
+      authorization, CertificateSans(context, gateway_key_));
   if (!identity.ok()) return identity.status();
   caller.actor = std::move(identity->actor);
   caller.authenticated_by = std::move(identity->method);

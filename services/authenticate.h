@@ -1,6 +1,9 @@
 #ifndef SVLEDGER_SERVICES_AUTHENTICATE_H_
 #define SVLEDGER_SERVICES_AUTHENTICATE_H_
 
+#include <string>
+#include <utility>
+
 #include "absl/status/statusor.h"
 #include "app/caller.h"
 #include "app/role_bindings.h"
@@ -9,6 +12,14 @@
 #include "grpcpp/support/server_callback.h"
 
 namespace svledger::services {
+
+// The metadata by which the HTTP gateway (http/rpc_bridge.h), calling in
+// process, passes on the SANs of the client certificate its own TLS
+// handshake verified: one kGatewaySanHeader entry a SAN, heeded only with
+// kGatewayKeyHeader equal to the server's gateway key (a secret made at
+// start that never leaves the process).
+inline constexpr char kGatewayKeyHeader[] = "svledger-gateway-key";
+inline constexpr char kGatewaySanHeader[] = "svledger-gateway-san";
 
 // The gRPC edge of authentication: a call's credential (its
 // "authorization" header, or the client certificate the TLS handshake
@@ -22,9 +33,14 @@ class CallAuthenticator {
   // with --insecure): every caller is an admin named by its
   // "svledger-actor" header (at most 100 bytes; default "anonymous"),
   // authenticated_by "none".
+  // `gateway_key`: see kGatewayKeyHeader; empty: forwarded SANs are
+  // never heeded.
   CallAuthenticator(auth::Authenticator* authenticator,
-                    const app::RoleBindings* roles)
-      : authenticator_(authenticator), roles_(roles) {}
+                    const app::RoleBindings* roles,
+                    std::string gateway_key = "")
+      : authenticator_(authenticator),
+        roles_(roles),
+        gateway_key_(std::move(gateway_key)) {}
 
   // The caller, or UNAUTHENTICATED saying why (auth::Authenticator).
   absl::StatusOr<app::Caller> Authenticate(
@@ -35,6 +51,7 @@ class CallAuthenticator {
  private:
   auth::Authenticator* const authenticator_;
   const app::RoleBindings* const roles_;
+  const std::string gateway_key_;
 };
 
 // A unary call answered at once with `status`: a refused credential, or

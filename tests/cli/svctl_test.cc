@@ -32,7 +32,7 @@ class SvctlTest : public ::testing::Test {
  protected:
   void SetUp() override {
     server_.emplace(std::vector<std::string>{
-        SVLEDGER_PATH, "--listen=127.0.0.1:0",
+        SVLEDGER_PATH, "--listen=127.0.0.1:0", "--http-listen=127.0.0.1:0",
         "--metrics-listen=", "--data-dir=" + dir_.path(),
         std::string("--frameworks-dir=") + SVLEDGER_ROOT + "/frameworks",
         "--no-demo", "--dev-auth"});

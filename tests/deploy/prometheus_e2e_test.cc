@@ -282,7 +282,7 @@ TEST(PrometheusE2ETest, PrometheusScrapesDomainMetricsThatMatchTheApi) {
             0);
   std::ofstream(dir.Sub("scrape-password")) << "scrape-secret";
   Subprocess svledger(
-      {SVLEDGER_PATH, "--listen=127.0.0.1:0", "--metrics-listen=127.0.0.1:0",
+      {SVLEDGER_PATH, "--listen=127.0.0.1:0", "--http-listen=127.0.0.1:0", "--metrics-listen=127.0.0.1:0",
        "--data-dir=" + dir.Sub("data"),
        std::string("--frameworks-dir=") + SVLEDGER_FRAMEWORKS_DIR, "--demo",
        "--dev-auth", "--metrics-basic-auth-file=" + dir.Sub("scrapers")});

@@ -94,7 +94,7 @@ TEST(ReadmeTest, EverySvctlCommandWorksAgainstTheDemo) {
   testing::TempDir dir;
   testing::TempDir backups;  // as ./scripts/run keeps them: beside the data
   testing::Subprocess server(
-      {SVLEDGER_PATH, "--listen=127.0.0.1:0", "--metrics-listen=127.0.0.1:0",
+      {SVLEDGER_PATH, "--listen=127.0.0.1:0", "--http-listen=127.0.0.1:0", "--metrics-listen=127.0.0.1:0",
        "--data-dir=" + dir.path(), "--backup-dir=" + backups.path(),
        std::string("--frameworks-dir=") + SVLEDGER_ROOT + "/frameworks",
        "--demo", "--dev-auth"});

@@ -48,7 +48,7 @@ struct Running {
   Running(const std::string& data, const std::string& backups) {
     std::vector<std::string> argv = {
         SVLEDGER_PATH,
-        "--listen=127.0.0.1:0",
+        "--listen=127.0.0.1:0", "--http-listen=127.0.0.1:0",
         "--metrics-listen=127.0.0.1:0",
         "--data-dir=" + data,
         "--no-enforcement",

@@ -82,7 +82,7 @@ TEST(ConnectionFloodTest, WritesAndNewConnectionsSurviveADescriptorFlood) {
   Subprocess server(
       {"/bin/sh", "-c",
        absl::StrCat("ulimit -n ", kChildDescriptors, " && exec \"$0\" \"$@\""),
-       SVLEDGER_PATH, "--listen=127.0.0.1:0", "--metrics-listen=127.0.0.1:0",
+       SVLEDGER_PATH, "--listen=127.0.0.1:0", "--http-listen=127.0.0.1:0", "--metrics-listen=127.0.0.1:0",
        "--data-dir=" + dir.path(), "--handshake-timeout=3s",
        "--no-enforcement"});
   std::optional<testing::StartReport> report =

@@ -124,7 +124,7 @@ TEST(StorageFaultTest, AFullDiskRefusesAppendsKeepsReadsAndHealsByItself) {
   LoopDisk disk(dir, 400, &why);
   if (!why.empty()) GTEST_SKIP() << why;
   const std::string data = disk.path() + "/data";
-  Subprocess server({SVLEDGER_PATH, "--listen=127.0.0.1:0", "--metrics-listen=",
+  Subprocess server({SVLEDGER_PATH, "--listen=127.0.0.1:0", "--http-listen=127.0.0.1:0", "--metrics-listen=",
                      "--data-dir=" + data, "--no-enforcement"});
   std::optional<testing::StartReport> report =
       testing::ReadStartReport(server, absl::Seconds(30));
@@ -215,7 +215,7 @@ TEST(StorageFaultTest, AFullDiskRefusesAppendsKeepsReadsAndHealsByItself) {
 
 // The server's command line on `data`.
 std::vector<std::string> ServerArgs(const std::string& data) {
-  return {SVLEDGER_PATH, "--listen=127.0.0.1:0",
+  return {SVLEDGER_PATH, "--listen=127.0.0.1:0", "--http-listen=127.0.0.1:0",
           "--metrics-listen=", "--data-dir=" + data, "--no-enforcement"};
 }
 
@@ -259,7 +259,7 @@ std::string Largest(const std::string& dir, const std::string& extension) {
 
 void ExpectRefusesToStart(const std::string& data, const std::string& file) {
   auto [rc, out] = Shell(absl::StrCat(SVLEDGER_PATH,
-                                      " --listen=127.0.0.1:0 --metrics-listen= "
+                                      " --listen=127.0.0.1:0 --http-listen= --metrics-listen= "
                                       "--no-enforcement --data-dir=",
                                       data, " < /dev/null"));
   EXPECT_NE(rc, 0) << out;

@@ -44,7 +44,7 @@ double Metric(int port, const std::string& series) {
 
 TEST(StreamMemoryTest, NeverReadingStreamsPinLittleMemory) {
   TempDir dir;
-  Subprocess server({SVLEDGER_PATH, "--listen=127.0.0.1:0",
+  Subprocess server({SVLEDGER_PATH, "--listen=127.0.0.1:0", "--http-listen=127.0.0.1:0",
                      "--metrics-listen=127.0.0.1:0", "--data-dir=" + dir.path(),
                      "--no-enforcement"});
   std::optional<testing::StartReport> report =

@@ -118,7 +118,7 @@ TEST(ServerE2ETest, HealthReflectionAndGracefulShutdownWithAppendsInFlight) {
   TempDir dir;
   g_token_file = dir.path() + "/dev-auth/tokens/admin.jwt";
   const std::vector<std::string> argv = {
-      SVLEDGER_PATH, "--listen=127.0.0.1:0", "--metrics-listen=127.0.0.1:0",
+      SVLEDGER_PATH, "--listen=127.0.0.1:0", "--http-listen=127.0.0.1:0", "--metrics-listen=127.0.0.1:0",
       "--data-dir=" + dir.path(), "--dev-auth"};
   std::vector<uint64_t> acknowledged;
   {
@@ -249,11 +249,11 @@ TEST(ServerE2ETest, HealthReflectionAndGracefulShutdownWithAppendsInFlight) {
 TEST(ServerE2ETest, ASecondServerOnTheSameDataDirectoryFailsClearly) {
   TempDir dir;
   g_token_file = dir.path() + "/dev-auth/tokens/admin.jwt";
-  Subprocess first({SVLEDGER_PATH, "--listen=127.0.0.1:0",
+  Subprocess first({SVLEDGER_PATH, "--listen=127.0.0.1:0", "--http-listen=127.0.0.1:0",
                     "--metrics-listen=127.0.0.1:0", "--data-dir=" + dir.path(),
                     "--dev-auth"});
   ASSERT_GT(StartServer(first), 0);
-  Subprocess second({SVLEDGER_PATH, "--listen=127.0.0.1:0",
+  Subprocess second({SVLEDGER_PATH, "--listen=127.0.0.1:0", "--http-listen=127.0.0.1:0",
                      "--metrics-listen=127.0.0.1:0", "--data-dir=" + dir.path(),
                      "--dev-auth"});
   std::optional<int> status = second.Wait(absl::Seconds(30));
@@ -278,7 +278,7 @@ TEST(ServerE2ETest, FirstStartLoadsTheDemoOnceAndNoDemoSkipsIt) {
   };
   const std::vector<std::string> demo = {
       SVLEDGER_PATH,
-      "--listen=127.0.0.1:0",
+      "--listen=127.0.0.1:0", "--http-listen=127.0.0.1:0",
       "--metrics-listen=127.0.0.1:0",
       "--data-dir=" + dir.path(),
       "--dev-auth",
@@ -366,7 +366,7 @@ TEST(ServerE2ETest, FirstStartLoadsTheDemoOnceAndNoDemoSkipsIt) {
   }
   TempDir empty;
   g_token_file = empty.path() + "/dev-auth/tokens/admin.jwt";
-  Subprocess bare({SVLEDGER_PATH, "--listen=127.0.0.1:0",
+  Subprocess bare({SVLEDGER_PATH, "--listen=127.0.0.1:0", "--http-listen=127.0.0.1:0",
                    "--metrics-listen=127.0.0.1:0", "--data-dir=" + empty.path(),
                    "--dev-auth",
                    std::string("--frameworks-dir=") + SVLEDGER_FRAMEWORKS_DIR,

@@ -18,6 +18,7 @@ namespace svledger::testing {
 struct StartReport {
   int port = 0;             // "svledger listening on HOST:PORT, data in DIR"
   int metrics_port = 0;     // "svledger metrics on http://HOST:PORT/metrics"
+  int http_port = 0;        // "svledger HTTP API on http(s)://HOST:PORT/ ..."
   std::string descriptors;  // "svledger: N file descriptors: ..." (last)
 };
 
@@ -40,6 +41,15 @@ inline std::optional<StartReport> ReadStartReport(Subprocess& server,
       const size_t colon = line->rfind(':'), slash = line->rfind('/');
       if (!absl::SimpleAtoi(line->substr(colon + 1, slash - colon - 1),
                             &report.metrics_port)) {
+        return std::nullopt;
+      }
+    } else if (absl::StartsWith(*line, "svledger HTTP API on http")) {
+      const size_t scheme = line->find("://");
+      const size_t colon = line->find(':', scheme + 3);
+      const size_t slash = line->find('/', colon);
+      if (colon == std::string::npos ||
+          !absl::SimpleAtoi(line->substr(colon + 1, slash - colon - 1),
+                            &report.http_port)) {
         return std::nullopt;
       }
     } else if (absl::StrContains(*line, " file descriptors: ")) {
