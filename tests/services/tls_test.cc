@@ -11,10 +11,12 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "google/protobuf/util/json_util.h"
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "grpcpp/create_channel.h"
 #include "grpcpp/security/credentials.h"
 #include "gtest/gtest.h"
+#include "httplib.h"
 #include "server/server.h"
 #include "svledger/v1/admin_service.grpc.pb.h"
 #include "tests/testing/temp_dir.h"
@@ -84,6 +86,7 @@ class TlsTest : public ::testing::Test {
     options.tls.client_ca_file = Path("ca.pem");
     options.tls.reload = reload;
     options.auth.bootstrap_admins = {kIntegrationPrincipal};
+    options.http.listen = "127.0.0.1:0";
     return options;
   }
 
@@ -124,6 +127,62 @@ TEST_F(TlsTest, AClientCertificatesSanIsThePrincipal) {
   EXPECT_EQ(me.authenticated_by(), "mtls");
   ASSERT_EQ(me.bindings_size(), 1);
   EXPECT_EQ(me.bindings(0).role(), v1::ROLE_ADMIN);
+}
+
+// The HTTP port presents the same certificate and takes the same client
+// certificates; the SANs it forwards in process are trusted only with the
+// server's gateway key, which no client has.
+TEST_F(TlsTest, TheHttpPortTakesTheSameCertificatesAndClientIdentities) {
+  Start();
+  ASSERT_GT(server_->http_port(), 0);
+  const std::string path = "/svledger.v1.AdminService/WhoAmI";
+  httplib::SSLClient client("localhost", server_->http_port(),
+                            Path("client.pem"), Path("client.key"));
+  client.set_ca_cert_path(Path("ca.pem").c_str());
+  client.enable_server_certificate_verification(true);
+  httplib::Result res = client.Post(path, "{}", "application/json");
+  ASSERT_TRUE(res) << httplib::to_string(res.error());
+  EXPECT_EQ(res->status, 200) << res->body;
+  v1::WhoAmIResponse me;
+  ASSERT_TRUE(google::protobuf::util::JsonStringToMessage(res->body, &me).ok());
+  EXPECT_EQ(me.principal(), kIntegrationPrincipal);
+  EXPECT_EQ(me.authenticated_by(), "mtls");
+
+  // Without a certificate, and with forged gateway headers: no identity.
+  httplib::SSLClient bare("localhost", server_->http_port());
+  bare.set_ca_cert_path(Path("ca.pem").c_str());
+  bare.enable_server_certificate_verification(true);
+  httplib::Result anonymous =
+      bare.Post(path,
+                {{"svledger-gateway-san", kIntegration},
+                 {"svledger-gateway-key", std::string(64, '0')}},
+                "{}", "application/json");
+  ASSERT_TRUE(anonymous) << httplib::to_string(anonymous.error());
+  EXPECT_EQ(anonymous->status, 401) << anonymous->body;
+
+  // A certificate of another CA fails the handshake.
+  httplib::SSLClient rogue("localhost", server_->http_port(), Path("rogue.pem"),
+                           Path("rogue.key"));
+  rogue.set_ca_cert_path(Path("ca.pem").c_str());
+  rogue.enable_server_certificate_verification(true);
+  httplib::Result refused = rogue.Post(path, "{}", "application/json");
+  EXPECT_TRUE(!refused || refused->status == 401);
+
+  // Plaintext to the TLS port gets no answer.
+  httplib::Client plain("127.0.0.1", server_->http_port());
+  EXPECT_FALSE(plain.Post(path, "{}", "application/json"));
+
+  // Over gRPC, the same forged metadata without a certificate is refused.
+  grpc::SslCredentialsOptions ssl;
+  ssl.pem_root_certs = Read(Path("ca.pem"));
+  auto stub = v1::AdminService::NewStub(
+      grpc::CreateChannel("localhost:" + std::to_string(server_->port()),
+                          grpc::SslCredentials(ssl)));
+  grpc::ClientContext context;
+  context.AddMetadata("svledger-gateway-san", kIntegration);
+  context.AddMetadata("svledger-gateway-key", std::string(64, '0'));
+  EXPECT_EQ(stub->WhoAmI(&context, {}, &me).error_code(),
+            grpc::StatusCode::UNAUTHENTICATED);
 }
 
 TEST_F(TlsTest, AnUntrustedCertificateOrNoneIsRefused) {
@@ -243,6 +302,14 @@ TEST(ListenTest, ANonLoopbackAddressNeedsTlsAndAuthenticationOrInsecure) {
   EXPECT_NE(metrics.status().message().find("refusing to serve metrics"),
             std::string::npos)
       << metrics.status();
+  // So does the HTTP API.
+  options.metrics.listen = "";
+  options.http.listen = "0.0.0.0:0";
+  auto http = server::Server::Start(options);
+  ASSERT_FALSE(http.ok());
+  EXPECT_NE(http.status().message().find("refusing to listen on 0.0.0.0:0"),
+            std::string::npos)
+      << http.status();
   options.grpc.listen = "0.0.0.0:0";
   options.auth.insecure = true;
   auto allowed = server::Server::Start(options);

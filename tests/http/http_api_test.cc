@@ -1,0 +1,779 @@
+// The HTTP/JSON API as its users meet it: the real svledger binary with the
+// demo and the dev personas, called with cpp-httplib's client in the
+// Connect protocol, and compared with the same calls over gRPC.
+
+#include <signal.h>
+
+#include <atomic>
+#include <fstream>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <set>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "absl/synchronization/notification.h"
+#include "absl/time/clock.h"
+#include "google/protobuf/descriptor.h"
+#include "google/protobuf/descriptor.pb.h"
+#include "google/protobuf/struct.pb.h"
+#include "google/protobuf/util/json_util.h"
+#include "grpcpp/create_channel.h"
+#include "grpcpp/generic/generic_stub.h"
+#include "grpcpp/security/credentials.h"
+#include "gtest/gtest.h"
+#include "http/connect.h"
+#include "httplib.h"
+#include "svledger/v1/admin_service.pb.h"
+#include "svledger/v1/alert_service.pb.h"
+#include "svledger/v1/contract_service.pb.h"
+#include "svledger/v1/enforcement_service.pb.h"
+#include "svledger/v1/event_log.pb.h"
+#include "svledger/v1/framework_service.pb.h"
+#include "svledger/v1/progress_service.pb.h"
+#include "tests/testing/start_report.h"
+#include "tests/testing/subprocess.h"
+#include "tests/testing/temp_dir.h"
+
+namespace svledger {
+namespace {
+
+namespace pb = google::protobuf;
+
+constexpr const char* kServices[] = {
+    "svledger.v1.EventLog",        "svledger.v1.ContractService",
+    "svledger.v1.ProgressService", "svledger.v1.FrameworkService",
+    "svledger.v1.AdminService",    "svledger.v1.EnforcementService",
+    "svledger.v1.AlertService"};
+
+// Every persona the dev issuer writes a token for that these tests use,
+// and "" for no credential.
+constexpr const char* kPersonas[] = {"", "admin", "auditor", "manager-norwich",
+                                     "supplier-acme-facilities"};
+
+std::vector<const pb::MethodDescriptor*> AllMethods() {
+  // One message of each service's file, so that the linker keeps the file
+  // and its services are in the generated pool.
+  for (const pb::Descriptor* linked :
+       {v1::AppendRequest::descriptor(),
+        v1::RegisterContractRequest::descriptor(),
+        v1::ListContractsRequest::descriptor(),
+        v1::PublishFrameworkRequest::descriptor(),
+        v1::WhoAmIRequest::descriptor(), v1::ListCasesRequest::descriptor(),
+        v1::WatchAlertsRequest::descriptor()}) {
+    EXPECT_NE(linked, nullptr);
+  }
+  std::vector<const pb::MethodDescriptor*> methods;
+  for (const char* name : kServices) {
+    const pb::ServiceDescriptor* service =
+        pb::DescriptorPool::generated_pool()->FindServiceByName(name);
+    EXPECT_NE(service, nullptr) << name;
+    if (service == nullptr) continue;
+    for (int i = 0; i < service->method_count(); ++i) {
+      methods.push_back(service->method(i));
+    }
+  }
+  return methods;
+}
+
+std::string Path(const pb::MethodDescriptor& method) {
+  return absl::StrCat("/", method.service()->full_name(), "/", method.name());
+}
+
+// The JSON of an error body's "code", or "" when the body is not one.
+std::string CodeOf(const std::string& body) {
+  pb::Struct error;
+  if (!pb::util::JsonStringToMessage(body, &error).ok()) return "";
+  auto it = error.fields().find("code");
+  return it == error.fields().end() ? "" : it->second.string_value();
+}
+
+std::string MessageOf(const std::string& body) {
+  pb::Struct error;
+  if (!pb::util::JsonStringToMessage(body, &error).ok()) return "";
+  auto it = error.fields().find("message");
+  return it == error.fields().end() ? "" : it->second.string_value();
+}
+
+// One Server-Sent Event.
+struct Event {
+  std::string id;
+  std::string event;  // "" for a message
+  std::string data;
+};
+
+// A server started for a test: the demo, the frameworks, the dev personas.
+class Svledger {
+ public:
+  explicit Svledger(std::vector<std::string> extra = {}) {
+    std::vector<std::string> argv = {
+        SVLEDGER_PATH,
+        "--listen=127.0.0.1:0",
+        "--http-listen=127.0.0.1:0",
+        "--metrics-listen=",
+        "--data-dir=" + dir_.path() + "/data",
+        std::string("--frameworks-dir=") + SVLEDGER_ROOT + "/frameworks",
+        "--demo",
+        "--dev-auth",
+        "--no-enforcement"};
+    argv.insert(argv.end(), extra.begin(), extra.end());
+    process_.emplace(argv);
+    std::optional<testing::StartReport> report =
+        testing::ReadStartReport(*process_, absl::Seconds(60));
+    if (report.has_value()) {
+      grpc_port_ = report->port;
+      http_port_ = report->http_port;
+    }
+  }
+  ~Svledger() {
+    process_->Signal(SIGTERM);
+    process_->Wait(absl::Seconds(30));
+  }
+
+  bool started() const { return grpc_port_ > 0 && http_port_ > 0; }
+  int http_port() const { return http_port_; }
+
+  std::string Token(const std::string& persona) const {
+    if (persona.empty()) return "";
+    std::ifstream in(dir_.path() + "/data/dev-auth/tokens/" + persona + ".jwt");
+    std::stringstream text;
+    text << in.rdbuf();
+    std::string token = text.str();
+    while (!token.empty() && (token.back() == '\n' || token.back() == ' ')) {
+      token.pop_back();
+    }
+    return token;
+  }
+
+  httplib::Headers Auth(const std::string& persona) const {
+    if (persona.empty()) return {};
+    return {{"Authorization", "Bearer " + Token(persona)}};
+  }
+
+  std::unique_ptr<httplib::Client> Client() const {
+    auto client = std::make_unique<httplib::Client>("127.0.0.1", http_port_);
+    client->set_read_timeout(30, 0);
+    return client;
+  }
+
+  // POSTs `json` to `path` as `persona`.
+  httplib::Result Post(const std::string& persona, const std::string& path,
+                       const std::string& json) const {
+    return Client()->Post(path, Auth(persona), json, "application/json");
+  }
+
+  // A unary call over gRPC with an empty request; its status code.
+  grpc::StatusCode GrpcCode(const std::string& persona,
+                            const pb::MethodDescriptor& method) {
+    if (channel_ == nullptr) {
+      channel_ = grpc::CreateChannel(absl::StrCat("127.0.0.1:", grpc_port_),
+                                     grpc::InsecureChannelCredentials());
+    }
+    grpc::GenericStub stub(channel_);
+    grpc::ClientContext context;
+    context.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(30)));
+    if (!persona.empty()) {
+      context.AddMetadata("authorization", "Bearer " + Token(persona));
+    }
+    grpc::ByteBuffer request, response;
+    grpc::Slice empty("");
+    request = grpc::ByteBuffer(&empty, 1);
+    absl::Notification done;
+    grpc::Status status;
+    stub.UnaryCall(&context, Path(method), grpc::StubOptions(), &request,
+                   &response, [&](grpc::Status s) {
+                     status = std::move(s);
+                     done.Notify();
+                   });
+    done.WaitForNotification();
+    return status.error_code();
+  }
+
+  // Reads Server-Sent Events of GET `path_and_query` as `persona` until
+  // `enough` says so or `timeout` passes.
+  std::vector<Event> Events(
+      const std::string& persona, const std::string& path_and_query,
+      const std::function<bool(const std::vector<Event>&)>& enough,
+      std::optional<std::string> last_event_id = std::nullopt,
+      absl::Duration timeout = absl::Seconds(30)) const {
+    httplib::Headers headers = Auth(persona);
+    headers.emplace("Accept", "text/event-stream");
+    if (last_event_id) headers.emplace("Last-Event-ID", *last_event_id);
+    std::vector<Event> events;
+    std::string buffer;
+    const absl::Time deadline = absl::Now() + timeout;
+    auto client = Client();
+    client->Get(path_and_query, headers, [&](const char* data, size_t n) {
+      buffer.append(data, n);
+      size_t end;
+      while ((end = buffer.find("\n\n")) != std::string::npos) {
+        Event event;
+        for (absl::string_view line :
+             absl::StrSplit(buffer.substr(0, end), '\n')) {
+          if (absl::ConsumePrefix(&line, "id: ")) {
+            event.id = std::string(line);
+          } else if (absl::ConsumePrefix(&line, "event: ")) {
+            event.event = std::string(line);
+          } else if (absl::ConsumePrefix(&line, "data: ")) {
+            event.data = std::string(line);
+          }
+        }
+        buffer.erase(0, end + 2);
+        if (!event.data.empty()) events.push_back(event);
+      }
+      return !enough(events) && absl::Now() < deadline;
+    });
+    return events;
+  }
+
+ private:
+  testing::TempDir dir_;
+  std::optional<testing::Subprocess> process_;
+  int grpc_port_ = 0;
+  int http_port_ = 0;
+  std::shared_ptr<grpc::Channel> channel_;
+};
+
+std::string Query(const std::string& json) {
+  return absl::StrCat("?encoding=json&message=",
+                      httplib::detail::encode_query_param(json));
+}
+
+class HttpApiTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() { server_ = new Svledger(); }
+  static void TearDownTestSuite() {
+    delete server_;
+    server_ = nullptr;
+  }
+  void SetUp() override { ASSERT_TRUE(server_->started()); }
+
+  // A contract of acme-facilities and one of another supplier, from the
+  // demo.
+  std::pair<std::string, std::string> Contracts() {
+    v1::ListContractsResponse all;
+    httplib::Result res =
+        server_->Post("auditor", "/svledger.v1.ProgressService/ListContracts",
+                      R"({"pageSize":100})");
+    EXPECT_EQ(res->status, 200) << res->body;
+    EXPECT_TRUE(pb::util::JsonStringToMessage(res->body, &all).ok());
+    std::string own, other;
+    for (const auto& c : all.contracts()) {
+      // Norwich's, so that manager-norwich may decide on it.
+      if (c.supplier_id() == "acme-facilities" &&
+          absl::StartsWith(c.contract_id(), "NOR-") && own.empty()) {
+        own = c.contract_id();
+      } else if (c.supplier_id() != "acme-facilities" && other.empty()) {
+        other = c.contract_id();
+      }
+    }
+    return {own, other};
+  }
+
+  // A commitment of `contract` still open to returns.
+  std::string Commitment(const std::string& contract) {
+    httplib::Result res = server_->Post(
+        "auditor", "/svledger.v1.ProgressService/GetContractProgress",
+        absl::StrCat(R"({"contractId":")", contract, R"("})"));
+    v1::ContractProgress progress;
+    EXPECT_TRUE(pb::util::JsonStringToMessage(res->body, &progress).ok())
+        << res->body;
+    for (const auto& c : progress.commitments()) {
+      if (c.unit() != v1::PERCENT && c.unit() != v1::GBP) {
+        return c.commitment_id();
+      }
+    }
+    return "";
+  }
+
+  // Reports 2 against `commitment` for a day in November 2026 (after the
+  // demo's last return) as `persona`; the response.
+  httplib::Result Report(
+      const std::string& contract, const std::string& commitment,
+      const std::string& delivery, int november_day,
+      const std::string& persona = "supplier-acme-facilities") {
+    const std::string day =
+        absl::StrCat(R"({"year":2026,"month":11,"day":)", november_day, "}");
+    return server_->Post(
+        persona, "/svledger.v1.ContractService/ReportDelivery",
+        absl::StrCat(
+            R"({"requestId":")", delivery, R"(","contractId":")", contract,
+            R"(","delivery":{"deliveryId":")", delivery,
+            R"(","commitmentId":")", commitment, R"(","periodStart":)", day,
+            R"(,"periodEnd":)", day, ",",
+            R"("quantity":"2","note":"over HTTP",)",
+            R"("evidence":{"uri":"https://evidence.example/http"}}})"));
+  }
+
+  static Svledger* server_;
+};
+
+Svledger* HttpApiTest::server_ = nullptr;
+
+TEST_F(HttpApiTest, EveryRpcAnswersOverHttpAsOverGrpcForEveryRole) {
+  size_t compared = 0, unary = 0;
+  for (const pb::MethodDescriptor* method : AllMethods()) {
+    if (method->server_streaming()) continue;
+    ++unary;
+    for (const char* persona : kPersonas) {
+      const grpc::StatusCode grpc = server_->GrpcCode(persona, *method);
+      httplib::Result res = server_->Post(persona, Path(*method), "{}");
+      ASSERT_TRUE(res) << Path(*method);
+      const absl::StatusCode code = static_cast<absl::StatusCode>(grpc);
+      EXPECT_EQ(res->status, http::HttpStatusOf(code))
+          << Path(*method) << " as '" << persona << "': " << res->body;
+      if (grpc == grpc::StatusCode::OK) {
+        std::unique_ptr<pb::Message> response(
+            pb::MessageFactory::generated_factory()
+                ->GetPrototype(method->output_type())
+                ->New());
+        EXPECT_TRUE(
+            pb::util::JsonStringToMessage(res->body, response.get()).ok())
+            << Path(*method) << ": " << res->body;
+      } else {
+        EXPECT_EQ(CodeOf(res->body), http::CodeName(code))
+            << Path(*method) << " as '" << persona << "': " << res->body;
+        EXPECT_FALSE(MessageOf(res->body).empty()) << res->body;
+      }
+      ++compared;
+    }
+  }
+  EXPECT_GE(unary, 35u);
+  EXPECT_EQ(compared, unary * std::size(kPersonas));
+}
+
+TEST_F(HttpApiTest, ASupplierReportsAndAManagerVerifiesOverHttp) {
+  auto [own, other] = Contracts();
+  ASSERT_FALSE(own.empty());
+  ASSERT_FALSE(other.empty());
+  const std::string commitment = Commitment(own);
+  ASSERT_FALSE(commitment.empty());
+
+  httplib::Result reported = Report(own, commitment, "http-d1", 2);
+  ASSERT_EQ(reported->status, 200) << reported->body;
+  v1::CommandResponse written;
+  ASSERT_TRUE(pb::util::JsonStringToMessage(reported->body, &written).ok());
+  EXPECT_GT(written.position(), 0u);
+  // A retry with the same request id writes nothing more.
+  httplib::Result retried = Report(own, commitment, "http-d1", 2);
+  ASSERT_EQ(retried->status, 200) << retried->body;
+  EXPECT_TRUE(absl::StrContains(retried->body, "\"replayed\":true"))
+      << retried->body;
+
+  // The manager's queue, read with GET as a spreadsheet would.
+  httplib::Headers auth = server_->Auth("manager-norwich");
+  httplib::Result queue = server_->Client()->Get(
+      "/svledger.v1.ProgressService/ListDeliveries" +
+          Query(absl::StrCat(R"({"contractId":")", own,
+                             R"(","state":"DELIVERY_PENDING","minPosition":")",
+                             written.position(), R"("})")),
+      auth);
+  ASSERT_EQ(queue->status, 200) << queue->body;
+  EXPECT_TRUE(absl::StrContains(queue->body, "\"http-d1\"")) << queue->body;
+  EXPECT_TRUE(absl::StrContains(queue->body, "supplier-acme-facilities"))
+      << queue->body;
+
+  httplib::Result verified = server_->Post(
+      "manager-norwich", "/svledger.v1.ContractService/VerifyDelivery",
+      absl::StrCat(R"({"requestId":"v-http-d1","contractId":")", own,
+                   R"(","verification":{"deliveryId":"http-d1"}})"));
+  ASSERT_EQ(verified->status, 200) << verified->body;
+
+  // The supplier may not verify, nor read another supplier's contract.
+  httplib::Result self_verify = server_->Post(
+      "supplier-acme-facilities", "/svledger.v1.ContractService/VerifyDelivery",
+      absl::StrCat(R"({"requestId":"v2","contractId":")", own,
+                   R"(","verification":{"deliveryId":"http-d1"}})"));
+  EXPECT_EQ(self_verify->status, 403) << self_verify->body;
+  EXPECT_EQ(CodeOf(self_verify->body), "permission_denied");
+  httplib::Result foreign =
+      server_->Post("supplier-acme-facilities",
+                    "/svledger.v1.ProgressService/GetContractProgress",
+                    absl::StrCat(R"({"contractId":")", other, R"("})"));
+  EXPECT_EQ(foreign->status, 403) << foreign->body;
+  // Nor report against it.
+  httplib::Result foreign_report = Report(other, "c1", "http-d2", 3);
+  EXPECT_EQ(foreign_report->status, 403) << foreign_report->body;
+
+  // Binary protobuf works the same way (Content-Type: application/proto).
+  v1::WhoAmIRequest who;
+  httplib::Result binary =
+      server_->Client()->Post("/svledger.v1.AdminService/WhoAmI",
+                              server_->Auth("supplier-acme-facilities"),
+                              who.SerializeAsString(), "application/proto");
+  ASSERT_EQ(binary->status, 200);
+  EXPECT_EQ(binary->get_header_value("Content-Type"), "application/proto");
+  v1::WhoAmIResponse me;
+  ASSERT_TRUE(me.ParseFromString(binary->body));
+  EXPECT_EQ(me.principal(), "supplier-acme-facilities");
+}
+
+TEST_F(HttpApiTest,
+       BadRequestsNameWhatIsWrongWriteNothingAndTheServerServesOn) {
+  auto head = [&] {
+    httplib::Result res =
+        server_->Post("admin", "/svledger.v1.AdminService/GetLogHead", "{}");
+    return res ? res->body : std::string("no answer");
+  };
+  const std::string before = head();
+  auto [own, other] = Contracts();
+  const std::string manager = "manager-norwich";
+  struct Case {
+    std::string what;
+    int status;
+    std::string code;
+    std::string names;  // the message must contain it
+    std::function<httplib::Result()> call;
+  };
+  const std::string report = "/svledger.v1.ContractService/ReportDelivery";
+  std::vector<Case> cases = {
+      {"an unknown field", 400, "invalid_argument", "bogus",
+       [&] { return server_->Post(manager, report, R"({"bogus":1})"); }},
+      {"a value of the wrong type", 400, "invalid_argument", "contract",
+       [&] { return server_->Post(manager, report, R"({"contractId":7})"); }},
+      {"not JSON", 400, "invalid_argument", "JSON",
+       [&] { return server_->Post(manager, report, "{"); }},
+      {"a missing field", 400, "invalid_argument", "delivery",
+       [&] {
+         return server_->Post(
+             manager, report,
+             absl::StrCat(R"({"requestId":"x","contractId":")", own, "\"}"));
+       }},
+      {"GET on a command", 405, "invalid_argument", "POST",
+       [&] {
+         return server_->Client()->Get(report + Query("{}"),
+                                       server_->Auth(manager));
+       }},
+      {"an unsupported Content-Type", 415, "invalid_argument",
+       "application/json",
+       [&] {
+         return server_->Client()->Post(report, server_->Auth(manager), "{}",
+                                        "text/plain");
+       }},
+      {"a body over the limit", 413, "resource_exhausted", "body",
+       [&] {
+         return server_->Post(manager, report,
+                              absl::StrCat(R"({"requestId":")",
+                                           std::string(5 << 20, 'x'), "\"}"));
+       }},
+      {"a bad Connect-Timeout-Ms", 400, "invalid_argument",
+       "Connect-Timeout-Ms",
+       [&] {
+         httplib::Headers h = server_->Auth(manager);
+         h.emplace("Connect-Timeout-Ms", "soon");
+         return server_->Client()->Post(report, h, "{}", "application/json");
+       }},
+      {"another protocol version", 400, "invalid_argument",
+       "Connect-Protocol-Version",
+       [&] {
+         httplib::Headers h = server_->Auth(manager);
+         h.emplace("Connect-Protocol-Version", "2");
+         return server_->Client()->Post(report, h, "{}", "application/json");
+       }},
+      {"an unknown method", 404, "not_found", "Nope",
+       [&] {
+         return server_->Post(manager, "/svledger.v1.ContractService/Nope",
+                              "{}");
+       }},
+      {"an unknown path", 404, "not_found", "/nowhere",
+       [&] { return server_->Post(manager, "/nowhere", "{}"); }},
+      {"a malformed token", 401, "unauthenticated", "",
+       [&] {
+         return server_->Client()->Post(
+             report, {{"Authorization", "Bearer not-a-token"}}, "{}",
+             "application/json");
+       }},
+  };
+  for (const Case& c : cases) {
+    httplib::Result res = c.call();
+    ASSERT_TRUE(res) << c.what;
+    EXPECT_EQ(res->status, c.status) << c.what << ": " << res->body;
+    EXPECT_EQ(CodeOf(res->body), c.code) << c.what << ": " << res->body;
+    EXPECT_TRUE(absl::StrContains(MessageOf(res->body), c.names))
+        << c.what << ": " << res->body;
+    EXPECT_EQ(res->get_header_value("X-Content-Type-Options"), "nosniff");
+  }
+  EXPECT_EQ(head(), before) << "a refused request wrote to the log";
+}
+
+TEST_F(HttpApiTest, AlertStreamsResumeWithNoGapAndNoDuplicate) {
+  const std::string path = "/svledger.v1.AlertService/WatchAlerts" +
+                           Query(R"({"fromPosition":"1","council":"norwich"})");
+  auto caught_up = [](const std::vector<Event>& events) {
+    return !events.empty() &&
+           (absl::StrContains(events.back().data, "\"caughtUp\":true") ||
+            !events.back().event.empty());
+  };
+  // Alert positions in the events, in order.
+  auto positions = [](const std::vector<Event>& events) {
+    std::vector<uint64_t> out;
+    for (const Event& e : events) {
+      v1::WatchAlertsResponse response;
+      EXPECT_TRUE(pb::util::JsonStringToMessage(e.data, &response).ok())
+          << e.data;
+      for (const auto& alert : response.alerts()) {
+        out.push_back(alert.position());
+      }
+    }
+    return out;
+  };
+  std::vector<Event> first =
+      server_->Events("manager-norwich", path, caught_up);
+  ASSERT_FALSE(first.empty());
+  ASSERT_TRUE(first.back().event.empty()) << first.back().data;
+  const std::string resume_from = first.back().id;
+  ASSERT_FALSE(resume_from.empty());
+  std::vector<uint64_t> seen = positions(first);
+  ASSERT_FALSE(seen.empty());
+
+  // While nobody watches, two returns arrive.
+  auto [own, other] = Contracts();
+  const std::string commitment = Commitment(own);
+  ASSERT_EQ(Report(own, commitment, "sse-d1", 4)->status, 200);
+  ASSERT_EQ(Report(own, commitment, "sse-d2", 5)->status, 200);
+
+  // The browser reconnects with the last id it saw.
+  std::vector<Event> second = server_->Events(
+      "manager-norwich", path,
+      [&](const std::vector<Event>& events) {
+        int reports = 0;
+        for (const Event& e : events) {
+          reports += absl::StrContains(e.data, "sse-d") ? 1 : 0;
+        }
+        return reports >= 2 || caught_up(events);
+      },
+      resume_from);
+  std::vector<uint64_t> more = positions(second);
+  seen.insert(seen.end(), more.begin(), more.end());
+
+  // One stream from the start sees the same alerts, once each.
+  std::vector<Event> whole =
+      server_->Events("manager-norwich", path, caught_up);
+  EXPECT_EQ(positions(whole), seen);
+  EXPECT_EQ(std::set<uint64_t>(seen.begin(), seen.end()).size(), seen.size());
+  int reports = 0;
+  for (const Event& e : whole) reports += absl::StrContains(e.data, "sse-d");
+  EXPECT_EQ(reports, 1) << "both returns in one response, or missing";
+  EXPECT_TRUE(absl::StrContains(whole.back().data, "sse-d2"));
+
+  // A caller without a credential gets an error event, not data.
+  std::vector<Event> refused = server_->Events("", path, caught_up);
+  ASSERT_EQ(refused.size(), 1u);
+  EXPECT_EQ(refused[0].event, "error");
+  EXPECT_EQ(CodeOf(refused[0].data), "unauthenticated");
+}
+
+TEST_F(HttpApiTest, ConnectStreamsAreEnveloped) {
+  const std::string request = R"({"fromPosition":"1"})";
+  std::string body;
+  body += '\0';
+  const uint32_t n = request.size();
+  for (int shift : {24, 16, 8, 0})
+    body += static_cast<char>((n >> shift) & 0xff);
+  body += request;
+  httplib::Headers headers = server_->Auth("auditor");
+  std::string received;
+  auto client = server_->Client();
+  httplib::Request req;
+  req.method = "POST";
+  req.path = "/svledger.v1.EventLog/Subscribe";
+  req.headers = headers;
+  req.headers.emplace("Content-Type", "application/connect+json");
+  req.body = body;
+  req.content_receiver = [&](const char* data, size_t len, uint64_t, uint64_t) {
+    received.append(data, len);
+    return received.size() < 5 ||
+           received.size() < 5 + ((static_cast<uint8_t>(received[1]) << 24) |
+                                  (static_cast<uint8_t>(received[2]) << 16) |
+                                  (static_cast<uint8_t>(received[3]) << 8) |
+                                  static_cast<uint8_t>(received[4]));
+  };
+  httplib::Result res = client->send(req);
+  ASSERT_GE(received.size(), 5u);
+  EXPECT_EQ(received[0], 0) << "the first envelope is a message";
+  const size_t len = (static_cast<uint8_t>(received[1]) << 24) |
+                     (static_cast<uint8_t>(received[2]) << 16) |
+                     (static_cast<uint8_t>(received[3]) << 8) |
+                     static_cast<uint8_t>(received[4]);
+  ASSERT_GE(received.size(), 5 + len);
+  v1::SubscribeResponse first;
+  EXPECT_TRUE(
+      pb::util::JsonStringToMessage(received.substr(5, len), &first).ok())
+      << received.substr(5, len);
+  EXPECT_GT(first.events_size(), 0);
+
+  // A refused stream ends with an end-of-stream envelope naming the code.
+  received.clear();
+  req.headers = {{"Content-Type", "application/connect+json"}};
+  req.content_receiver = [&](const char* data, size_t len, uint64_t, uint64_t) {
+    received.append(data, len);
+    return true;
+  };
+  client->send(req);
+  ASSERT_GE(received.size(), 5u);
+  EXPECT_EQ(static_cast<uint8_t>(received[0]), http::kEndOfStream);
+  EXPECT_TRUE(absl::StrContains(received, "\"unauthenticated\"")) << received;
+}
+
+TEST_F(HttpApiTest, TheOpenApiDescriptionMatchesTheProtos) {
+  httplib::Result res = server_->Client()->Get("/openapi.json");
+  ASSERT_EQ(res->status, 200);
+  pb::Struct doc;
+  ASSERT_TRUE(pb::util::JsonStringToMessage(res->body, &doc).ok());
+  const auto& paths = doc.fields().at("paths").struct_value().fields();
+  const auto& schemas = doc.fields()
+                            .at("components")
+                            .struct_value()
+                            .fields()
+                            .at("schemas")
+                            .struct_value()
+                            .fields();
+  std::vector<const pb::MethodDescriptor*> methods = AllMethods();
+  EXPECT_EQ(paths.size(), methods.size());
+  auto ref_of = [](const pb::Value& body, const std::string& type) {
+    return body.struct_value()
+        .fields()
+        .at("content")
+        .struct_value()
+        .fields()
+        .at(type)
+        .struct_value()
+        .fields()
+        .at("schema")
+        .struct_value()
+        .fields()
+        .at("$ref")
+        .string_value();
+  };
+  std::set<const pb::Descriptor*> messages;
+  for (const pb::MethodDescriptor* method : methods) {
+    auto it = paths.find(Path(*method));
+    ASSERT_NE(it, paths.end()) << Path(*method);
+    const auto& item = it->second.struct_value().fields();
+    ASSERT_TRUE(item.contains("post")) << Path(*method);
+    const auto& post = item.at("post").struct_value().fields();
+    EXPECT_EQ(ref_of(post.at("requestBody"), "application/json"),
+              "#/components/schemas/" + method->input_type()->full_name());
+    const pb::Value& ok =
+        post.at("responses").struct_value().fields().at("200");
+    EXPECT_EQ(ref_of(ok, method->server_streaming() ? "text/event-stream"
+                                                    : "application/json"),
+              "#/components/schemas/" + method->output_type()->full_name());
+    EXPECT_EQ(item.contains("get"), method->server_streaming() ||
+                                        method->options().idempotency_level() ==
+                                            pb::MethodOptions::NO_SIDE_EFFECTS)
+        << Path(*method);
+    messages.insert(method->input_type());
+    messages.insert(method->output_type());
+  }
+  // Every message a method takes or gives, and every message in those,
+  // with each field under its JSON name.
+  std::vector<const pb::Descriptor*> todo(messages.begin(), messages.end());
+  std::set<const pb::Descriptor*> checked;
+  while (!todo.empty()) {
+    const pb::Descriptor* m = todo.back();
+    todo.pop_back();
+    if (!checked.insert(m).second) continue;
+    auto it = schemas.find(m->full_name());
+    ASSERT_NE(it, schemas.end()) << m->full_name();
+    const auto& properties = it->second.struct_value()
+                                 .fields()
+                                 .at("properties")
+                                 .struct_value()
+                                 .fields();
+    EXPECT_EQ(properties.size(), static_cast<size_t>(m->field_count()))
+        << m->full_name();
+    for (int i = 0; i < m->field_count(); ++i) {
+      const pb::FieldDescriptor* f = m->field(i);
+      EXPECT_TRUE(properties.contains(f->json_name()))
+          << m->full_name() << "." << f->json_name();
+      const pb::Descriptor* nested = f->message_type();
+      if (f->is_map()) nested = nested->map_value()->message_type();
+      if (nested != nullptr) todo.push_back(nested);
+    }
+  }
+  EXPECT_GT(checked.size(), 50u);
+}
+
+TEST(HttpApiConfiguredTest, CorsIsClosedUnlessTheOriginIsAllowed) {
+  Svledger closed;
+  ASSERT_TRUE(closed.started());
+  std::optional<Svledger> open;
+  open.emplace(std::vector<std::string>{
+      "--http-cors-origin=https://portal.example.gov.uk",
+      "--http-max-streams=1"});
+  ASSERT_TRUE(open->started());
+  const std::string path = "/svledger.v1.AdminService/WhoAmI";
+  auto preflight = [&](const Svledger& server, const std::string& origin) {
+    return server.Client()->Options(
+        path, {{"Origin", origin},
+               {"Access-Control-Request-Method", "POST"},
+               {"Access-Control-Request-Headers", "authorization"}});
+  };
+  auto call = [&](const Svledger& server, const std::string& origin) {
+    httplib::Headers h = server.Auth("auditor");
+    h.emplace("Origin", origin);
+    return server.Client()->Post(path, h, "{}", "application/json");
+  };
+  for (const Svledger* server : {&closed, &*open}) {
+    httplib::Result refused = preflight(*server, "https://evil.example");
+    EXPECT_EQ(refused->status, 403);
+    EXPECT_FALSE(refused->has_header("Access-Control-Allow-Origin"));
+    EXPECT_FALSE(call(*server, "https://evil.example")
+                     ->has_header("Access-Control-Allow-Origin"));
+  }
+  EXPECT_FALSE(call(closed, "https://portal.example.gov.uk")
+                   ->has_header("Access-Control-Allow-Origin"));
+  httplib::Result allowed = preflight(*open, "https://portal.example.gov.uk");
+  EXPECT_EQ(allowed->status, 204);
+  EXPECT_EQ(allowed->get_header_value("Access-Control-Allow-Origin"),
+            "https://portal.example.gov.uk");
+  EXPECT_TRUE(absl::StrContains(
+      allowed->get_header_value("Access-Control-Allow-Headers"),
+      "authorization"));
+  httplib::Result answered = call(*open, "https://portal.example.gov.uk");
+  EXPECT_EQ(answered->status, 200);
+  EXPECT_EQ(answered->get_header_value("Access-Control-Allow-Origin"),
+            "https://portal.example.gov.uk");
+
+  // One stream at most on `open`: a second is refused while the first
+  // is open.
+  std::atomic<bool> first_open{false};
+  std::thread holder(
+      [&, port = open->http_port(), auth = open->Auth("auditor")] {
+        httplib::Client client("127.0.0.1", port);
+        httplib::Headers h = auth;
+        h.emplace("Accept", "text/event-stream");
+        client.Get("/svledger.v1.AlertService/WatchAlerts" + Query("{}"), h,
+                   [&](const char*, size_t) {
+                     first_open = true;
+                     return true;  // until the server ends it
+                   });
+      });
+  const absl::Time deadline = absl::Now() + absl::Seconds(30);
+  while (!first_open && absl::Now() < deadline) {
+    absl::SleepFor(absl::Milliseconds(10));
+  }
+  ASSERT_TRUE(first_open);
+  httplib::Headers h = open->Auth("auditor");
+  h.emplace("Accept", "text/event-stream");
+  httplib::Result refused = open->Client()->Get(
+      "/svledger.v1.AlertService/WatchAlerts" + Query("{}"), h);
+  ASSERT_TRUE(refused);
+  EXPECT_EQ(refused->status, 429);
+  EXPECT_EQ(CodeOf(refused->body), "resource_exhausted");
+  // Shutting the server down ends the first stream.
+  open.reset();
+  holder.join();
+}
+
+}  // namespace
+}  // namespace svledger
