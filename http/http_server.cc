@@ -163,14 +163,15 @@ class HttpServer::Handlers {
     }
     absl::StatusOr<Encoding> encoding = UnaryEncoding(**method, req, res);
     if (!encoding.ok()) return;
-    absl::StatusOr<std::unique_ptr<pb::Message>> request =
-        RpcBridge::ParseRequest(**method, *encoding, Body(req));
+    RpcBridge& bridge = *server_.bridge_;
+    absl::StatusOr<std::string> request =
+        bridge.RequestBytes(**method, *encoding, Body(req));
     if (!request.ok()) return SendError(request.status(), res);
-    absl::StatusOr<std::unique_ptr<pb::Message>> response =
-        server_.bridge_->Unary(**method, CredentialsOf(req), deadline,
-                               **request);
+    absl::StatusOr<std::string> response =
+        bridge.Unary(**method, CredentialsOf(req), deadline, *request);
     if (!response.ok()) return SendError(response.status(), res);
-    absl::StatusOr<std::string> body = RpcBridge::Write(**response, *encoding);
+    absl::StatusOr<std::string> body =
+        bridge.ResponseBody(**method, *encoding, *std::move(response));
     if (!body.ok()) return SendError(body.status(), res);
     res.status = 200;
     res.set_content(*std::move(body),

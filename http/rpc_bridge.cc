@@ -11,6 +11,7 @@
 #include "absl/strings/str_split.h"
 #include "absl/synchronization/notification.h"
 #include "google/protobuf/util/json_util.h"
+#include "google/protobuf/util/type_resolver_util.h"
 #include "grpcpp/impl/codegen/proto_utils.h"
 #include "grpcpp/support/client_callback.h"
 #include "services/authenticate.h"
@@ -30,6 +31,12 @@ std::unique_ptr<pb::Message> NewMessage(const pb::Descriptor& type) {
   const pb::Message* prototype =
       pb::MessageFactory::generated_factory()->GetPrototype(&type);
   return std::unique_ptr<pb::Message>(prototype->New());
+}
+
+constexpr char kTypeUrlPrefix[] = "type.googleapis.com";
+
+std::string TypeUrl(const pb::Descriptor& type) {
+  return absl::StrCat(kTypeUrlPrefix, "/", type.full_name());
 }
 
 // The gRPC method name of `method`: "/package.Service/Method".
@@ -159,8 +166,45 @@ class StreamCall final
 RpcBridge::RpcBridge(std::shared_ptr<grpc::Channel> channel,
                      std::string gateway_key)
     : channel_(std::move(channel)),
+      bytes_stub_(channel_),
       stub_(channel_),
+      resolver_(pb::util::NewTypeResolverForDescriptorPool(
+          kTypeUrlPrefix, pb::DescriptorPool::generated_pool())),
       gateway_key_(std::move(gateway_key)) {}
+
+absl::StatusOr<std::string> RpcBridge::RequestBytes(
+    const pb::MethodDescriptor& method, Encoding encoding,
+    absl::string_view body) const {
+  if (encoding == Encoding::kProto) return std::string(body);
+  pb::util::JsonParseOptions options;
+  options.ignore_unknown_fields = false;
+  std::string binary;
+  const auto parsed = pb::util::JsonToBinaryString(
+      resolver_.get(), TypeUrl(*method.input_type()),
+      body.empty() ? pb::StringPiece("{}")
+                   : pb::StringPiece(body.data(), body.size()),
+      &binary, options);
+  if (!parsed.ok()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("body: not a ", method.input_type()->full_name(),
+                     " in JSON: ", parsed.message().ToString()));
+  }
+  return binary;
+}
+
+absl::StatusOr<std::string> RpcBridge::ResponseBody(
+    const pb::MethodDescriptor& method, Encoding encoding,
+    std::string bytes) const {
+  if (encoding == Encoding::kProto) return bytes;
+  std::string json;
+  const auto written = pb::util::BinaryToJsonString(
+      resolver_.get(), TypeUrl(*method.output_type()), bytes, &json);
+  if (!written.ok()) {
+    return absl::InternalError(absl::StrCat("response: not writable as JSON: ",
+                                            written.message().ToString()));
+  }
+  return json;
+}
 
 absl::StatusOr<const pb::MethodDescriptor*> RpcBridge::FindMethod(
     absl::string_view path) {
@@ -242,22 +286,32 @@ void RpcBridge::Prepare(const Credentials& credentials, absl::Time deadline,
   }
 }
 
-absl::StatusOr<std::unique_ptr<pb::Message>> RpcBridge::Unary(
-    const pb::MethodDescriptor& method, const Credentials& credentials,
-    absl::Time deadline, const pb::Message& request) {
+absl::StatusOr<std::string> RpcBridge::Unary(const pb::MethodDescriptor& method,
+                                             const Credentials& credentials,
+                                             absl::Time deadline,
+                                             const std::string& request) {
   grpc::ClientContext context;
   Prepare(credentials, deadline, &context);
-  std::unique_ptr<pb::Message> response = NewMessage(*method.output_type());
+  grpc::Slice slice(request);
+  grpc::ByteBuffer sent(&slice, 1), received;
   absl::Notification done;
   grpc::Status status;
-  stub_.UnaryCall(&context, GrpcPath(method), grpc::StubOptions(), &request,
-                  response.get(), [&](grpc::Status s) {
-                    status = std::move(s);
-                    done.Notify();
-                  });
+  bytes_stub_.UnaryCall(&context, GrpcPath(method), grpc::StubOptions(), &sent,
+                        &received, [&](grpc::Status s) {
+                          status = std::move(s);
+                          done.Notify();
+                        });
   done.WaitForNotification();
   if (!status.ok()) return FromGrpc(status);
-  return response;
+  std::vector<grpc::Slice> slices;
+  if (!received.Dump(&slices).ok()) {
+    return absl::InternalError("response: unreadable");
+  }
+  std::string bytes;
+  for (const grpc::Slice& s : slices) {
+    bytes.append(reinterpret_cast<const char*>(s.begin()), s.size());
+  }
+  return bytes;
 }
 
 std::unique_ptr<RpcBridge::Stream> RpcBridge::OpenStream(

@@ -13,6 +13,7 @@
 #include "absl/time/time.h"
 #include "google/protobuf/descriptor.h"
 #include "google/protobuf/message.h"
+#include "google/protobuf/util/type_resolver.h"
 #include "grpcpp/channel.h"
 #include "grpcpp/client_context.h"
 #include "grpcpp/generic/generic_stub.h"
@@ -62,12 +63,26 @@ class RpcBridge {
   static absl::StatusOr<std::string> Write(
       const google::protobuf::Message& message, Encoding encoding);
 
-  // Calls unary `method` and waits for its response. Errors: the call's
-  // status, as the service answered it (DEADLINE_EXCEEDED past `deadline`).
-  absl::StatusOr<std::unique_ptr<google::protobuf::Message>> Unary(
+  // The request of unary `method` as protobuf binary, from `body`: JSON
+  // converted straight to binary (no message is built), binary as it came
+  // (the service parses it). INVALID_ARGUMENT naming what is wrong.
+  absl::StatusOr<std::string> RequestBytes(
+      const google::protobuf::MethodDescriptor& method, Encoding encoding,
+      absl::string_view body) const;
+
+  // The response of `method`, protobuf binary as the service sent it,
+  // written in `encoding`.
+  absl::StatusOr<std::string> ResponseBody(
+      const google::protobuf::MethodDescriptor& method, Encoding encoding,
+      std::string bytes) const;
+
+  // Calls unary `method` with `request` (protobuf binary) and waits for
+  // its response (protobuf binary). Errors: the call's status, as the
+  // service answered it (DEADLINE_EXCEEDED past `deadline`).
+  absl::StatusOr<std::string> Unary(
       const google::protobuf::MethodDescriptor& method,
       const Credentials& credentials, absl::Time deadline,
-      const google::protobuf::Message& request);
+      const std::string& request);
 
   // A server-streaming call in progress. Responses are read one at a time:
   // the next is asked for only once the last was taken, so a slow HTTP
@@ -102,9 +117,13 @@ class RpcBridge {
                grpc::ClientContext* context) const;
 
   std::shared_ptr<grpc::Channel> channel_;
+  grpc::GenericStub bytes_stub_;
   grpc::TemplatedGenericStub<google::protobuf::Message,
                              google::protobuf::Message>
       stub_;
+  // Resolves the generated pool's types for the JSON <-> binary
+  // conversions. Thread-safe.
+  std::unique_ptr<google::protobuf::util::TypeResolver> resolver_;
   const std::string gateway_key_;
 };
 
