@@ -260,6 +260,22 @@ def check_docker(args):
                 problem(where, f"runtime stage lacks {package}, which "
                         f"provides {os.path.basename(library)}")
 
+    # Every directory the top-level CMakeLists.txt builds outside the
+    # test-only block must be copied into the build stage, or `docker build`
+    # fails at configure time (backup/ was missing once, unnoticed).
+    cmake = open(os.path.join(args.root, "CMakeLists.txt")).read()
+    cmake = re.sub(r"if\(SVLEDGER_BUILD_TESTS\).*?endif\(\)", "", cmake,
+                   flags=re.S)
+    cmake = re.sub(r"if\(SVLEDGER_FUZZ\).*?endif\(\)", "", cmake, flags=re.S)
+    copied = set()
+    for instruction, rest in build:
+        if instruction == "COPY" and "--from" not in rest:
+            copied.update(s.rstrip("/") for s in rest.split()[:-1])
+    for directory in re.findall(r"add_subdirectory\((\S+?)\)", cmake):
+        if directory not in copied:
+            problem(where, f"build stage does not COPY {directory}, which "
+                    "CMakeLists.txt builds")
+
     for instruction, rest in stages[0][1] + runtime:
         if instruction == "COPY" and "--from" not in rest:
             for source in rest.split()[:-1]:
@@ -291,9 +307,12 @@ def check_docker(args):
             problem(where, "HEALTHCHECK should be `svctl ... health`")
         if port_of(flag_value(command, "server")) != listen:
             problem(where, "HEALTHCHECK checks another port than --listen")
+    http = flag_value(entry, "http-listen")
+    if http is None or not http.startswith("0.0.0.0:"):
+        problem(where, "--http-listen should bind 0.0.0.0 in a container")
     exposed = {int(p) for i, rest in runtime if i == "EXPOSE"
                for p in rest.split()}
-    if {listen, port_of(metrics)} - exposed:
+    if {listen, port_of(metrics), port_of(http)} - exposed:
         problem(where, f"EXPOSE {sorted(exposed)} misses a listening port")
 
 
@@ -393,9 +412,12 @@ def check_k8s(args):
     ports = {p["name"]: p["containerPort"] for p in container["ports"]}
     listen = port_of(flag_value(container_args, "listen"))
     metrics = port_of(flag_value(container_args, "metrics-listen"))
-    if ports.get("grpc") != listen or ports.get("metrics") != metrics:
+    http = port_of(flag_value(container_args, "http-listen"))
+    if ports.get("grpc") != listen or ports.get("metrics") != metrics or \
+            ports.get("http") != http:
         problem(where, f"container ports {ports} differ from --listen "
-                f"{listen} and --metrics-listen {metrics}")
+                f"{listen}, --http-listen {http} and --metrics-listen "
+                f"{metrics}")
     # Probes speak no TLS: with --tls-cert they need the health-only port.
     health = port_of(flag_value(container_args, "health-listen"))
     probe_port = health if flag_value(container_args, "tls-cert") else listen
@@ -466,9 +488,9 @@ def check_k8s(args):
             if port["port"] not in ports:
                 problem(where, f"admits port {port['port']}, which is no "
                         "container port")
-    if admitted != {"grpc", "metrics"}:
-        problem(where, f"admits ports {sorted(admitted)}; should be grpc and "
-                "metrics")
+    if admitted != {"grpc", "http", "metrics"}:
+        problem(where, f"admits ports {sorted(admitted)}; should be grpc, "
+                "http and metrics")
 
     where, monitor = kinds["ServiceMonitor"][0]
     selector = monitor["spec"]["selector"]
