@@ -20,6 +20,7 @@ SVLEDGER_PACKAGES=(
   libcpp-httplib-dev  # the HTTP/JSON API, http/
   libcjose-dev libjansson-dev libcurl4-openssl-dev  # OIDC tokens, auth/
   openssl  # test certificates
+  curl  # the README's HTTP examples, tests/docs/readme_test.cc
   libjemalloc-dev
   libgtest-dev libgmock-dev
   prometheus  # promtool and the server, for the metrics tests

@@ -1,6 +1,6 @@
-// Every svctl command in README.md, run as a user would type it (through
-// bash, from the repository's root) against the real svledger binary with
-// the demo and authentication on, as ./scripts/run starts it. A command
+// Every svctl and curl command in README.md, run as a user would type it
+// (through bash, from the repository's root) against the real svledger binary
+// with the demo and authentication on, as ./scripts/run starts it. A command
 // must succeed, except one whose comment says PERMISSION_DENIED, which
 // must be refused so; the streaming commands (watch, subscribe, alerts)
 // must print and still be running when the test stops them.
@@ -22,6 +22,7 @@
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "gtest/gtest.h"
+#include "tests/testing/start_report.h"
 #include "tests/testing/subprocess.h"
 #include "tests/testing/temp_dir.h"
 
@@ -42,7 +43,7 @@ bool OpenQuote(const std::string& text) {
   return quoted;
 }
 
-// The svctl commands of the README's ```sh blocks, continuation lines
+// The svctl and curl commands of the README's ```sh blocks, continuation lines
 // joined (a command goes on while a single quote is open).
 std::vector<std::string> ReadmeCommands() {
   std::ifstream in(SVLEDGER_README);
@@ -55,7 +56,10 @@ std::vector<std::string> ReadmeCommands() {
       continue;
     }
     if (!in_block) continue;
-    if (command.empty() && !absl::StartsWith(line, "svctl ")) continue;
+    if (command.empty() && !absl::StartsWith(line, "svctl ") &&
+        !absl::StartsWith(line, "curl ")) {
+      continue;
+    }
     command += command.empty() ? line : "\n" + line;
     if (!OpenQuote(command)) {
       out.push_back(command);
@@ -94,23 +98,35 @@ TEST(ReadmeTest, EverySvctlCommandWorksAgainstTheDemo) {
   testing::TempDir dir;
   testing::TempDir backups;  // as ./scripts/run keeps them: beside the data
   testing::Subprocess server(
-      {SVLEDGER_PATH, "--listen=127.0.0.1:0", "--http-listen=127.0.0.1:0", "--metrics-listen=127.0.0.1:0",
-       "--data-dir=" + dir.path(), "--backup-dir=" + backups.path(),
+      {SVLEDGER_PATH, "--listen=127.0.0.1:0", "--http-listen=127.0.0.1:0",
+       "--metrics-listen=127.0.0.1:0", "--data-dir=" + dir.path(),
+       "--backup-dir=" + backups.path(),
        std::string("--frameworks-dir=") + SVLEDGER_ROOT + "/frameworks",
        "--demo", "--dev-auth"});
-  std::optional<std::string> line = server.ReadLine(absl::Seconds(60));
-  ASSERT_TRUE(line.has_value());
-  // "svledger listening on 127.0.0.1:PORT, data in DIR"
-  const size_t colon = line->find(':');
-  const std::string port = line->substr(colon + 1, line->find(',') - colon - 1);
+  std::optional<testing::StartReport> report =
+      testing::ReadStartReport(server, absl::Seconds(60));
+  ASSERT_TRUE(report.has_value());
+  const std::string port = absl::StrCat(report->port);
   // svctl as the README means it: this server, the demo's tokens.
   const std::string prelude = absl::StrCat(
       "svctl() { ", SVCTL_PATH, " --server=127.0.0.1:", port,
       " --tokens-dir=", dir.path(), "/dev-auth/tokens \"$@\"; }\n");
-  for (const std::string& command : commands) {
+  int curls = 0;
+  for (std::string command : commands) {
+    // curl as the README means it: the HTTP port of ./scripts/run and its
+    // data directory, here this server's; failures exit non-zero.
+    if (absl::StartsWith(command, "curl ")) {
+      ++curls;
+      command = absl::StrReplaceAll(
+          command,
+          {{"127.0.0.1:8080", absl::StrCat("127.0.0.1:", report->http_port)},
+           {"var/data/", dir.path() + "/"},
+           {"curl -s ", "curl -s --fail-with-body "}});
+    }
     const bool streams = absl::StrContains(command, " watch ") ||
                          absl::StrContains(command, " subscribe ") ||
-                         absl::StrContains(command, " alerts ");
+                         absl::StrContains(command, " alerts ") ||
+                         absl::StrContains(command, "# streams");
     const bool refused = absl::StrContains(command, "# PERMISSION_DENIED");
     ShellRun run = Bash(prelude + command, streams ? 3 : 30);
     if (streams) {
@@ -125,6 +141,7 @@ TEST(ReadmeTest, EverySvctlCommandWorksAgainstTheDemo) {
       EXPECT_EQ(run.status, 0) << command << "\n" << run.output;
     }
   }
+  EXPECT_GE(curls, 4) << "the README's HTTP examples were not found";
   server.Signal(SIGTERM);
   EXPECT_TRUE(server.Wait(absl::Seconds(30)).has_value());
 }
