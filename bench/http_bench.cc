@@ -199,6 +199,7 @@ int main(int argc, char** argv) {
     http.push_back(std::move(client));
   }
   const httplib::Headers headers = {{"Authorization", bearer}};
+  std::atomic<bool> reported_error{false};
   auto grpc_call = [&](int slot, uint64_t n) {
     v1::ReportDeliveryRequest request;
     next_report(slot, n, request);
@@ -217,10 +218,22 @@ int main(int argc, char** argv) {
     httplib::Result res =
         http[slot]->Post("/svledger.v1.ContractService/ReportDelivery", headers,
                          json, "application/json");
+    if (!res) {
+      // The server closed the kept-alive connection while this client was
+      // idle (between phases); the request id makes the retry safe.
+      res = http[slot]->Post("/svledger.v1.ContractService/ReportDelivery",
+                             headers, json, "application/json");
+    }
     v1::CommandResponse response;
-    return res && res->status == 200 &&
-           google::protobuf::util::JsonStringToMessage(res->body, &response)
-               .ok();
+    const bool ok =
+        res && res->status == 200 &&
+        google::protobuf::util::JsonStringToMessage(res->body, &response).ok();
+    if (!ok && !reported_error.exchange(true)) {
+      std::fprintf(stderr, "HTTP error: %s\n",
+                   res ? absl::StrCat(res->status, " ", res->body).c_str()
+                       : httplib::to_string(res.error()).c_str());
+    }
+    return ok;
   };
   // Warm-up: connections open, tokens verified and cached.
   Run(clients, 1, grpc_call);

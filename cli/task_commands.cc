@@ -580,8 +580,7 @@ int Commit(const std::shared_ptr<grpc::Channel>& channel,
   v1::AddCommitmentsRequest request;
   request.set_contract_id(contract_id);
   for (const CommitmentText& t : texts) {
-    absl::StatusOr<v1::Commitment> c =
-        ToCommitment(t, *framework, file.empty() ? "" : "");
+    absl::StatusOr<v1::Commitment> c = ToCommitment(t, *framework, "");
     if (!c.ok()) return Usage(std::string(c.status().message()));
     *request.add_commitments() = *std::move(c);
   }
