@@ -1,0 +1,128 @@
+'use strict';
+// The console's pages: an Express app on svledger's HTTP/JSON API. Each
+// route asks svledger as the signed-in person and renders GOV.UK Design
+// System components (govuk-frontend's Nunjucks macros). Every page works
+// without JavaScript; public/console.js adds the live alerts panel.
+//
+// Who may see or do what is svledger's decision: a page svledger refuses
+// is shown as the refusal (403 "You do not have permission ..."), never
+// filtered or guessed here.
+const crypto = require('node:crypto');
+const path = require('node:path');
+const express = require('express');
+const nunjucks = require('nunjucks');
+const format = require('./format');
+
+const MAX_FORM_BYTES = 64 * 1024;  // the largest form a page posts
+const NOTE_MAX = 2000;             // svledger's limit on notes and reasons
+
+// `deps`: {api: Api, sessions: Sessions, personas: DevPersonas | null,
+//          clock: () => Date}.
+function createApp({ api, sessions, personas, clock = () => new Date() }) {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', false);
+
+  const root = path.join(__dirname, '..');
+  const govuk = path.join(root, 'node_modules', 'govuk-frontend', 'dist');
+  const env = nunjucks.configure([path.join(root, 'views'), govuk], {
+    autoescape: true, express: app, noCache: false,
+  });
+  env.addGlobal('format', format);
+  app.set('view engine', 'njk');
+
+  // Security headers on every response: no framing, no sniffing, a CSP that
+  // allows only this origin's scripts and styles, and GOV.UK's one inline
+  // script (which adds `js-enabled`) by a nonce drawn for this response.
+  app.use((req, res, next) => {
+    const nonce = crypto.randomBytes(16).toString('base64');
+    res.locals.cspNonce = nonce;
+    res.set({
+      'X-Content-Type-Options': 'nosniff',
+      'X-Frame-Options': 'DENY',
+      'Referrer-Policy': 'same-origin',
+      'Content-Security-Policy': [
+        "default-src 'self'", "img-src 'self' data:", "object-src 'none'",
+        "base-uri 'none'", "form-action 'self'", "frame-ancestors 'none'",
+        `script-src 'self' 'nonce-${nonce}'`,
+      ].join('; '),
+    });
+    next();
+  });
+
+  // govuk-frontend's CSS, JS, fonts and images, from node_modules (no CDN).
+  app.use('/assets', express.static(path.join(govuk, 'govuk', 'assets'), { maxAge: '1d' }));
+  app.use('/assets/govuk', express.static(path.join(govuk, 'govuk'), { maxAge: '1d' }));
+  app.use('/public', express.static(path.join(root, 'public'), { maxAge: '1h' }));
+  app.use(express.urlencoded({ extended: false, limit: MAX_FORM_BYTES, parameterLimit: 50 }));
+
+  app.get('/healthz', (req, res) => res.type('text/plain').send('ok\n'));
+
+  // The person signed in, or undefined; `res.locals` carries what every
+  // page's layout needs.
+  app.use((req, res, next) => {
+    const session = sessions.get(req);
+    req.person = session;
+    res.locals.person = session;
+    res.locals.csrf = session ? session.csrf : '';
+    res.locals.path = req.path;
+    next();
+  });
+
+  // Every POST but sign-in carries the session's CSRF token.
+  app.use((req, res, next) => {
+    if (req.method !== 'POST' || req.path === '/sign-in') return next();
+    if (!req.person || !sessions.csrfMatches(req.person, req.body._csrf)) {
+      return renderError(res, 403, 'This form has expired',
+        'Go back, reload the page and try again.');
+    }
+    return next();
+  });
+
+  const signin = require('./routes/signin');
+  signin.install(app, { api, sessions, personas });
+
+  // From here on, pages need a signed-in person.
+  app.use((req, res, next) => {
+    if (req.person) return next();
+    return res.redirect(303, `/sign-in?next=${encodeURIComponent(req.originalUrl)}`);
+  });
+
+  const ctx = { api, clock, renderError, call: makeCall(api), requestId };
+  require('./routes/contracts').install(app, ctx);
+  require('./routes/deliveries').install(app, ctx);
+  require('./routes/alerts').install(app, ctx);
+
+  app.use((req, res) => renderError(res, 404, 'Page not found',
+    'If you typed the web address, check it is correct.'));
+  // An error thrown by a route: logged, and a page that says so.
+  // eslint-disable-next-line no-unused-vars
+  app.use((error, req, res, next) => {
+    if (error.type === 'entity.too.large') {
+      return renderError(res, 413, 'The form is too large', 'Shorten the text and try again.');
+    }
+    console.error(`console: ${req.method} ${req.path}: ${error.stack || error}`);
+    return renderError(res, 500, 'Sorry, there is a problem with the service',
+      'Try again later.');
+  });
+  return app;
+}
+
+// A request id for a form: random when the form is drawn and posted back
+// with it, so a double submit or a retried POST records once (svledger
+// answers a repeat "already recorded").
+function requestId() {
+  return `console-${crypto.randomBytes(16).toString('hex')}`;
+}
+
+// call(req, method, body): svledger's answer as the signed-in person.
+function makeCall(api) {
+  return (req, method, body) => api.call(method, body, req.person && req.person.token);
+}
+
+// The page for an error svledger (or the console) gave, with its HTTP status.
+function renderError(res, status, title, detail) {
+  res.status(status).render('error.njk', { title, detail, status });
+}
+
+module.exports = { createApp };

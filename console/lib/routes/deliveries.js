@@ -1,0 +1,235 @@
+'use strict';
+// Returns and their review: a supplier submits a return for a commitment
+// and period; a contract manager verifies or rejects it (with a reason);
+// each sees the queue that is theirs.
+const format = require('../format');
+const { refuse, CONTRACT_ID } = require('./contracts');
+
+const ID = /^[A-Za-z0-9][A-Za-z0-9._:#-]{0,127}$/;
+const DECIMAL = /^\d{1,15}(\.\d{1,6})?$/;
+const REQUEST_ID = /^console-[0-9a-f]{32}$/;
+const TEXT_MAX = 2000;
+const ATTESTATIONS = [
+  { value: 'accurate', text: 'The figures are accurate and complete for this period.' },
+  { value: 'evidence', text: 'The evidence supports the figures and the council may inspect it.' },
+];
+
+function install(app, { call, renderError, requestId }) {
+  // A manager's queue: returns awaiting verification, oldest first.
+  app.get('/review', async (req, res, next) => {
+    try {
+      const result = await call(req, 'ProgressService/ListDeliveries',
+        { state: 'DELIVERY_PENDING', pageSize: 200 });
+      if (!result.ok) return refuse(res, result, renderError);
+      return res.render('review.njk', {
+        deliveries: result.body.deliveries || [], total: result.body.total || 0,
+      });
+    } catch (error) {
+      return next(error);
+    }
+  });
+
+  // A supplier's returns with their outcomes, newest first.
+  app.get('/returns', async (req, res, next) => {
+    try {
+      const request = { pageSize: 500 };
+      if (req.person.suppliers.length === 1) request.supplierId = req.person.suppliers[0];
+      const result = await call(req, 'ProgressService/ListDeliveries', request);
+      if (!result.ok) return refuse(res, result, renderError);
+      const deliveries = (result.body.deliveries || []).reverse();
+      return res.render('returns.njk', { deliveries, total: result.body.total || 0 });
+    } catch (error) {
+      return next(error);
+    }
+  });
+
+  app.post('/contracts/:id/deliveries/:did/verify', async (req, res, next) => {
+    try {
+      const { id, did } = req.params;
+      if (!CONTRACT_ID.test(id) || !ID.test(did)) return renderError(res, 404, 'Not found', '');
+      const note = String(req.body.note || '').slice(0, TEXT_MAX);
+      const result = await call(req, 'ContractService/VerifyDelivery', {
+        requestId: validRequestId(req.body.requestId) || requestId(),
+        contractId: id,
+        verification: { deliveryId: did, note },
+      });
+      if (!result.ok) return refuse(res, result, renderError, id);
+      return res.redirect(303, `/contracts/${encodeURIComponent(id)}?done=verified#deliveries`);
+    } catch (error) {
+      return next(error);
+    }
+  });
+
+  app.get('/contracts/:id/deliveries/:did/reject', async (req, res, next) => {
+    try {
+      const { id, did } = req.params;
+      const delivery = await findDelivery(req, call, id, did);
+      if (!delivery.ok) return refuse(res, delivery, renderError, id);
+      return res.render('reject.njk', {
+        contractId: id, delivery: delivery.view, errors: {}, values: {}, requestId: requestId(),
+      });
+    } catch (error) {
+      return next(error);
+    }
+  });
+
+  app.post('/contracts/:id/deliveries/:did/reject', async (req, res, next) => {
+    try {
+      const { id, did } = req.params;
+      const reason = String(req.body.reason || '').trim();
+      const errors = {};
+      if (!reason) errors.reason = 'Enter why the return is rejected';
+      else if (reason.length > TEXT_MAX) errors.reason = `The reason must be ${TEXT_MAX} characters or fewer`;
+      const rid = validRequestId(req.body.requestId) || requestId();
+      if (Object.keys(errors).length === 0) {
+        const result = await call(req, 'ContractService/RejectDelivery', {
+          requestId: rid, contractId: id, rejection: { deliveryId: did, reason },
+        });
+        if (result.ok) {
+          return res.redirect(303, `/contracts/${encodeURIComponent(id)}?done=rejected#deliveries`);
+        }
+        if (result.status !== 400) return refuse(res, result, renderError, id);
+        errors.reason = result.message;
+      }
+      const delivery = await findDelivery(req, call, id, did);
+      if (!delivery.ok) return refuse(res, delivery, renderError, id);
+      return res.status(400).render('reject.njk', {
+        contractId: id, delivery: delivery.view, errors, values: { reason }, requestId: rid,
+      });
+    } catch (error) {
+      return next(error);
+    }
+  });
+
+  // The "submit a return" form for one commitment.
+  app.get('/contracts/:id/commitments/:cid/return', async (req, res, next) => {
+    try {
+      const found = await findCommitment(req, call, req.params.id, req.params.cid);
+      if (!found.ok) return refuse(res, found, renderError, req.params.id);
+      return res.render('return.njk', {
+        ...found, errors: {}, values: { attest: [] }, requestId: requestId(), attestations: ATTESTATIONS,
+      });
+    } catch (error) {
+      return next(error);
+    }
+  });
+
+  app.post('/contracts/:id/commitments/:cid/return', async (req, res, next) => {
+    try {
+      const { id, cid } = req.params;
+      const found = await findCommitment(req, call, id, cid);
+      if (!found.ok) return refuse(res, found, renderError, id);
+      const values = {
+        periodStart: String(req.body.periodStart || '').trim(),
+        periodEnd: String(req.body.periodEnd || '').trim(),
+        quantity: String(req.body.quantity || '').trim().replace(/,/g, ''),
+        denominator: String(req.body.denominator || '').trim().replace(/,/g, ''),
+        evidenceUri: String(req.body.evidenceUri || '').trim(),
+        note: String(req.body.note || '').trim(),
+        attest: [].concat(req.body.attest || []),
+      };
+      const errors = validateReturn(values, found.commitment);
+      const rid = validRequestId(req.body.requestId) || requestId();
+      if (Object.keys(errors).length === 0) {
+        const delivery = {
+          deliveryId: `r${rid.slice(-12)}`,
+          commitmentId: cid,
+          periodStart: format.parseIsoDate(values.periodStart),
+          periodEnd: format.parseIsoDate(values.periodEnd),
+          quantity: values.quantity,
+          note: values.note,
+        };
+        if (values.denominator) delivery.denominator = values.denominator;
+        if (values.evidenceUri) delivery.evidence = { uri: values.evidenceUri };
+        const result = await call(req, 'ContractService/ReportDelivery',
+          { requestId: rid, contractId: id, delivery });
+        if (result.ok) {
+          return res.redirect(303, `/contracts/${encodeURIComponent(id)}?done=reported#deliveries`);
+        }
+        if (result.status !== 400 && result.status !== 412) {
+          return refuse(res, result, renderError, id);
+        }
+        errors[fieldOf(result.message)] = result.message;
+      }
+      return res.status(400).render('return.njk', {
+        ...found, errors, values, requestId: rid, attestations: ATTESTATIONS,
+      });
+    } catch (error) {
+      return next(error);
+    }
+  });
+}
+
+// The form's problems, by field, in GOV.UK's words ("Enter ...").
+function validateReturn(v, commitment) {
+  const errors = {};
+  const start = format.parseIsoDate(v.periodStart);
+  const end = format.parseIsoDate(v.periodEnd);
+  if (!v.periodStart) errors.periodStart = 'Enter the first day of the period';
+  else if (!start) errors.periodStart = 'The first day of the period must be a real date, like 2026-07-01';
+  if (!v.periodEnd) errors.periodEnd = 'Enter the last day of the period';
+  else if (!end) errors.periodEnd = 'The last day of the period must be a real date, like 2026-09-30';
+  if (start && end && format.isoDate(end) < format.isoDate(start)) {
+    errors.periodEnd = 'The last day of the period must be on or after the first day';
+  }
+  if (!v.quantity) errors.quantity = 'Enter how much was delivered';
+  else if (!DECIMAL.test(v.quantity)) errors.quantity = 'How much was delivered must be a number, like 12 or 12.5';
+  if (commitment.aggregation === 'RATIO' || commitment.unit === 'PERCENT') {
+    if (!v.denominator) errors.denominator = 'Enter the total the figure is a share of';
+    else if (!DECIMAL.test(v.denominator) || Number(v.denominator) === 0) {
+      errors.denominator = 'The total must be a number greater than 0';
+    }
+  }
+  if (!v.evidenceUri) errors.evidenceUri = 'Enter a link to the evidence';
+  else if (!/^https?:\/\/\S{1,2000}$/.test(v.evidenceUri)) {
+    errors.evidenceUri = 'The evidence link must start with https:// or http://';
+  }
+  if (v.note.length > TEXT_MAX) errors.note = `The note must be ${TEXT_MAX} characters or fewer`;
+  const attested = new Set(v.attest);
+  if (!ATTESTATIONS.every((a) => attested.has(a.value))) {
+    errors.attest = 'Confirm both statements to submit the return';
+  }
+  return errors;
+}
+
+// The form field a svledger error is about, from the field path that
+// svledger's message starts with ("delivery.evidence.uri: required").
+const FIELDS = [
+  ['delivery.period_start', 'periodStart'], ['delivery.period_end', 'periodEnd'],
+  ['delivery.quantity', 'quantity'], ['delivery.denominator', 'denominator'],
+  ['delivery.evidence', 'evidenceUri'], ['delivery.note', 'note'],
+];
+function fieldOf(message) {
+  const found = FIELDS.find(([prefix]) => String(message).startsWith(prefix));
+  return found ? found[1] : 'summary';
+}
+
+function validRequestId(text) {
+  return typeof text === 'string' && REQUEST_ID.test(text) ? text : '';
+}
+
+async function findCommitment(req, call, id, cid) {
+  if (!CONTRACT_ID.test(id) || !ID.test(cid)) {
+    return { ok: false, status: 404, message: `There is no commitment ${cid} on ${id}.` };
+  }
+  const progress = await call(req, 'ProgressService/GetContractProgress', { contractId: id });
+  if (!progress.ok) return progress;
+  const commitment = (progress.body.commitments || []).find((c) => c.commitmentId === cid);
+  if (!commitment) {
+    return { ok: false, status: 404, message: `Contract ${id} has no commitment ${cid}.` };
+  }
+  return { ok: true, contract: progress.body.contract, commitment };
+}
+
+async function findDelivery(req, call, id, did) {
+  if (!CONTRACT_ID.test(id) || !ID.test(did)) {
+    return { ok: false, status: 404, message: `There is no return ${did} on ${id}.` };
+  }
+  const result = await call(req, 'ProgressService/ListDeliveries', { contractId: id, pageSize: 500 });
+  if (!result.ok) return result;
+  const view = (result.body.deliveries || []).find((d) => d.report && d.report.deliveryId === did);
+  if (!view) return { ok: false, status: 404, message: `Contract ${id} has no return ${did}.` };
+  return { ok: true, view };
+}
+
+module.exports = { install, validateReturn };

@@ -1,0 +1,71 @@
+'use strict';
+// Signing in and out. In the local demo (--dev-tokens-dir) the sign-in page
+// lists the demo personas; choosing one signs in with its token. The roles
+// shown and used come from svledger's WhoAmI for that token.
+
+// Where a sign-in may send the browser next: a path on this site only.
+function safeNext(next) {
+  return typeof next === 'string' && /^\/(?![/\\])/.test(next) ? next : '/';
+}
+
+function install(app, { api, sessions, personas }) {
+  app.get('/sign-in', (req, res) => {
+    res.render('signin.njk', {
+      personas: personas ? personas.list() : [],
+      next: safeNext(req.query.next),
+      errors: {},
+    });
+  });
+
+  app.post('/sign-in', async (req, res, next) => {
+    try {
+      const nextPath = safeNext(req.body.next);
+      const name = req.body.persona;
+      const token = personas && personas.token(name);
+      if (!token) {
+        return res.status(400).render('signin.njk', {
+          personas: personas ? personas.list() : [],
+          next: nextPath,
+          errors: { persona: 'Select who you want to sign in as' },
+        });
+      }
+      const who = await api.call('AdminService/WhoAmI', {}, token);
+      if (!who.ok) {
+        return res.status(who.status).render('error.njk', {
+          status: who.status, title: 'You could not be signed in', detail: who.message,
+        });
+      }
+      sessions.start(req, res, personFrom(who.body, token));
+      return res.redirect(303, nextPath);
+    } catch (error) {
+      return next(error);
+    }
+  });
+
+  app.post('/sign-out', (req, res) => {
+    sessions.end(req, res);
+    res.redirect(303, '/sign-in');
+  });
+}
+
+// What the console keeps of a person: the token, the principal, and what
+// its bindings let the pages offer (svledger still decides each call).
+function personFrom(whoAmI, token) {
+  const bindings = whoAmI.bindings || [];
+  const has = (role) => bindings.some((b) => b.role === role);
+  const scopes = (role) => bindings.filter((b) => b.role === role).map((b) => b.scope);
+  return {
+    token,
+    principal: whoAmI.principal,
+    bindings,
+    isAdmin: has('ROLE_ADMIN'),
+    isAuditor: has('ROLE_AUDITOR'),
+    councils: scopes('ROLE_MANAGER'),
+    suppliers: scopes('ROLE_SUPPLIER'),
+    isManager: has('ROLE_MANAGER'),
+    isSupplier: has('ROLE_SUPPLIER'),
+    roleText: bindings.map((b) => `${b.role.replace('ROLE_', '').toLowerCase()}${b.scope ? ` of ${b.scope}` : ''}`).join(', '),
+  };
+}
+
+module.exports = { install, safeNext };
