@@ -21,6 +21,8 @@ SVLEDGER_PACKAGES=(
   libcjose-dev libjansson-dev libcurl4-openssl-dev  # OIDC tokens, auth/
   openssl  # test certificates
   curl  # the README's HTTP examples, tests/docs/readme_test.cc
+  nodejs  # the web console, console/
+  chromium  # the console's browser tests, tests/console/
   libjemalloc-dev
   libgtest-dev libgmock-dev
   prometheus  # promtool and the server, for the metrics tests
@@ -28,8 +30,9 @@ SVLEDGER_PACKAGES=(
 )
 
 svledger_install_packages() {
-  local missing=()
-  for p in "${SVLEDGER_PACKAGES[@]}"; do
+  local wanted=("$@") missing=()
+  ((${#wanted[@]})) || wanted=("${SVLEDGER_PACKAGES[@]}")
+  for p in "${wanted[@]}"; do
     if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then
       missing+=("$p")
     fi
@@ -44,6 +47,21 @@ svledger_install_packages() {
   export DEBIAN_FRONTEND=noninteractive
   "${sudo[@]}" apt-get update -qq
   "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}
+
+# svledger_install_console: npm (when Node came without it) and the web
+# console's packages, exactly as console/package-lock.json pins them, from
+# the npm registry; again only when the lockfile changed since.
+svledger_install_console() {
+  if ! command -v npm >/dev/null; then
+    svledger_install_packages npm
+  fi
+  local dir="$SVLEDGER_ROOT/console"
+  if [[ ! -f "$dir/node_modules/.package-lock.json" ||
+        "$dir/package-lock.json" -nt "$dir/node_modules/.package-lock.json" ]]; then
+    echo "scripts: installing the console's npm packages (console/package-lock.json)" >&2
+    (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
+  fi
 }
 
 # svledger_build BUILD_TYPE DIR [TARGET...]: configures once, then builds.
