@@ -50,6 +50,21 @@ function createApp({ api, sessions, personas, clock = () => new Date() }) {
     next();
   });
 
+  // Server-Timing on every rendered page: the milliseconds from the
+  // request's arrival to its HTML (svledger's answers and the template),
+  // for operators' browsers and bench/console_bench.js.
+  app.use((req, res, next) => {
+    const start = process.hrtime.bigint();
+    const render = res.render.bind(res);
+    res.render = (view, options) => render(view, options, (error, html) => {
+      if (error) return next(error);
+      const ms = Number(process.hrtime.bigint() - start) / 1e6;
+      res.set('Server-Timing', `app;dur=${ms.toFixed(2)}`);
+      return res.send(html);
+    });
+    next();
+  });
+
   // govuk-frontend's CSS, JS, fonts and images, from node_modules (no CDN).
   app.use('/assets', express.static(path.join(govuk, 'govuk', 'assets'), { maxAge: '1d' }));
   app.use('/assets/govuk', express.static(path.join(govuk, 'govuk'), { maxAge: '1d' }));
@@ -66,6 +81,7 @@ function createApp({ api, sessions, personas, clock = () => new Date() }) {
     res.locals.person = session;
     res.locals.csrf = session ? session.csrf : '';
     res.locals.path = req.path;
+    res.locals.apiUrl = api.baseUrl;
     next();
   });
 

@@ -28,7 +28,8 @@ class Sessions {
   // its cookie on `res`. Any earlier session of this browser is dropped
   // first (no fixation).
   start(req, res, person) {
-    this.end(req, res);
+    const old = readCookie(req, this.cookieName);
+    if (old) this.byId.delete(old);
     this.sweep();
     const id = crypto.randomBytes(32).toString('base64url');
     const session = { ...person, csrf: crypto.randomBytes(32).toString('base64url'),
