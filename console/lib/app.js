@@ -107,6 +107,7 @@ function createApp({ api, sessions, personas, clock = () => new Date() }) {
   const ctx = { api, clock, renderError, call: makeCall(api), requestId };
   require('./routes/contracts').install(app, ctx);
   require('./routes/deliveries').install(app, ctx);
+  require('./routes/overview').install(app, ctx);
   require('./routes/alerts').install(app, ctx);
 
   app.use((req, res) => renderError(res, 404, 'Page not found',

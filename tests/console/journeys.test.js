@@ -147,11 +147,32 @@ describe('console journeys', { timeout: 180000 }, () => {
     await checkPage(manager, '10-manager-contract-after-decisions');
   });
 
+  it('the manager sees the council by theme and outcome, the enforcement queue and a case', async () => {
+    await manager.goto(`${h.url}/councils`);
+    assert.match(manager.url(), /\/councils\/norwich$/);
+    const bars = await manager.locator('svg.svl-bar').count();
+    assert.ok(bars >= 3, `${bars} status bars`);
+    assert.match(await manager.locator('main').innerText(), /Apprenticeships created for local residents/);
+    await checkPage(manager, '11-manager-council-overview');
+    await manager.goto(`${h.url}/cases`);
+    const cases = manager.locator('tbody tr');
+    assert.ok(await cases.count() >= 1);
+    assert.doesNotMatch(await manager.locator('tbody').innerText(), /DER-|LAN-|RUT-/);
+    await checkPage(manager, '12-manager-enforcement-queue');
+    await cases.first().locator('a').first().click();
+    assert.match(await manager.locator('h1').innerText(), /^Case /);
+    assert.ok(await manager.locator('.svl-timeline li').count() >= 1);
+    await checkPage(manager, '13-manager-case-history');
+  });
+
   it('the supplier sees the outcomes with the rejection reason', async () => {
     await supplier.goto(`${h.url}/returns`);
     const text = await supplier.locator('main').innerText();
     assert.match(text, /No payroll evidence for the three apprentices/);
-    await checkPage(supplier, '11-supplier-returns');
+    await checkPage(supplier, '14-supplier-returns');
+    await supplier.click('a:has-text("Your scorecard")');
+    assert.match(await supplier.locator('main').innerText(), /Standing[\s\S]*(met|not met): /);
+    await checkPage(supplier, '15-supplier-scorecard');
   });
 
   it('a supplier cannot open another supplier\'s contract, in the page or the API', async () => {
@@ -159,7 +180,7 @@ describe('console journeys', { timeout: 180000 }, () => {
     const response = await other.goto(`${h.url}/contracts/${CONTRACT}`);
     assert.equal(response.status(), 403);
     assert.match(await other.locator('h1').innerText(), /You do not have permission to view this contract/);
-    await checkPage(other, '12-other-supplier-refused');
+    await checkPage(other, '16-other-supplier-refused');
     const api = await h.api('supplier-acme-facilities', 'ProgressService/GetContractProgress', { contractId: CONTRACT });
     assert.equal(api.status, 403);
     assert.equal(api.body.code, 'permission_denied');
@@ -172,7 +193,12 @@ describe('console journeys', { timeout: 180000 }, () => {
     await auditor.goto(`${h.url}/contracts/${CONTRACT}`);
     assert.equal(await auditor.locator('button:has-text("Verify")').count(), 0);
     assert.equal(await auditor.locator('a:has-text("Submit a return")').count(), 0);
-    await checkPage(auditor, '13-auditor-contract');
+    await checkPage(auditor, '17-auditor-contract');
+    await auditor.click('a:has-text("Event history of this contract")');
+    const events = await auditor.locator('tbody tr').allInnerTexts();
+    assert.ok(events.some((e) => /ContractRegistered/.test(e)), 'the registration is in the history');
+    assert.ok(events.some((e) => /DeliveryRejected\s+manager-norwich/.test(e)), 'the rejection, with its actor');
+    await checkPage(auditor, '18-auditor-event-history');
     await auditor.context().close();
   });
 
