@@ -13,6 +13,7 @@ const { Api } = require('./lib/api');
 const { Sessions } = require('./lib/sessions');
 const { DevPersonas } = require('./lib/dev_personas');
 const { createApp } = require('./lib/app');
+const { OidcSignIn } = require('./lib/oidc_sign_in');
 
 const USAGE = `usage: node server.js [flags]
   --listen=HOST:PORT      where to serve the console (default 127.0.0.1:3000)
@@ -20,9 +21,20 @@ const USAGE = `usage: node server.js [flags]
   --dev-tokens-dir=DIR    the local demo's sign-in: svledger --dev-auth's tokens
                           directory (<data dir>/dev-auth/tokens); off by default
   --secure-cookies        mark the session cookie Secure (behind HTTPS)
+  --oidc-issuer=URL       sign in with this OpenID Connect provider (the
+                          council's: Entra ID, Okta, ...): authorization code
+                          with PKCE; off by default
+  --oidc-client-id=ID     the console's client id at that provider
+  --oidc-client-secret-file=FILE
+                          its client secret, if it is a confidential client
+  --oidc-redirect-uri=URL where the provider sends the browser back: this
+                          console's /sign-in/callback (default from --listen)
+  --oidc-scopes=S         scopes to ask for (default "openid profile email")
+  --oidc-bearer=KIND      what svledger gets as the bearer token: access_token
+                          (default; a JWT with svledger's audience) or id_token
 `;
 
-function main() {
+async function main() {
   let flags;
   try {
     flags = parseArgs({
@@ -31,6 +43,12 @@ function main() {
         api: { type: 'string', default: 'http://127.0.0.1:8080' },
         'dev-tokens-dir': { type: 'string' },
         'secure-cookies': { type: 'boolean', default: false },
+        'oidc-issuer': { type: 'string' },
+        'oidc-client-id': { type: 'string' },
+        'oidc-client-secret-file': { type: 'string' },
+        'oidc-redirect-uri': { type: 'string' },
+        'oidc-scopes': { type: 'string', default: 'openid profile email' },
+        'oidc-bearer': { type: 'string', default: 'access_token' },
         help: { type: 'boolean', default: false },
       },
       strict: true,
@@ -55,13 +73,18 @@ function main() {
     process.exit(2);
   }
   const devTokensDir = flags['dev-tokens-dir'];
+  const oidc = await oidcFrom(flags);
   const app = createApp({
     api: new Api(flags.api),
     sessions: new Sessions({ secure: flags['secure-cookies'] }),
     personas: devTokensDir ? new DevPersonas(devTokensDir) : null,
+    oidc,
   });
   const server = app.listen(Number(listen[2]), listen[1], () => {
     const { address, port } = server.address();
+    if (oidc && !flags['oidc-redirect-uri']) {
+      oidc.setRedirectUri(`http${flags['secure-cookies'] ? 's' : ''}://${address}:${port}/sign-in/callback`);
+    }
     process.stdout.write(`svledger console on http://${address}:${port}/\n`);
   });
   server.on('error', (error) => {
@@ -77,6 +100,41 @@ function main() {
   };
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
+}
+
+// The OIDC sign-in the flags ask for, or null; exits naming the flag
+// that is wrong or the provider that cannot be discovered.
+async function oidcFrom(flags) {
+  const fail = (message) => {
+    process.stderr.write(`svledger console: ${message}\n`);
+    process.exit(2);
+  };
+  if (!flags['oidc-issuer']) {
+    if (flags['oidc-client-id']) fail('--oidc-client-id needs --oidc-issuer');
+    return null;
+  }
+  if (!flags['oidc-client-id']) fail('--oidc-issuer needs --oidc-client-id');
+  if (!['access_token', 'id_token'].includes(flags['oidc-bearer'])) {
+    fail(`--oidc-bearer: want access_token or id_token, got "${flags['oidc-bearer']}"`);
+  }
+  let secret;
+  if (flags['oidc-client-secret-file']) {
+    try {
+      secret = require('node:fs').readFileSync(flags['oidc-client-secret-file'], 'utf8').trim();
+    } catch (error) {
+      fail(`--oidc-client-secret-file: ${error.message}`);
+    }
+  }
+  const redirectUri = flags['oidc-redirect-uri'];  // else set once listening
+  try {
+    return await OidcSignIn.discover({
+      issuer: flags['oidc-issuer'], clientId: flags['oidc-client-id'], clientSecret: secret,
+      redirectUri, scopes: flags['oidc-scopes'], bearer: flags['oidc-bearer'],
+      secure: flags['secure-cookies'],
+    });
+  } catch (error) {
+    return fail(`--oidc-issuer=${flags['oidc-issuer']}: discovery failed: ${error.message}`);
+  }
 }
 
 main();

@@ -17,8 +17,8 @@ const MAX_FORM_BYTES = 64 * 1024;  // the largest form a page posts
 const NOTE_MAX = 2000;             // svledger's limit on notes and reasons
 
 // `deps`: {api: Api, sessions: Sessions, personas: DevPersonas | null,
-//          clock: () => Date}.
-function createApp({ api, sessions, personas, clock = () => new Date() }) {
+//          oidc: OidcSignIn | null, clock: () => Date}.
+function createApp({ api, sessions, personas, oidc = null, clock = () => new Date() }) {
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', false);
@@ -43,7 +43,10 @@ function createApp({ api, sessions, personas, clock = () => new Date() }) {
       'Referrer-Policy': 'same-origin',
       'Content-Security-Policy': [
         "default-src 'self'", "img-src 'self' data:", "object-src 'none'",
-        "base-uri 'none'", "form-action 'self'", "frame-ancestors 'none'",
+        // A sign-in form redirects to the identity provider: its origin
+        // is allowed as a form's destination too.
+        "base-uri 'none'", `form-action 'self'${oidc ? ` ${oidc.authorizationOrigin}` : ''}`,
+        "frame-ancestors 'none'",
         `script-src 'self' 'nonce-${nonce}'`,
       ].join('; '),
     });
@@ -85,9 +88,11 @@ function createApp({ api, sessions, personas, clock = () => new Date() }) {
     next();
   });
 
-  // Every POST but sign-in carries the session's CSRF token.
+  // Every POST but the sign-in forms carries the session's CSRF token
+  // (before sign-in there is no session; those forms change nothing but
+  // who is signed in, and the OIDC one is guarded by state and PKCE).
   app.use((req, res, next) => {
-    if (req.method !== 'POST' || req.path === '/sign-in') return next();
+    if (req.method !== 'POST' || req.path === '/sign-in' || req.path === '/sign-in/oidc') return next();
     if (!req.person || !sessions.csrfMatches(req.person, req.body._csrf)) {
       return renderError(res, 403, 'This form has expired',
         'Go back, reload the page and try again.');
@@ -96,7 +101,7 @@ function createApp({ api, sessions, personas, clock = () => new Date() }) {
   });
 
   const signin = require('./routes/signin');
-  signin.install(app, { api, sessions, personas });
+  signin.install(app, { api, sessions, personas, oidc });
 
   // From here on, pages need a signed-in person.
   app.use((req, res, next) => {

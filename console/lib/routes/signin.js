@@ -8,13 +8,47 @@ function safeNext(next) {
   return typeof next === 'string' && /^\/(?![/\\])/.test(next) ? next : '/';
 }
 
-function install(app, { api, sessions, personas }) {
+// `oidc`: an OidcSignIn (the council's identity provider) or null;
+// `personas`: DevPersonas (the local demo) or null. Either or both.
+function install(app, { api, sessions, personas, oidc }) {
   app.get('/sign-in', (req, res) => {
     res.render('signin.njk', {
       personas: personas ? personas.list() : [],
+      oidc: oidc ? { name: oidc.name } : null,
       next: safeNext(req.query.next),
       errors: {},
     });
+  });
+
+  // The council's identity provider: away to it, and back with a code.
+  app.post('/sign-in/oidc', (req, res) => {
+    if (!oidc) return res.status(404).render('error.njk', { status: 404, title: 'Page not found' });
+    return res.redirect(303, oidc.begin(res, safeNext(req.body.next)));
+  });
+
+  app.get('/sign-in/callback', async (req, res, next) => {
+    if (!oidc) return res.status(404).render('error.njk', { status: 404, title: 'Page not found' });
+    let signedIn;
+    try {
+      signedIn = await oidc.finish(req, res);
+    } catch (error) {
+      console.error(`console: an OIDC sign-in failed: ${error.message}`);
+      return res.status(400).render('error.njk', {
+        status: 400, title: 'You could not be signed in', detail: error.message,
+      });
+    }
+    try {
+      const who = await api.call('AdminService/WhoAmI', {}, signedIn.token);
+      if (!who.ok) {
+        return res.status(who.status).render('error.njk', {
+          status: who.status, title: 'You could not be signed in', detail: who.message,
+        });
+      }
+      sessions.start(req, res, personFrom(who.body, signedIn.token));
+      return res.redirect(303, signedIn.next);
+    } catch (error) {
+      return next(error);
+    }
   });
 
   app.post('/sign-in', async (req, res, next) => {
