@@ -73,7 +73,7 @@ async function main() {
     process.exit(2);
   }
   const devTokensDir = flags['dev-tokens-dir'];
-  const oidc = await oidcFrom(flags);
+  const oidc = await oidcFrom(flags, listen);
   const app = createApp({
     api: new Api(flags.api),
     sessions: new Sessions({ secure: flags['secure-cookies'] }),
@@ -83,7 +83,9 @@ async function main() {
   const server = app.listen(Number(listen[2]), listen[1], () => {
     const { address, port } = server.address();
     if (oidc && !flags['oidc-redirect-uri']) {
-      oidc.setRedirectUri(`http${flags['secure-cookies'] ? 's' : ''}://${address}:${port}/sign-in/callback`);
+      // Loopback only (checked above): the host as --listen wrote it, so
+      // the sign-in cookie's host is the one the browser uses.
+      oidc.setRedirectUri(`http://${listen[1]}:${port}/sign-in/callback`);
     }
     process.stdout.write(`svledger console on http://${address}:${port}/\n`);
   });
@@ -104,7 +106,7 @@ async function main() {
 
 // The OIDC sign-in the flags ask for, or null; exits naming the flag
 // that is wrong or the provider that cannot be discovered.
-async function oidcFrom(flags) {
+async function oidcFrom(flags, listen) {
   const fail = (message) => {
     process.stderr.write(`svledger console: ${message}\n`);
     process.exit(2);
@@ -126,6 +128,10 @@ async function oidcFrom(flags) {
     }
   }
   const redirectUri = flags['oidc-redirect-uri'];  // else set once listening
+  if (!redirectUri && !/^(127\.\d+\.\d+\.\d+|localhost)$/.test(listen[1])) {
+    fail(`--oidc-redirect-uri is needed when --listen=${flags.listen} is not loopback: ` +
+      'give the public https://.../sign-in/callback registered at the provider');
+  }
   try {
     return await OidcSignIn.discover({
       issuer: flags['oidc-issuer'], clientId: flags['oidc-client-id'], clientSecret: secret,

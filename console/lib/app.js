@@ -29,6 +29,7 @@ function createApp({ api, sessions, personas, oidc = null, clock = () => new Dat
     autoescape: true, express: app, noCache: false,
   });
   env.addGlobal('format', format);
+  env.addGlobal('newRequestId', () => requestId());
   app.set('view engine', 'njk');
 
   // Security headers on every response: no framing, no sniffing, a CSP that
@@ -85,6 +86,16 @@ function createApp({ api, sessions, personas, oidc = null, clock = () => new Dat
     res.locals.csrf = session ? session.csrf : '';
     res.locals.path = req.path;
     res.locals.apiUrl = api.baseUrl;
+    // A signed-in page is nobody else's: not kept for the Back button of a
+    // shared council PC after sign-out.
+    if (session) res.set('Cache-Control', 'no-store');
+    // On a 401 from svledger (the token expired): the session ends and the
+    // person signs in again, coming back to this page (a form's page).
+    res.locals.signInAgain = () => {
+      sessions.end(req, res);
+      const back = req.method === 'GET' ? req.originalUrl : req.originalUrl.split('/').slice(0, 3).join('/');
+      return res.redirect(303, `/sign-in?next=${encodeURIComponent(back)}`);
+    };
     next();
   });
 

@@ -105,5 +105,17 @@ function decimal(text, places = 2) {
   return `${sign && !zero ? '-' : ''}${int}${rest ? `.${rest}` : ''}`;
 }
 
-module.exports = { money, date, isoDate, parseIsoDate, instant, statusTag, deliveryTag,
+// `uri` if it is an http(s) URL a browser may follow, else '' (the page
+// then shows it as text): svledger takes any URI as evidence, and a
+// `javascript:` one must never become a link.
+function safeHref(uri) {
+  try {
+    const url = new URL(uri);
+    return url.protocol === 'https:' || url.protocol === 'http:' ? url.href : '';
+  } catch {
+    return '';
+  }
+}
+
+module.exports = { safeHref, money, date, isoDate, parseIsoDate, instant, statusTag, deliveryTag,
   humanize, unit, decimal };

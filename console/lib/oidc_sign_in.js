@@ -15,7 +15,6 @@ const { Issuer, generators } = require('openid-client');
 
 const PENDING_COOKIE = 'svledger_signin';
 const PENDING_MS = 10 * 60 * 1000;  // an unfinished sign-in is dropped after this
-const MAX_PENDING = 10000;
 
 class OidcSignIn {
   // Discovers the provider at `options.issuer` and returns an OidcSignIn.
@@ -46,7 +45,7 @@ class OidcSignIn {
     this.bearer = options.bearer || 'access_token';
     this.secure = Boolean(options.secure);
     this.now = options.now || Date.now;
-    this.pending = new Map();  // id -> {state, nonce, verifier, next, at}
+    this.key = crypto.randomBytes(32);  // seals the sign-in cookie
     this.name = new URL(issuer.issuer).host;
     this.authorizationOrigin = new URL(issuer.metadata.authorization_endpoint).origin;
   }
@@ -58,15 +57,15 @@ class OidcSignIn {
     this.redirectUri = uri;
   }
 
-  // Starts a sign-in: remembers the PKCE verifier, state and nonce under a
-  // fresh cookie and returns the provider's authorization URL.
+  // Starts a sign-in: the PKCE verifier, state, nonce and where to go
+  // next travel in an HttpOnly cookie signed with this process's key (kept
+  // by the browser, not the server, so no number of started sign-ins can
+  // push out another person's), and the provider's authorization URL is
+  // returned.
   begin(res, next) {
-    this.sweep();
-    const id = crypto.randomBytes(24).toString('base64url');
     const verifier = generators.codeVerifier();
     const pending = { state: generators.state(), nonce: generators.nonce(), verifier, next, at: this.now() };
-    this.pending.set(id, pending);
-    res.cookie(PENDING_COOKIE, id, {
+    res.cookie(PENDING_COOKIE, this.seal(pending), {
       httpOnly: true, sameSite: 'lax', secure: this.secure, path: '/sign-in', maxAge: PENDING_MS,
     });
     return this.client.authorizationUrl({
@@ -79,15 +78,14 @@ class OidcSignIn {
     });
   }
 
-  // Finishes a sign-in on the redirect back: checks state, exchanges the
-  // code with the verifier, checks the ID token (signature, iss, aud, nonce,
-  // expiry). Returns {token, next}; throws an Error with a person-readable
-  // message otherwise. The pending sign-in is used up either way.
+  // Finishes a sign-in on the redirect back: checks the cookie's seal and
+  // age and the state, exchanges the code with the verifier, checks the ID
+  // token (signature, iss, aud, nonce, expiry). Returns {token, next,
+  // expiresAt (ms, or undefined)}; throws an Error with a person-readable
+  // message otherwise. The cookie is used up either way.
   async finish(req, res) {
-    const id = readCookie(req, PENDING_COOKIE);
-    const pending = id && this.pending.get(id);
-    if (id) this.pending.delete(id);
-    res.clearCookie(PENDING_COOKIE, { path: '/sign-in' });
+    const pending = this.unseal(readCookie(req, PENDING_COOKIE));
+    res.clearCookie(PENDING_COOKIE, { httpOnly: true, sameSite: 'lax', secure: this.secure, path: '/sign-in' });
     if (!pending || this.now() - pending.at > PENDING_MS) {
       throw new Error('The sign-in took too long or was started in another browser. Start again.');
     }
@@ -100,13 +98,29 @@ class OidcSignIn {
     });
     const token = this.bearer === 'id_token' ? tokens.id_token : tokens.access_token;
     if (!token) throw new Error(`The identity provider issued no ${this.bearer}.`);
-    return { token, next: pending.next };
+    const claims = this.bearer === 'id_token' ? tokens.claims() : {};
+    const exp = claims.exp || tokens.expires_at;
+    return { token, next: pending.next, expiresAt: exp ? exp * 1000 : undefined };
   }
 
-  sweep() {
-    const now = this.now();
-    for (const [id, p] of this.pending) if (now - p.at > PENDING_MS) this.pending.delete(id);
-    while (this.pending.size >= MAX_PENDING) this.pending.delete(this.pending.keys().next().value);
+  // base64url(JSON).HMAC-SHA256, with a key drawn when the process starts.
+  seal(value) {
+    const body = Buffer.from(JSON.stringify(value)).toString('base64url');
+    return `${body}.${crypto.createHmac('sha256', this.key).update(body).digest('base64url')}`;
+  }
+
+  unseal(text) {
+    if (typeof text !== 'string' || text.length > 4096) return undefined;
+    const [body, mac] = text.split('.');
+    if (!body || !mac) return undefined;
+    const want = crypto.createHmac('sha256', this.key).update(body).digest();
+    const got = Buffer.from(mac, 'base64url');
+    if (got.length !== want.length || !crypto.timingSafeEqual(got, want)) return undefined;
+    try {
+      return JSON.parse(Buffer.from(body, 'base64url').toString('utf8'));
+    } catch {
+      return undefined;
+    }
   }
 }
 

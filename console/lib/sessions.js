@@ -46,7 +46,9 @@ class Sessions {
     const id = readCookie(req, this.cookieName);
     const session = id && this.byId.get(id);
     if (!session) return undefined;
-    if (this.now() - session.seen > this.idleMs) {
+    // Idle too long, or past its token's expiry (an OIDC token's exp).
+    if (this.now() - session.seen > this.idleMs ||
+        (session.expiresAt && this.now() >= session.expiresAt)) {
       this.byId.delete(id);
       return undefined;
     }
@@ -58,7 +60,7 @@ class Sessions {
   end(req, res) {
     const id = readCookie(req, this.cookieName);
     if (id) this.byId.delete(id);
-    res.clearCookie(this.cookieName, { path: '/' });
+    res.clearCookie(this.cookieName, { httpOnly: true, sameSite: 'lax', secure: this.secure, path: '/' });
   }
 
   // Whether `token` (from a posted form) is `session`'s CSRF token.

@@ -2,12 +2,35 @@
 // JavaScript the page is complete and a reload shows what changed; with it,
 // the alerts panel listens to /alerts/stream (Server-Sent Events, resumed
 // by the browser with Last-Event-ID after a drop) and lists each alert.
+import { initAll } from '/assets/govuk/govuk-frontend.min.js';
+
+// GOV.UK Frontend's components: error summaries take focus, buttons
+// refuse a double click, and so on.
+initAll();
+
 const panel = document.querySelector('[data-svl-alerts]');
 if (panel && 'EventSource' in window) {
   const list = panel.querySelector('[data-svl-alert-list]');
   const contract = panel.getAttribute('data-svl-alerts');
   const source = new EventSource(`/alerts/stream?contract=${encodeURIComponent(contract)}`);
   panel.hidden = false;
+  const unavailable = (why) => {
+    source.close();
+    const item = document.createElement('li');
+    item.textContent = `Live alerts are unavailable (${why}). Reload the page to see changes.`;
+    list.prepend(item);
+  };
+  // svledger ends a stream it cannot go on with by an `error` event with a
+  // body: no reconnecting then. A refused first request closes the source.
+  source.addEventListener('error', (event) => {
+    if (event.data) {
+      let message = 'the server ended the stream';
+      try { message = JSON.parse(event.data).message || message; } catch { /* as is */ }
+      unavailable(message);
+    } else if (source.readyState === EventSource.CLOSED) {
+      unavailable('the server refused the stream');
+    }
+  });
   source.onmessage = (event) => {
     let response;
     try {

@@ -33,6 +33,10 @@ function waitForLine(child, pattern, what, deadlineMs = 60000) {
     };
     child.stdout.on('data', onData);
     child.stderr.on('data', (chunk) => { seen += chunk; });
+    child.on('error', (error) => {
+      clearTimeout(timer);
+      reject(new Error(`${what}: ${error.message}`));
+    });
     child.on('exit', (code) => {
       clearTimeout(timer);
       reject(new Error(`${what} exited (${code}) before "${pattern}"; printed:\n${seen}`));
@@ -98,6 +102,17 @@ class Harness {
     const context = await this.browser.newContext({ viewport: { width: 1280, height: 900 } });
     const page = await context.newPage();
     page.setDefaultTimeout(15000);
+    // Scripts that throw, CSP refusals and assets that fail to load are the
+    // page's failures too (a page itself may answer 400 or 403 on purpose).
+    page.errors = [];
+    page.on('pageerror', (error) => page.errors.push(error.message));
+    page.on('console', (m) => {
+      if (m.type() === 'error' && !m.text().startsWith('Failed to load resource')) page.errors.push(m.text());
+    });
+    page.on('response', (r) => {
+      const type = r.request().resourceType();
+      if (r.status() >= 400 && type !== 'document' && type !== 'fetch') page.errors.push(`${r.status()} ${r.url()}`);
+    });
     await page.goto(`${this.url}/sign-in`);
     await page.check(`input[name="persona"][value="${persona}"]`);
     await page.click('button:has-text("Sign in")');

@@ -22,6 +22,7 @@ async function checkPage(page, name) {
   const violations = await h.axe(page);
   await h.screenshot(page, name);
   assert.deepEqual(violations, [], `${name}: axe found serious or critical violations`);
+  assert.deepEqual(page.errors || [], [], `${name}: the page's scripts failed`);
 }
 
 // The first two whole months after the latest period reported for
@@ -185,6 +186,21 @@ describe('console journeys', { timeout: 180000 }, () => {
     assert.equal(api.status, 403);
     assert.equal(api.body.code, 'permission_denied');
     await other.context().close();
+  });
+
+  it('evidence given as a javascript: URI is shown as text, never a link', async () => {
+    const reported = await h.api('supplier-greenway-construction', 'ContractService/ReportDelivery', {
+      requestId: 'hostile-evidence', contractId: CONTRACT, delivery: {
+        deliveryId: 'hostile', commitmentId: 'c2', quantity: '1', note: 'x',
+        periodStart: { year: 2026, month: 10, day: 1 }, periodEnd: { year: 2026, month: 10, day: 31 },
+        evidence: { uri: 'javascript:alert(document.cookie)' },
+      },
+    });
+    if (reported.status !== 200) return;  // svledger refused it: nothing to show
+    await manager.goto(`${h.url}/contracts/${CONTRACT}`);
+    const row = manager.locator('tr[data-delivery="hostile"]');
+    assert.match(await row.innerText(), /javascript:alert/);
+    assert.equal(await manager.locator('a[href^="javascript:"]').count(), 0);
   });
 
   it('an auditor reads everything and is offered no decisions', async () => {

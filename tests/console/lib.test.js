@@ -12,6 +12,25 @@ const format = lib('format');
 const { safeNext } = lib('routes/signin');
 const { validateReturn } = lib('routes/deliveries');
 const { Sessions } = lib('sessions');
+const { OidcSignIn } = lib('oidc_sign_in');
+
+describe('the OIDC sign-in cookie', () => {
+  const oidc = new OidcSignIn({ issuer: 'https://idp.example',
+    metadata: { authorization_endpoint: 'https://idp.example/auth' } }, {}, {});
+
+  it('opens only what this process sealed, untouched', () => {
+    const sealed = oidc.seal({ state: 's', verifier: 'v' });
+    assert.deepEqual(oidc.unseal(sealed), { state: 's', verifier: 'v' });
+    const [body, mac] = sealed.split('.');
+    const forged = Buffer.from(JSON.stringify({ state: 'x', verifier: 'v' })).toString('base64url');
+    assert.equal(oidc.unseal(`${forged}.${mac}`), undefined);
+    assert.equal(oidc.unseal(`${body}.`), undefined);
+    assert.equal(oidc.unseal(undefined), undefined);
+    const other = new OidcSignIn({ issuer: 'https://idp.example',
+      metadata: { authorization_endpoint: 'https://idp.example/auth' } }, {}, {});
+    assert.equal(other.unseal(sealed), undefined);
+  });
+});
 
 describe('format', () => {
   it('writes money from pence exactly', () => {
@@ -35,6 +54,16 @@ describe('format', () => {
     assert.equal(format.parseIsoDate('2026-02-29'), undefined);
     assert.equal(format.parseIsoDate('01/07/2026'), undefined);
     assert.equal(format.isoDate({ year: 2026, month: 7, day: 1 }), '2026-07-01');
+  });
+});
+
+describe('evidence links', () => {
+  it('links only http and https', () => {
+    assert.equal(format.safeHref('https://evidence.example/a.pdf'), 'https://evidence.example/a.pdf');
+    assert.equal(format.safeHref('javascript:alert(1)'), '');
+    assert.equal(format.safeHref('data:text/html,<script>'), '');
+    assert.equal(format.safeHref('s3://bucket/key'), '');
+    assert.equal(format.safeHref('not a url'), '');
   });
 });
 
@@ -99,6 +128,18 @@ describe('sessions', () => {
     const res = fakeRes();
     sessions.start({ headers: {} }, res, { principal: 'p' });
     assert.equal(res.cookies['__Host-svledger_session'].o.secure, true);
+  });
+
+  it('ends a session when its token expires', () => {
+    let now = 0;
+    const sessions = new Sessions({ now: () => now });
+    const res = fakeRes();
+    sessions.start({ headers: {} }, res, { principal: 'p', expiresAt: 5000 });
+    const req = reqWith(res, 'svledger_session');
+    now = 4999;
+    assert.ok(sessions.get(req));
+    now = 5000;
+    assert.equal(sessions.get(req), undefined);
   });
 
   it('forgets a session idle past its limit', () => {

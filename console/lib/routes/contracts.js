@@ -37,15 +37,16 @@ function install(app, { call, renderError }) {
       if (!CONTRACT_ID.test(id)) {
         return renderError(res, 404, 'Contract not found', `There is no contract ${id}.`);
       }
+      const { listDeliveries } = require('./deliveries');
       const [progress, deliveries, cases] = await Promise.all([
         call(req, 'ProgressService/GetContractProgress', { contractId: id }),
-        call(req, 'ProgressService/ListDeliveries', { contractId: id, pageSize: 500 }),
+        listDeliveries(req, call, { contractId: id }),
         call(req, 'EnforcementService/ListCases', { contractId: id, pageSize: 100 }),
       ]);
       for (const r of [progress, deliveries, cases]) {
         if (!r.ok) return refuse(res, r, renderError, id);
       }
-      const views = deliveries.body.deliveries || [];
+      const views = deliveries.deliveries;
       // Newest first on the page; svledger lists oldest first.
       views.reverse();
       return res.render('contract.njk', {
@@ -72,9 +73,7 @@ function refuse(res, result, renderError, contractId) {
   if (result.status === 404) {
     return renderError(res, 404, contractId ? 'Contract not found' : 'Not found', result.message);
   }
-  if (result.status === 401) {
-    return renderError(res, 401, 'Your sign-in has expired', 'Sign in again.');
-  }
+  if (result.status === 401) return res.locals.signInAgain();
   return renderError(res, result.status >= 500 ? 503 : result.status,
     'Sorry, there is a problem with the service', result.message);
 }

@@ -32,12 +32,13 @@ function install(app, { call, renderError, requestId }) {
   // A supplier's returns with their outcomes, newest first.
   app.get('/returns', async (req, res, next) => {
     try {
-      const request = { pageSize: 500 };
+      const request = {};
       if (req.person.suppliers.length === 1) request.supplierId = req.person.suppliers[0];
-      const result = await call(req, 'ProgressService/ListDeliveries', request);
+      const result = await listDeliveries(req, call, request);
       if (!result.ok) return refuse(res, result, renderError);
-      const deliveries = (result.body.deliveries || []).reverse();
-      return res.render('returns.njk', { deliveries, total: result.body.total || 0 });
+      return res.render('returns.njk', {
+        deliveries: result.deliveries.reverse(), total: result.total, truncated: result.truncated,
+      });
     } catch (error) {
       return next(error);
     }
@@ -53,6 +54,10 @@ function install(app, { call, renderError, requestId }) {
         contractId: id,
         verification: { deliveryId: did, note },
       });
+      if (result.status === 400 || result.status === 409) {
+        // Decided meanwhile (by a colleague, or a second click).
+        return renderError(res, 409, 'The return could not be verified', result.message);
+      }
       if (!result.ok) return refuse(res, result, renderError, id);
       return res.redirect(303, `/contracts/${encodeURIComponent(id)}?done=verified#deliveries`);
     } catch (error) {
@@ -88,7 +93,7 @@ function install(app, { call, renderError, requestId }) {
         if (result.ok) {
           return res.redirect(303, `/contracts/${encodeURIComponent(id)}?done=rejected#deliveries`);
         }
-        if (result.status !== 400) return refuse(res, result, renderError, id);
+        if (result.status !== 400 && result.status !== 409) return refuse(res, result, renderError, id);
         errors.reason = result.message;
       }
       const delivery = await findDelivery(req, call, id, did);
@@ -146,7 +151,7 @@ function install(app, { call, renderError, requestId }) {
         if (result.ok) {
           return res.redirect(303, `/contracts/${encodeURIComponent(id)}?done=reported#deliveries`);
         }
-        if (result.status !== 400 && result.status !== 412) {
+        if (result.status !== 400 && result.status !== 409) {
           return refuse(res, result, renderError, id);
         }
         errors[fieldOf(result.message)] = result.message;
@@ -221,15 +226,32 @@ async function findCommitment(req, call, id, cid) {
   return { ok: true, contract: progress.body.contract, commitment };
 }
 
+// Every delivery `request` matches, following svledger's pages (500 each)
+// up to `max`; oldest first, as svledger lists them.
+async function listDeliveries(req, call, request, max = 5000) {
+  const all = [];
+  let pageToken = '';
+  for (;;) {
+    const result = await call(req, 'ProgressService/ListDeliveries',
+      { ...request, pageSize: 500, ...(pageToken ? { pageToken } : {}) });
+    if (!result.ok) return result;
+    all.push(...(result.body.deliveries || []));
+    pageToken = result.body.nextPageToken || '';
+    if (!pageToken || all.length >= max) {
+      return { ok: true, deliveries: all, total: result.body.total || all.length, truncated: Boolean(pageToken) };
+    }
+  }
+}
+
 async function findDelivery(req, call, id, did) {
   if (!CONTRACT_ID.test(id) || !ID.test(did)) {
     return { ok: false, status: 404, message: `There is no return ${did} on ${id}.` };
   }
-  const result = await call(req, 'ProgressService/ListDeliveries', { contractId: id, pageSize: 500 });
+  const result = await listDeliveries(req, call, { contractId: id });
   if (!result.ok) return result;
-  const view = (result.body.deliveries || []).find((d) => d.report && d.report.deliveryId === did);
+  const view = result.deliveries.find((d) => d.report && d.report.deliveryId === did);
   if (!view) return { ok: false, status: 404, message: `Contract ${id} has no return ${did}.` };
   return { ok: true, view };
 }
 
-module.exports = { install, validateReturn };
+module.exports = { install, validateReturn, listDeliveries };

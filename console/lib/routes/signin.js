@@ -44,7 +44,7 @@ function install(app, { api, sessions, personas, oidc }) {
           status: who.status, title: 'You could not be signed in', detail: who.message,
         });
       }
-      sessions.start(req, res, personFrom(who.body, signedIn.token));
+      sessions.start(req, res, { ...personFrom(who.body, signedIn.token), expiresAt: signedIn.expiresAt });
       return res.redirect(303, signedIn.next);
     } catch (error) {
       return next(error);
@@ -59,6 +59,7 @@ function install(app, { api, sessions, personas, oidc }) {
       if (!token) {
         return res.status(400).render('signin.njk', {
           personas: personas ? personas.list() : [],
+          oidc: oidc ? { name: oidc.name } : null,
           next: nextPath,
           errors: { persona: 'Select who you want to sign in as' },
         });
