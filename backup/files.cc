@@ -15,6 +15,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
+#include "common/durable_file.h"
 
 namespace svledger::backup {
 namespace {
@@ -142,18 +143,11 @@ absl::Status RenameDurably(const std::string& from, const std::string& to) {
 }
 
 absl::Status WriteDurably(const std::string& to, const std::string& bytes) {
-  return Durably(to, 0600, [&](int out, const std::string& tmp) {
-    return WriteAll(out, bytes.data(), bytes.size(), tmp);
-  });
+  return WriteFileDurably(to, bytes, 0600);
 }
 
 absl::StatusOr<std::string> ReadWhole(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return absl::NotFoundError(absl::StrCat("cannot read ", path));
-  std::string bytes((std::istreambuf_iterator<char>(in)),
-                    std::istreambuf_iterator<char>());
-  if (in.bad()) return absl::InternalError(absl::StrCat("reading ", path));
-  return bytes;
+  return ReadFileWhole(path);
 }
 
 absl::StatusOr<std::vector<DataFile>> ListFiles(

@@ -18,6 +18,7 @@ SVLEDGER_PACKAGES=(
   libabsl-dev
   libssl-dev  # SHA-256 of requests, common/digest.h; TLS on the HTTP port
   libcpp-httplib-dev  # the HTTP/JSON API, http/
+  libmagic-dev  # evidence file types read from their bytes, evidence/
   libcjose-dev libjansson-dev libcurl4-openssl-dev  # OIDC tokens, auth/
   openssl  # test certificates
   curl  # the README's HTTP examples, tests/docs/readme_test.cc
