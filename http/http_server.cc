@@ -24,6 +24,23 @@
 namespace svledger::http {
 namespace {
 
+// The route of a served request, for metrics (HttpResponseReport::route):
+// a handful of values, never the path itself.
+absl::string_view RouteOf(const httplib::Request& req,
+                          const httplib::Response& res) {
+  if (req.method == "OPTIONS") return "cors";
+  if (req.path == "/openapi.json") return "openapi";
+  if (req.path == "/healthz") return "healthz";
+  if (absl::StartsWith(req.path, "/svledger.")) {
+    const std::string type = res.get_header_value("Content-Type");
+    return absl::StartsWith(type, "text/event-stream") ||
+                   absl::StartsWith(type, "application/connect+")
+               ? "stream"
+               : "rpc";
+  }
+  return "other";
+}
+
 namespace pb = google::protobuf;
 
 // Where each stream's position is, so that a Server-Sent Events client
@@ -450,6 +467,25 @@ absl::StatusOr<std::unique_ptr<HttpServer>> HttpServer::Start(
                    "connect-timeout-ms, last-event-id");
     res.set_header("Access-Control-Max-Age", "600");
   });
+  // Each response's route, status and time, for metrics: the clock starts
+  // when routing does (a worker serves one request at a time, so the start
+  // is the worker thread's).
+  if (o.on_response) {
+    static thread_local absl::Time started;
+    server.set_pre_routing_handler(
+        [](const httplib::Request&, httplib::Response&) {
+          started = absl::Now();
+          return httplib::Server::HandlerResponse::Unhandled;
+        });
+    server.set_logger([report = o.on_response](const httplib::Request& req,
+                                               const httplib::Response& res) {
+      HttpResponseReport r;
+      r.route = RouteOf(req, res);
+      r.status = res.status;
+      r.latency = absl::Now() - started;
+      report(r);
+    });
+  }
   server.set_post_routing_handler(
       [allowed](const httplib::Request& req, httplib::Response& res) {
         res.set_header("X-Content-Type-Options", "nosniff");

@@ -2,12 +2,14 @@
 #define SVLEDGER_HTTP_HTTP_SERVER_H_
 
 #include <atomic>
+#include <functional>
 #include <memory>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "http/rpc_bridge.h"
 
@@ -16,6 +18,16 @@ class Server;
 }
 
 namespace svledger::http {
+
+// One finished HTTP response, for metrics (HttpOptions::on_response).
+struct HttpResponseReport {
+  // What was asked for: "rpc" (a unary call), "stream" (Server-Sent Events
+  // or a Connect stream; latency is then its lifetime), "openapi",
+  // "healthz", "cors" (a preflight) or "other" (no such path).
+  absl::string_view route;
+  int status = 0;  // the HTTP status sent
+  absl::Duration latency;
+};
 
 // The HTTP/JSON front door (doc/http_api.md).
 struct HttpOptions {
@@ -51,6 +63,9 @@ struct HttpOptions {
   // often, so proxies keep it open and a client that left is noticed.
   // Default 15 s.
   absl::Duration heartbeat = absl::Seconds(15);
+  // Called once per response, after it is sent, on the worker thread that
+  // sent it; must be quick and thread-safe. Default none.
+  std::function<void(const HttpResponseReport&)> on_response;
 };
 
 // Serves every RPC of the server over HTTP/1.1 in the Connect protocol

@@ -109,7 +109,28 @@ ServerMetrics::ServerMetrics(prometheus::Registry& registry)
                        .Name("svledger_auth_denied_total")
                        .Help("Calls refused UNAUTHENTICATED or "
                              "PERMISSION_DENIED, by method and reason.")
-                       .Register(registry)) {}
+                       .Register(registry)),
+      http_responses_(prometheus::BuildCounter()
+                          .Name("svledger_http_responses_total")
+                          .Help("Responses of the HTTP/JSON API, by route "
+                                "(rpc, stream, openapi, healthz, cors, "
+                                "other) and HTTP status.")
+                          .Register(registry)),
+      http_duration_(prometheus::BuildHistogram()
+                         .Name("svledger_http_request_duration_seconds")
+                         .Help("HTTP/JSON API request time, request in to "
+                               "response sent (streams: their lifetime), "
+                               "by route.")
+                         .Register(registry)) {}
+
+void ServerMetrics::OnHttp(absl::string_view route, int status,
+                           absl::Duration latency) {
+  const std::string r(route);
+  http_responses_.Add({{"route", r}, {"code", absl::StrCat(status)}})
+      .Increment();
+  http_duration_.Add({{"route", r}}, LatencyBuckets())
+      .Observe(absl::ToDoubleSeconds(latency));
+}
 
 void ServerMetrics::OnCommit(const eventstore::CommitReport& report) {
   commit_appends_.Observe(static_cast<double>(report.appends));

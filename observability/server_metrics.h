@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "eventstore/event_store.h"
 #include "grpcpp/support/server_interceptor.h"
@@ -39,12 +40,20 @@ class ServerMetrics {
   void OnRpc(const std::string& full_method, const grpc::Status& status,
              absl::Duration latency, const std::string& peer = "");
 
+  // One HTTP response of the HTTP/JSON API (http::HttpOptions::on_response):
+  // svledger_http_responses_total{route,code} and
+  // svledger_http_request_duration_seconds{route}. Its calls are counted
+  // as gRPC calls too (svledger_rpcs_total), the bridge being a client.
+  void OnHttp(absl::string_view route, int status, absl::Duration latency);
+
  private:
   prometheus::Histogram& append_duration_;
   prometheus::Histogram& commit_appends_;
   prometheus::Family<prometheus::Counter>& rpcs_;
   prometheus::Family<prometheus::Histogram>& rpc_duration_;
   prometheus::Family<prometheus::Counter>& auth_denied_;
+  prometheus::Family<prometheus::Counter>& http_responses_;
+  prometheus::Family<prometheus::Histogram>& http_duration_;
   static constexpr int kMaxDenialLinesPerSecond = 20;
   std::atomic<int64_t> denial_second_{0};
   std::atomic<int> denial_lines_{0};

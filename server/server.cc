@@ -591,6 +591,10 @@ absl::Status Server::StartHttp() {
   options.cert_file = options_.tls.cert_file;
   options.key_file = options_.tls.key_file;
   options.client_ca_file = options_.tls.client_ca_file;
+  options.on_response =
+      [metrics = metrics_.get()](const http::HttpResponseReport& report) {
+        metrics->OnHttp(report.route, report.status, report.latency);
+      };
   absl::StatusOr<std::unique_ptr<http::HttpServer>> http =
       http::HttpServer::Start(std::move(options), bridge_.get(),
                               *std::move(openapi));
@@ -680,7 +684,9 @@ absl::Status Server::StartMetrics() {
   sources.streams = {
       {"subscribe", [s] { return s->event_log.subscription_count(); }},
       {"watch_alerts", [s] { return s->alerts.watch_count(); }},
-      {"watch_contract", [s] { return s->progress.watch_count(); }}};
+      {"watch_contract", [s] { return s->progress.watch_count(); }},
+      {"http",
+       [this] { return http_ == nullptr ? 0 : http_->open_streams(); }}};
   sources.stalled = {
       {"subscribe", [s] { return s->event_log.subscriptions_stalled(); }},
       {"watch_alerts", [s] { return s->alerts.watches_stalled(); }}};

@@ -131,6 +131,7 @@ class Svledger {
     if (report.has_value()) {
       grpc_port_ = report->port;
       http_port_ = report->http_port;
+      metrics_port_ = report->metrics_port;
     }
   }
   ~Svledger() {
@@ -140,6 +141,7 @@ class Svledger {
 
   bool started() const { return grpc_port_ > 0 && http_port_ > 0; }
   int http_port() const { return http_port_; }
+  int metrics_port() const { return metrics_port_; }
 
   std::string Token(const std::string& persona) const {
     if (persona.empty()) return "";
@@ -239,6 +241,7 @@ class Svledger {
   std::optional<testing::Subprocess> process_;
   int grpc_port_ = 0;
   int http_port_ = 0;
+  int metrics_port_ = 0;
   std::shared_ptr<grpc::Channel> channel_;
 };
 
@@ -773,6 +776,65 @@ TEST(HttpApiConfiguredTest, CorsIsClosedUnlessTheOriginIsAllowed) {
   // Shutting the server down ends the first stream.
   open.reset();
   holder.join();
+}
+
+// The HTTP port's responses are counted by route and status, timed, and its
+// open streams gauged, on the real /metrics.
+TEST(HttpMetricsTest, ResponsesAreCountedByRouteAndStatus) {
+  Svledger server({"--metrics-listen=127.0.0.1:0"});
+  ASSERT_TRUE(server.started());
+  ASSERT_GT(server.metrics_port(), 0);
+  for (int i = 0; i < 3; ++i) {
+    httplib::Result res = server.Post(
+        "manager-norwich", "/svledger.v1.ProgressService/ListContracts", "{}");
+    ASSERT_TRUE(res);
+    EXPECT_EQ(res->status, 200);
+  }
+  httplib::Result missing = server.Client()->Get("/no/such/path");
+  ASSERT_TRUE(missing);
+  EXPECT_EQ(missing->status, 404);
+  // A line of the scrape holding every one of `parts`, or "".
+  auto line = [](const std::string& text, std::vector<std::string> parts) {
+    for (absl::string_view l : absl::StrSplit(text, '\n')) {
+      bool all = true;
+      for (const std::string& p : parts) all = all && absl::StrContains(l, p);
+      if (all && !absl::StartsWith(l, "#")) return std::string(l);
+    }
+    return std::string();
+  };
+  httplib::Client metrics("127.0.0.1", server.metrics_port());
+  std::string text;
+  // The report comes after the response is sent: wait for it.
+  const absl::Time deadline = absl::Now() + absl::Seconds(10);
+  while (absl::Now() < deadline) {
+    httplib::Result scrape = metrics.Get("/metrics");
+    ASSERT_TRUE(scrape);
+    text = scrape->body;
+    if (absl::EndsWith(line(text, {"svledger_http_responses_total{",
+                                   "route=\"rpc\"", "code=\"200\""}),
+                       " 3") &&
+        !line(text, {"svledger_http_responses_total{", "route=\"other\"",
+                     "code=\"404\""})
+             .empty()) {
+      break;
+    }
+    absl::SleepFor(absl::Milliseconds(20));
+  }
+  EXPECT_TRUE(absl::EndsWith(line(text, {"svledger_http_responses_total{",
+                                         "route=\"rpc\"", "code=\"200\""}),
+                             " 3"))
+      << text;
+  EXPECT_TRUE(absl::EndsWith(line(text, {"svledger_http_responses_total{",
+                                         "route=\"other\"", "code=\"404\""}),
+                             " 1"))
+      << text;
+  EXPECT_TRUE(absl::EndsWith(
+      line(text,
+           {"svledger_http_request_duration_seconds_count{", "route=\"rpc\""}),
+      " 3"))
+      << text;
+  EXPECT_FALSE(line(text, {"svledger_streams_open{", "kind=\"http\""}).empty())
+      << text;
 }
 
 }  // namespace
