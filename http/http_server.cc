@@ -18,6 +18,7 @@
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "google/protobuf/descriptor.pb.h"
+#include "http/certificate_reloader.h"
 #include "http/connect.h"
 #include "httplib.h"
 
@@ -130,11 +131,14 @@ Credentials CredentialsOf(const httplib::Request& req) {
   return credentials;
 }
 
-// Configures the TLS context: the certificate chain and key, TLS 1.2 at
-// least, and with client CAs, a client certificate requested and verified
-// if sent.
-bool SetUpTls(const HttpOptions& options, SSL_CTX& ctx) {
+// Configures the TLS context: the certificate chain and key (re-read by
+// `reloader` when renewed), TLS 1.2 at least, and with client CAs, a client
+// certificate requested and verified if sent.
+bool SetUpTls(const HttpOptions& options, CertificateReloader& reloader,
+              SSL_CTX& ctx) {
   SSL_CTX_set_min_proto_version(&ctx, TLS1_2_VERSION);
+  // Each handshake takes the pair in force, renewed when the files change.
+  reloader.Install(ctx);
   if (SSL_CTX_use_certificate_chain_file(&ctx, options.cert_file.c_str()) !=
           1 ||
       SSL_CTX_use_PrivateKey_file(&ctx, options.key_file.c_str(),
@@ -402,8 +406,13 @@ absl::StatusOr<std::unique_ptr<HttpServer>> HttpServer::Start(
   if (o.cert_file.empty()) {
     self->server_ = std::make_unique<httplib::Server>();
   } else {
+    absl::StatusOr<std::unique_ptr<CertificateReloader>> reloader =
+        CertificateReloader::Open(o.cert_file, o.key_file, o.tls_reload);
+    if (!reloader.ok()) return reloader.status();
+    self->reloader_ = *std::move(reloader);
+    CertificateReloader* r = self->reloader_.get();
     auto tls = std::make_unique<httplib::SSLServer>(
-        [&o](SSL_CTX& ctx) { return SetUpTls(o, ctx); });
+        [&o, r](SSL_CTX& ctx) { return SetUpTls(o, *r, ctx); });
     if (!tls->is_valid()) {
       return absl::InvalidArgumentError(absl::StrCat(
           "TLS: cannot use certificate '", o.cert_file, "' with key '",

@@ -19,6 +19,8 @@ class Server;
 
 namespace svledger::http {
 
+class CertificateReloader;
+
 // One finished HTTP response, for metrics (HttpOptions::on_response).
 struct HttpResponseReport {
   // What was asked for: "rpc" (a unary call), "stream" (Server-Sent Events
@@ -41,6 +43,9 @@ struct HttpOptions {
   std::string cert_file;
   std::string key_file;
   std::string client_ca_file;
+  // How often the certificate and key files are looked at for a renewal
+  // (CertificateReloader); the server passes its gRPC port's. Default 60 s.
+  absl::Duration tls_reload = absl::Seconds(60);
   // Origins allowed to call from a browser page elsewhere (CORS), exactly
   // as browsers send them ("https://portal.example.gov.uk"). Default none:
   // CORS closed; a page of another origin cannot read any answer.
@@ -101,6 +106,7 @@ class HttpServer {
   const HttpOptions options_;
   RpcBridge* const bridge_;
   const std::string openapi_;
+  std::unique_ptr<CertificateReloader> reloader_;  // with TLS only
   std::unique_ptr<httplib::Server> server_;
   std::unique_ptr<Handlers> handlers_;
   std::thread listener_;

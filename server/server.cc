@@ -591,6 +591,7 @@ absl::Status Server::StartHttp() {
   options.cert_file = options_.tls.cert_file;
   options.key_file = options_.tls.key_file;
   options.client_ca_file = options_.tls.client_ca_file;
+  options.tls_reload = options_.tls.reload;
   options.on_response =
       [metrics = metrics_.get()](const http::HttpResponseReport& report) {
         metrics->OnHttp(report.route, report.status, report.latency);

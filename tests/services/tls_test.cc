@@ -224,6 +224,23 @@ TEST_F(TlsTest, ARenewedCertificateIsServedWithoutARestart) {
            (absl::SleepFor(absl::Milliseconds(200)), true));
   EXPECT_TRUE(s.ok()) << s.error_message();
   EXPECT_EQ(me.principal(), kIntegrationPrincipal);
+
+  // The HTTP port serves the renewed certificate too.
+  auto whoami_over_https = [&]() -> int {
+    httplib::SSLClient client("localhost", server_->http_port(),
+                              Path("client.pem"), Path("client.key"));
+    client.set_ca_cert_path(Path("new-ca.pem").c_str());
+    client.enable_server_certificate_verification(true);
+    httplib::Result res = client.Post("/svledger.v1.AdminService/WhoAmI", "{}",
+                                      "application/json");
+    return res ? res->status : 0;
+  };
+  int status = 0;
+  while ((status = whoami_over_https()) != 200 && absl::Now() < deadline) {
+    absl::SleepFor(absl::Milliseconds(200));
+  }
+  EXPECT_EQ(status, 200)
+      << "the HTTP port never served the renewed certificate";
 }
 
 TEST_F(TlsTest, AHealthOnlyPortAnswersProbesInPlaintext) {
