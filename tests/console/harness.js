@@ -139,4 +139,4 @@ class Harness {
   }
 }
 
-module.exports = { Harness };
+module.exports = { Harness, waitForLine };

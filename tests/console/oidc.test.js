@@ -19,7 +19,7 @@ const { createRequire } = require('node:module');
 const root = process.env.SVLEDGER_ROOT || path.resolve(__dirname, '..', '..');
 const consoleRequire = createRequire(path.join(root, 'console', 'package.json'));
 const { chromium } = consoleRequire('playwright-core');
-const { Harness } = require('./harness');
+const { Harness, waitForLine } = require('./harness');
 
 const CLIENT_ID = 'svledger-console';
 const AUDIENCE = 'svledger';
@@ -47,21 +47,6 @@ function memoryAdapter(client) {
       for (const [k, v] of store) if (v.grantId === grantId) store.delete(k);
     }
   };
-}
-
-function startLine(child, pattern, what) {
-  return new Promise((resolve, reject) => {
-    let seen = '';
-    const timer = setTimeout(() => reject(new Error(`${what}: no start line in 60 s:\n${seen}`)), 60000);
-    const on = (chunk) => {
-      seen += chunk;
-      const m = pattern.exec(seen);
-      if (m) { clearTimeout(timer); resolve(m); }
-    };
-    child.stdout.on('data', on);
-    child.stderr.on('data', on);
-    child.on('exit', (code) => { clearTimeout(timer); reject(new Error(`${what} exited (${code}):\n${seen}`)); });
-  });
 }
 
 describe('sign-in with the council\'s identity provider', { timeout: 180000 }, () => {
@@ -113,12 +98,12 @@ describe('sign-in with the council\'s identity provider', { timeout: 180000 }, (
       `--oidc-issuer=${issuer}`, `--oidc-audience=${AUDIENCE}`, `--oidc-jwks-file=${dir}/jwks.json`,
       '--bootstrap-admin=alice',
     ], { stdio: ['ignore', 'pipe', 'pipe'] });
-    const api = (await startLine(svledger, /svledger HTTP API on (http:\/\/[0-9.]+:\d+)\//, 'svledger'))[1];
+    const api = (await waitForLine(svledger, /svledger HTTP API on (http:\/\/[0-9.]+:\d+)\//, 'svledger'))[1];
     consoleProcess = spawn(process.execPath, [
       path.join(root, 'console', 'server.js'), '--listen=127.0.0.1:0', `--api=${api}`,
       `--oidc-issuer=${issuer}`, `--oidc-client-id=${CLIENT_ID}`, '--oidc-scopes=openid',
     ], { stdio: ['ignore', 'pipe', 'pipe'] });
-    consoleUrl = (await startLine(consoleProcess, /svledger console on (http:\/\/[0-9.]+:\d+)\//, 'console'))[1];
+    consoleUrl = (await waitForLine(consoleProcess, /svledger console on (http:\/\/[0-9.]+:\d+)\//, 'console'))[1];
     callback = `${consoleUrl}/sign-in/callback`;
     browser = await chromium.launch({
       executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
