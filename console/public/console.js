@@ -12,7 +12,8 @@ const panel = document.querySelector('[data-svl-alerts]');
 if (panel && 'EventSource' in window) {
   const list = panel.querySelector('[data-svl-alert-list]');
   const contract = panel.getAttribute('data-svl-alerts');
-  const source = new EventSource(`/alerts/stream?contract=${encodeURIComponent(contract)}`);
+  const source = new EventSource(contract
+    ? `/alerts/stream?contract=${encodeURIComponent(contract)}` : '/alerts/stream');
   panel.hidden = false;
   const unavailable = (why) => {
     source.close();

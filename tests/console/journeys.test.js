@@ -113,6 +113,7 @@ describe('console journeys', { timeout: 180000 }, () => {
 
   it('the manager sees a new return arrive live, verifies one and rejects another', async () => {
     manager = await h.signIn('manager-norwich');
+    await manager.locator('[data-svl-alerts]').waitFor({ state: 'visible' });
     await checkPage(manager, '06-manager-contracts');
     await manager.goto(`${h.url}/review`);
     assert.match(await manager.locator('main').innerText(), new RegExp(CONTRACT));

@@ -11,7 +11,9 @@ function install(app, { api }) {
     const lastEventId = /^[0-9]{1,20}$/.test(req.get('Last-Event-ID') || '')
       ? req.get('Last-Event-ID') : '';
     const request = {};
-    if (typeof req.query.contract === 'string') request.contractId = req.query.contract.slice(0, 128);
+    if (typeof req.query.contract === 'string' && req.query.contract) {
+      request.contractId = req.query.contract.slice(0, 128);
+    }
     let upstream;
     try {
       upstream = await api.watchAlerts(request, req.person.token, lastEventId, abort.signal);
