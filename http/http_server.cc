@@ -17,6 +17,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
+#include "absl/time/clock.h"
 #include "google/protobuf/descriptor.pb.h"
 #include "http/certificate_reloader.h"
 #include "http/connect.h"
@@ -542,6 +543,18 @@ absl::StatusOr<std::unique_ptr<HttpServer>> HttpServer::Start(
   }
   self->port_ = port;
   self->listener_ = std::thread([&server] { server.listen_after_bind(); });
+  // httplib's stop() does nothing until the accept loop runs: a Shutdown
+  // right after Start (a SIGTERM during start-up) would then never end.
+  // Start returns only once the loop runs.
+  const absl::Time deadline = absl::Now() + absl::Seconds(10);
+  while (!server.is_running()) {
+    if (absl::Now() > deadline) {
+      self->Shutdown();
+      return absl::UnavailableError(absl::StrCat("--http-listen: ", o.listen,
+                                                 ": the server did not start"));
+    }
+    absl::SleepFor(absl::Microseconds(100));
+  }
   return self;
 }
 
