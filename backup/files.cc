@@ -22,15 +22,9 @@ namespace {
 
 namespace fs = std::filesystem;
 
+// The shared errno rule (common/durable_file.h).
 absl::Status Errno(absl::string_view what, const std::string& path) {
-  const int error = errno;
-  const std::string message =
-      absl::StrCat(what, " ", path, ": ", std::strerror(error));
-  if (error == ENOENT) return absl::NotFoundError(message);
-  if (error == ENOSPC || error == EDQUOT) {
-    return absl::ResourceExhaustedError(message);
-  }
-  return absl::InternalError(message);
+  return ErrnoStatus(what, path);
 }
 
 absl::Status SyncPath(const std::string& path, int flags) {

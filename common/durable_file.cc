@@ -17,7 +17,11 @@
 namespace svledger {
 namespace {
 
-absl::Status Errno(absl::string_view what, const std::string& path) {
+std::atomic<uint64_t> temporaries{0};
+
+}  // namespace
+
+absl::Status ErrnoStatus(absl::string_view what, const std::string& path) {
   const int error = errno;
   const std::string message =
       absl::StrCat(what, " ", path, ": ", std::strerror(error));
@@ -27,10 +31,6 @@ absl::Status Errno(absl::string_view what, const std::string& path) {
   }
   return absl::InternalError(message);
 }
-
-std::atomic<uint64_t> temporaries{0};
-
-}  // namespace
 
 absl::Status WriteFileDurably(const std::string& path, absl::string_view bytes,
                               uint32_t mode) {
@@ -44,7 +44,7 @@ absl::Status WriteFileDurably(const std::string& path, absl::string_view bytes,
   const std::string tmp =
       absl::StrCat(path, ".tmp.", ::getpid(), ".", temporaries.fetch_add(1));
   const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL, mode);
-  if (fd < 0) return Errno("creating", tmp);
+  if (fd < 0) return ErrnoStatus("creating", tmp);
   absl::Status status;
   const char* data = bytes.data();
   size_t left = bytes.size();
@@ -52,16 +52,16 @@ absl::Status WriteFileDurably(const std::string& path, absl::string_view bytes,
     const ssize_t n = ::write(fd, data, left);
     if (n < 0 && errno == EINTR) continue;
     if (n < 0) {
-      status = Errno("writing", tmp);
+      status = ErrnoStatus("writing", tmp);
       break;
     }
     data += n;
     left -= static_cast<size_t>(n);
   }
-  if (status.ok() && ::fsync(fd) != 0) status = Errno("syncing", tmp);
+  if (status.ok() && ::fsync(fd) != 0) status = ErrnoStatus("syncing", tmp);
   ::close(fd);
   if (status.ok() && ::rename(tmp.c_str(), path.c_str()) != 0) {
-    status = Errno("renaming to", path);
+    status = ErrnoStatus("renaming to", path);
   }
   if (!status.ok()) {
     ::unlink(tmp.c_str());
@@ -69,10 +69,10 @@ absl::Status WriteFileDurably(const std::string& path, absl::string_view bytes,
   }
   const std::string dir = target.parent_path().string();
   const int dir_fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY);
-  if (dir_fd < 0) return Errno("opening", dir);
+  if (dir_fd < 0) return ErrnoStatus("opening", dir);
   const int synced = ::fsync(dir_fd);
   ::close(dir_fd);
-  if (synced != 0) return Errno("syncing", dir);
+  if (synced != 0) return ErrnoStatus("syncing", dir);
   return absl::OkStatus();
 }
 

@@ -24,6 +24,11 @@ namespace svledger {
 absl::Status WriteFileDurably(const std::string& path, absl::string_view bytes,
                               uint32_t mode = 0600);
 
+// The status for a failed file operation, from errno (read at the call):
+// NOT_FOUND for ENOENT, RESOURCE_EXHAUSTED for a full disk or quota,
+// INTERNAL otherwise; the message is "<what> <path>: <strerror>".
+absl::Status ErrnoStatus(absl::string_view what, const std::string& path);
+
 // Reads the whole of `path`. Errors: NOT_FOUND naming it; INTERNAL when
 // reading fails.
 absl::StatusOr<std::string> ReadFileWhole(const std::string& path);
