@@ -99,6 +99,7 @@ int ListCases(v1::EnforcementService::Stub& stub) {
   request.set_page_size(absl::GetFlag(FLAGS_page_size));
   request.set_page_token(absl::GetFlag(FLAGS_page_token));
   request.set_min_position(absl::GetFlag(FLAGS_min_position));
+  request.set_latest(true);
   grpc::ClientContext context;
   AddCredentials(context);
   SetDeadline(context);
@@ -186,6 +187,7 @@ int GetCase(v1::EnforcementService::Stub& stub,
   request.set_contract_id(args[2]);
   request.set_case_id(args[3]);
   request.set_min_position(absl::GetFlag(FLAGS_min_position));
+  request.set_latest(true);
   grpc::ClientContext context;
   AddCredentials(context);
   SetDeadline(context);

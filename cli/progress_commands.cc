@@ -239,6 +239,7 @@ int ShowProgress(const Invocation& in) {
   v1::GetContractProgressRequest request;
   request.set_contract_id(in.arg);
   request.set_min_position(in.min_position);
+  request.set_latest(true);
   if (in.has_as_of) *request.mutable_as_of() = in.as_of;
   return Unary<v1::ContractProgress>(
       [&](grpc::ClientContext* c, v1::ContractProgress* r) {
@@ -270,6 +271,7 @@ int ListContracts(const Invocation& in) {
   request.set_page_size(absl::GetFlag(FLAGS_page_size));
   request.set_page_token(absl::GetFlag(FLAGS_page_token));
   request.set_min_position(in.min_position);
+  request.set_latest(true);
   auto call = [&](const v1::ListContractsRequest& r,
                   v1::ListContractsResponse* out) {
     grpc::ClientContext context;
@@ -325,6 +327,7 @@ int ShowCouncil(const Invocation& in) {
   v1::GetCouncilSummaryRequest request;
   request.set_council(in.arg);
   request.set_min_position(in.min_position);
+  request.set_latest(true);
   if (in.has_as_of) *request.mutable_as_of() = in.as_of;
   return Unary<v1::CouncilSummary>(
       [&](grpc::ClientContext* c, v1::CouncilSummary* r) {
@@ -357,6 +360,7 @@ int ShowSupplier(const Invocation& in) {
   v1::GetSupplierScorecardRequest request;
   request.set_supplier_id(in.arg);
   request.set_min_position(in.min_position);
+  request.set_latest(true);
   return Unary<v1::SupplierScorecard>(
       [&](grpc::ClientContext* c, v1::SupplierScorecard* r) {
         return in.progress->GetSupplierScorecard(c, request, r);

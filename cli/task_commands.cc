@@ -104,6 +104,7 @@ std::vector<std::string> VisibleContracts(v1::ProgressService::Stub& stub) {
   std::vector<std::string> ids;
   v1::ListContractsRequest request;
   request.set_page_size(500);
+  request.set_latest(true);
   grpc::ClientContext context;
   AddCredentials(context);
   SetDeadline(context);
@@ -145,6 +146,7 @@ Looked LookUpContract(v1::ProgressService::Stub& stub, const std::string& id,
   v1::GetContractProgressRequest request;
   request.set_contract_id(id);
   request.set_min_position(min_position);
+  request.set_latest(true);
   grpc::ClientContext context;
   AddCredentials(context);
   SetDeadline(context);
@@ -770,6 +772,7 @@ std::optional<v1::DeliveryView> FindDelivery(v1::ProgressService::Stub& stub,
   v1::ListDeliveriesRequest request;
   request.set_contract_id(contract_id);
   request.set_min_position(min_position);
+  request.set_latest(true);
   request.set_page_size(500);
   for (;;) {
     absl::StatusOr<v1::ListDeliveriesResponse> page =
@@ -820,6 +823,7 @@ int ShowDeliveries(const std::shared_ptr<grpc::Channel>& channel, bool review) {
   request.set_page_size(absl::GetFlag(FLAGS_page_size));
   request.set_page_token(absl::GetFlag(FLAGS_page_token));
   request.set_min_position(absl::GetFlag(FLAGS_min_position));
+  request.set_latest(true);
   if (review) {
     request.set_state(v1::DELIVERY_PENDING);
   } else if (const std::string s = absl::GetFlag(FLAGS_state); !s.empty()) {

@@ -476,6 +476,7 @@ absl::Status Server::StartAuth() {
   wait.answers = answer_pool_.get();
   wait.scans = scan_pool_.get();
   wait.max_waits_per_principal = grpc.max_waits_per_principal;
+  wait.log = &store_->head_watcher();
   // Backups and whole-log checks, one at a time, below the calls' priority.
   long_ops_ = std::make_unique<WorkerPool>("svl-long-ops", 1, 8, /*nice=*/5);
   services_ =

@@ -1,5 +1,6 @@
 #include "services/applied_wait.h"
 
+#include <algorithm>
 #include <chrono>
 #include <memory>
 #include <utility>
@@ -89,6 +90,11 @@ void RunOn(WorkerPool* pool, std::shared_ptr<UnaryFinisher> finisher,
 }
 
 }  // namespace
+
+uint64_t AppliedWait::Target(uint64_t min_position, bool latest) const {
+  if (!latest || options_.log == nullptr) return min_position;
+  return std::max(min_position, options_.log->head());
+}
 
 grpc::ServerUnaryReactor* AppliedWait::Answer(
     grpc::CallbackServerContext* context, const std::string& principal,

@@ -39,6 +39,9 @@ struct AppliedWaitOptions {
   // min_position waits one principal may have pending at once; beyond it
   // RESOURCE_EXHAUSTED. Default 100.
   size_t max_waits_per_principal = 100;
+  // The event log's durable head, which a query with `latest` set waits
+  // for. Not owned; null: `latest` waits for nothing (tests without a log).
+  const eventstore::HeadWatcher* log = nullptr;
 };
 
 // Reading your own writes at the gRPC edge: answers a unary query once the
@@ -61,6 +64,14 @@ class AppliedWait {
                                    const std::string& principal,
                                    uint64_t min_position, Lane lane,
                                    absl::AnyInvocable<absl::Status()> answer);
+
+  // The position a query waits for: its min_position or, with `latest`,
+  // the log's head now, whichever is later.
+  uint64_t Target(uint64_t min_position, bool latest) const;
+  template <typename Request>
+  uint64_t ReadAfter(const Request& request) const {
+    return Target(request.min_position(), request.latest());
+  }
 
   // The sooner of the call's deadline and max_wait from now.
   absl::Time Deadline(const grpc::CallbackServerContext* context) const;

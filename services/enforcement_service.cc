@@ -50,7 +50,7 @@ grpc::ServerUnaryReactor* EnforcementService::ListCases(
     grpc::CallbackServerContext* context, const v1::ListCasesRequest* request,
     v1::ListCasesResponse* response) {
   return AnswerFor(
-      context, *auth_, wait_, request->min_position(), response,
+      context, *auth_, wait_, wait_.ReadAfter(*request), response,
       [this, request](const app::Caller& caller) {
         return queries_->ListCases(caller, *request);
       },
@@ -60,7 +60,7 @@ grpc::ServerUnaryReactor* EnforcementService::ListCases(
 grpc::ServerUnaryReactor* EnforcementService::GetCase(
     grpc::CallbackServerContext* context, const v1::GetCaseRequest* request,
     v1::EnforcementCase* response) {
-  return AnswerFor(context, *auth_, wait_, request->min_position(), response,
+  return AnswerFor(context, *auth_, wait_, wait_.ReadAfter(*request), response,
                    [this, request](const app::Caller& caller) {
                      return queries_->GetCase(caller, *request);
                    });

@@ -41,7 +41,7 @@ grpc::ServerUnaryReactor* ProgressService::GetContractProgress(
     const v1::GetContractProgressRequest* request,
     v1::ContractProgress* response) {
   return AnswerFor(
-      context, *auth_, wait_, request->min_position(), response,
+      context, *auth_, wait_, wait_.ReadAfter(*request), response,
       [this, request](const app::Caller& caller) {
         return queries_->ContractProgress(caller, *request);
       },
@@ -54,7 +54,7 @@ grpc::ServerUnaryReactor* ProgressService::ListContracts(
     const v1::ListContractsRequest* request,
     v1::ListContractsResponse* response) {
   return AnswerFor(
-      context, *auth_, wait_, request->min_position(), response,
+      context, *auth_, wait_, wait_.ReadAfter(*request), response,
       [this, request](const app::Caller& caller) {
         return queries_->ListContracts(caller, *request);
       },
@@ -66,7 +66,7 @@ grpc::ServerUnaryReactor* ProgressService::ListDeliveries(
     const v1::ListDeliveriesRequest* request,
     v1::ListDeliveriesResponse* response) {
   return AnswerFor(
-      context, *auth_, wait_, request->min_position(), response,
+      context, *auth_, wait_, wait_.ReadAfter(*request), response,
       [this, request](const app::Caller& caller) {
         return queries_->ListDeliveries(caller, *request);
       },
@@ -77,7 +77,7 @@ grpc::ServerUnaryReactor* ProgressService::GetCouncilSummary(
     grpc::CallbackServerContext* context,
     const v1::GetCouncilSummaryRequest* request, v1::CouncilSummary* response) {
   return AnswerFor(
-      context, *auth_, wait_, request->min_position(), response,
+      context, *auth_, wait_, wait_.ReadAfter(*request), response,
       [this, request](const app::Caller& caller) {
         return queries_->CouncilSummary(caller, *request);
       },
@@ -89,7 +89,7 @@ grpc::ServerUnaryReactor* ProgressService::GetSupplierScorecard(
     const v1::GetSupplierScorecardRequest* request,
     v1::SupplierScorecard* response) {
   return AnswerFor(
-      context, *auth_, wait_, request->min_position(), response,
+      context, *auth_, wait_, wait_.ReadAfter(*request), response,
       [this, request](const app::Caller& caller) {
         return queries_->SupplierScorecard(caller, *request);
       },

@@ -148,9 +148,22 @@ function requestId() {
   return `console-${crypto.randomBytes(16).toString('hex')}`;
 }
 
+// The queries that take `latest`: a person expects a page to show all that
+// was recorded before they asked, their own write of a moment ago and
+// another person's included, so these wait until svledger's read model has
+// applied the log's head.
+const READ_LATEST = new Set([
+  'ProgressService/GetContractProgress', 'ProgressService/ListContracts',
+  'ProgressService/GetCouncilSummary', 'ProgressService/GetSupplierScorecard',
+  'ProgressService/ListDeliveries', 'EnforcementService/ListCases',
+  'EnforcementService/GetCase',
+]);
+
 // call(req, method, body): svledger's answer as the signed-in person.
 function makeCall(api) {
-  return (req, method, body) => api.call(method, body, req.person && req.person.token);
+  return (req, method, body) => api.call(
+    method, READ_LATEST.has(method) ? { ...body, latest: true } : body,
+    req.person && req.person.token);
 }
 
 // The page for an error svledger (or the console) gave, with its HTTP status.

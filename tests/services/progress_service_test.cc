@@ -4,6 +4,7 @@
 
 #include <thread>
 
+#include "absl/strings/str_cat.h"
 #include "common/clock.h"
 #include "domain/contract.h"
 #include "gmock/gmock.h"
@@ -181,6 +182,25 @@ TEST_F(ProgressServiceTest, ReadsItsOwnWritesAndJudgesAtTheClock) {
   ASSERT_TRUE(Progress("K1", pos, &p).ok());
   EXPECT_EQ(p.commitments(0).status(), v1::ON_TRACK);
   EXPECT_EQ(p.status(), v1::ON_TRACK);
+}
+
+// A reader that did not make the write (another svctl process, a console
+// page after a redirect) sets latest instead of min_position: each answer
+// has applied at least every event acknowledged before the call was made.
+TEST_F(ProgressServiceTest, LatestReadsWhatAnyoneWroteBeforeTheCall) {
+  for (int i = 0; i < 40; ++i) {
+    const std::string id = absl::StrCat("L", i);
+    const uint64_t written = Register(id, "norwich", "acme");
+    v1::GetContractProgressRequest request;
+    request.set_contract_id(id);
+    request.set_latest(true);
+    grpc::ClientContext context;
+    v1::ContractProgress p;
+    grpc::Status s = progress_->GetContractProgress(&context, request, &p);
+    ASSERT_TRUE(s.ok()) << id << ": " << s.error_message();
+    EXPECT_GE(p.position(), written) << id;
+    EXPECT_EQ(p.commitments_size(), 2) << id;
+  }
 }
 
 TEST_F(ProgressServiceTest, AsOfViewsJudgeWhatTheLogHeldThen) {
