@@ -182,6 +182,18 @@ absl::Status CheckText(absl::string_view value, absl::string_view field,
   return absl::OkStatus();
 }
 
+absl::Status CheckFileName(absl::string_view name, absl::string_view field) {
+  if (name.size() > 255) return Invalid(field, "longer than 255 bytes");
+  if (name == "." || name == "..") return Invalid(field, "is not a file name");
+  for (unsigned char c : name) {
+    if (c < 0x20 || c == 0x7f || c == '/' || c == '\\') {
+      return Invalid(field,
+                     "must not hold control characters or path separators");
+    }
+  }
+  return absl::OkStatus();
+}
+
 absl::Status NotRegisteredError() {
   return absl::FailedPreconditionError("contract is not registered");
 }
@@ -498,6 +510,13 @@ absl::StatusOr<v1::DeliveryReported> DecideReportDelivery(
   }
   if (!evidence.sha256().empty() && !IsHex64(evidence.sha256())) {
     return Invalid("evidence.sha256", "must be 64 hexadecimal digits");
+  }
+  if (absl::Status s = CheckFileName(evidence.name(), "evidence.name");
+      !s.ok()) {
+    return s;
+  }
+  if (evidence.media_type().size() > 100) {
+    return Invalid("evidence.media_type", "must be at most 100 bytes");
   }
   if (absl::Status s = CheckText(command.note(), "note", false); !s.ok()) {
     return s;

@@ -86,6 +86,11 @@ struct ContractState {
 absl::Status CheckText(absl::string_view value, absl::string_view field,
                        bool required);
 
+// Checks a file's name as a person gave it (evidence.name): at most 255
+// bytes, no control characters or path separators, not "." or "..";
+// empty is allowed. Errors: INVALID_ARGUMENT naming `field`.
+absl::Status CheckFileName(absl::string_view name, absl::string_view field);
+
 // An event a decision makes, before the log gives it an id and a position:
 // its type (the payload message's name) and serialized payload.
 struct NewEvent {

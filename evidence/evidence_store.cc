@@ -121,6 +121,9 @@ absl::StatusOr<StoredEvidence> EvidenceStore::Put(absl::string_view content) {
   const std::string path = PathOf(stored.sha256);
   std::error_code ec;
   if (!std::filesystem::exists(path, ec)) {
+    if (options_.scanner != nullptr) {
+      if (absl::Status s = options_.scanner->Scan(content); !s.ok()) return s;
+    }
     if (absl::Status s = WriteFileDurably(path, content, 0640); !s.ok()) {
       return s;
     }
@@ -147,6 +150,15 @@ absl::StatusOr<std::string> EvidenceStore::Get(absl::string_view sha256) const {
         " no longer matches its SHA-256: restore it from a backup"));
   }
   return bytes;
+}
+
+absl::StatusOr<StoredEvidence> EvidenceStore::Describe(
+    absl::string_view sha256) const {
+  absl::StatusOr<std::string> bytes = Get(sha256);
+  if (!bytes.ok()) return bytes.status();
+  absl::StatusOr<std::string> type = MediaTypeOf(*bytes);
+  if (!type.ok()) return type.status();
+  return StoredEvidence{std::string(sha256), bytes->size(), *std::move(type)};
 }
 
 }  // namespace svledger::evidence

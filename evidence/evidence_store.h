@@ -14,6 +14,17 @@ typedef struct magic_set* magic_t;
 
 namespace svledger::evidence {
 
+// Looks at a file before it is stored (a virus scan: clamd_scanner.h).
+// Thread-safe implementations only: Put calls it from any thread.
+class Scanner {
+ public:
+  virtual ~Scanner() = default;
+  // OK if the file may be stored. INVALID_ARGUMENT "content: ..." naming
+  // what was found; UNAVAILABLE when the scanner cannot be asked (nothing
+  // is stored: retry later).
+  virtual absl::Status Scan(absl::string_view content) = 0;
+};
+
 // Options for EvidenceStore::Open.
 struct EvidenceStoreOptions {
   // The directory the files live in (created if missing). No default: the
@@ -23,6 +34,9 @@ struct EvidenceStoreOptions {
   // The largest file accepted, in bytes. Default 25 MiB: a scanned
   // multi-page PDF or a photographed timesheet is a few MiB.
   uint64_t max_bytes = 25ull << 20;
+  // Asked about each new file after its type is accepted and before it is
+  // written. Not owned; must outlive the store. Default null: no scan.
+  Scanner* scanner = nullptr;
 };
 
 // What the store holds of one file: the delivery event records these.
@@ -61,8 +75,9 @@ class EvidenceStore {
   // answer the same and are not written twice.
   // Errors (nothing is written):
   //   INVALID_ARGUMENT "content: ..." for an empty file, one over
-  //     max_bytes (naming both sizes), or a type not accepted (naming it and
-  //     what is);
+  //     max_bytes (naming both sizes), a type not accepted (naming it and
+  //     what is), or one the scanner refused (naming what it found);
+  //   UNAVAILABLE when the scanner cannot be asked;
   //   RESOURCE_EXHAUSTED when the disk is full; INTERNAL otherwise.
   absl::StatusOr<StoredEvidence> Put(absl::string_view content);
 
@@ -71,6 +86,11 @@ class EvidenceStore {
   // when no such file is stored; DATA_LOSS naming the file when its bytes
   // no longer hash to its name (a damaged disk; restore from a backup).
   absl::StatusOr<std::string> Get(absl::string_view sha256) const;
+
+  // What the stored file named `sha256` is, read from its bytes (so a
+  // delivery records what was stored, not what a client said). Errors as
+  // Get's.
+  absl::StatusOr<StoredEvidence> Describe(absl::string_view sha256) const;
 
   // The file's path for `sha256` (which need not exist). REQUIRES: sha256
   // is 64 lower-case hex digits.
