@@ -18,8 +18,9 @@ absl::StatusOr<std::unique_ptr<Application>> Application::Create(
   app->roles_ = *std::move(roles);
   FrameworkStore* catalogue = app->framework_store_.get();
   app->engine_ = std::make_unique<ContractCommands>(store);
-  app->commands_ =
-      std::make_unique<Commands>(app->engine_.get(), catalogue, clock);
+  app->evidence_ = std::make_unique<EvidenceFiles>(options.evidence, model);
+  app->commands_ = std::make_unique<Commands>(app->engine_.get(), catalogue,
+                                              clock, app->evidence_.get());
   app->frameworks_ = std::make_unique<Frameworks>(catalogue);
   app->progress_ = std::make_unique<ProgressQueries>(store, model, catalogue,
                                                      clock, options.standing);

@@ -12,6 +12,7 @@
 #include "app/contract_commands.h"
 #include "app/enforcement_policy.h"
 #include "app/event_log.h"
+#include "app/evidence_files.h"
 #include "app/framework_store.h"
 #include "app/frameworks.h"
 #include "app/progress_queries.h"
@@ -38,6 +39,9 @@ struct ApplicationOptions {
   bool enforcement = true;
   // The policy's sweep interval and actor. Default: its defaults (an hour).
   EnforcementPolicyOptions policy;
+  // Where uploaded evidence files are kept (app/evidence_files.h). Not
+  // owned; must outlive the application. Default null: no uploads.
+  evidence::EvidenceStore* evidence = nullptr;
 };
 
 // The application: every command, query and process manager of svledger
@@ -73,6 +77,7 @@ class Application {
   CaseQueries& cases() { return *cases_; }
   Alerts& alerts() { return *alerts_; }
   EventLog& event_log() { return *event_log_; }
+  EvidenceFiles& evidence() { return *evidence_; }
   ProjectionAdmin& projection_admin() { return *projection_admin_; }
   RoleBindings& roles() { return *roles_; }
   // Null when options.enforcement is false.
@@ -83,6 +88,7 @@ class Application {
 
   std::unique_ptr<FrameworkStore> framework_store_;
   std::unique_ptr<ContractCommands> engine_;
+  std::unique_ptr<EvidenceFiles> evidence_;
   std::unique_ptr<Commands> commands_;
   std::unique_ptr<Frameworks> frameworks_;
   std::unique_ptr<ProgressQueries> progress_;

@@ -67,8 +67,11 @@ std::string RequestDigest(const google::protobuf::Message& request) {
 }
 
 Commands::Commands(ContractCommands* engine, const FrameworkStore* frameworks,
-                   Clock* clock)
-    : engine_(engine), frameworks_(frameworks), clock_(clock) {}
+                   Clock* clock, const EvidenceFiles* evidence)
+    : engine_(engine),
+      frameworks_(frameworks),
+      clock_(clock),
+      evidence_(evidence) {}
 
 void Commands::Run(const Caller& caller, Operation op,
                    const std::string& contract_id,
@@ -146,10 +149,24 @@ void Commands::AddCommitments(const Caller& caller,
 void Commands::ReportDelivery(const Caller& caller,
                               const v1::ReportDeliveryRequest& request,
                               CommandDone done) {
+  // An uploaded file is recorded as stored (its size and type read from
+  // its bytes), once the caller is known to report at all.
+  v1::DeliveryReported delivery = request.delivery();
+  if (absl::Status s = MayDo(caller, Operation::kReportDelivery); !s.ok()) {
+    std::move(done)(s);
+    return;
+  }
+  if (evidence_ != nullptr) {
+    if (absl::Status s = evidence_->Complete(*delivery.mutable_evidence());
+        !s.ok()) {
+      std::move(done)(s);
+      return;
+    }
+  }
   Run(
       caller, Operation::kReportDelivery, request.contract_id(),
       request.request_id(),
-      [frameworks = frameworks_, clock = clock_, command = request.delivery(),
+      [frameworks = frameworks_, clock = clock_, command = std::move(delivery),
        suppliers = caller.grants.suppliers](const domain::ContractState& state)
           -> absl::StatusOr<domain::Decision> {
         auto library = PinnedLibrary(frameworks, state);

@@ -4,6 +4,7 @@
 #include "app/access_policy.h"
 #include "app/caller.h"
 #include "app/contract_commands.h"
+#include "app/evidence_files.h"
 #include "app/framework_store.h"
 #include "common/clock.h"
 #include "svledger/v1/contract_service.pb.h"
@@ -35,8 +36,10 @@ namespace svledger::app {
 // Thread-safe. Everything passed in must outlive it.
 class Commands {
  public:
+  // `evidence`: completes a report's uploaded file (EvidenceFiles::Complete);
+  // null: reports are taken as sent.
   Commands(ContractCommands* engine, const FrameworkStore* frameworks,
-           Clock* clock);
+           Clock* clock, const EvidenceFiles* evidence = nullptr);
 
   void RegisterContract(const Caller& caller,
                         const v1::RegisterContractRequest& request,
@@ -90,6 +93,7 @@ class Commands {
   ContractCommands* const engine_;
   const FrameworkStore* const frameworks_;
   Clock* const clock_;
+  const EvidenceFiles* const evidence_;
 };
 
 // The SHA-256 of `request`'s deterministic serialization, as hex: what a

@@ -33,6 +33,7 @@ absl::string_view RouteOf(const httplib::Request& req,
   if (req.method == "OPTIONS") return "cors";
   if (req.path == "/openapi.json") return "openapi";
   if (req.path == "/healthz") return "healthz";
+  if (absl::StartsWith(req.path, "/evidence/")) return "evidence";
   if (absl::StartsWith(req.path, "/svledger.")) {
     const std::string type = res.get_header_value("Content-Type");
     return absl::StartsWith(type, "text/event-stream") ||
@@ -81,6 +82,11 @@ bool Accepts(const httplib::Request& req, absl::string_view type) {
     if (MediaType(part) == type) return true;
   }
   return false;
+}
+
+absl::Status BodyTooLarge(size_t max_body) {
+  return absl::ResourceExhaustedError(absl::StrCat(
+      "body: larger than ", max_body, " bytes, the most a request takes"));
 }
 
 void SendError(const absl::Status& status, httplib::Response& res) {
@@ -166,6 +172,11 @@ class HttpServer::Handlers {
 
   // POST or GET /<package>.<Service>/<Method>.
   void Rpc(const httplib::Request& req, httplib::Response& res) {
+    if (req.body.size() > server_.options_.max_body_bytes) {
+      SendError(BodyTooLarge(server_.options_.max_body_bytes), res);
+      res.status = 413;  // not 429: the same body will never fit
+      return;
+    }
     absl::StatusOr<const pb::MethodDescriptor*> method =
         RpcBridge::FindMethod(req.path);
     if (!method.ok()) return SendError(method.status(), res);
@@ -379,15 +390,17 @@ class HttpServer::Handlers {
 };
 
 HttpServer::HttpServer(HttpOptions options, RpcBridge* bridge,
-                       std::string openapi)
+                       std::string openapi, EvidenceRoutes* evidence)
     : options_(std::move(options)),
       bridge_(bridge),
+      evidence_(evidence),
       openapi_(std::move(openapi)) {}
 
 HttpServer::~HttpServer() { Shutdown(); }
 
 absl::StatusOr<std::unique_ptr<HttpServer>> HttpServer::Start(
-    HttpOptions options, RpcBridge* bridge, std::string openapi_json) {
+    HttpOptions options, RpcBridge* bridge, std::string openapi_json,
+    EvidenceRoutes* evidence) {
   std::vector<absl::string_view> address =
       absl::StrSplit(options.listen, absl::MaxSplits(':', 1));
   int port = -1;
@@ -401,8 +414,8 @@ absl::StatusOr<std::unique_ptr<HttpServer>> HttpServer::Start(
     return absl::InvalidArgumentError(
         "TLS: give the HTTP port both a certificate and a key, or neither");
   }
-  auto self = std::unique_ptr<HttpServer>(
-      new HttpServer(std::move(options), bridge, std::move(openapi_json)));
+  auto self = std::unique_ptr<HttpServer>(new HttpServer(
+      std::move(options), bridge, std::move(openapi_json), evidence));
   const HttpOptions& o = self->options_;
   if (o.cert_file.empty()) {
     self->server_ = std::make_unique<httplib::Server>();
@@ -429,7 +442,15 @@ absl::StatusOr<std::unique_ptr<HttpServer>> HttpServer::Start(
   server.new_task_queue = [threads] {
     return new httplib::ThreadPool(threads);
   };
-  server.set_payload_max_length(o.max_body_bytes);
+  // The library's own limit is the largest body any route takes (an
+  // evidence file); an RPC's body is held to max_body_bytes by Rpc once
+  // read. (Refusing it from its Content-Length before reading does not
+  // work with httplib 0.11: the server keeps the connection and reads the
+  // unread body as the next request, and the client hangs.)
+  server.set_payload_max_length(
+      evidence == nullptr
+          ? o.max_body_bytes
+          : std::max(o.max_body_bytes, evidence->options().max_bytes + 1));
   server.set_keep_alive_max_count(100000);
   server.set_keep_alive_timeout(
       std::max<time_t>(1, absl::ToInt64Seconds(o.keep_alive)));
@@ -447,6 +468,18 @@ absl::StatusOr<std::unique_ptr<HttpServer>> HttpServer::Start(
              [handlers](const httplib::Request& req, httplib::Response& res) {
                handlers->Rpc(req, res);
              });
+  if (evidence != nullptr) {
+    const std::string contract = "/evidence/([^/]{1,128})";
+    server.Post(contract,
+                [evidence](const httplib::Request& req, httplib::Response& res,
+                           const httplib::ContentReader& content) {
+                  evidence->Upload(CredentialsOf(req), req, res, content);
+                });
+    server.Get(contract + "/([0-9a-f]{64})",
+               [evidence](const httplib::Request& req, httplib::Response& res) {
+                 evidence->Download(CredentialsOf(req), req, res);
+               });
+  }
   const std::string* openapi = &self->openapi_;
   server.Get("/openapi.json",
              [openapi](const httplib::Request&, httplib::Response& res) {
@@ -511,15 +544,19 @@ absl::StatusOr<std::unique_ptr<HttpServer>> HttpServer::Start(
   // Whatever the library answers by itself (an unknown path, a body over
   // the limit) is still a Connect error.
   const size_t max_body = o.max_body_bytes;
+  const uint64_t max_file =
+      evidence == nullptr ? 0 : evidence->options().max_bytes;
   server.set_error_handler(httplib::Server::HandlerWithResponse(
-      [max_body](const httplib::Request& req, httplib::Response& res) {
+      [max_body, max_file](const httplib::Request& req,
+                           httplib::Response& res) {
         if (!res.body.empty())
           return httplib::Server::HandlerResponse::Unhandled;
         absl::Status status;
-        if (res.status == 413) {
-          status = absl::ResourceExhaustedError(
-              absl::StrCat("body: larger than ", max_body,
-                           " bytes, the most a request takes"));
+        if (res.status == 413 && absl::StartsWith(req.path, "/evidence/")) {
+          status = absl::ResourceExhaustedError(absl::StrCat(
+              "content: the file is over the limit of ", max_file, " bytes"));
+        } else if (res.status == 413) {
+          status = BodyTooLarge(max_body);
         } else if (res.status == 404) {
           status = absl::NotFoundError(
               absl::StrCat("path: nothing at ", req.path,

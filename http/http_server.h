@@ -11,6 +11,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
+#include "http/evidence_routes.h"
 #include "http/rpc_bridge.h"
 
 namespace httplib {
@@ -25,7 +26,8 @@ class CertificateReloader;
 struct HttpResponseReport {
   // What was asked for: "rpc" (a unary call), "stream" (Server-Sent Events
   // or a Connect stream; latency is then its lifetime), "openapi",
-  // "healthz", "cors" (a preflight) or "other" (no such path).
+  // "evidence" (an upload or download), "healthz", "cors" (a preflight)
+  // or "other" (no such path).
   absl::string_view route;
   int status = 0;  // the HTTP status sent
   absl::Duration latency;
@@ -76,16 +78,20 @@ struct HttpOptions {
 // Serves every RPC of the server over HTTP/1.1 in the Connect protocol
 // (unary JSON and binary, GET for side-effect-free methods, server
 // streams enveloped or as Server-Sent Events resumable by Last-Event-ID),
-// the API's OpenAPI description at /openapi.json, and /healthz.
+// evidence files at /evidence, the API's OpenAPI description at
+// /openapi.json, and /healthz.
 //
 // Thread-safe. `bridge` must outlive it.
 class HttpServer {
  public:
   // Binds and starts serving. `openapi_json`: the document served at
-  // /openapi.json. Errors: INVALID_ARGUMENT for an unusable address or TLS
+  // /openapi.json. `evidence`: serves /evidence (http/evidence_routes.h);
+  // null: no such routes. It must outlive the server.
+  // Errors: INVALID_ARGUMENT for an unusable address or TLS
   // file; UNAVAILABLE when the address cannot be bound.
   static absl::StatusOr<std::unique_ptr<HttpServer>> Start(
-      HttpOptions options, RpcBridge* bridge, std::string openapi_json);
+      HttpOptions options, RpcBridge* bridge, std::string openapi_json,
+      EvidenceRoutes* evidence = nullptr);
 
   // Shutdown()s.
   ~HttpServer();
@@ -100,11 +106,13 @@ class HttpServer {
   void Shutdown();
 
  private:
-  HttpServer(HttpOptions options, RpcBridge* bridge, std::string openapi);
+  HttpServer(HttpOptions options, RpcBridge* bridge, std::string openapi,
+             EvidenceRoutes* evidence);
   class Handlers;
 
   const HttpOptions options_;
   RpcBridge* const bridge_;
+  EvidenceRoutes* const evidence_;
   const std::string openapi_;
   std::unique_ptr<CertificateReloader> reloader_;  // with TLS only
   std::unique_ptr<httplib::Server> server_;

@@ -110,12 +110,13 @@ ServerMetrics::ServerMetrics(prometheus::Registry& registry)
                        .Help("Calls refused UNAUTHENTICATED or "
                              "PERMISSION_DENIED, by method and reason.")
                        .Register(registry)),
-      http_responses_(prometheus::BuildCounter()
-                          .Name("svledger_http_responses_total")
-                          .Help("Responses of the HTTP/JSON API, by route "
-                                "(rpc, stream, openapi, healthz, cors, "
-                                "other) and HTTP status.")
-                          .Register(registry)),
+      http_responses_(
+          prometheus::BuildCounter()
+              .Name("svledger_http_responses_total")
+              .Help("Responses of the HTTP/JSON API, by route "
+                    "(rpc, stream, evidence, openapi, healthz, cors, "
+                    "other) and HTTP status.")
+              .Register(registry)),
       http_duration_(prometheus::BuildHistogram()
                          .Name("svledger_http_request_duration_seconds")
                          .Help("HTTP/JSON API request time, request in to "

@@ -46,6 +46,12 @@ ABSL_FLAG(uint64_t, backup_max_bytes_per_second, 16 << 20,
 ABSL_FLAG(std::string, from, "",
           "restore: the backup directory to restore from");
 ABSL_FLAG(uint32_t, backup_id, 0, "restore: the backup (0: the newest)");
+ABSL_FLAG(
+    uint64_t, max_evidence_bytes, 25ull << 20,
+    "largest evidence file accepted, in bytes (kept in DATA_DIR/evidence)");
+ABSL_FLAG(std::string, clamd, "",
+          "ClamAV clamd to scan each new evidence file: unix:/path or "
+          "host:port (default: no scan)");
 ABSL_FLAG(std::string, frameworks_dir, "",
           "framework files to publish on first start (empty: none)");
 ABSL_FLAG(std::vector<std::string>, councils, {},
@@ -247,6 +253,8 @@ int main(int argc, char** argv) {
   options.grpc.shutdown_grace = absl::GetFlag(FLAGS_shutdown_grace);
   options.storage.data_dir = absl::GetFlag(FLAGS_data_dir);
   options.storage.backup_dir = absl::GetFlag(FLAGS_backup_dir);
+  options.storage.max_evidence_bytes = absl::GetFlag(FLAGS_max_evidence_bytes);
+  options.storage.clamd = absl::GetFlag(FLAGS_clamd);
   options.storage.backup.max_bytes_per_second =
       absl::GetFlag(FLAGS_backup_max_bytes_per_second);
   options.seed.frameworks_dir = absl::GetFlag(FLAGS_frameworks_dir);

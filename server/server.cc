@@ -317,13 +317,36 @@ absl::Status Server::OpenStorage() {
                                .clock = clock_,
                                .observer = backup_metrics_.get()});
   storage_admin_->ReportNewest();
+
+  evidence::EvidenceStoreOptions evidence_options;
+  evidence_options.dir = options_.storage.data_dir + "/evidence";
+  evidence_options.max_bytes = options_.storage.max_evidence_bytes;
+  if (!options_.storage.clamd.empty()) {
+    absl::StatusOr<std::unique_ptr<evidence::ClamdScanner>> scanner =
+        evidence::ClamdScanner::Create({.address = options_.storage.clamd});
+    if (!scanner.ok()) return scanner.status();
+    scanner_ = *std::move(scanner);
+    evidence_options.scanner = scanner_.get();
+  }
+  absl::StatusOr<std::unique_ptr<evidence::EvidenceStore>> files =
+      evidence::EvidenceStore::Open(evidence_options);
+  if (!files.ok()) return files.status();
+  evidence_ = *std::move(files);
   return absl::OkStatus();
 }
+
+namespace {
+app::ApplicationOptions WithEvidence(app::ApplicationOptions options,
+                                     evidence::EvidenceStore* files) {
+  options.evidence = files;
+  return options;
+}
+}  // namespace
 
 absl::Status Server::BuildApplication() {
   absl::StatusOr<std::unique_ptr<app::Application>> app =
       app::Application::Create(store_.get(), read_model_.get(), clock_,
-                               options_.app);
+                               WithEvidence(options_.app, evidence_.get()));
   if (!app.ok()) return app.status();
   app_ = *std::move(app);
   return absl::OkStatus();
@@ -597,9 +620,13 @@ absl::Status Server::StartHttp() {
       [metrics = metrics_.get()](const http::HttpResponseReport& report) {
         metrics->OnHttp(report.route, report.status, report.latency);
       };
+  evidence_routes_ = std::make_unique<http::EvidenceRoutes>(
+      call_auth_.get(), &app_->evidence(),
+      http::EvidenceRoutesOptions{.max_bytes = static_cast<size_t>(
+                                      options_.storage.max_evidence_bytes)});
   absl::StatusOr<std::unique_ptr<http::HttpServer>> http =
       http::HttpServer::Start(std::move(options), bridge_.get(),
-                              *std::move(openapi));
+                              *std::move(openapi), evidence_routes_.get());
   if (!http.ok()) return http.status();
   http_ = *std::move(http);
   return absl::OkStatus();

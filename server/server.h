@@ -19,6 +19,8 @@
 #include "common/random.h"
 #include "common/worker_pool.h"
 #include "eventstore/event_store.h"
+#include "evidence/clamd_scanner.h"
+#include "evidence/evidence_store.h"
 #include "grpcpp/server.h"
 #include "grpcpp/server_builder.h"
 #include "http/http_server.h"
@@ -49,6 +51,14 @@ struct StorageOptions {
   backup::BackupSetOptions backup;
   // fsync every commit. Default true; see EventStoreOptions::sync.
   bool sync = true;
+  // Uploaded evidence files are kept in data_dir's "evidence", so that
+  // backups carry them with the log that names them. The largest file
+  // accepted, in bytes. Default 25 MiB (evidence::EvidenceStoreOptions).
+  uint64_t max_evidence_bytes = 25ull << 20;
+  // ClamAV's clamd, asked about every new evidence file
+  // (evidence/clamd_scanner.h): "unix:/run/clamav/clamd.ctl" or
+  // "host:port". Empty (the default): no scan.
+  std::string clamd;
 };
 
 // The gRPC front door.
@@ -268,6 +278,8 @@ class Server {
   std::unique_ptr<projections::ContractReadModel> read_model_;
   std::unique_ptr<app::Application> app_;
   std::unique_ptr<backup::BackupSet> backups_;  // null without backup_dir
+  std::unique_ptr<evidence::Scanner> scanner_;  // null without clamd
+  std::unique_ptr<evidence::EvidenceStore> evidence_;
   std::shared_ptr<observability::BackupMetrics> backup_metrics_;
   std::unique_ptr<app::StorageAdmin> storage_admin_;
   std::unique_ptr<auth::DevIssuer> dev_issuer_;
@@ -278,6 +290,7 @@ class Server {
   // are trusted (services::kGatewayKeyHeader): random, made at start.
   std::string gateway_key_;
   std::unique_ptr<http::RpcBridge> bridge_;
+  std::unique_ptr<http::EvidenceRoutes> evidence_routes_;
   std::unique_ptr<http::HttpServer> http_;
   // Declared before the services, destroyed after them.
   std::unique_ptr<WorkerPool> answer_pool_;

@@ -46,24 +46,34 @@ std::vector<std::string> CertificateSans(const grpc::ServerContextBase& context,
 absl::StatusOr<app::Caller> CallAuthenticator::Authenticate(
     const grpc::ServerContextBase& context) const {
   const auto& metadata = context.client_metadata();
+  auto header =
+      [&metadata](const char* name) -> std::optional<absl::string_view> {
+    auto it = metadata.find(name);
+    if (it == metadata.end()) return std::nullopt;
+    return absl::string_view(it->second.data(), it->second.size());
+  };
+  if (authenticator_ == nullptr) {
+    return AuthenticateWith(std::nullopt, {}, header("svledger-actor"));
+  }
+  return AuthenticateWith(header("authorization"),
+                          CertificateSans(context, gateway_key_), std::nullopt);
+}
+
+absl::StatusOr<app::Caller> CallAuthenticator::AuthenticateWith(
+    std::optional<absl::string_view> authorization,
+    const std::vector<std::string>& certificate_sans,
+    std::optional<absl::string_view> actor) const {
   app::Caller caller;
   if (authenticator_ == nullptr) {
-    auto it = metadata.find("svledger-actor");
-    if (it != metadata.end()) {
-      caller.actor = std::string(it->second.data(),
-                                 std::min<size_t>(it->second.size(), 100));
+    if (actor.has_value()) {
+      caller.actor = std::string(actor->substr(0, 100));
     }
     caller.authenticated_by = "none";
     caller.grants.admin = true;
     return caller;
   }
-  std::optional<absl::string_view> authorization;
-  auto it = metadata.find("authorization");
-  if (it != metadata.end()) {
-    authorization = absl::string_view(it->second.data(), it->second.size());
-  }
-  absl::StatusOr<auth::Identity> identity = authenticator_->Authenticate(
-      authorization, CertificateSans(context, gateway_key_));
+  absl::StatusOr<auth::Identity> identity =
+      authenticator_->Authenticate(authorization, certificate_sans);
   if (!identity.ok()) return identity.status();
   caller.actor = std::move(identity->actor);
   caller.authenticated_by = std::move(identity->method);

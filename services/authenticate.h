@@ -1,8 +1,10 @@
 #ifndef SVLEDGER_SERVICES_AUTHENTICATE_H_
 #define SVLEDGER_SERVICES_AUTHENTICATE_H_
 
+#include <optional>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "app/caller.h"
@@ -45,6 +47,15 @@ class CallAuthenticator {
   // The caller, or UNAUTHENTICATED saying why (auth::Authenticator).
   absl::StatusOr<app::Caller> Authenticate(
       const grpc::ServerContextBase& context) const;
+
+  // The same from what another edge read (HTTP's /evidence routes): the
+  // Authorization header, the SANs of the client certificate its own TLS
+  // handshake verified, and the svledger-actor header (heeded only while
+  // authentication is off).
+  absl::StatusOr<app::Caller> AuthenticateWith(
+      std::optional<absl::string_view> authorization,
+      const std::vector<std::string>& certificate_sans,
+      std::optional<absl::string_view> actor) const;
 
   bool enabled() const { return authenticator_ != nullptr; }
 

@@ -5,6 +5,7 @@
 #include <signal.h>
 
 #include <atomic>
+#include <filesystem>
 #include <fstream>
 #include <functional>
 #include <map>
@@ -31,6 +32,7 @@
 #include "grpcpp/security/credentials.h"
 #include "gtest/gtest.h"
 #include "http/connect.h"
+#include "http/evidence_routes.h"
 #include "httplib.h"
 #include "svledger/v1/admin_service.pb.h"
 #include "svledger/v1/alert_service.pb.h"
@@ -113,13 +115,16 @@ struct Event {
 // A server started for a test: the demo, the frameworks, the dev personas.
 class Svledger {
  public:
-  explicit Svledger(std::vector<std::string> extra = {}) {
+  // `data_dir`: empty for a new one of its own.
+  explicit Svledger(std::vector<std::string> extra = {},
+                    std::string data_dir = "")
+      : data_dir_(data_dir.empty() ? dir_.path() + "/data" : data_dir) {
     std::vector<std::string> argv = {
         SVLEDGER_PATH,
         "--listen=127.0.0.1:0",
         "--http-listen=127.0.0.1:0",
         "--metrics-listen=",
-        "--data-dir=" + dir_.path() + "/data",
+        "--data-dir=" + data_dir_,
         std::string("--frameworks-dir=") + SVLEDGER_ROOT + "/frameworks",
         "--demo",
         "--dev-auth",
@@ -145,7 +150,7 @@ class Svledger {
 
   std::string Token(const std::string& persona) const {
     if (persona.empty()) return "";
-    std::ifstream in(dir_.path() + "/data/dev-auth/tokens/" + persona + ".jwt");
+    std::ifstream in(data_dir_ + "/dev-auth/tokens/" + persona + ".jwt");
     std::stringstream text;
     text << in.rdbuf();
     std::string token = text.str();
@@ -238,6 +243,7 @@ class Svledger {
 
  private:
   testing::TempDir dir_;
+  const std::string data_dir_;
   std::optional<testing::Subprocess> process_;
   int grpc_port_ = 0;
   int http_port_ = 0;
@@ -250,6 +256,64 @@ std::string Query(const std::string& json) {
                       httplib::detail::encode_query_param(json));
 }
 
+// A contract of acme-facilities and one of another supplier, from the
+// demo.
+std::pair<std::string, std::string> DemoContracts(const Svledger& server) {
+  v1::ListContractsResponse all;
+  httplib::Result res =
+      server.Post("auditor", "/svledger.v1.ProgressService/ListContracts",
+                  R"({"pageSize":100})");
+  EXPECT_EQ(res->status, 200) << res->body;
+  EXPECT_TRUE(pb::util::JsonStringToMessage(res->body, &all).ok());
+  std::string own, other;
+  for (const auto& c : all.contracts()) {
+    // Norwich's, so that manager-norwich may decide on it.
+    if (c.supplier_id() == "acme-facilities" &&
+        absl::StartsWith(c.contract_id(), "NOR-") && own.empty()) {
+      own = c.contract_id();
+    } else if (c.supplier_id() != "acme-facilities" && other.empty()) {
+      other = c.contract_id();
+    }
+  }
+  return {own, other};
+}
+
+// A commitment of `contract` still open to returns.
+std::string OpenCommitment(const Svledger& server,
+                           const std::string& contract) {
+  httplib::Result res =
+      server.Post("auditor", "/svledger.v1.ProgressService/GetContractProgress",
+                  absl::StrCat(R"({"contractId":")", contract, R"("})"));
+  v1::ContractProgress progress;
+  EXPECT_TRUE(pb::util::JsonStringToMessage(res->body, &progress).ok())
+      << res->body;
+  for (const auto& c : progress.commitments()) {
+    if (c.unit() != v1::PERCENT && c.unit() != v1::GBP) {
+      return c.commitment_id();
+    }
+  }
+  return "";
+}
+
+// Reports 2 against `commitment` for a day in November 2026 (after the
+// demo's last return) as `persona`; the response.
+httplib::Result ReportOver(
+    const Svledger& server, const std::string& contract,
+    const std::string& commitment, const std::string& delivery,
+    int november_day, const std::string& persona = "supplier-acme-facilities",
+    const std::string& evidence =
+        R"({"uri":"https://evidence.example/http"})") {
+  const std::string day =
+      absl::StrCat(R"({"year":2026,"month":11,"day":)", november_day, "}");
+  return server.Post(
+      persona, "/svledger.v1.ContractService/ReportDelivery",
+      absl::StrCat(
+          R"({"requestId":")", delivery, R"(","contractId":")", contract,
+          R"(","delivery":{"deliveryId":")", delivery, R"(","commitmentId":")",
+          commitment, R"(","periodStart":)", day, R"(,"periodEnd":)", day, ",",
+          R"("quantity":"2","note":"over HTTP","evidence":)", evidence, "}}"));
+}
+
 class HttpApiTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() { server_ = new Svledger(); }
@@ -259,61 +323,15 @@ class HttpApiTest : public ::testing::Test {
   }
   void SetUp() override { ASSERT_TRUE(server_->started()); }
 
-  // A contract of acme-facilities and one of another supplier, from the
-  // demo.
   std::pair<std::string, std::string> Contracts() {
-    v1::ListContractsResponse all;
-    httplib::Result res =
-        server_->Post("auditor", "/svledger.v1.ProgressService/ListContracts",
-                      R"({"pageSize":100})");
-    EXPECT_EQ(res->status, 200) << res->body;
-    EXPECT_TRUE(pb::util::JsonStringToMessage(res->body, &all).ok());
-    std::string own, other;
-    for (const auto& c : all.contracts()) {
-      // Norwich's, so that manager-norwich may decide on it.
-      if (c.supplier_id() == "acme-facilities" &&
-          absl::StartsWith(c.contract_id(), "NOR-") && own.empty()) {
-        own = c.contract_id();
-      } else if (c.supplier_id() != "acme-facilities" && other.empty()) {
-        other = c.contract_id();
-      }
-    }
-    return {own, other};
+    return DemoContracts(*server_);
   }
-
-  // A commitment of `contract` still open to returns.
   std::string Commitment(const std::string& contract) {
-    httplib::Result res = server_->Post(
-        "auditor", "/svledger.v1.ProgressService/GetContractProgress",
-        absl::StrCat(R"({"contractId":")", contract, R"("})"));
-    v1::ContractProgress progress;
-    EXPECT_TRUE(pb::util::JsonStringToMessage(res->body, &progress).ok())
-        << res->body;
-    for (const auto& c : progress.commitments()) {
-      if (c.unit() != v1::PERCENT && c.unit() != v1::GBP) {
-        return c.commitment_id();
-      }
-    }
-    return "";
+    return OpenCommitment(*server_, contract);
   }
-
-  // Reports 2 against `commitment` for a day in November 2026 (after the
-  // demo's last return) as `persona`; the response.
-  httplib::Result Report(
-      const std::string& contract, const std::string& commitment,
-      const std::string& delivery, int november_day,
-      const std::string& persona = "supplier-acme-facilities") {
-    const std::string day =
-        absl::StrCat(R"({"year":2026,"month":11,"day":)", november_day, "}");
-    return server_->Post(
-        persona, "/svledger.v1.ContractService/ReportDelivery",
-        absl::StrCat(
-            R"({"requestId":")", delivery, R"(","contractId":")", contract,
-            R"(","delivery":{"deliveryId":")", delivery,
-            R"(","commitmentId":")", commitment, R"(","periodStart":)", day,
-            R"(,"periodEnd":)", day, ",",
-            R"("quantity":"2","note":"over HTTP",)",
-            R"("evidence":{"uri":"https://evidence.example/http"}}})"));
+  template <typename... Args>
+  httplib::Result Report(const Args&... args) {
+    return ReportOver(*server_, args...);
   }
 
   static Svledger* server_;
@@ -417,6 +435,134 @@ TEST_F(HttpApiTest, ASupplierReportsAndAManagerVerifiesOverHttp) {
   v1::WhoAmIResponse me;
   ASSERT_TRUE(me.ParseFromString(binary->body));
   EXPECT_EQ(me.principal(), "supplier-acme-facilities");
+}
+
+// A minimal PDF: what libmagic reads as application/pdf.
+constexpr char kPdf[] =
+    "%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R "
+    ">>\n%%EOF\n";
+
+// Uploads `body` as `persona` for `contract` under `name`.
+httplib::Result Upload(const Svledger& server, const std::string& persona,
+                       const std::string& contract, const std::string& name,
+                       const std::string& body) {
+  return server.Client()->Post(
+      absl::StrCat("/evidence/", contract,
+                   "?name=", httplib::detail::encode_query_param(name)),
+      server.Auth(persona), body, "application/octet-stream");
+}
+
+TEST_F(HttpApiTest, EvidenceIsUploadedRecordedAndServedOnlyToWhoMaySeeIt) {
+  auto [own, other] = Contracts();
+  ASSERT_FALSE(own.empty());
+  const std::string commitment = Commitment(own);
+  ASSERT_FALSE(commitment.empty());
+  const std::string pdf = kPdf;
+
+  httplib::Result up = Upload(*server_, "supplier-acme-facilities", own,
+                              "timesheets Q4 (signed).pdf", pdf);
+  ASSERT_EQ(up->status, 200) << up->body;
+  v1::Evidence stored;
+  ASSERT_TRUE(pb::util::JsonStringToMessage(up->body, &stored).ok());
+  EXPECT_EQ(stored.sha256().size(), 64u);
+  EXPECT_EQ(stored.uri(), "svledger-evidence:" + stored.sha256());
+  EXPECT_EQ(stored.media_type(), "application/pdf");
+  EXPECT_EQ(stored.size(), pdf.size());
+  EXPECT_EQ(stored.name(), "timesheets Q4 (signed).pdf");
+
+  // The type is read from the bytes: a page with a script is refused
+  // whatever it is called.
+  httplib::Result html =
+      Upload(*server_, "supplier-acme-facilities", own, "invoice.pdf",
+             "<html><script>alert(1)</script></html>");
+  EXPECT_EQ(html->status, 400) << html->body;
+  EXPECT_TRUE(absl::StartsWith(MessageOf(html->body), "content:"))
+      << html->body;
+  EXPECT_TRUE(absl::StrContains(MessageOf(html->body), "text/html"));
+  // Not for another supplier's contract, nor without a credential, nor
+  // with a path in the name.
+  EXPECT_EQ(
+      Upload(*server_, "supplier-acme-facilities", other, "a.pdf", pdf)->status,
+      403);
+  EXPECT_EQ(Upload(*server_, "", own, "a.pdf", pdf)->status, 401);
+  httplib::Result traversal = Upload(*server_, "supplier-acme-facilities", own,
+                                     "../../etc/passwd", pdf);
+  EXPECT_EQ(traversal->status, 400);
+  EXPECT_TRUE(absl::StartsWith(MessageOf(traversal->body), "name:"));
+
+  // Until a delivery names it, nobody can download it: a hash opens
+  // nothing.
+  const std::string download =
+      absl::StrCat("/evidence/", own, "/", stored.sha256());
+  EXPECT_EQ(server_->Client()->Get(download, server_->Auth("auditor"))->status,
+            404);
+
+  // A report naming a file never uploaded is refused, naming the field.
+  const std::string unknown(64, 'a');
+  httplib::Result missing =
+      Report(own, commitment, "http-e0", 20, "supplier-acme-facilities",
+             absl::StrCat(R"({"uri":"svledger-evidence:)", unknown, R"("})"));
+  EXPECT_EQ(missing->status, 400) << missing->body;
+  EXPECT_EQ(CodeOf(missing->body), "failed_precondition");
+  EXPECT_TRUE(absl::StartsWith(MessageOf(missing->body), "evidence.uri:"));
+
+  // The report records what was stored, not what the client claimed.
+  httplib::Result reported = Report(
+      own, commitment, "http-e1", 21, "supplier-acme-facilities",
+      absl::StrCat(R"({"uri":")", stored.uri(),
+                   R"(","name":"timesheets Q4 (signed).pdf","size":"1",)",
+                   R"("mediaType":"text/html"})"));
+  ASSERT_EQ(reported->status, 200) << reported->body;
+  v1::CommandResponse written;
+  ASSERT_TRUE(pb::util::JsonStringToMessage(reported->body, &written).ok());
+  httplib::Result queue = server_->Post(
+      "manager-norwich", "/svledger.v1.ProgressService/ListDeliveries",
+      absl::StrCat(R"({"contractId":")", own, R"(","minPosition":")",
+                   written.position(), R"("})"));
+  ASSERT_EQ(queue->status, 200) << queue->body;
+  v1::ListDeliveriesResponse deliveries;
+  ASSERT_TRUE(pb::util::JsonStringToMessage(queue->body, &deliveries).ok());
+  bool found = false;
+  for (const auto& d : deliveries.deliveries()) {
+    if (d.report().delivery_id() != "http-e1") continue;
+    found = true;
+    EXPECT_EQ(d.report().evidence().sha256(), stored.sha256());
+    EXPECT_EQ(d.report().evidence().size(), pdf.size());
+    EXPECT_EQ(d.report().evidence().media_type(), "application/pdf");
+  }
+  EXPECT_TRUE(found) << queue->body;
+
+  // Its contract's manager, its auditor and its supplier download it, as
+  // an attachment that no browser renders or sniffs.
+  for (const char* reader :
+       {"manager-norwich", "auditor", "supplier-acme-facilities"}) {
+    httplib::Result file =
+        server_->Client()->Get(download, server_->Auth(reader));
+    ASSERT_EQ(file->status, 200) << reader << ": " << file->body;
+    EXPECT_EQ(file->body, pdf) << reader;
+    EXPECT_EQ(file->get_header_value("Content-Type"), "application/pdf");
+    EXPECT_EQ(file->get_header_value("X-Content-Type-Options"), "nosniff");
+    // httplib's client percent-decodes header values as it reads them.
+    EXPECT_EQ(file->get_header_value("Content-Disposition"),
+              "attachment; filename=\"timesheets_Q4__signed_.pdf\"; "
+              "filename*=UTF-8''timesheets Q4 (signed).pdf");
+  }
+  EXPECT_EQ(http::AttachmentDisposition("timesheets Q4 (signed).pdf",
+                                        stored.sha256()),
+            "attachment; filename=\"timesheets_Q4__signed_.pdf\"; "
+            "filename*=UTF-8''timesheets%20Q4%20%28signed%29.pdf");
+  EXPECT_EQ(http::AttachmentDisposition("", stored.sha256()),
+            absl::StrCat("attachment; filename=\"evidence-",
+                         stored.sha256().substr(0, 12), "\"; filename*=UTF-8''",
+                         "evidence-", stored.sha256().substr(0, 12)));
+  // Not without a credential, and not through a contract that does not
+  // name it.
+  EXPECT_EQ(server_->Client()->Get(download)->status, 401);
+  EXPECT_EQ(server_->Client()
+                ->Get(absl::StrCat("/evidence/", other, "/", stored.sha256()),
+                      server_->Auth("auditor"))
+                ->status,
+            404);
 }
 
 TEST_F(HttpApiTest,
@@ -594,10 +740,11 @@ TEST_F(HttpApiTest, ConnectStreamsAreEnveloped) {
   req.content_receiver = [&](const char* data, size_t len, uint64_t, uint64_t) {
     received.append(data, len);
     return received.size() < 5 ||
-           received.size() < 5 + ((static_cast<uint8_t>(received[1]) << 24) |
-                                  (static_cast<uint8_t>(received[2]) << 16) |
-                                  (static_cast<uint8_t>(received[3]) << 8) |
-                                  static_cast<uint8_t>(received[4]));
+           received.size() < 5 + static_cast<size_t>(
+                                     (static_cast<uint8_t>(received[1]) << 24) |
+                                     (static_cast<uint8_t>(received[2]) << 16) |
+                                     (static_cast<uint8_t>(received[3]) << 8) |
+                                     static_cast<uint8_t>(received[4]));
   };
   httplib::Result res = client->send(req);
   ASSERT_GE(received.size(), 5u);
@@ -704,6 +851,67 @@ TEST_F(HttpApiTest, TheOpenApiDescriptionMatchesTheProtos) {
     }
   }
   EXPECT_GT(checked.size(), 50u);
+}
+
+// An evidence file over the limit is refused before it is stored, and a
+// backup carries the stored files: restored into a new directory, the
+// delivery's file downloads as it was uploaded.
+TEST(HttpApiConfiguredTest, EvidenceHasALimitAndComesBackFromABackup) {
+  testing::TempDir work;
+  const std::string data = work.path() + "/data";
+  const std::string backups = work.path() + "/backups";
+  std::string pdf = kPdf;
+  std::string sha256;
+  std::string own;
+  {
+    Svledger server({"--max-evidence-bytes=1000", "--backup-dir=" + backups},
+                    data);
+    ASSERT_TRUE(server.started());
+    own = DemoContracts(server).first;
+    ASSERT_FALSE(own.empty());
+    // One byte over (refused by the route as it reads) and far over
+    // (refused by its Content-Length, before a byte is held): both get their
+    // answer rather than a hung upload.
+    for (size_t size : {size_t{1001}, size_t{4} << 20}) {
+      std::string large = pdf + std::string(size - pdf.size(), ' ');
+      httplib::Result refused =
+          Upload(server, "supplier-acme-facilities", own, "big.pdf", large);
+      ASSERT_TRUE(refused) << size;
+      EXPECT_EQ(refused->status, 413) << refused->body;
+      EXPECT_TRUE(absl::StartsWith(MessageOf(refused->body), "content:"))
+          << refused->body;
+    }
+    // Nothing of it was stored.
+    EXPECT_FALSE(std::filesystem::exists(data + "/evidence") &&
+                 !std::filesystem::is_empty(data + "/evidence"));
+    // The server keeps serving on new connections.
+    httplib::Result up =
+        Upload(server, "supplier-acme-facilities", own, "q4.pdf", pdf);
+    ASSERT_EQ(up->status, 200) << up->body;
+    v1::Evidence stored;
+    ASSERT_TRUE(pb::util::JsonStringToMessage(up->body, &stored).ok());
+    sha256 = stored.sha256();
+    httplib::Result reported = ReportOver(
+        server, own, OpenCommitment(server, own), "backup-e1", 22,
+        "supplier-acme-facilities",
+        absl::StrCat(R"({"uri":")", stored.uri(), R"(","name":"q4.pdf"})"));
+    ASSERT_EQ(reported->status, 200) << reported->body;
+    httplib::Result backup =
+        server.Post("admin", "/svledger.v1.AdminService/CreateBackup", "{}");
+    ASSERT_EQ(backup->status, 200) << backup->body;
+  }
+  const std::string restored = work.path() + "/restored";
+  testing::Subprocess restore({SVLEDGER_PATH, "restore", "--from=" + backups,
+                               "--data-dir=" + restored});
+  std::optional<int> status = restore.Wait(absl::Seconds(60));
+  ASSERT_TRUE(status.has_value());
+  ASSERT_EQ(*status, 0);  // its diagnostics are on stderr
+  Svledger again({}, restored);
+  ASSERT_TRUE(again.started());
+  httplib::Result file = again.Client()->Get(
+      absl::StrCat("/evidence/", own, "/", sha256), again.Auth("auditor"));
+  ASSERT_EQ(file->status, 200) << file->body;
+  EXPECT_EQ(file->body, pdf);
 }
 
 TEST(HttpApiConfiguredTest, CorsIsClosedUnlessTheOriginIsAllowed) {

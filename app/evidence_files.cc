@@ -1,0 +1,119 @@
+#include "app/evidence_files.h"
+
+#include <utility>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
+#include "app/access_policy.h"
+#include "domain/contract.h"
+#include "domain/ids.h"
+
+namespace svledger::app {
+namespace {
+
+absl::Status NoStore() {
+  return absl::FailedPreconditionError(
+      "this server keeps no evidence files (start it with --data-dir)");
+}
+
+}  // namespace
+
+absl::StatusOr<v1::Evidence> EvidenceFiles::Upload(
+    const Caller& caller, const std::string& contract_id,
+    const std::string& name, absl::string_view content) const {
+  if (absl::Status s = MayDo(caller, Operation::kReportDelivery); !s.ok()) {
+    return s;
+  }
+  if (absl::Status s = domain::CheckId(contract_id, "contract_id"); !s.ok()) {
+    return s;
+  }
+  if (absl::Status s = domain::CheckFileName(name, "name"); !s.ok()) return s;
+  absl::Status allowed = absl::NotFoundError(
+      absl::StrCat("contract_id: no contract '", contract_id, "'"));
+  model_->current()->Read(contract_id, [&](const domain::ContractState& s) {
+    allowed = MayDoOn(caller, Operation::kReportDelivery, TargetOf(s.contract));
+  });
+  if (!allowed.ok()) return allowed;
+  if (store_ == nullptr) return NoStore();
+  absl::StatusOr<evidence::StoredEvidence> stored = store_->Put(content);
+  if (!stored.ok()) return stored.status();
+  v1::Evidence out;
+  out.set_uri(absl::StrCat(kUploadedEvidenceScheme, stored->sha256));
+  out.set_sha256(stored->sha256);
+  out.set_name(name);
+  out.set_size(stored->size);
+  out.set_media_type(stored->media_type);
+  return out;
+}
+
+absl::StatusOr<EvidenceDownload> EvidenceFiles::Download(
+    const Caller& caller, const std::string& contract_id,
+    const std::string& sha256) const {
+  if (absl::Status s = MayDo(caller, Operation::kReadContract); !s.ok()) {
+    return s;
+  }
+  if (absl::Status s = domain::CheckId(contract_id, "contract_id"); !s.ok()) {
+    return s;
+  }
+  absl::Status allowed = absl::NotFoundError(
+      absl::StrCat("contract_id: no contract '", contract_id, "'"));
+  bool named = false;
+  std::string name;
+  model_->current()->Read(contract_id, [&](const domain::ContractState& s) {
+    allowed = MayDoOn(caller, Operation::kReadContract, TargetOf(s.contract));
+    if (!allowed.ok()) return;
+    for (const auto& [id, delivery] : s.deliveries) {
+      const v1::Evidence& e = delivery.report.evidence();
+      if (e.sha256() == sha256 &&
+          absl::StartsWith(e.uri(), kUploadedEvidenceScheme)) {
+        named = true;
+        if (name.empty()) name = e.name();
+      }
+    }
+  });
+  if (!allowed.ok()) return allowed;
+  if (!named) {
+    return absl::NotFoundError(
+        absl::StrCat("sha256: no delivery of contract '", contract_id,
+                     "' names an uploaded file with SHA-256 ", sha256));
+  }
+  if (store_ == nullptr) return NoStore();
+  absl::StatusOr<std::string> content = store_->Get(sha256);
+  if (!content.ok()) return content.status();
+  absl::StatusOr<std::string> type = store_->MediaTypeOf(*content);
+  if (!type.ok()) return type.status();
+  return EvidenceDownload{*std::move(content), std::move(name),
+                          *std::move(type)};
+}
+
+absl::Status EvidenceFiles::Complete(v1::Evidence& evidence) const {
+  absl::string_view hash = evidence.uri();
+  if (!absl::ConsumePrefix(&hash, kUploadedEvidenceScheme)) {
+    return absl::OkStatus();
+  }
+  if (hash.size() != 64) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "evidence.uri: an uploaded file is named ", kUploadedEvidenceScheme,
+        "<64 lower-case hexadecimal digits>"));
+  }
+  if (!evidence.sha256().empty() && evidence.sha256() != hash) {
+    return absl::InvalidArgumentError(
+        "evidence.uri: names another file than evidence.sha256");
+  }
+  if (store_ == nullptr) return NoStore();
+  absl::StatusOr<evidence::StoredEvidence> stored = store_->Describe(hash);
+  if (absl::IsNotFound(stored.status()) ||
+      absl::IsInvalidArgument(stored.status())) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("evidence.uri: no file with SHA-256 ", hash,
+                     " was uploaded; upload it first (POST /evidence)"));
+  }
+  if (!stored.ok()) return stored.status();
+  evidence.set_sha256(stored->sha256);
+  evidence.set_size(stored->size);
+  evidence.set_media_type(stored->media_type);
+  return absl::OkStatus();
+}
+
+}  // namespace svledger::app
