@@ -21,6 +21,8 @@ const USAGE = `usage: node server.js [flags]
   --dev-tokens-dir=DIR    the local demo's sign-in: svledger --dev-auth's tokens
                           directory (<data dir>/dev-auth/tokens); off by default
   --secure-cookies        mark the session cookie Secure (behind HTTPS)
+  --max-evidence-bytes=N  the largest evidence file a return may upload
+                          (default 26214400, svledger's default: set both)
   --oidc-issuer=URL       sign in with this OpenID Connect provider (the
                           council's: Entra ID, Okta, ...): authorization code
                           with PKCE; off by default
@@ -43,6 +45,7 @@ async function main() {
         api: { type: 'string', default: 'http://127.0.0.1:8080' },
         'dev-tokens-dir': { type: 'string' },
         'secure-cookies': { type: 'boolean', default: false },
+        'max-evidence-bytes': { type: 'string', default: String(25 << 20) },
         'oidc-issuer': { type: 'string' },
         'oidc-client-id': { type: 'string' },
         'oidc-client-secret-file': { type: 'string' },
@@ -73,8 +76,14 @@ async function main() {
     process.exit(2);
   }
   const devTokensDir = flags['dev-tokens-dir'];
+  const maxEvidenceBytes = Number(flags['max-evidence-bytes']);
+  if (!/^\d{1,10}$/.test(flags['max-evidence-bytes']) || maxEvidenceBytes < 1) {
+    process.stderr.write(`svledger console: --max-evidence-bytes: want a number of bytes, got "${flags['max-evidence-bytes']}"\n`);
+    process.exit(2);
+  }
   const oidc = await oidcFrom(flags, listen);
   const app = createApp({
+    maxEvidenceBytes,
     api: new Api(flags.api),
     sessions: new Sessions({ secure: flags['secure-cookies'] }),
     personas: devTokensDir ? new DevPersonas(devTokensDir) : null,

@@ -17,6 +17,27 @@ class ApiResult {
   }
 }
 
+// One call's answer as an ApiResult: svledger's JSON, or "unavailable"
+// when it cannot be reached.
+async function resultOf(url, init) {
+  let response;
+  try {
+    response = await fetch(url, init);
+  } catch (error) {
+    return new ApiResult(503, {
+      code: 'unavailable',
+      message: `svledger is not answering (${error.cause?.code || error.name})`,
+    });
+  }
+  let body = {};
+  try {
+    body = await response.json();
+  } catch {
+    body = { code: 'unknown', message: `HTTP ${response.status} without JSON` };
+  }
+  return new ApiResult(response.status, body);
+}
+
 // Thread-safety is Node's: one event loop; an Api is shared by all requests.
 class Api {
   // `baseUrl`: svledger's HTTP API, e.g. "http://127.0.0.1:8080".
@@ -36,27 +57,36 @@ class Api {
       'Connect-Timeout-Ms': String(this.timeoutMs),
     };
     if (token) headers.Authorization = `Bearer ${token}`;
-    let response;
-    try {
-      response = await fetch(`${this.baseUrl}/svledger.v1.${method}`, {
-        method: 'POST',
-        headers,
-        body: JSON.stringify(request || {}),
-        signal: AbortSignal.timeout(this.timeoutMs),
-      });
-    } catch (error) {
-      return new ApiResult(503, {
-        code: 'unavailable',
-        message: `svledger is not answering (${error.cause?.code || error.name})`,
-      });
-    }
-    let body = {};
-    try {
-      body = await response.json();
-    } catch {
-      body = { code: 'unknown', message: `HTTP ${response.status} without JSON` };
-    }
-    return new ApiResult(response.status, body);
+    return resultOf(`${this.baseUrl}/svledger.v1.${method}`, {
+      method: 'POST',
+      headers,
+      body: JSON.stringify(request || {}),
+      signal: AbortSignal.timeout(this.timeoutMs),
+    });
+  }
+
+  // Uploads an evidence file for a delivery of `contractId` (svledger's
+  // POST /evidence/{contract}; http/README.md, "Evidence files"). On 200
+  // `body` is the Evidence to name in ReportDelivery. Never throws for an
+  // answer svledger gave.
+  async uploadEvidence(contractId, name, content, token) {
+    const url = `${this.baseUrl}/evidence/${encodeURIComponent(contractId)}?name=${encodeURIComponent(name)}`;
+    return resultOf(url, {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/octet-stream' },
+      body: content,
+      signal: AbortSignal.timeout(this.timeoutMs * 3),
+    });
+  }
+
+  // Fetches the evidence file `sha256` of `contractId` as `token`'s holder
+  // (svledger's GET /evidence/{contract}/{sha256}). Returns the fetch
+  // Response, for the console to pass on; throws on a connection failure.
+  async downloadEvidence(contractId, sha256, token) {
+    return fetch(`${this.baseUrl}/evidence/${encodeURIComponent(contractId)}/${encodeURIComponent(sha256)}`, {
+      headers: { Authorization: `Bearer ${token}` },
+      signal: AbortSignal.timeout(this.timeoutMs * 3),
+    });
   }
 
   // Opens the alert stream as Server-Sent Events from svledger, for the

@@ -12,13 +12,19 @@ const path = require('node:path');
 const express = require('express');
 const nunjucks = require('nunjucks');
 const format = require('./format');
+const { multipart } = require('./multipart');
 
 const MAX_FORM_BYTES = 64 * 1024;  // the largest form a page posts
 const NOTE_MAX = 2000;             // svledger's limit on notes and reasons
 
 // `deps`: {api: Api, sessions: Sessions, personas: DevPersonas | null,
-//          oidc: OidcSignIn | null, clock: () => Date}.
-function createApp({ api, sessions, personas, oidc = null, clock = () => new Date() }) {
+//          oidc: OidcSignIn | null, clock: () => Date,
+//          maxEvidenceBytes: the largest evidence file a return may carry
+//          (default 25 MiB, svledger's default; svledger's own limit
+//          decides too)}.
+function createApp({
+  api, sessions, personas, oidc = null, clock = () => new Date(), maxEvidenceBytes = 25 << 20,
+}) {
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', false);
@@ -99,6 +105,15 @@ function createApp({ api, sessions, personas, oidc = null, clock = () => new Dat
     next();
   });
 
+  // The return form posts multipart/form-data (its evidence file): parsed
+  // here, for the CSRF check below to read its token.
+  app.use(multipart({
+    maxFileBytes: maxEvidenceBytes,
+    maxFieldBytes: MAX_FORM_BYTES,
+    onBusy: (res) => renderError(res, 503, 'Too many uploads at once',
+      'Wait a minute and submit the form again.'),
+  }));
+
   // Every POST but the sign-in forms carries the session's CSRF token
   // (before sign-in there is no session; those forms change nothing but
   // who is signed in, and the OIDC one is guarded by state and PKCE).
@@ -120,7 +135,7 @@ function createApp({ api, sessions, personas, oidc = null, clock = () => new Dat
     return res.redirect(303, `/sign-in?next=${encodeURIComponent(req.originalUrl)}`);
   });
 
-  const ctx = { api, clock, renderError, call: makeCall(api), requestId };
+  const ctx = { api, clock, renderError, call: makeCall(api), requestId, maxEvidenceBytes };
   require('./routes/contracts').install(app, ctx);
   require('./routes/deliveries').install(app, ctx);
   require('./routes/overview').install(app, ctx);
@@ -133,6 +148,9 @@ function createApp({ api, sessions, personas, oidc = null, clock = () => new Dat
   app.use((error, req, res, next) => {
     if (error.type === 'entity.too.large') {
       return renderError(res, 413, 'The form is too large', 'Shorten the text and try again.');
+    }
+    if (error.status === 400) {
+      return renderError(res, 400, 'The form could not be read', 'Go back and submit it again.');
     }
     console.error(`console: ${req.method} ${req.path}: ${error.stack || error}`);
     return renderError(res, 500, 'Sorry, there is a problem with the service',

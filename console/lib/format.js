@@ -117,5 +117,23 @@ function safeHref(uri) {
   }
 }
 
-module.exports = { safeHref, money, date, isoDate, parseIsoDate, instant, statusTag, deliveryTag,
+// Where the console serves `evidence` of a delivery of `contractId`: an
+// uploaded file (svledger-evidence:<sha256>) through the console's
+// download route, a link as safeHref has it, else ''.
+function evidenceHref(contractId, evidence) {
+  const uri = (evidence && evidence.uri) || '';
+  const uploaded = /^svledger-evidence:([0-9a-f]{64})$/.exec(uri);
+  if (uploaded) return `/contracts/${encodeURIComponent(contractId)}/evidence/${uploaded[1]}`;
+  return safeHref(uri);
+}
+
+// A file's size for people: "820 bytes", "12 KB", "3.4 MB" (1 KB = 1024).
+function fileSize(bytes) {
+  const n = Number(bytes) || 0;
+  if (n < 1024) return `${n} bytes`;
+  if (n < 1024 * 1024) return `${Math.round(n / 1024)} KB`;
+  return `${(n / (1024 * 1024)).toFixed(1)} MB`;
+}
+
+module.exports = { safeHref, evidenceHref, fileSize, money, date, isoDate, parseIsoDate, instant, statusTag, deliveryTag,
   humanize, unit, decimal };

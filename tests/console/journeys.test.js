@@ -3,7 +3,8 @@
 // console processes (harness.js): a supplier submits returns, a manager
 // sees them arrive live and verifies one and rejects another, the
 // commitment's status changes, a supplier cannot open another supplier's
-// contract, and an auditor reads without buttons. axe-core checks every
+// contract, and an auditor reads without buttons. Evidence goes up as a
+// PDF with the return, and comes back only to who may read the contract. axe-core checks every
 // page for WCAG 2.2 A/AA (no serious or critical violation), and each page
 // is photographed into out/console/ for review.
 const { describe, it, before, after } = require('node:test');
@@ -46,19 +47,27 @@ async function freePeriods() {
   return [month(1), month(2)];
 }
 
+// A small but real PDF (svledger checks the type by content).
+const PDF = Buffer.from('%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n');
+
 async function statusOf(page) {
   return page.locator(`[data-commitment="${COMMITMENT}"] .govuk-tag`).first().innerText();
 }
 
-async function submitReturn(page, period, quantity) {
+async function fillReturn(page, period, quantity) {
   await page.goto(`${h.url}/contracts/${CONTRACT}/commitments/${COMMITMENT}/return`);
   await page.fill('#periodStart', period.start);
   await page.fill('#periodEnd', period.end);
   await page.fill('#quantity', quantity);
-  await page.fill('#evidenceUri', `https://evidence.example/greenway/${period.start}.pdf`);
   await page.fill('#note', `apprentices started ${period.start}`);
   await page.check('input[name="attest"][value="accurate"]');
   await page.check('input[name="attest"][value="evidence"]');
+}
+
+// A return with a link as its evidence.
+async function submitReturn(page, period, quantity) {
+  await fillReturn(page, period, quantity);
+  await page.fill('#evidenceUri', `https://evidence.example/greenway/${period.start}.pdf`);
   await page.click('button:has-text("Submit return")');
   await page.waitForURL(/done=reported/);
 }
@@ -98,17 +107,58 @@ describe('console journeys', { timeout: 180000 }, () => {
     await supplier.click('button:has-text("Submit return")');
     const summary = await supplier.locator('.govuk-error-summary').innerText();
     for (const words of ['Enter the first day of the period', 'Enter how much was delivered',
-      'Enter a link to the evidence', 'Confirm both statements']) {
+      'Upload the evidence, or give a link to it', 'Confirm both statements']) {
       assert.match(summary, new RegExp(words));
     }
     await checkPage(supplier, '04-supplier-return-errors');
     assert.equal((await h.api('manager-norwich', 'ProgressService/ListDeliveries', { contractId: CONTRACT })).body.total, before);
 
-    await submitReturn(supplier, periods[0], '10');
+    // A web page renamed .pdf is refused by its content, by svledger.
+    await fillReturn(supplier, periods[0], '10');
+    await supplier.setInputFiles('#evidenceFile',
+      { name: 'payroll.pdf', mimeType: 'application/pdf', buffer: Buffer.from('<html><body>hi</body></html>\n') });
+    await supplier.click('button:has-text("Submit return")');
+    assert.match(await supplier.locator('#evidenceFile-error').innerText(), /text\/html is not accepted as evidence/);
+
+    // A real PDF with a mistyped date: the file is kept for the next try.
+    await fillReturn(supplier, { start: periods[0].start, end: '2000-01-01' }, '10');
+    await supplier.setInputFiles('#evidenceFile',
+      { name: 'Payroll July £.pdf', mimeType: 'application/pdf', buffer: PDF });
+    await supplier.click('button:has-text("Submit return")');
+    assert.match(await supplier.locator('.govuk-error-summary').innerText(), /on or after the first day/);
+    assert.match(await supplier.locator('main').innerText(), /Uploaded: Payroll July £\.pdf \(\d+ bytes\)/);
+    await checkPage(supplier, '05-supplier-return-file-kept');
+    await supplier.fill('#periodEnd', periods[0].end);
+    await supplier.click('button:has-text("Submit return")');
+    await supplier.waitForURL(/done=reported/);
     assert.match(await supplier.locator('.govuk-notification-banner').innerText(), /pending verification/);
     const row = supplier.locator('tr[data-delivery]', { hasText: periods[0].start }).first();
     assert.match(await row.innerText(), /Pending verification/);
+    assert.match(await row.innerText(), /Payroll July £\.pdf/);
     await checkPage(supplier, '05-supplier-return-submitted');
+  });
+
+  it('the evidence file opens as an attachment for the council, and for no other supplier', async () => {
+    const page = await h.signIn('manager-norwich');
+    await page.goto(`${h.url}/contracts/${CONTRACT}`);
+    const link = page.locator('tr[data-delivery]', { hasText: periods[0].start }).first()
+      .locator('a', { hasText: 'Payroll July' });
+    const href = await link.getAttribute('href');
+    assert.match(href, new RegExp(`^/contracts/${CONTRACT}/evidence/[0-9a-f]{64}$`));
+    const [download] = await Promise.all([page.waitForEvent('download'), link.click()]);
+    assert.equal(download.suggestedFilename(), 'Payroll July £.pdf');
+    const response = await page.request.get(`${h.url}${href}`);
+    assert.equal(response.status(), 200);
+    assert.deepEqual(await response.body(), PDF);
+    assert.equal(response.headers()['content-type'], 'application/pdf');
+    assert.match(response.headers()['content-disposition'], /^attachment;/);
+    assert.equal(response.headers()['x-content-type-options'], 'nosniff');
+    await page.context().close();
+
+    const other = await h.signIn('supplier-acme-facilities');
+    const refused = await other.request.get(`${h.url}${href}`);
+    assert.equal(refused.status(), 403);
+    await other.context().close();
   });
 
   it('the manager sees a new return arrive live, verifies one and rejects another', async () => {

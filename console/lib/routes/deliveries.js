@@ -8,13 +8,16 @@ const { refuse, CONTRACT_ID } = require('./contracts');
 const ID = /^[A-Za-z0-9][A-Za-z0-9._:#-]{0,127}$/;
 const DECIMAL = /^\d{1,15}(\.\d{1,6})?$/;
 const REQUEST_ID = /^console-[0-9a-f]{32}$/;
+// An uploaded file's evidence URI (app/evidence_files.h).
+const UPLOADED = /^svledger-evidence:([0-9a-f]{64})$/;
+const FILE_NAME_MAX = 255;
 const TEXT_MAX = 2000;
 const ATTESTATIONS = [
   { value: 'accurate', text: 'The figures are accurate and complete for this period.' },
   { value: 'evidence', text: 'The evidence supports the figures and the council may inspect it.' },
 ];
 
-function install(app, { call, renderError, requestId }) {
+function install(app, { api, call, renderError, requestId, maxEvidenceBytes }) {
   // A manager's queue: returns awaiting verification, oldest first.
   app.get('/review', async (req, res, next) => {
     try {
@@ -113,12 +116,17 @@ function install(app, { call, renderError, requestId }) {
       if (!found.ok) return refuse(res, found, renderError, req.params.id);
       return res.render('return.njk', {
         ...found, errors: {}, values: { attest: [] }, requestId: requestId(), attestations: ATTESTATIONS,
+        maxEvidenceMb: Math.floor(maxEvidenceBytes / (1 << 20)),
       });
     } catch (error) {
       return next(error);
     }
   });
 
+  // A return: its evidence is a file uploaded with the form (stored by
+  // svledger first, then named by the report) or a link. A file already
+  // uploaded with an earlier try of the form is carried in hidden fields,
+  // so correcting a date does not mean choosing the file again.
   app.post('/contracts/:id/commitments/:cid/return', async (req, res, next) => {
     try {
       const { id, cid } = req.params;
@@ -132,9 +140,23 @@ function install(app, { call, renderError, requestId }) {
         evidenceUri: String(req.body.evidenceUri || '').trim(),
         note: String(req.body.note || '').trim(),
         attest: [].concat(req.body.attest || []),
+        uploaded: uploadedFrom(req.body),
       };
-      const errors = validateReturn(values, found.commitment);
+      const file = req.file && req.file.field === 'evidenceFile' ? req.file : null;
+      const errors = validateReturn(values, found.commitment, { file, maxEvidenceBytes });
       const rid = validRequestId(req.body.requestId) || requestId();
+      // The file goes up even when another field is wrong, so the next try
+      // carries it in hidden fields instead of asking for it again.
+      if (file && !errors.evidenceFile && !errors.evidenceUri) {
+        const stored = await api.uploadEvidence(id, file.name, file.content, req.person.token);
+        if (stored.ok) {
+          values.uploaded = { uri: stored.body.uri, name: stored.body.name || file.name, size: Number(stored.body.size || 0) };
+        } else if (stored.status === 400 || stored.status === 413) {
+          errors.evidenceFile = stored.message.replace(/^content: /, 'The file: ');
+        } else {
+          return refuse(res, stored, renderError, id);
+        }
+      }
       if (Object.keys(errors).length === 0) {
         const delivery = {
           deliveryId: `r${rid.slice(-12)}`,
@@ -145,7 +167,9 @@ function install(app, { call, renderError, requestId }) {
           note: values.note,
         };
         if (values.denominator) delivery.denominator = values.denominator;
-        if (values.evidenceUri) delivery.evidence = { uri: values.evidenceUri };
+        delivery.evidence = values.uploaded
+          ? { uri: values.uploaded.uri, name: values.uploaded.name }
+          : { uri: values.evidenceUri };
         const result = await call(req, 'ContractService/ReportDelivery',
           { requestId: rid, contractId: id, delivery });
         if (result.ok) {
@@ -154,19 +178,72 @@ function install(app, { call, renderError, requestId }) {
         if (result.status !== 400 && result.status !== 409) {
           return refuse(res, result, renderError, id);
         }
-        errors[fieldOf(result.message)] = result.message;
+        const field = fieldOf(result.message);
+        errors[field === 'evidenceUri' && values.uploaded ? 'evidenceFile' : field] = result.message;
       }
       return res.status(400).render('return.njk', {
         ...found, errors, values, requestId: rid, attestations: ATTESTATIONS,
+        maxEvidenceMb: Math.floor(maxEvidenceBytes / (1 << 20)),
       });
+    } catch (error) {
+      return next(error);
+    }
+  });
+
+  // An evidence file of a contract's delivery, from svledger as the
+  // signed-in person (who must be allowed to read the contract), passed on
+  // as an attachment that the browser neither sniffs nor renders.
+  app.get('/contracts/:id/evidence/:sha256', async (req, res, next) => {
+    try {
+      const { id, sha256 } = req.params;
+      if (!CONTRACT_ID.test(id) || !/^[0-9a-f]{64}$/.test(sha256)) {
+        return renderError(res, 404, 'Not found', '');
+      }
+      let response;
+      try {
+        response = await api.downloadEvidence(id, sha256, req.person.token);
+      } catch (error) {
+        return renderError(res, 503, 'Sorry, the service is unavailable',
+          `svledger is not answering (${error.cause?.code || error.name}).`);
+      }
+      if (response.status !== 200) {
+        let body = {};
+        try {
+          body = await response.json();
+        } catch {
+          body = {};
+        }
+        return refuse(res, { status: response.status, code: body.code, message: body.message || '' },
+          renderError, id);
+      }
+      const content = Buffer.from(await response.arrayBuffer());
+      res.set({
+        'Content-Type': response.headers.get('content-type') || 'application/octet-stream',
+        'Content-Disposition': response.headers.get('content-disposition') || 'attachment',
+        'Content-Security-Policy': "default-src 'none'; sandbox",
+        'Cache-Control': 'private, no-store',
+      });
+      return res.send(content);
     } catch (error) {
       return next(error);
     }
   });
 }
 
+// The file an earlier try of the form uploaded, from its hidden fields, or
+// null. svledger checks the file exists when the report names it.
+function uploadedFrom(body) {
+  const uri = String(body.uploadedUri || '');
+  if (!UPLOADED.test(uri)) return null;
+  const name = String(body.uploadedName || '').slice(0, FILE_NAME_MAX);
+  const size = Number(body.uploadedSize) || 0;
+  return { uri, name, size };
+}
+
 // The form's problems, by field, in GOV.UK's words ("Enter ...").
-function validateReturn(v, commitment) {
+// `file`: the file posted with the form, or null; `maxEvidenceBytes`: the
+// console's limit on it.
+function validateReturn(v, commitment, { file = null, maxEvidenceBytes = 25 << 20 } = {}) {
   const errors = {};
   const start = format.parseIsoDate(v.periodStart);
   const end = format.parseIsoDate(v.periodEnd);
@@ -185,8 +262,17 @@ function validateReturn(v, commitment) {
       errors.denominator = 'The total must be a number greater than 0';
     }
   }
-  if (!v.evidenceUri) errors.evidenceUri = 'Enter a link to the evidence';
-  else if (!/^https?:\/\/\S{1,2000}$/.test(v.evidenceUri)) {
+  const hasFile = Boolean(file) || Boolean(v.uploaded);
+  if (file && file.truncated) {
+    errors.evidenceFile = `The file must be smaller than ${Math.floor(maxEvidenceBytes / (1 << 20))} MB`;
+  } else if (file && (!file.name || file.name.length > FILE_NAME_MAX)) {
+    errors.evidenceFile = `The file's name must be 1 to ${FILE_NAME_MAX} characters`;
+  }
+  if (!hasFile && !v.evidenceUri) {
+    errors.evidenceFile = 'Upload the evidence, or give a link to it';
+  } else if (hasFile && v.evidenceUri) {
+    errors.evidenceUri = 'Upload a file or give a link, not both';
+  } else if (v.evidenceUri && !/^https?:\/\/\S{1,2000}$/.test(v.evidenceUri)) {
     errors.evidenceUri = 'The evidence link must start with https:// or http://';
   }
   if (v.note.length > TEXT_MAX) errors.note = `The note must be ${TEXT_MAX} characters or fewer`;
@@ -198,14 +284,16 @@ function validateReturn(v, commitment) {
 }
 
 // The form field a svledger error is about, from the field path that
-// svledger's message starts with ("delivery.evidence.uri: required").
+// svledger's message starts with ("evidence.uri: required"; the command's
+// fields are named without the request's "delivery.").
 const FIELDS = [
-  ['delivery.period_start', 'periodStart'], ['delivery.period_end', 'periodEnd'],
-  ['delivery.quantity', 'quantity'], ['delivery.denominator', 'denominator'],
-  ['delivery.evidence', 'evidenceUri'], ['delivery.note', 'note'],
+  ['period_start', 'periodStart'], ['period_end', 'periodEnd'],
+  ['quantity', 'quantity'], ['denominator', 'denominator'],
+  ['evidence', 'evidenceUri'], ['note', 'note'],
 ];
 function fieldOf(message) {
-  const found = FIELDS.find(([prefix]) => String(message).startsWith(prefix));
+  const text = String(message).replace(/^delivery\./, '');
+  const found = FIELDS.find(([prefix]) => text.startsWith(prefix));
   return found ? found[1] : 'summary';
 }
 
