@@ -63,40 +63,52 @@ absl::StatusOr<app::Caller> EvidenceRoutes::CallerOf(
 void EvidenceRoutes::Upload(const Credentials& credentials,
                             const httplib::Request& req, httplib::Response& res,
                             const httplib::ContentReader& content) const {
+  // Every answer comes after the body was read to its end (a body over the
+  // limit, or refused, is dropped as it is read): httplib 0.11 cannot
+  // close the connection from a handler, and a body left unread would be
+  // parsed as the next request on it while the client, still sending,
+  // never reads the answer. (httplib itself skips a body the same way when
+  // Content-Length is over its payload limit, max_bytes + 1.)
   absl::StatusOr<app::Caller> caller = CallerOf(credentials);
+  const bool admitted =
+      caller.ok() && uploads_.fetch_add(1) < options_.max_uploads;
+  if (caller.ok() && !admitted) uploads_.fetch_sub(1);
+  absl::Cleanup done = [this, admitted] {
+    if (admitted) uploads_.fetch_sub(1);
+  };
+  uint64_t declared = 0;
+  const bool length_ok =
+      !req.has_header("Content-Length") ||
+      absl::SimpleAtoi(req.get_header_value("Content-Length"), &declared);
+  bool over = !admitted || !length_ok || declared > options_.max_bytes;
+  std::string body;
+  if (!over) body.reserve(static_cast<size_t>(declared));
+  const bool read = content([&](const char* data, size_t length) {
+    if (over || body.size() + length > options_.max_bytes) {
+      over = true;
+      body.clear();
+    } else {
+      body.append(data, length);
+    }
+    return true;
+  });
   if (!caller.ok()) return SendStatus(caller.status(), res);
-  if (uploads_.fetch_add(1) >= options_.max_uploads) {
-    uploads_.fetch_sub(1);
+  if (!admitted) {
     return SendStatus(absl::ResourceExhaustedError(absl::StrCat(
                           "evidence: ", options_.max_uploads,
                           " uploads are being read already; retry shortly")),
                       res);
   }
-  absl::Cleanup done = [this] { uploads_.fetch_sub(1); };
-  uint64_t declared = 0;
-  if (req.has_header("Content-Length") &&
-      !absl::SimpleAtoi(req.get_header_value("Content-Length"), &declared)) {
+  if (!length_ok) {
     return SendStatus(
         absl::InvalidArgumentError("Content-Length: not a number of bytes"),
         res);
   }
-  // A body over the limit is still read to its end, and dropped: httplib
-  // 0.11 cannot close the connection from a handler, and a body left
-  // unread would be parsed as the next request while the client, still
-  // sending, never reads the answer. (httplib itself skips a body the same
-  // way when Content-Length is over its payload limit, max_bytes + 1.)
-  bool over = declared > options_.max_bytes;
-  std::string body;
-  if (!over) body.reserve(static_cast<size_t>(declared));
-  content([&](const char* data, size_t length) {
-    if (over || body.size() + length > options_.max_bytes) {
-      over = true;
-      body.clear();
-      return true;
-    }
-    body.append(data, length);
-    return true;
-  });
+  if (!read) {
+    return SendStatus(absl::InvalidArgumentError(
+                          "content: the upload ended before the file did"),
+                      res);
+  }
   if (over) {
     return SendTooLarge(absl::StrCat("content: the file is over the limit of ",
                                      options_.max_bytes, " bytes"),

@@ -170,13 +170,10 @@ class HttpServer::Handlers {
  public:
   explicit Handlers(HttpServer& server) : server_(server) {}
 
-  // POST or GET /<package>.<Service>/<Method>.
-  void Rpc(const httplib::Request& req, httplib::Response& res) {
-    if (req.body.size() > server_.options_.max_body_bytes) {
-      SendError(BodyTooLarge(server_.options_.max_body_bytes), res);
-      res.status = 413;  // not 429: the same body will never fit
-      return;
-    }
+  // POST or GET /<package>.<Service>/<Method>; `body` is a POST's body
+  // (empty for a GET).
+  void Rpc(const httplib::Request& req, const std::string& body,
+           httplib::Response& res) {
     absl::StatusOr<const pb::MethodDescriptor*> method =
         RpcBridge::FindMethod(req.path);
     if (!method.ok()) return SendError(method.status(), res);
@@ -186,7 +183,7 @@ class HttpServer::Handlers {
                            "Connect-Protocol-Version: only 1 is spoken"),
                        res);
     }
-    if ((*method)->server_streaming()) return Stream(**method, req, res);
+    if ((*method)->server_streaming()) return Stream(**method, req, body, res);
     absl::Time deadline = absl::InfiniteFuture();
     if (req.has_header("Connect-Timeout-Ms")) {
       absl::StatusOr<int64_t> ms =
@@ -198,24 +195,25 @@ class HttpServer::Handlers {
     if (!encoding.ok()) return;
     RpcBridge& bridge = *server_.bridge_;
     absl::StatusOr<std::string> request =
-        bridge.RequestBytes(**method, *encoding, Body(req));
+        bridge.RequestBytes(**method, *encoding, Body(req, body));
     if (!request.ok()) return SendError(request.status(), res);
     absl::StatusOr<std::string> response =
         bridge.Unary(**method, CredentialsOf(req), deadline, *request);
     if (!response.ok()) return SendError(response.status(), res);
-    absl::StatusOr<std::string> body =
+    absl::StatusOr<std::string> answer =
         bridge.ResponseBody(**method, *encoding, *std::move(response));
-    if (!body.ok()) return SendError(body.status(), res);
+    if (!answer.ok()) return SendError(answer.status(), res);
     res.status = 200;
-    res.set_content(*std::move(body),
+    res.set_content(*std::move(answer),
                     *encoding == Encoding::kJson ? kJson : kProto);
   }
 
  private:
   // The request body: the POST body, or a GET's `message` parameter.
-  static std::string Body(const httplib::Request& req) {
+  static std::string Body(const httplib::Request& req,
+                          const std::string& body) {
     if (req.method == "GET") return req.get_param_value("message");
-    return req.body;
+    return body;
   }
 
   // How a unary call's request and response are written; or 405, 415 or
@@ -265,10 +263,10 @@ class HttpServer::Handlers {
   // A server-streaming method: as Server-Sent Events when the client
   // accepts them, else as a Connect stream.
   void Stream(const pb::MethodDescriptor& method, const httplib::Request& req,
-              httplib::Response& res) {
+              const std::string& body, httplib::Response& res) {
     const bool sse = Accepts(req, kEventStream);
     Encoding encoding = Encoding::kJson;
-    std::string message = Body(req);
+    std::string message = Body(req, body);
     if (!sse) {
       const std::string type = MediaType(req.get_header_value("Content-Type"));
       if (req.method != "POST" ||
@@ -283,7 +281,7 @@ class HttpServer::Handlers {
         return;
       }
       encoding = type == kConnectJson ? Encoding::kJson : Encoding::kProto;
-      absl::StatusOr<std::string> unwrapped = Unenvelope(req.body);
+      absl::StatusOr<std::string> unwrapped = Unenvelope(body);
       if (!unwrapped.ok()) return SendError(unwrapped.status(), res);
       message = *std::move(unwrapped);
     }
@@ -460,13 +458,9 @@ absl::StatusOr<std::unique_ptr<HttpServer>> HttpServer::Start(
   self->handlers_ = std::make_unique<Handlers>(*self);
   Handlers* handlers = self->handlers_.get();
   const std::string rpc = R"(/svledger\.[A-Za-z0-9_.]+/[A-Za-z0-9_]+)";
-  server.Post(rpc,
-              [handlers](const httplib::Request& req, httplib::Response& res) {
-                handlers->Rpc(req, res);
-              });
   server.Get(rpc,
              [handlers](const httplib::Request& req, httplib::Response& res) {
-               handlers->Rpc(req, res);
+               handlers->Rpc(req, std::string(), res);
              });
   if (evidence != nullptr) {
     const std::string contract = "/evidence/([^/]{1,128})";
@@ -480,6 +474,43 @@ absl::StatusOr<std::unique_ptr<HttpServer>> HttpServer::Start(
                  evidence->Download(CredentialsOf(req), req, res);
                });
   }
+  // Every other POST, an RPC or not, reads its body here, holding at most
+  // max_body_bytes: the library's own limit is the evidence route's, and
+  // would otherwise let anyone, signed in or not, make each worker hold
+  // 25 MiB. A larger body is read to its end and dropped (httplib 0.11
+  // cannot close the connection from a handler; a client still sending
+  // would never read an early answer).
+  const size_t max_rpc_body = o.max_body_bytes;
+  server.Post(".*", [handlers, max_rpc_body](
+                        const httplib::Request& req, httplib::Response& res,
+                        const httplib::ContentReader& content) {
+    std::string body;
+    bool over = false;
+    const bool read = content([&](const char* data, size_t length) {
+      if (over || body.size() + length > max_rpc_body) {
+        over = true;
+        body.clear();
+      } else {
+        body.append(data, length);
+      }
+      return true;
+    });
+    if (!read) {
+      return SendError(
+          absl::InvalidArgumentError("body: the request ended before it did"),
+          res);
+    }
+    if (!absl::StartsWith(req.path, "/svledger.")) {
+      res.status = 404;  // the error handler below says what is served
+      return;
+    }
+    if (over) {
+      SendError(BodyTooLarge(max_rpc_body), res);
+      res.status = 413;  // not 429: the same body will never fit
+      return;
+    }
+    handlers->Rpc(req, body, res);
+  });
   const std::string* openapi = &self->openapi_;
   server.Get("/openapi.json",
              [openapi](const httplib::Request&, httplib::Response& res) {
