@@ -157,7 +157,8 @@ void Commands::ReportDelivery(const Caller& caller,
     return;
   }
   if (evidence_ != nullptr) {
-    if (absl::Status s = evidence_->Complete(*delivery.mutable_evidence());
+    if (absl::Status s = evidence_->Complete(caller, request.contract_id(),
+                                             *delivery.mutable_evidence());
         !s.ok()) {
       std::move(done)(s);
       return;

@@ -19,25 +19,37 @@ absl::Status NoStore() {
 
 }  // namespace
 
-absl::StatusOr<v1::Evidence> EvidenceFiles::Upload(
-    const Caller& caller, const std::string& contract_id,
-    const std::string& name, absl::string_view content) const {
-  if (absl::Status s = MayDo(caller, Operation::kReportDelivery); !s.ok()) {
-    return s;
-  }
+absl::Status EvidenceFiles::MayOnContract(
+    const Caller& caller, Operation operation,
+    const std::string& contract_id) const {
+  if (absl::Status s = MayDo(caller, operation); !s.ok()) return s;
   if (absl::Status s = domain::CheckId(contract_id, "contract_id"); !s.ok()) {
     return s;
   }
-  if (absl::Status s = domain::CheckFileName(name, "name"); !s.ok()) return s;
   absl::Status allowed = absl::NotFoundError(
       absl::StrCat("contract_id: no contract '", contract_id, "'"));
   model_->current()->Read(contract_id, [&](const domain::ContractState& s) {
-    allowed = MayDoOn(caller, Operation::kReportDelivery, TargetOf(s.contract));
+    allowed = MayDoOn(caller, operation, TargetOf(s.contract));
   });
-  if (!allowed.ok()) return allowed;
+  return allowed;
+}
+
+absl::StatusOr<v1::Evidence> EvidenceFiles::Upload(
+    const Caller& caller, const std::string& contract_id,
+    const std::string& name, absl::string_view content) const {
+  if (absl::Status s =
+          MayOnContract(caller, Operation::kReportDelivery, contract_id);
+      !s.ok()) {
+    return s;
+  }
+  if (absl::Status s = domain::CheckFileName(name, "name"); !s.ok()) return s;
   if (store_ == nullptr) return NoStore();
   absl::StatusOr<evidence::StoredEvidence> stored = store_->Put(content);
   if (!stored.ok()) return stored.status();
+  // Known to this contract from now on, and only to those it was given for.
+  if (absl::Status s = store_->Grant(stored->sha256, contract_id); !s.ok()) {
+    return s;
+  }
   v1::Evidence out;
   out.set_uri(absl::StrCat(kUploadedEvidenceScheme, stored->sha256));
   out.set_sha256(stored->sha256);
@@ -50,19 +62,14 @@ absl::StatusOr<v1::Evidence> EvidenceFiles::Upload(
 absl::StatusOr<EvidenceDownload> EvidenceFiles::Download(
     const Caller& caller, const std::string& contract_id,
     const std::string& sha256) const {
-  if (absl::Status s = MayDo(caller, Operation::kReadContract); !s.ok()) {
+  if (absl::Status s =
+          MayOnContract(caller, Operation::kReadContract, contract_id);
+      !s.ok()) {
     return s;
   }
-  if (absl::Status s = domain::CheckId(contract_id, "contract_id"); !s.ok()) {
-    return s;
-  }
-  absl::Status allowed = absl::NotFoundError(
-      absl::StrCat("contract_id: no contract '", contract_id, "'"));
   bool named = false;
   std::string name;
   model_->current()->Read(contract_id, [&](const domain::ContractState& s) {
-    allowed = MayDoOn(caller, Operation::kReadContract, TargetOf(s.contract));
-    if (!allowed.ok()) return;
     for (const auto& [id, delivery] : s.deliveries) {
       const v1::Evidence& e = delivery.report.evidence();
       if (e.sha256() == sha256 &&
@@ -72,7 +79,6 @@ absl::StatusOr<EvidenceDownload> EvidenceFiles::Download(
       }
     }
   });
-  if (!allowed.ok()) return allowed;
   if (!named) {
     return absl::NotFoundError(
         absl::StrCat("sha256: no delivery of contract '", contract_id,
@@ -87,10 +93,18 @@ absl::StatusOr<EvidenceDownload> EvidenceFiles::Download(
                           *std::move(type)};
 }
 
-absl::Status EvidenceFiles::Complete(v1::Evidence& evidence) const {
+absl::Status EvidenceFiles::Complete(const Caller& caller,
+                                     const std::string& contract_id,
+                                     v1::Evidence& evidence) const {
   absl::string_view hash = evidence.uri();
   if (!absl::ConsumePrefix(&hash, kUploadedEvidenceScheme)) {
     return absl::OkStatus();
+  }
+  // Nothing is said of a file to whoever may not report on the contract.
+  if (absl::Status s =
+          MayOnContract(caller, Operation::kReportDelivery, contract_id);
+      !s.ok()) {
+    return s;
   }
   if (hash.size() != 64) {
     return absl::InvalidArgumentError(absl::StrCat(
@@ -102,13 +116,18 @@ absl::Status EvidenceFiles::Complete(v1::Evidence& evidence) const {
         "evidence.uri: names another file than evidence.sha256");
   }
   if (store_ == nullptr) return NoStore();
-  absl::StatusOr<evidence::StoredEvidence> stored = store_->Describe(hash);
-  if (absl::IsNotFound(stored.status()) ||
-      absl::IsInvalidArgument(stored.status())) {
+  // A file uploaded for another contract is not this one's, whoever
+  // learnt its hash.
+  absl::StatusOr<bool> granted = store_->Granted(hash, contract_id);
+  if (absl::IsInvalidArgument(granted.status()) ||
+      (granted.ok() && !*granted)) {
     return absl::FailedPreconditionError(
         absl::StrCat("evidence.uri: no file with SHA-256 ", hash,
-                     " was uploaded; upload it first (POST /evidence)"));
+                     " was uploaded for contract '", contract_id,
+                     "'; upload it first (POST /evidence/", contract_id, ")"));
   }
+  if (!granted.ok()) return granted.status();
+  absl::StatusOr<evidence::StoredEvidence> stored = store_->Describe(hash);
   if (!stored.ok()) return stored.status();
   evidence.set_sha256(stored->sha256);
   evidence.set_size(stored->size);

@@ -5,6 +5,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "app/access_policy.h"
 #include "app/caller.h"
 #include "evidence/evidence_store.h"
 #include "projections/contract_read_model.h"
@@ -31,7 +32,9 @@ struct EvidenceDownload {
 // for a contract, not a delivery: anyone who may report a delivery on the
 // contract may upload (its supplier, its council's managers, admins).
 // Download is for those who may read the contract, and only of a file
-// some delivery of that contract names: a hash alone opens nothing.
+// some delivery of that contract names; a delivery may name only a file
+// uploaded for its contract (EvidenceStore::Grant): a hash alone opens
+// nothing.
 //
 // Thread-safe. `store` (may be null: no uploads) and `model` must outlive it.
 class EvidenceFiles {
@@ -61,15 +64,24 @@ class EvidenceFiles {
                                             const std::string& contract_id,
                                             const std::string& sha256) const;
 
-  // For ReportDelivery: if `evidence` names an uploaded file, checks it is
-  // stored and sets sha256, size and media_type from the stored bytes.
-  // Other evidence is left as it is. Errors: INVALID_ARGUMENT naming
-  // evidence.uri for a malformed upload URI or one whose sha256 differs;
-  // FAILED_PRECONDITION naming evidence.uri when no such file was uploaded
-  // (or this server keeps none); DATA_LOSS as the store's.
-  absl::Status Complete(v1::Evidence& evidence) const;
+  // For ReportDelivery on `contract_id`: if `evidence` names an uploaded
+  // file, checks it was uploaded for that contract and sets sha256, size
+  // and media_type from the stored bytes. Other evidence is left as it is.
+  // Errors: PERMISSION_DENIED / NOT_FOUND as Upload's for the contract
+  // (checked first, so nothing is said of a file to whoever may not
+  // report there); INVALID_ARGUMENT naming evidence.uri for a malformed
+  // upload URI or one whose sha256 differs; FAILED_PRECONDITION naming
+  // evidence.uri when no such file was uploaded for the contract (or this
+  // server keeps none); DATA_LOSS as the store's.
+  absl::Status Complete(const Caller& caller, const std::string& contract_id,
+                        v1::Evidence& evidence) const;
 
  private:
+  // OK if the caller may do `operation` on the contract `contract_id`;
+  // INVALID_ARGUMENT, PERMISSION_DENIED or NOT_FOUND as the methods say.
+  absl::Status MayOnContract(const Caller& caller, Operation operation,
+                             const std::string& contract_id) const;
+
   evidence::EvidenceStore* const store_;
   projections::ContractReadModel* const model_;
 };

@@ -152,6 +152,50 @@ absl::StatusOr<std::string> EvidenceStore::Get(absl::string_view sha256) const {
   return bytes;
 }
 
+namespace {
+
+absl::Status CheckScope(absl::string_view scope) {
+  bool ok = !scope.empty() && scope.size() <= 128 && scope[0] != '.';
+  for (char c : scope) {
+    ok = ok && (absl::ascii_isalnum(c) || c == '-' || c == '_' || c == '.');
+  }
+  if (!ok) {
+    return absl::InvalidArgumentError(
+        "scope: want 1 to 128 letters, digits, '-', '_' or '.', not starting "
+        "with '.'");
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::Status EvidenceStore::Grant(absl::string_view sha256,
+                                  absl::string_view scope) {
+  if (absl::Status s = CheckScope(scope); !s.ok()) return s;
+  absl::StatusOr<bool> granted = Granted(sha256, scope);
+  if (!granted.ok()) return granted.status();
+  if (*granted) return absl::OkStatus();
+  std::error_code ec;
+  if (!std::filesystem::exists(PathOf(sha256), ec)) {
+    return absl::NotFoundError(
+        absl::StrCat("no evidence file with SHA-256 ", sha256));
+  }
+  return WriteFileDurably(
+      absl::StrCat(options_.dir, "/scopes/", scope, "/", sha256), sha256, 0640);
+}
+
+absl::StatusOr<bool> EvidenceStore::Granted(absl::string_view sha256,
+                                            absl::string_view scope) const {
+  if (!IsSha256Hex(sha256)) {
+    return absl::InvalidArgumentError(
+        "sha256: want 64 lower-case hexadecimal digits");
+  }
+  if (absl::Status s = CheckScope(scope); !s.ok()) return s;
+  std::error_code ec;
+  return std::filesystem::exists(
+      absl::StrCat(options_.dir, "/scopes/", scope, "/", sha256), ec);
+}
+
 absl::StatusOr<StoredEvidence> EvidenceStore::Describe(
     absl::string_view sha256) const {
   absl::StatusOr<std::string> bytes = Get(sha256);

@@ -53,8 +53,11 @@ bool IsAcceptedMediaType(absl::string_view media_type);
 
 // Uploaded evidence files, stored by content: `<dir>/<first two hex
 // digits>/<sha256>`, each written durably (common/durable_file.h), never
-// changed or deleted once written. The type is read from the bytes
-// (libmagic, the `file` command's library), never from a name or a
+// changed or deleted once written. Beside them, `<dir>/scopes/<scope>/
+// <sha256>` (holding the hash) records that a file was stored for a scope
+// (app/ uses the contract id), so a file is known to a scope only if it
+// was given for it, not because its hash is known. The type is read from the
+// bytes (libmagic, the `file` command's library), never from a name or a
 // client's Content-Type. Who may store or read a file is not this class's
 // business: app/ decides from the contract that names it.
 //
@@ -91,6 +94,18 @@ class EvidenceStore {
   // delivery records what was stored, not what a client said). Errors as
   // Get's.
   absl::StatusOr<StoredEvidence> Describe(absl::string_view sha256) const;
+
+  // Records, durably, that the stored file `sha256` was given for `scope`.
+  // Idempotent. Errors: INVALID_ARGUMENT naming sha256 or scope (a scope is
+  // 1 to 128 bytes of letters, digits, '-', '_' and '.', not starting with
+  // '.'); NOT_FOUND unless the file is stored; INTERNAL if it cannot be
+  // written.
+  absl::Status Grant(absl::string_view sha256, absl::string_view scope);
+
+  // Whether Grant(sha256, scope) was recorded. Errors: INVALID_ARGUMENT as
+  // Grant's.
+  absl::StatusOr<bool> Granted(absl::string_view sha256,
+                               absl::string_view scope) const;
 
   // The file's path for `sha256` (which need not exist). REQUIRES: sha256
   // is 64 lower-case hex digits.

@@ -506,6 +506,24 @@ TEST_F(HttpApiTest, EvidenceIsUploadedRecordedAndServedOnlyToWhoMaySeeIt) {
   EXPECT_EQ(CodeOf(missing->body), "failed_precondition");
   EXPECT_TRUE(absl::StartsWith(MessageOf(missing->body), "evidence.uri:"));
 
+  // A file uploaded for another contract cannot be named here, even by
+  // whoever learnt its hash; and nothing is said of a file to a caller
+  // who may not report on the contract.
+  httplib::Result elsewhere =
+      Upload(*server_, "admin", other, "theirs.pdf", pdf + "\n% theirs\n");
+  ASSERT_EQ(elsewhere->status, 200) << elsewhere->body;
+  v1::Evidence theirs;
+  ASSERT_TRUE(pb::util::JsonStringToMessage(elsewhere->body, &theirs).ok());
+  httplib::Result borrowed =
+      Report(own, commitment, "http-e0b", 20, "supplier-acme-facilities",
+             absl::StrCat(R"({"uri":")", theirs.uri(), R"("})"));
+  EXPECT_EQ(borrowed->status, 400) << borrowed->body;
+  EXPECT_EQ(CodeOf(borrowed->body), "failed_precondition") << borrowed->body;
+  httplib::Result foreign = Report(
+      other, Commitment(other), "http-e0c", 20, "supplier-acme-facilities",
+      absl::StrCat(R"({"uri":")", theirs.uri(), R"("})"));
+  EXPECT_EQ(foreign->status, 403) << foreign->body;
+
   // The report records what was stored, not what the client claimed.
   httplib::Result reported = Report(
       own, commitment, "http-e1", 21, "supplier-acme-facilities",
