@@ -182,13 +182,49 @@ absl::Status CheckText(absl::string_view value, absl::string_view field,
   return absl::OkStatus();
 }
 
+namespace {
+
+// The next code point of `text` from `at` (advancing it), or -1 for bytes
+// that are not UTF-8 (overlong forms and surrogates included).
+int32_t NextCodePoint(absl::string_view text, size_t& at) {
+  const unsigned char lead = text[at++];
+  if (lead < 0x80) return lead;
+  int length = lead >= 0xf0 ? 3 : lead >= 0xe0 ? 2 : lead >= 0xc0 ? 1 : -1;
+  if (length < 0 || lead > 0xf4 || at + length > text.size()) return -1;
+  int32_t code = lead & (0x3f >> length);
+  for (int i = 0; i < length; ++i) {
+    const unsigned char next = text[at++];
+    if ((next & 0xc0) != 0x80) return -1;
+    code = (code << 6) | (next & 0x3f);
+  }
+  static constexpr int32_t kLeast[] = {0, 0x80, 0x800, 0x10000};
+  if (code < kLeast[length] || code > 0x10ffff ||
+      (code >= 0xd800 && code <= 0xdfff)) {
+    return -1;
+  }
+  return code;
+}
+
+// Characters that make a name show other than it is: controls, and the
+// invisible and direction-changing ones ("fdp.exe" shown as "exe.pdf").
+bool IsDeceptive(int32_t c) {
+  return c < 0x20 || (c >= 0x7f && c <= 0x9f) || (c >= 0x200b && c <= 0x200f) ||
+         (c >= 0x202a && c <= 0x202e) || (c >= 0x2066 && c <= 0x2069) ||
+         c == 0xfeff;
+}
+
+}  // namespace
+
 absl::Status CheckFileName(absl::string_view name, absl::string_view field) {
   if (name.size() > 255) return Invalid(field, "longer than 255 bytes");
   if (name == "." || name == "..") return Invalid(field, "is not a file name");
-  for (unsigned char c : name) {
-    if (c < 0x20 || c == 0x7f || c == '/' || c == '\\') {
+  for (size_t at = 0; at < name.size();) {
+    const int32_t c = NextCodePoint(name, at);
+    if (c < 0) return Invalid(field, "is not UTF-8");
+    if (IsDeceptive(c) || c == '/' || c == '\\') {
       return Invalid(field,
-                     "must not hold control characters or path separators");
+                     "must not hold control, invisible or direction "
+                     "characters, nor path separators");
     }
   }
   return absl::OkStatus();

@@ -87,8 +87,10 @@ absl::Status CheckText(absl::string_view value, absl::string_view field,
                        bool required);
 
 // Checks a file's name as a person gave it (evidence.name): at most 255
-// bytes, no control characters or path separators, not "." or "..";
-// empty is allowed. Errors: INVALID_ARGUMENT naming `field`.
+// bytes of UTF-8, with no control, invisible (U+200B-U+200F, U+FEFF) or
+// direction (U+202A-U+202E, U+2066-U+2069) characters and no path
+// separators, not "." or ".."; empty is allowed. Errors: INVALID_ARGUMENT
+// naming `field`.
 absl::Status CheckFileName(absl::string_view name, absl::string_view field);
 
 // An event a decision makes, before the log gives it an id and a position:

@@ -4,6 +4,7 @@
 #include <functional>
 #include <sstream>
 
+#include "absl/strings/match.h"
 #include "domain/enforcement.h"
 #include "domain/framework_catalog.h"
 #include "gtest/gtest.h"
@@ -115,6 +116,34 @@ class ContractTest : public ::testing::Test {
   v1::Framework framework_;
   ContractState state_;
 };
+
+TEST(CheckFileNameTest, TakesWhatPeopleCallFilesAndNothingThatDeceives) {
+  for (const char* good :
+       {"", "payroll Q3.pdf", "Payroll July \xc2\xa3.pdf",  // £
+        "\xe6\x97\xa5\xe6\x9c\xac.csv",                     // 日本
+        "\xf0\x9f\x93\x84 timesheets.xlsx"}) {              // 📄
+    EXPECT_TRUE(CheckFileName(good, "name").ok()) << good;
+  }
+  for (const char* bad : {
+           ".", "..", "a/b.pdf", "a\\b.pdf", "tab\t.pdf", "del\x7f.pdf",
+           "\xff.pdf",          // not UTF-8
+           "\xc0\xaf.pdf",      // an overlong '/'
+           "\xed\xa0\x80.pdf",  // a surrogate
+           "\xc2\x85.pdf",      // a C1 control
+           "fdp.\xe2\x80\xae"
+           "exe",  // U+202E: shows as exe.pdf
+           "a\xe2\x81\xa6"
+           "b.pdf",                 // U+2066
+           "\xe2\x80\x8b.pdf",      // U+200B, invisible
+           "\xef\xbb\xbfname.pdf",  // U+FEFF
+           "\xe2\x82",              // cut short
+       }) {
+    absl::Status s = CheckFileName(bad, "name");
+    EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument) << bad;
+    EXPECT_TRUE(absl::StartsWith(s.message(), "name")) << s;
+  }
+  EXPECT_FALSE(CheckFileName(std::string(256, 'a'), "name").ok());
+}
 
 TEST_F(ContractTest, WholeLifeOfAContract) {
   Register();
