@@ -34,26 +34,35 @@ function multipart({ maxFileBytes = 25 << 20, maxFieldBytes = 64 << 10, maxUploa
         // Browsers send a file name's UTF-8 bytes as they are (busboy would
         // read them as Latin-1: "£" would become "Â£").
         defParamCharset: 'utf8',
-        limits: { fileSize: maxFileBytes, files: 1, fields: 50, fieldSize: maxFieldBytes, parts: 51 },
+        // busboy stops at fileSize bytes; one more lets a file of exactly the
+        // limit through, as svledger takes it.
+        limits: { fileSize: maxFileBytes + 1, files: 1, fields: 50, fieldSize: maxFieldBytes, parts: 51 },
       });
     } catch (error) {
       error.status = 400;
       return next(error);
     }
+    // The slot is held until the response is done: the file stays in
+    // memory while the route uploads it to svledger.
     active += 1;
+    res.once('close', () => {
+      active -= 1;
+    });
     let finished = false;
     const finish = (error) => {
       if (finished) return;
       finished = true;
-      active -= 1;
       if (error) {
         req.unpipe(parser);
+        parser.destroy();
         req.resume();
         error.status = 400;
         return next(error);
       }
       return next();
     };
+    // A client that goes away mid-upload ends the parse, not the process.
+    req.once('aborted', () => finish(Object.assign(new Error('the upload was cut off'), { expose: true })));
     const body = {};
     req.body = body;
     parser.on('field', (name, value) => {
@@ -61,6 +70,8 @@ function multipart({ maxFileBytes = 25 << 20, maxFieldBytes = 64 << 10, maxUploa
       else body[name] = value;
     });
     parser.on('file', (field, stream, info) => {
+      // A body that ends inside the file: busboy errors the file stream.
+      stream.on('error', finish);
       const chunks = [];
       let size = 0;
       stream.on('data', (chunk) => {
@@ -68,6 +79,7 @@ function multipart({ maxFileBytes = 25 << 20, maxFieldBytes = 64 << 10, maxUploa
         size += chunk.length;
       });
       stream.on('limit', () => {
+        // Over the limit: nothing more is kept, and the rest is read past.
         chunks.length = 0;
         req.file = { field, name: info.filename || '', type: info.mimeType, content: Buffer.alloc(0), truncated: true };
       });

@@ -154,3 +154,79 @@ describe('sessions', () => {
     assert.equal(sessions.get(req), undefined);
   });
 });
+
+describe('multipart forms', () => {
+  const express = require(path.join(root, 'console', 'node_modules', 'express'));
+  const http = require('node:http');
+  const { multipart } = lib('multipart');
+
+  // A console-like app: someone signed in, one upload at a time.
+  async function serve() {
+    const app = express();
+    app.use((req, _res, next) => { req.person = { id: 'p' }; next(); });
+    app.use(multipart({ maxFileBytes: 1000, maxUploads: 1, onBusy: (res) => res.status(503).end('busy') }));
+    app.post('/', (req, res) => res.end(req.file ? `file ${req.file.content.length}` : 'no file'));
+    app.use((error, _req, res, _next) => res.status(error.status || 500).end(error.message));
+    const server = http.createServer(app);
+    await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+    return server;
+  }
+  const boundary = 'b0undary';
+  const head = `--${boundary}\r\nContent-Disposition: form-data; name="evidenceFile"; filename="a.csv"\r\n` +
+    'Content-Type: text/csv\r\n\r\n';
+  const whole = `${head}a,b\r\n1,2\r\n\r\n--${boundary}--\r\n`;
+  // Sends `body` as a multipart form (declaring `length`), and answers the
+  // response's status and text, or the socket's error.
+  function post(server, body, { length = Buffer.byteLength(body), end = true } = {}) {
+    return new Promise((resolve) => {
+      const req = http.request({ port: server.address().port, host: '127.0.0.1', method: 'POST', path: '/',
+        headers: { 'Content-Type': `multipart/form-data; boundary=${boundary}`, 'Content-Length': length } },
+      (res) => {
+        let text = '';
+        res.on('data', (chunk) => { text += chunk; });
+        res.on('end', () => resolve({ status: res.statusCode, text }));
+      });
+      req.on('error', (error) => resolve({ error }));
+      req.write(body);
+      if (end) req.end(); else resolve({ req });
+    });
+  }
+  async function until(deadlineMs, fn) {
+    const deadline = Date.now() + deadlineMs;
+    for (;;) {
+      const result = await fn();
+      if (result.ok || Date.now() > deadline) return result;
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  }
+
+  it('answers a form cut off inside its file with 400, and serves on', async () => {
+    const server = await serve();
+    try {
+      const cut = await post(server, head + 'a,b\r\n');
+      assert.equal(cut.status, 400, cut.text);
+      const next = await post(server, whole);
+      assert.equal(next.status, 200);
+      assert.equal(next.text, 'file 10');
+    } finally { server.close(); }
+  });
+
+  it('frees the upload slot of a client that went away mid-file', async () => {
+    const server = await serve();
+    try {
+      const { req } = await post(server, head + 'a,b', { length: 5000, end: false });
+      // While it is held, the one slot is taken.
+      const busy = await until(5000, async () => {
+        const r = await post(server, whole);
+        return { ok: r.status === 503, r };
+      });
+      assert.equal(busy.r.status, 503);
+      req.destroy();
+      const freed = await until(5000, async () => {
+        const r = await post(server, whole);
+        return { ok: r.status === 200, r };
+      });
+      assert.equal(freed.r.status, 200, freed.r.text);
+    } finally { server.close(); }
+  });
+});
