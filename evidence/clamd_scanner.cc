@@ -138,6 +138,12 @@ absl::Status ClamdScanner::Scan(absl::string_view content) {
     return absl::InvalidArgumentError(absl::StrCat(
         "content: the virus scanner found ", answer, "; the file was refused"));
   }
+  if (absl::StrContains(answer, "size limit exceeded")) {
+    // clamd's StreamMaxLength is below the file: retrying will not help.
+    return absl::InvalidArgumentError(
+        "content: the file is larger than the virus scanner takes "
+        "(clamd's StreamMaxLength); the file was refused");
+  }
   if (reply.empty()) {
     return Unreachable(
         address, sent ? "did not answer in time" : "closed the connection");
