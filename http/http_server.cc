@@ -391,7 +391,6 @@ HttpServer::HttpServer(HttpOptions options, RpcBridge* bridge,
                        std::string openapi, EvidenceRoutes* evidence)
     : options_(std::move(options)),
       bridge_(bridge),
-      evidence_(evidence),
       openapi_(std::move(openapi)) {}
 
 HttpServer::~HttpServer() { Shutdown(); }

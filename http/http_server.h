@@ -112,7 +112,6 @@ class HttpServer {
 
   const HttpOptions options_;
   RpcBridge* const bridge_;
-  EvidenceRoutes* const evidence_;
   const std::string openapi_;
   std::unique_ptr<CertificateReloader> reloader_;  // with TLS only
   std::unique_ptr<httplib::Server> server_;
