@@ -109,15 +109,20 @@ function install(app, { api, call, renderError, requestId, maxEvidenceBytes }) {
     }
   });
 
+  // Renders the "submit a return" form: blank (200) or with its errors (400).
+  function renderReturn(res, status, found, errors, values, rid) {
+    return res.status(status).render('return.njk', {
+      ...found, errors, values, requestId: rid, attestations: ATTESTATIONS,
+      maxEvidenceMb: Math.floor(maxEvidenceBytes / (1 << 20)),
+    });
+  }
+
   // The "submit a return" form for one commitment.
   app.get('/contracts/:id/commitments/:cid/return', async (req, res, next) => {
     try {
       const found = await findCommitment(req, call, req.params.id, req.params.cid);
       if (!found.ok) return refuse(res, found, renderError, req.params.id);
-      return res.render('return.njk', {
-        ...found, errors: {}, values: { attest: [] }, requestId: requestId(), attestations: ATTESTATIONS,
-        maxEvidenceMb: Math.floor(maxEvidenceBytes / (1 << 20)),
-      });
+      return renderReturn(res, 200, found, {}, { attest: [] }, requestId());
     } catch (error) {
       return next(error);
     }
@@ -181,10 +186,7 @@ function install(app, { api, call, renderError, requestId, maxEvidenceBytes }) {
         const field = fieldOf(result.message);
         errors[field === 'evidenceUri' && values.uploaded ? 'evidenceFile' : field] = result.message;
       }
-      return res.status(400).render('return.njk', {
-        ...found, errors, values, requestId: rid, attestations: ATTESTATIONS,
-        maxEvidenceMb: Math.floor(maxEvidenceBytes / (1 << 20)),
-      });
+      return renderReturn(res, 400, found, errors, values, rid);
     } catch (error) {
       return next(error);
     }
