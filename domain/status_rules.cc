@@ -123,6 +123,64 @@ Assessment Assess(const CommitmentTerms& terms, Decimal delivered,
   return a;
 }
 
+namespace {
+
+// absl::Time's resolution: a quarter of a nanosecond.
+const absl::Duration kTick = absl::Nanoseconds(1) / 4;
+
+// The instants at which the rules themselves change for a commitment: the
+// phase (too early, judged by ratio, judged at the end) or the piece of the
+// expected figure's line. Between two of them the status is a monotone
+// function of time.
+std::vector<absl::Time> RuleInstants(const CommitmentTerms& terms,
+                                     const StatusThresholds& thresholds) {
+  const absl::Time judged_by =
+      terms.final_judgement ? terms.due : terms.due + thresholds.grace;
+  std::vector<absl::Time> instants = {
+      terms.start, terms.start + thresholds.review_period, terms.due,
+      judged_by + kTick};
+  for (const PlanPoint& p : terms.plan) instants.push_back(p.at);
+  std::sort(instants.begin(), instants.end());
+  return instants;
+}
+
+}  // namespace
+
+absl::Time NextStatusChange(const CommitmentTerms& terms, Decimal delivered,
+                            absl::Time as_of,
+                            const StatusThresholds& thresholds) {
+  const absl::Time judged_by =
+      terms.final_judgement ? terms.due : terms.due + thresholds.grace;
+  // Withdrawn, met (SUM) or judged at the end: final.
+  if (terms.withdrawn || as_of > judged_by ||
+      (terms.aggregation == Aggregation::kSum && delivered >= terms.target)) {
+    return absl::InfiniteFuture();
+  }
+  const std::vector<absl::Time> instants = RuleInstants(terms, thresholds);
+  const absl::Time end =
+      *std::upper_bound(instants.begin(), instants.end(), as_of);
+  // Within [as_of, end) the expected figure is one piece of its line, so
+  // the status moves one way only: the first instant it differs is found by
+  // bisection. The last instant before `end` is end - kTick.
+  auto status_at = [&](absl::Time t) {
+    return Assess(terms, delivered, t, thresholds).status;
+  };
+  const CommitmentStatus now = status_at(as_of);
+  if (end - kTick <= as_of || status_at(end - kTick) == now) return end;
+  // Invariant: status_at(as_of + lo) == now, status_at(as_of + hi) != now.
+  absl::Duration lo = absl::ZeroDuration();
+  absl::Duration hi = end - kTick - as_of;
+  while (hi - lo > kTick) {
+    const absl::Duration mid = lo + (hi - lo) / 2;
+    if (status_at(as_of + mid) == now) {
+      lo = mid;
+    } else {
+      hi = mid;
+    }
+  }
+  return as_of + hi;
+}
+
 std::optional<CommitmentStatus> ContractStatus(
     const std::vector<CommitmentOutcome>& commitments) {
   std::optional<CommitmentStatus> worst;

@@ -113,6 +113,26 @@ double Elapsed(const CommitmentTerms& terms, absl::Time as_of);
 Assessment Assess(const CommitmentTerms& terms, Decimal delivered,
                   absl::Time as_of, const StatusThresholds& thresholds);
 
+// The first instant after `as_of` at which
+// Assess(terms, delivered, t, thresholds).status may differ from its status
+// at `as_of` when nothing but time changes; absl::InfiniteFuture() if it
+// never will. The status is the same at every t in [as_of, result), and
+// result > as_of.
+//
+// The result is exact where the status moves with the expected figure (the
+// instant delivered / E falls below on_track_ratio or at_risk_ratio).
+// Otherwise it is an instant where a rule starts or stops applying: the end
+// of the review period, a plan milestone, the due date, or the first
+// instant after the due date and grace; re-judging there may find the same
+// status, and then a later change. This is what a timer queue of
+// commitments waits on (incremental judgement, projections/).
+//
+// Cost: O(plan size x 64) evaluations of the rules.
+// REQUIRES: as Assess.
+absl::Time NextStatusChange(const CommitmentTerms& terms, Decimal delivered,
+                            absl::Time as_of,
+                            const StatusThresholds& thresholds);
+
 // One commitment's part in a contract's figures.
 struct CommitmentOutcome {
   CommitmentStatus status = CommitmentStatus::kOnTrack;
